@@ -1,0 +1,137 @@
+// Link layers (Ethernet with stacked VLAN/MPLS, Linux SLL/SLL2, BSD null/loop, raw IP) and dispatch to IP and ARP.
+
+import type { RawFrame } from '../capture/raw-frame.js';
+import { DECODE_STATUS_COUNT, DecodeStatus } from './decode-status.js';
+import {
+  LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP,
+  LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_ALT_12, LINKTYPE_RAW_ALT_14,
+} from './link-types.js';
+import type { PacketRecord } from './packet-record.js';
+import { decodeIpv4 } from './ipv4.js';
+import { decodeIpv6 } from './ipv6.js';
+import { decodeArp } from './arp.js';
+import { shortStatus } from './short-status.js';
+
+const ETH_IPV4 = 0x0800;
+const ETH_ARP = 0x0806;
+const ETH_IPV6 = 0x86dd;
+const ETH_VLAN = 0x8100;
+const ETH_QINQ = 0x88a8;
+const ETH_QINQ_OLD = 0x9100;
+const ETH_MPLS = 0x8847;
+const ETH_MPLS_MCAST = 0x8848;
+
+/** Address-family values for IPv6 in BSD null/loop headers (Linux 10, NetBSD/OpenBSD 24, FreeBSD 28, Darwin 30). */
+function isAfInet6(af: number): boolean {
+  return af === 10 || af === 24 || af === 28 || af === 30;
+}
+
+export class PacketDecoder {
+  /** Packets per DecodeStatus, indexed by the enum value. */
+  readonly statusCounts = new Float64Array(DECODE_STATUS_COUNT);
+
+  decode(frame: RawFrame, rec: PacketRecord): DecodeStatus {
+    rec.reset();
+    const d = frame.data;
+    rec.data = d;
+    rec.index = frame.index;
+    rec.tsSec = frame.tsSec;
+    rec.tsNsec = frame.tsNsec;
+    rec.capLen = frame.capLen;
+    rec.wireLen = frame.wireLen;
+    rec.linkType = frame.linkType;
+    const start = frame.offset;
+    const end = start + frame.capLen;
+    let status: DecodeStatus;
+    switch (frame.linkType) {
+      case LINKTYPE_ETHERNET:
+        status = this.ethernet(d, start, end, rec);
+        break;
+      case LINKTYPE_LINUX_SLL:
+        status = end - start < 16
+          ? shortStatus(rec, DecodeStatus.TruncatedLink, DecodeStatus.TruncatedLink)
+          : this.etherType(d, (d[start + 14] << 8) | d[start + 15], start + 16, end, rec);
+        break;
+      case LINKTYPE_LINUX_SLL2:
+        status = end - start < 20
+          ? shortStatus(rec, DecodeStatus.TruncatedLink, DecodeStatus.TruncatedLink)
+          : this.etherType(d, (d[start] << 8) | d[start + 1], start + 20, end, rec);
+        break;
+      case LINKTYPE_NULL:
+      case LINKTYPE_LOOP: {
+        if (end - start < 4) {
+          status = shortStatus(rec, DecodeStatus.TruncatedLink, DecodeStatus.TruncatedLink);
+          break;
+        }
+        // NULL stores the family in the capturing host's byte order; LOOP always big-endian.
+        let af = (d[start] << 24 | d[start + 1] << 16 | d[start + 2] << 8 | d[start + 3]) >>> 0;
+        if (frame.linkType === LINKTYPE_NULL && (af & 0xffff0000) !== 0) {
+          af = (d[start + 3] << 24 | d[start + 2] << 16 | d[start + 1] << 8 | d[start]) >>> 0;
+        }
+        status = af === 2
+          ? decodeIpv4(d, start + 4, end, rec)
+          : isAfInet6(af) ? decodeIpv6(d, start + 4, end, rec) : DecodeStatus.NonIp;
+        break;
+      }
+      case LINKTYPE_RAW:
+      case LINKTYPE_RAW_ALT_12:
+      case LINKTYPE_RAW_ALT_14:
+        status = this.rawIp(d, start, end, rec);
+        break;
+      case LINKTYPE_IPV4:
+        status = decodeIpv4(d, start, end, rec);
+        break;
+      case LINKTYPE_IPV6:
+        status = decodeIpv6(d, start, end, rec);
+        break;
+      default:
+        status = DecodeStatus.UnsupportedLink;
+    }
+    rec.status = status;
+    this.statusCounts[status]++;
+    return status;
+  }
+
+  private ethernet(d: Uint8Array, off: number, end: number, rec: PacketRecord): DecodeStatus {
+    if (end - off < 14) return shortStatus(rec, DecodeStatus.TruncatedLink, DecodeStatus.TruncatedLink);
+    rec.macSrcOffset = off + 6;
+    return this.etherType(d, (d[off + 12] << 8) | d[off + 13], off + 14, end, rec);
+  }
+
+  private etherType(d: Uint8Array, type: number, off: number, end: number, rec: PacketRecord): DecodeStatus {
+    while (type === ETH_VLAN || type === ETH_QINQ || type === ETH_QINQ_OLD) {
+      if (end - off < 4) return shortStatus(rec, DecodeStatus.TruncatedLink, DecodeStatus.TruncatedLink);
+      if (rec.vlanCount === 0) rec.vlanId = ((d[off] << 8) | d[off + 1]) & 0x0fff;
+      rec.vlanCount++;
+      type = (d[off + 2] << 8) | d[off + 3];
+      off += 4;
+    }
+    rec.etherType = type;
+    switch (type) {
+      case ETH_IPV4: return decodeIpv4(d, off, end, rec);
+      case ETH_IPV6: return decodeIpv6(d, off, end, rec);
+      case ETH_ARP: return decodeArp(d, off, end, rec);
+      case ETH_MPLS:
+      case ETH_MPLS_MCAST: {
+        // Pop labels to the bottom of the stack, then guess the payload from the IP version nibble.
+        for (;;) {
+          if (end - off < 4) return shortStatus(rec, DecodeStatus.TruncatedLink, DecodeStatus.TruncatedLink);
+          const bottom = (d[off + 2] & 0x01) !== 0;
+          off += 4;
+          if (bottom) break;
+        }
+        return this.rawIp(d, off, end, rec);
+      }
+      default:
+        return DecodeStatus.NonIp;
+    }
+  }
+
+  private rawIp(d: Uint8Array, off: number, end: number, rec: PacketRecord): DecodeStatus {
+    if (end - off < 1) return shortStatus(rec, DecodeStatus.TruncatedIp, DecodeStatus.MalformedIp);
+    const v = d[off] >> 4;
+    if (v === 4) return decodeIpv4(d, off, end, rec);
+    if (v === 6) return decodeIpv6(d, off, end, rec);
+    return DecodeStatus.MalformedIp;
+  }
+}

@@ -1,0 +1,121 @@
+// The one reused record the decoder fills per packet: numbers and byte offsets only, never strings.
+
+import { DecodeStatus } from './decode-status.js';
+
+/** Layer-3 kinds, numeric so comparisons stay cheap. */
+export const L3_NONE = 0;
+export const L3_ARP = 1;
+export const L3_IPV4 = 4;
+export const L3_IPV6 = 6;
+
+/** IP fragment position: whole datagram, first fragment (has the transport header), later fragment. */
+export const FRAG_NONE = 0;
+export const FRAG_FIRST = 1;
+export const FRAG_LATER = 2;
+
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_ICMPV6 = 58;
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+export const TCP_ECE = 0x40;
+export const TCP_CWR = 0x80;
+export const TCP_AE = 0x100;
+
+export class PacketRecord {
+  status: DecodeStatus = DecodeStatus.Ok;
+  /** The frame's buffer; offsets below index into it. */
+  data: Uint8Array = new Uint8Array(0);
+  index = 0;
+  tsSec = 0;
+  tsNsec = 0;
+  capLen = 0;
+  wireLen = 0;
+  linkType = 0;
+
+  /** Ethernet source MAC offset in data, or -1 when the link layer has none. */
+  macSrcOffset = -1;
+  /** Final EtherType after VLAN/MPLS tags (0 when the link layer has no EtherType). */
+  etherType = 0;
+  vlanCount = 0;
+  /** Outermost VLAN ID, or -1 when untagged. */
+  vlanId = -1;
+
+  l3 = L3_NONE;
+  /** IPv4 addresses as unsigned 32-bit integers. */
+  src4 = 0;
+  dst4 = 0;
+  /** IPv6 addresses, copied here so the record stays valid whatever happens to the frame buffer. */
+  readonly src6 = new Uint8Array(16);
+  readonly dst6 = new Uint8Array(16);
+  ttl = 0;
+  /** Transport protocol: IPv4 protocol, or IPv6 next header after the extension-header chain. */
+  ipProto = -1;
+  fragment = FRAG_NONE;
+  /** IPv4 header carried options / IPv6 carried extension headers. */
+  ipOptions = false;
+
+  srcPort = -1;
+  dstPort = -1;
+  /** TCP flags, 12 bits (AE/NS and reserved bits above the classic 8). */
+  tcpFlags = 0;
+  tcpWindow = 0;
+  tcpSeq = 0;
+  tcpAck = 0;
+  icmpType = -1;
+  icmpCode = -1;
+  /** Transport payload, captured part only. */
+  payloadOffset = 0;
+  payloadLength = 0;
+
+  /** DNS: offset of the DNS message and of the first question's name, or -1. */
+  dnsOffset = -1;
+  dnsQnameOffset = -1;
+  dnsQtype = -1;
+  dnsIsResponse = false;
+
+  arpOp = 0;
+  /** ARP sender/target protocol addresses (IPv4) and the sender hardware address offset. */
+  arpSpa = 0;
+  arpTpa = 0;
+  arpShaOffset = -1;
+
+  reset(): void {
+    this.status = DecodeStatus.Ok;
+    this.macSrcOffset = -1;
+    this.etherType = 0;
+    this.vlanCount = 0;
+    this.vlanId = -1;
+    this.l3 = L3_NONE;
+    this.src4 = 0;
+    this.dst4 = 0;
+    this.ttl = 0;
+    this.ipProto = -1;
+    this.fragment = FRAG_NONE;
+    this.ipOptions = false;
+    this.srcPort = -1;
+    this.dstPort = -1;
+    this.tcpFlags = 0;
+    this.tcpWindow = 0;
+    this.tcpSeq = 0;
+    this.tcpAck = 0;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.payloadOffset = 0;
+    this.payloadLength = 0;
+    this.dnsOffset = -1;
+    this.dnsQnameOffset = -1;
+    this.dnsQtype = -1;
+    this.dnsIsResponse = false;
+    this.arpOp = 0;
+    this.arpSpa = 0;
+    this.arpTpa = 0;
+    this.arpShaOffset = -1;
+  }
+}

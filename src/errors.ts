@@ -1,0 +1,38 @@
+// Coded errors thrown at the boundaries (files, flags, devices); the hot path counts instead of throwing.
+
+export type NetwatchErrorCode =
+  | 'NW_ERR_USAGE'
+  | 'NW_ERR_FILE_OPEN'
+  | 'NW_ERR_FILE_FORMAT'
+  | 'NW_ERR_FILE_CORRUPT'
+  | 'NW_ERR_OUTPUT'
+  | 'NW_ERR_NO_INTERFACE'
+  | 'NW_ERR_UNKNOWN_INTERFACE'
+  | 'NW_ERR_BAD_FILTER'
+  | 'NW_ERR_PERMISSION'
+  | 'NW_ERR_CAPTURE'
+  | 'NW_ERR_NATIVE_MODULE';
+
+/** Exit status per code: 2 for what the user typed, 1 for what happened at run time. */
+const USAGE_CODES: ReadonlySet<NetwatchErrorCode> = new Set([
+  'NW_ERR_USAGE',
+  'NW_ERR_UNKNOWN_INTERFACE',
+  'NW_ERR_BAD_FILTER',
+  'NW_ERR_NO_INTERFACE',
+]);
+
+export class NetwatchError extends Error {
+  readonly code: NetwatchErrorCode;
+  readonly exitCode: 1 | 2;
+
+  constructor(code: NetwatchErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NetwatchError';
+    this.code = code;
+    this.exitCode = USAGE_CODES.has(code) ? 2 : 1;
+  }
+}
+
+export function isNetwatchError(e: unknown): e is NetwatchError {
+  return e instanceof NetwatchError;
+}
