@@ -1,0 +1,28 @@
+// Opens a capture file and picks its reader from the magic number, or says plainly what the file is not.
+
+import { NetwatchError } from '../errors.js';
+import { ChunkedFile } from './chunked-file.js';
+import { MAX_RECORD_CAPLEN, type FrameReader } from './frame-reader.js';
+import { PCAP_MAGIC_NSEC, PCAP_MAGIC_USEC, PcapReader } from './pcap-reader.js';
+import { PCAPNG_SHB, PcapngReader } from './pcapng-reader.js';
+
+export function openCaptureFile(path: string): FrameReader {
+  const file = new ChunkedFile(path, MAX_RECORD_CAPLEN + 64);
+  try {
+    if (!file.ensure(4)) {
+      throw new NetwatchError('NW_ERR_FILE_FORMAT',
+        `${path}: not a capture file: ${file.size} bytes, too short for a pcap or pcapng header`);
+    }
+    const le = file.buf.readUInt32LE(0);
+    const be = file.buf.readUInt32BE(0);
+    if (le === PCAP_MAGIC_USEC || le === PCAP_MAGIC_NSEC || be === PCAP_MAGIC_USEC || be === PCAP_MAGIC_NSEC) {
+      return new PcapReader(file);
+    }
+    if (le === PCAPNG_SHB) return new PcapngReader(file);
+    throw new NetwatchError('NW_ERR_FILE_FORMAT',
+      `${path}: not a pcap or pcapng file (magic 0x${be.toString(16).padStart(8, '0')} at offset 0)`);
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+}

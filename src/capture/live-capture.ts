@@ -1,0 +1,84 @@
+// Starts and stops the capture worker and exposes its ring to the analysis thread.
+
+import { Worker } from 'node:worker_threads';
+import { NetwatchError } from '../errors.js';
+import type { CaptureWorkerData, MainToWorker, WorkerToMain } from './capture-messages.js';
+import { createFrameRing, FrameRingReader, ringBytesForMiB } from './frame-ring.js';
+
+export interface LiveCaptureOptions {
+  device: string;
+  filter: string;
+  /** libpcap kernel buffer, MiB. */
+  bufferMiB: number;
+  /** Shared frame ring between the threads, MiB (rounded up to a power of two). */
+  ringMiB: number;
+}
+
+function permissionHelp(device: string, detail: string): string {
+  return `capturing on ${device} needs the CAP_NET_RAW privilege (${detail}): run it with sudo, ` +
+    'or grant the capability once: sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(command -v node)")"';
+}
+
+export class LiveCapture {
+  readonly reader: FrameRingReader;
+  readonly linkType: number;
+  readonly linkName: string;
+  private readonly worker: Worker;
+  private stopped: Promise<void> | null = null;
+
+  private constructor(worker: Worker, reader: FrameRingReader, linkType: number, linkName: string) {
+    this.worker = worker;
+    this.reader = reader;
+    this.linkType = linkType;
+    this.linkName = linkName;
+    reader.linkType = linkType;
+  }
+
+  static start(opts: LiveCaptureOptions): Promise<LiveCapture> {
+    const ring = createFrameRing(ringBytesForMiB(opts.ringMiB));
+    const data: CaptureWorkerData = {
+      device: opts.device,
+      filter: opts.filter,
+      bufferBytes: Math.round(opts.bufferMiB * 1024 * 1024),
+      ring,
+    };
+    const worker = new Worker(new URL('./capture-worker.js', import.meta.url), { workerData: data });
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: WorkerToMain): void => {
+        if (m.type === 'ready') {
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          if (m.linkType < 0) {
+            void worker.terminate();
+            reject(new NetwatchError('NW_ERR_CAPTURE', `${opts.device}: unsupported link type "${m.linkName}"`));
+            return;
+          }
+          resolve(new LiveCapture(worker, new FrameRingReader(ring), m.linkType, m.linkName));
+        } else if (m.type === 'error') {
+          worker.off('message', onMessage);
+          const message = m.code === 'NW_ERR_PERMISSION' ? permissionHelp(opts.device, m.message)
+            : m.code === 'NW_ERR_BAD_FILTER' ? `bad capture filter "${opts.filter}": ${m.message}`
+            : m.code === 'NW_ERR_UNKNOWN_INTERFACE' ? `unknown interface "${opts.device}": ${m.message}`
+            : `${opts.device}: ${m.message}`;
+          reject(new NetwatchError(m.code, message));
+        }
+      };
+      const onError = (e: Error): void => reject(new NetwatchError('NW_ERR_CAPTURE', `capture worker failed: ${e.message}`));
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+    });
+  }
+
+  /** Stops the capture and waits for the worker to close its handle; frames already in the ring stay readable. */
+  stop(): Promise<void> {
+    if (this.stopped) return this.stopped;
+    this.stopped = new Promise((resolve) => {
+      const done = (): void => resolve();
+      this.worker.once('exit', done);
+      this.worker.postMessage({ type: 'stop' } satisfies MainToWorker);
+      // A worker stuck in native code must not hold the process: give it two seconds.
+      setTimeout(() => { void this.worker.terminate().then(done); }, 2000).unref();
+    });
+    return this.stopped;
+  }
+}
