@@ -1,0 +1,136 @@
+// `netwatch capture`: live capture on an interface, packet lines, summary with loss, optional export.
+
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { LiveCapture } from '../capture/live-capture.js';
+import {
+  assertInterfaceExists, defaultInterface, readInterfaceCounters, type InterfaceCounters,
+} from '../capture/network-interfaces.js';
+import { linkTypeName } from '../decode/link-types.js';
+import { componentLogger } from '../log.js';
+import { ConsolePacketSink } from '../output/console-packet-sink.js';
+import type { PacketSink } from '../output/packet-sink.js';
+import { buildSummary, renderSummary, type LossReport } from '../output/summary-report.js';
+import { Pipeline, runLive } from '../pipeline.js';
+import { checkNumber } from './number-args.js';
+import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
+import { listenForStop } from './stop-signals.js';
+
+interface CaptureArgs extends OutputArgs {
+  interface?: string;
+  count: number;
+  duration?: number;
+  filter: string;
+  'buffer-mb': number;
+  'ring-mb': number;
+}
+
+function lossReport(
+  device: string, filter: string, seenAtStart: number, seen: number, drops: number, dropBytes: number,
+  before: InterfaceCounters | null, after: InterfaceCounters | null,
+): LossReport {
+  let kernel: LossReport['kernel'];
+  if (filter !== '') {
+    kernel = { measured: false, reason: 'a capture filter is set, so the interface counters include packets the filter discarded' };
+  } else if (before === null || after === null) {
+    kernel = { measured: false, reason: `${device} has no kernel packet counters` };
+  } else {
+    const expected = (after.rxPackets - before.rxPackets) + (after.txPackets - before.txPackets);
+    // Frames received in the grace period after the counters were read were mostly queued before it.
+    const got = seen - seenAtStart;
+    kernel = {
+      measured: true,
+      expected,
+      estimate: Math.max(0, expected - got),
+      rxDropped: after.rxDropped - before.rxDropped,
+      method: 'estimate from the interface rx+tx counters against frames received',
+    };
+  }
+  return { seen, ringDrops: drops, ringDropBytes: dropBytes, kernel };
+}
+
+async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
+  checkNumber('count', argv.count, { min: 0, integer: true });
+  checkNumber('duration', argv.duration, { min: 0.001 });
+  checkNumber('buffer-mb', argv['buffer-mb'], { min: 1, max: 4096 });
+  checkNumber('ring-mb', argv['ring-mb'], { min: 1, max: 1024 });
+  const format = exportFormat(argv);
+  const log = componentLogger('capture');
+  let device = argv.interface;
+  if (device === undefined) {
+    device = defaultInterface();
+    process.stderr.write(`netwatch: no -i given, capturing on ${device}\n`);
+  } else {
+    assertInterfaceExists(device);
+  }
+
+  const live = await LiveCapture.start({ device, filter: argv.filter, bufferMiB: argv['buffer-mb'], ringMiB: argv['ring-mb'] });
+  const sinks: PacketSink[] = [];
+  const exporter = exportSink(format, argv.out);
+  const exportToStdout = exporter !== null && (argv.out === undefined || argv.out === '-');
+  if (!argv.quiet && !exportToStdout) sinks.push(new ConsolePacketSink());
+  if (exporter) sinks.push(exporter);
+  const pipeline = new Pipeline(sinks);
+  const counters0 = live.reader.counters();
+  const ifBefore = readInterfaceCounters(device);
+  const limits = [argv.count > 0 ? `${argv.count} packets` : '', argv.duration ? `${argv.duration} s` : ''].filter(Boolean).join(' or ');
+  process.stderr.write(`netwatch: capturing on ${device} (${linkTypeName(live.linkType)})` +
+    `${argv.filter ? `, filter "${argv.filter}"` : ''}${limits ? `, until ${limits}` : ', until Ctrl-C'}\n`);
+  log.info({ device, filter: argv.filter, linkType: live.linkType }, 'capture started');
+
+  const stop = listenForStop(() => {
+    pipeline.abort();
+    process.stderr.write('netwatch: interrupted twice, exiting without summary\n');
+    process.exit(130);
+  });
+  let reason;
+  let ifAfter: InterfaceCounters | null = null;
+  try {
+    reason = await runLive(pipeline, live, {
+      count: argv.count,
+      durationSec: argv.duration ?? 0,
+      shouldStop: stop.requested,
+      onTick: () => {
+        const c = live.reader.counters();
+        log.debug({ seen: c.seen, drops: c.drops, ringUsed: live.reader.occupancy(), ringSize: live.reader.capacity }, 'capture stats');
+      },
+      onStopDecided: () => {
+        ifAfter = readInterfaceCounters(device);
+      },
+    });
+  } catch (e) {
+    pipeline.abort();
+    await live.stop();
+    throw e;
+  } finally {
+    stop.dispose();
+  }
+  const c = live.reader.counters();
+  pipeline.finish();
+
+  if (argv.summary !== 'none') {
+    const report = buildSummary(pipeline.summary, `live capture on ${device}${argv.filter ? ` (filter "${argv.filter}")` : ''}`, false);
+    report.stopReason = reason === 'count' ? `after ${argv.count} packets` : reason === 'duration' ? `after ${argv.duration} s` : 'on signal';
+    report.loss = lossReport(device, argv.filter, counters0.seen, c.seen, c.drops, c.dropBytes, ifBefore, ifAfter);
+    const text = argv.summary === 'json' ? JSON.stringify(report) + '\n' : renderSummary(report);
+    (exportToStdout ? process.stderr : process.stdout).write(text);
+  }
+  log.info({ packets: pipeline.summary.packets, drops: c.drops }, 'capture stopped');
+}
+
+export const captureCommand: CommandModule<object, CaptureArgs> = {
+  command: 'capture',
+  describe: 'Capture live traffic on an interface, print packets and a summary',
+  builder: (y: Argv) => withOutputOptions(y)
+    .option('interface', { alias: 'i', type: 'string', describe: 'interface to capture on (default: first one up, not loopback)' })
+    .option('count', { alias: 'c', type: 'number', default: 0, describe: 'stop after this many packets (0: no limit)' })
+    .option('duration', { alias: 'd', type: 'number', describe: 'stop after this many seconds' })
+    .option('filter', { alias: 'f', type: 'string', default: '', describe: 'BPF capture filter (pcap-filter syntax)' })
+    .option('buffer-mb', { type: 'number', default: 64, describe: 'libpcap kernel buffer in MiB' })
+    .option('ring-mb', { type: 'number', default: 64, describe: 'frame ring between capture and analysis threads, MiB' })
+    .example('sudo netwatch capture -i eth0 --count 50', 'print 50 packets and a summary')
+    .example("sudo netwatch capture -i eth0 --filter 'tcp port 443' --duration 60 --export csv -o https.csv", 'one minute of HTTPS to CSV')
+    .example('sudo netwatch capture -q', 'until Ctrl-C on the default interface, summary only')
+    .epilog('Needs CAP_NET_RAW: run with sudo or see `netwatch capture` errors for the setcap line. ' +
+      'Ctrl-C ends the capture with the summary and a complete export; a second Ctrl-C exits at once.') as unknown as Argv<CaptureArgs>,
+  handler,
+};

@@ -1,0 +1,52 @@
+// Entry point: parses the command line with yargs and turns errors into one line and an exit status.
+
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isNetwatchError } from '../errors.js';
+import { analyzeCommand } from './analyze-command.js';
+import { captureCommand } from './capture-command.js';
+import { interfacesCommand } from './interfaces-command.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  let usageError: string | null = null;
+  const parser = yargs(argv)
+    .scriptName('netwatch')
+    .usage('$0 <command> [options]\n\nNetwork anomaly sensor: live capture and pcap/pcapng analysis.')
+    .command(captureCommand)
+    .command(analyzeCommand)
+    .command(interfacesCommand)
+    .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
+    .demandCommand(1, 'name a command: capture, analyze or interfaces')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('help', 'h')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageError = msg;
+    });
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    if (isNetwatchError(e)) {
+      process.stderr.write(`netwatch: ${e.message}\n`);
+      if (debug && e.stack) process.stderr.write(e.stack + '\n');
+      return e.exitCode;
+    }
+    process.stderr.write(`netwatch: internal error: ${(e as Error).message}\n`);
+    if (debug && (e as Error).stack) process.stderr.write((e as Error).stack + '\n');
+    else process.stderr.write('netwatch: run again with --debug for the stack trace\n');
+    return 1;
+  }
+  if (usageError !== null) {
+    process.stderr.write(`netwatch: ${usageError} (see netwatch --help)\n`);
+    return 2;
+  }
+  return 0;
+}
+
+const code = await main(hideBin(process.argv));
+process.exitCode = code;

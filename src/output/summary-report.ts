@@ -1,0 +1,164 @@
+// The end-of-run summary as data (for --summary json) and as text for the terminal.
+
+import { DECODE_STATUS_NAMES } from '../decode/decode-status.js';
+import { ipProtocolName } from '../decode/protocol-names.js';
+import { SLOT_ARP, SLOT_NON_IP, SLOT_UNDECODED, type TrafficSummary } from '../track/traffic-summary.js';
+import type { Talker } from '../track/top-talkers.js';
+
+export interface LossReport {
+  /** Frames the capture worker handed over or dropped. */
+  seen: number;
+  ringDrops: number;
+  ringDropBytes: number;
+  /** Kernel/interface loss: an estimate, or why it cannot be measured. */
+  kernel: { measured: true; estimate: number; expected: number; rxDropped: number; method: string }
+    | { measured: false; reason: string };
+}
+
+export interface SummaryReport {
+  source: string;
+  packets: number;
+  bytes: number;
+  first: string | null;
+  last: string | null;
+  durationSec: number;
+  protocols: { protocol: string; packets: number; bytes: number }[];
+  decode: Record<string, number>;
+  topTalkers: Talker[];
+  talkerTable: { capacity: number; evictions: number };
+  volume?: { bucketSec: number; buckets: { start: string; packets: number; bytes: number }[] };
+  loss?: LossReport;
+  files?: { path: string; format: string; packets: number; bytes: number; cutAt: number }[];
+  stopReason?: string;
+}
+
+function isoTime(sec: number, nsec: number): string {
+  const d = new Date(sec * 1000 + Math.floor(nsec / 1e6));
+  return Number.isNaN(d.getTime()) ? String(sec) : d.toISOString();
+}
+
+function slotName(slot: number): string {
+  if (slot === SLOT_ARP) return 'ARP';
+  if (slot === SLOT_NON_IP) return 'non-IP';
+  if (slot === SLOT_UNDECODED) return 'undecoded';
+  return ipProtocolName(slot);
+}
+
+/** Per-second buckets for short runs, per-minute (merged to at most 60 rows) for longer ones. */
+function volume(s: TrafficSummary): SummaryReport['volume'] {
+  if (s.packets === 0) return { bucketSec: 1, buckets: [] };
+  const span = s.lastSec - s.firstSec + 1;
+  let bucketSec: number;
+  let src: Float64Array;
+  let srcBytes: Float64Array;
+  let srcWidth: number;
+  if (span <= 120) {
+    bucketSec = 1; src = s.secondPackets; srcBytes = s.secondBytes; srcWidth = 1;
+  } else {
+    const minutes = Math.ceil(span / 60);
+    const per = Math.max(1, Math.ceil(minutes / 60));
+    bucketSec = per * 60; src = s.minutePackets; srcBytes = s.minuteBytes; srcWidth = 60;
+  }
+  const perBucket = bucketSec / srcWidth;
+  const n = Math.min(Math.ceil(span / bucketSec), Math.ceil(src.length / perBucket));
+  const buckets = [];
+  for (let b = 0; b < n; b++) {
+    let p = 0;
+    let by = 0;
+    for (let i = b * perBucket; i < (b + 1) * perBucket && i < src.length; i++) { p += src[i]; by += srcBytes[i]; }
+    buckets.push({ start: isoTime(s.firstSec + b * bucketSec, 0), packets: p, bytes: by });
+  }
+  return { bucketSec, buckets };
+}
+
+export function buildSummary(s: TrafficSummary, source: string, withVolume: boolean): SummaryReport {
+  const protocols = [];
+  for (let i = 0; i < s.protoPackets.length; i++) {
+    if (s.protoPackets[i] > 0) protocols.push({ protocol: slotName(i), packets: s.protoPackets[i], bytes: s.protoBytes[i] });
+  }
+  protocols.sort((a, b) => b.packets - a.packets);
+  const decode: Record<string, number> = {};
+  s.statusPackets.forEach((n, i) => { if (n > 0) decode[DECODE_STATUS_NAMES[i]] = n; });
+  const report: SummaryReport = {
+    source,
+    packets: s.packets,
+    bytes: s.bytes,
+    first: s.firstSec >= 0 ? isoTime(s.firstSec, s.firstNsec) : null,
+    last: s.firstSec >= 0 ? isoTime(s.lastSec, s.lastNsec) : null,
+    durationSec: Math.round(s.durationSec * 1e6) / 1e6,
+    protocols,
+    decode,
+    topTalkers: s.talkers.top(10),
+    talkerTable: { capacity: s.talkers.capacity, evictions: s.talkers.evictions },
+  };
+  if (withVolume) report.volume = volume(s);
+  return report;
+}
+
+const nf = new Intl.NumberFormat('en-US');
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+function pct(part: number, whole: number): string {
+  return whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '0.0%';
+}
+
+function bar(part: number, max: number, width = 30): string {
+  return max > 0 ? '#'.repeat(Math.max(part > 0 ? 1 : 0, Math.round((width * part) / max))) : '';
+}
+
+export function renderSummary(r: SummaryReport): string {
+  const out: string[] = [];
+  out.push(`Summary: ${r.source}`);
+  out.push(`  packets   ${nf.format(r.packets)}   bytes ${formatBytes(r.bytes)} (${nf.format(r.bytes)})   duration ${r.durationSec.toFixed(3)} s`);
+  if (r.first !== null) out.push(`  time      ${r.first} .. ${r.last}`);
+  if (r.stopReason) out.push(`  stopped   ${r.stopReason}`);
+  if (r.files) {
+    for (const f of r.files) {
+      const cut = f.cutAt >= 0 ? `  (cut short at byte offset ${f.cutAt})` : '';
+      out.push(`  file      ${f.path}: ${f.format}, ${nf.format(f.packets)} packets, ${formatBytes(f.bytes)}${cut}`);
+    }
+  }
+  out.push('  protocols');
+  const maxP = r.protocols.reduce((m, p) => Math.max(m, p.packets), 0);
+  for (const p of r.protocols) {
+    out.push(`    ${p.protocol.padEnd(12)} ${nf.format(p.packets).padStart(12)} pkts ${pct(p.packets, r.packets).padStart(6)} ${formatBytes(p.bytes).padStart(11)}  ${bar(p.packets, maxP)}`);
+  }
+  const skipped = Object.entries(r.decode).filter(([k]) => k !== 'ok');
+  out.push(`  decoded   ${nf.format(r.decode.ok ?? 0)} fully` + (skipped.length > 0
+    ? `; not fully: ${skipped.map(([k, v]) => `${k} ${nf.format(v)}`).join(', ')}` : ''));
+  if (r.topTalkers.length > 0) {
+    const approx = r.talkerTable.evictions > 0
+      ? ` (approximate: ${nf.format(r.talkerTable.evictions)} evictions from a table of ${r.talkerTable.capacity})` : '';
+    out.push(`  top talkers by bytes sent${approx}`);
+    for (const t of r.topTalkers) {
+      out.push(`    ${t.address.padEnd(40)} ${nf.format(t.packets).padStart(12)} pkts ${formatBytes(t.bytes).padStart(11)}`);
+    }
+  }
+  if (r.loss) {
+    const l = r.loss;
+    out.push(`  loss      ring drops ${nf.format(l.ringDrops)} (${formatBytes(l.ringDropBytes)}) of ${nf.format(l.seen)} frames received from libpcap`);
+    if (l.kernel.measured) {
+      out.push(`            kernel/interface: about ${nf.format(l.kernel.estimate)} of ${nf.format(l.kernel.expected)} packets not captured ` +
+        `(${pct(l.kernel.estimate, l.kernel.expected)}; ${l.kernel.method}); interface rx_dropped ${nf.format(l.kernel.rxDropped)}`);
+    } else {
+      out.push(`            kernel/interface loss cannot be measured: ${l.kernel.reason}`);
+    }
+  }
+  if (r.volume && r.volume.buckets.length > 0) {
+    const unit = r.volume.bucketSec === 1 ? 'second' : `${r.volume.bucketSec / 60} min`;
+    out.push(`  volume per ${unit}`);
+    const maxV = r.volume.buckets.reduce((m, b) => Math.max(m, b.packets), 0);
+    for (const b of r.volume.buckets) {
+      out.push(`    ${b.start.slice(0, 19).replace('T', ' ')} ${nf.format(b.packets).padStart(10)} pkts ${formatBytes(b.bytes).padStart(11)}  ${bar(b.packets, maxV)}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}

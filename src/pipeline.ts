@@ -1,0 +1,163 @@
+// The one place that wires a source (capture files or the live ring) through decode and tracking to the sinks.
+
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { openCaptureFile } from './capture/capture-file.js';
+import type { FrameReader } from './capture/frame-reader.js';
+import type { LiveCapture } from './capture/live-capture.js';
+import { RawFrame } from './capture/raw-frame.js';
+import { PacketDecoder } from './decode/packet-decoder.js';
+import { PacketRecord } from './decode/packet-record.js';
+import type { PacketSink } from './output/packet-sink.js';
+import { TrafficSummary } from './track/traffic-summary.js';
+
+/** Frames handled between yields to the event loop (signals, progress, worker messages). */
+const BATCH = 16384;
+
+export class Pipeline {
+  readonly decoder = new PacketDecoder();
+  readonly record = new PacketRecord();
+  readonly summary = new TrafficSummary();
+  private readonly sinks: PacketSink[];
+
+  constructor(sinks: PacketSink[]) {
+    this.sinks = sinks;
+  }
+
+  process(frame: RawFrame): void {
+    const rec = this.record;
+    this.decoder.decode(frame, rec);
+    this.summary.add(rec);
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) sinks[i].packet(rec);
+  }
+
+  flush(): void { for (const s of this.sinks) s.flush(); }
+  finish(): void { for (const s of this.sinks) s.finish(); }
+  abort(): void { for (const s of this.sinks) s.abort(); }
+}
+
+export interface FileResult {
+  path: string;
+  format: 'pcap' | 'pcapng';
+  packets: number;
+  bytes: number;
+  /** Offset of an incomplete last record, or -1. */
+  cutAt: number;
+  badTimestamps: number;
+}
+
+export interface FileProgress {
+  fileIndex: number;
+  files: number;
+  path: string;
+  bytesRead: number;
+  size: number;
+  packets: number;
+}
+
+export interface FileRunOptions {
+  onProgress?: (p: FileProgress) => void;
+  /** Checked between batches: true ends the run early (Ctrl-C), keeping what was read. */
+  shouldStop?: () => boolean;
+}
+
+/** Reads each file to its end through the pipeline. Corrupt or unreadable files throw NetwatchError. */
+export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRunOptions = {}): Promise<FileResult[]> {
+  const results: FileResult[] = [];
+  const frame = new RawFrame();
+  for (let fi = 0; fi < paths.length; fi++) {
+    const reader: FrameReader = openCaptureFile(paths[fi]);
+    const before = pipeline.summary.packets;
+    const bytesBefore = pipeline.summary.bytes;
+    try {
+      for (;;) {
+        let n = 0;
+        while (n < BATCH && reader.next(frame)) {
+          pipeline.process(frame);
+          n++;
+        }
+        if (n < BATCH) break;
+        opts.onProgress?.({
+          fileIndex: fi, files: paths.length, path: reader.path, bytesRead: reader.bytesRead, size: reader.size,
+          packets: pipeline.summary.packets,
+        });
+        await yieldToLoop();
+        if (opts.shouldStop?.()) break;
+      }
+    } finally {
+      reader.close();
+    }
+    results.push({
+      path: reader.path,
+      format: reader.format,
+      packets: pipeline.summary.packets - before,
+      bytes: pipeline.summary.bytes - bytesBefore,
+      cutAt: reader.cutAt,
+      badTimestamps: reader.badTimestamps,
+    });
+    if (opts.shouldStop?.()) break;
+  }
+  return results;
+}
+
+export interface LiveRunOptions {
+  /** Stop after this many packets (0: no limit). */
+  count: number;
+  /** Stop after this many seconds of wall-clock time (0: no limit). */
+  durationSec: number;
+  /** Checked between batches: true ends the capture (Ctrl-C, SIGTERM). */
+  shouldStop: () => boolean;
+  /** Called about once a second with the ring state. */
+  onTick?: () => void;
+  /** Called once when the run decides to stop, before the grace period in which the socket is drained. */
+  onStopDecided?: () => void;
+}
+
+/** After the stop decision, frames already queued in the kernel still arrive for this long. */
+const STOP_GRACE_MS = 100;
+
+export type LiveStopReason = 'count' | 'duration' | 'signal';
+
+/** Drains the live ring in batches until a stop condition, then stops the worker and drains what is left. */
+export async function runLive(pipeline: Pipeline, live: LiveCapture, opts: LiveRunOptions): Promise<LiveStopReason> {
+  const frame = new RawFrame();
+  const reader = live.reader;
+  const started = Date.now();
+  const deadline = opts.durationSec > 0 ? started + opts.durationSec * 1000 : Infinity;
+  const limit = opts.count > 0 ? opts.count : Infinity;
+  let lastTick = started;
+  let reason: LiveStopReason = 'signal';
+  const drain = (): number => {
+    let n = 0;
+    while (n < BATCH && pipeline.summary.packets < limit && reader.next(frame)) {
+      pipeline.process(frame);
+      n++;
+    }
+    reader.release();
+    pipeline.flush();
+    return n;
+  };
+  for (;;) {
+    const n = drain();
+    if (pipeline.summary.packets >= limit) { reason = 'count'; break; }
+    const now = Date.now();
+    if (now >= deadline) { reason = 'duration'; break; }
+    if (opts.shouldStop()) { reason = 'signal'; break; }
+    if (now - lastTick >= 1000) {
+      lastTick = now;
+      opts.onTick?.();
+    }
+    if (n === 0) await reader.waitForData(Math.min(100, Math.max(1, deadline - now)));
+    else await yieldToLoop();
+  }
+  opts.onStopDecided?.();
+  // Let libpcap hand over what the kernel already queued, so it is not mistaken for loss.
+  const graceEnd = Date.now() + STOP_GRACE_MS;
+  while (Date.now() < graceEnd) {
+    if (drain() === 0) await reader.waitForData(Math.max(1, graceEnd - Date.now()));
+    else await yieldToLoop();
+  }
+  await live.stop();
+  while (pipeline.summary.packets < limit && drain() > 0) { /* what the worker stored before it stopped */ }
+  return reason;
+}
