@@ -7,6 +7,8 @@ export interface CaptureWorkerData {
   filter: string;
   /** libpcap's kernel buffer (pcap_set_buffer_size), bytes. */
   bufferBytes: number;
+  /** Bytes kept of each packet (libpcap snapshot length). */
+  snaplen: number;
   ring: FrameRingBuffers;
 }
 

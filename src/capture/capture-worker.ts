@@ -3,16 +3,22 @@
 
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
-import { performance } from 'node:perf_hooks';
 import { FrameRingWriter } from './frame-ring.js';
 import type { CaptureWorkerData, MainToWorker, WorkerToMain } from './capture-messages.js';
 import { CAP_LINK_NAMES } from '../decode/link-types.js';
 
+/** cap 0.2.1 as patched in patches/: open options, timestamps and wire length per packet, pcap_stats. */
 interface CapInstance {
-  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
+  open(device: string, filter: string, bufSize: number, buffer: Buffer,
+    options: { immediate: boolean; timeoutMs: number; snaplen: number }): string;
   close(): void;
-  on(event: 'packet', cb: (nbytes: number, truncated: boolean) => void): void;
+  stats(): { received: number; dropped: number; ifdropped: number };
+  on(event: 'packet', cb: (nbytes: number, truncated: boolean, tsSec: number, tsUsec: number, wireLen: number) => void): void;
 }
+
+/** TPACKET_V3 block timeout: how long a partly filled block waits before it is handed over. */
+const BLOCK_TIMEOUT_MS = 10;
+const STATS_INTERVAL_MS = 250;
 
 const port = parentPort;
 if (port === null) throw new Error('capture-worker must run as a worker thread');
@@ -36,11 +42,14 @@ try {
 
 const ring = new FrameRingWriter(data.ring);
 // cap keeps only a raw pointer to this buffer: it must stay referenced for as long as the handle is open.
-const packetBuffer = Buffer.alloc(65536);
+const packetBuffer = Buffer.alloc(Math.max(65536, data.snaplen));
 const cap = new Cap();
 let linkName: string;
 try {
-  linkName = cap.open(data.device, data.filter, data.bufferBytes, packetBuffer);
+  // Not immediate mode: libpcap then uses TPACKET_V3, packing packets into blocks (a 64 MiB buffer
+  // holds ~100k small packets instead of ~1000 snaplen-sized slots) and waking us once per block.
+  linkName = cap.open(data.device, data.filter, data.bufferBytes, packetBuffer,
+    { immediate: false, timeoutMs: BLOCK_TIMEOUT_MS, snaplen: data.snaplen });
 } catch (e) {
   const message = (e as Error).message;
   send({ type: 'error', code: classify(message), message });
@@ -49,16 +58,24 @@ try {
 const unknown = /^Unknown linktype (\d+)$/.exec(linkName);
 const linkType = unknown ? Number(unknown[1]) : CAP_LINK_NAMES[linkName] ?? -1;
 
-// Time is taken here, on arrival, because cap passes no pcap timestamp.
-const origin = performance.timeOrigin;
-cap.on('packet', (nbytes: number) => {
-  const ms = origin + performance.now();
-  const sec = Math.floor(ms / 1000);
-  ring.push(packetBuffer, nbytes, nbytes, sec, Math.floor((ms - sec * 1000) * 1e6));
+cap.on('packet', (nbytes: number, _truncated: boolean, tsSec: number, tsUsec: number, wireLen: number) => {
+  ring.push(packetBuffer, nbytes, wireLen, tsSec, tsUsec * 1000);
 });
+
+const publishStats = (): void => {
+  try {
+    const s = cap.stats();
+    ring.publishKernelStats(s.received, s.dropped, s.ifdropped);
+  } catch {
+    // Some devices have no statistics; the reader then reports kernel loss as not measurable.
+  }
+};
+const statsTimer = setInterval(publishStats, STATS_INTERVAL_MS);
 
 port.on('message', (m: MainToWorker) => {
   if (m.type === 'stop') {
+    clearInterval(statsTimer);
+    publishStats();
     cap.close();
     send({ type: 'stopped' });
     // Keep the handle and its buffer reachable until libuv has run the close callback.

@@ -7,10 +7,15 @@ import type { RawFrame } from './raw-frame.js';
 const WRITE = 0;
 const READ = 1;
 const READER_WAITING = 2;
+/** 1 once the producer has published libpcap's own counters (pcap_stats). */
+const KERNEL_VALID = 3;
 /** Counters published as two Int32 halves at [i, i + 1] (value = hi * 2^30 + lo) so they never wrap. */
 const SEEN_LO = 4;
 const DROPS_LO = 6;
 const DROP_BYTES_LO = 8;
+const KERNEL_RECV_LO = 10;
+const KERNEL_DROP_LO = 12;
+const KERNEL_IFDROP_LO = 14;
 const CONTROL_INTS = 16;
 
 const HEADER = 16;
@@ -28,6 +33,8 @@ export interface RingCounters {
   /** Frames dropped because the ring was full, and their bytes. */
   drops: number;
   dropBytes: number;
+  /** libpcap's pcap_stats: packets the kernel passed the filter, dropped for lack of buffer, dropped by the interface. */
+  kernel: { received: number; dropped: number; ifDropped: number } | null;
 }
 
 function publish(ctl: Int32Array, lo: number, value: number): void {
@@ -77,6 +84,14 @@ export class FrameRingWriter {
     this.bytes = new Uint8Array(bufs.data);
     this.size = bufs.data.byteLength;
     this.mask = this.size - 1;
+  }
+
+  /** Publishes libpcap's counters for the reader (called on an interval, not per packet). */
+  publishKernelStats(received: number, dropped: number, ifDropped: number): void {
+    publish(this.ctl, KERNEL_RECV_LO, received);
+    publish(this.ctl, KERNEL_DROP_LO, dropped);
+    publish(this.ctl, KERNEL_IFDROP_LO, ifDropped);
+    Atomics.store(this.ctl, KERNEL_VALID, 1);
   }
 
   /** Copies one frame in; false (and counted) when the ring has no room. */
@@ -185,6 +200,13 @@ export class FrameRingReader {
       seen: readPublished(this.ctl, SEEN_LO),
       drops: readPublished(this.ctl, DROPS_LO),
       dropBytes: readPublished(this.ctl, DROP_BYTES_LO),
+      kernel: Atomics.load(this.ctl, KERNEL_VALID) === 1
+        ? {
+          received: readPublished(this.ctl, KERNEL_RECV_LO),
+          dropped: readPublished(this.ctl, KERNEL_DROP_LO),
+          ifDropped: readPublished(this.ctl, KERNEL_IFDROP_LO),
+        }
+        : null,
     };
   }
 

@@ -12,6 +12,8 @@ export interface LiveCaptureOptions {
   bufferMiB: number;
   /** Shared frame ring between the threads, MiB (rounded up to a power of two). */
   ringMiB: number;
+  /** Bytes kept of each packet. */
+  snaplen: number;
 }
 
 function permissionHelp(device: string, detail: string): string {
@@ -40,6 +42,7 @@ export class LiveCapture {
       device: opts.device,
       filter: opts.filter,
       bufferBytes: Math.round(opts.bufferMiB * 1024 * 1024),
+      snaplen: opts.snaplen,
       ring,
     };
     const worker = new Worker(new URL('./capture-worker.js', import.meta.url), { workerData: data });

@@ -1,7 +1,8 @@
 // `netwatch analyze`: the capture pipeline over pcap/pcapng files, with summary, volume over time and export.
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { buildSummary, renderSummary } from '../output/summary-report.js';
+import { NetwatchError } from '../errors.js';
+import { buildSummary, renderSummary, runStats } from '../output/summary-report.js';
 import type { PacketSink } from '../output/packet-sink.js';
 import { Pipeline, runFiles, type FileProgress } from '../pipeline.js';
 import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
@@ -24,6 +25,9 @@ function progressPrinter(): ((p: FileProgress) => void) | undefined {
 }
 
 async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
+  if (argv.files === undefined || argv.files.length === 0) {
+    throw new NetwatchError('NW_ERR_USAGE', 'analyze: name at least one capture file (.pcap or .pcapng)');
+  }
   const format = exportFormat(argv);
   const sinks: PacketSink[] = [];
   const exporter = exportSink(format, argv.out);
@@ -36,6 +40,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   });
   const progress = argv.quiet ? undefined : progressPrinter();
   let results;
+  const started = performance.now();
   try {
     results = await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested });
   } catch (e) {
@@ -59,16 +64,17 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     const report = buildSummary(pipeline.summary, argv.files.length === 1 ? argv.files[0] : `${argv.files.length} files`, true);
     report.files = results.map((r) => ({ path: r.path, format: r.format, packets: r.packets, bytes: r.bytes, cutAt: r.cutAt }));
     if (stop.requested()) report.stopReason = 'on signal (files not read to the end)';
+    report.run = runStats(pipeline.summary.packets, started);
     const text = argv.summary === 'json' ? JSON.stringify(report) + '\n' : renderSummary(report);
     (exportToStdout ? process.stderr : process.stdout).write(text);
   }
 }
 
 export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
-  command: 'analyze <files..>',
+  command: 'analyze [files..]',
   describe: 'Analyse pcap/pcapng files: summary, volume over time, protocol mix, export',
   builder: (y: Argv) => withOutputOptions(y)
-    .positional('files', { type: 'string', array: true, demandOption: true, describe: 'capture files (.pcap, .pcapng)' })
+    .positional('files', { type: 'string', array: true, describe: 'capture files (.pcap, .pcapng)' })
     .example('netwatch analyze traffic.pcap', 'summary of one file')
     .example('netwatch analyze a.pcap b.pcapng --export csv -o packets.csv', 'every packet of both files to CSV')
     .example('netwatch analyze traffic.pcap --export json | jq .src_ip', 'JSON Lines on stdout, summary on stderr')

@@ -2,6 +2,7 @@
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { LiveCapture } from '../capture/live-capture.js';
+import type { RingCounters } from '../capture/frame-ring.js';
 import {
   assertInterfaceExists, defaultInterface, readInterfaceCounters, type InterfaceCounters,
 } from '../capture/network-interfaces.js';
@@ -9,7 +10,7 @@ import { linkTypeName } from '../decode/link-types.js';
 import { componentLogger } from '../log.js';
 import { ConsolePacketSink } from '../output/console-packet-sink.js';
 import type { PacketSink } from '../output/packet-sink.js';
-import { buildSummary, renderSummary, type LossReport } from '../output/summary-report.js';
+import { buildSummary, renderSummary, runStats, type LossReport } from '../output/summary-report.js';
 import { Pipeline, runLive } from '../pipeline.js';
 import { checkNumber } from './number-args.js';
 import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
@@ -22,30 +23,25 @@ interface CaptureArgs extends OutputArgs {
   filter: string;
   'buffer-mb': number;
   'ring-mb': number;
+  snaplen: number;
 }
 
 function lossReport(
-  device: string, filter: string, seenAtStart: number, seen: number, drops: number, dropBytes: number,
+  device: string, filter: string, seenAtStart: number, end: RingCounters,
   before: InterfaceCounters | null, after: InterfaceCounters | null,
 ): LossReport {
-  let kernel: LossReport['kernel'];
+  let interfaceCounters: LossReport['interfaceCounters'];
   if (filter !== '') {
-    kernel = { measured: false, reason: 'a capture filter is set, so the interface counters include packets the filter discarded' };
+    interfaceCounters = { measured: false, reason: 'a capture filter is set, so they include packets the filter discarded' };
   } else if (before === null || after === null) {
-    kernel = { measured: false, reason: `${device} has no kernel packet counters` };
+    interfaceCounters = { measured: false, reason: `${device} has no kernel packet counters` };
   } else {
     const expected = (after.rxPackets - before.rxPackets) + (after.txPackets - before.txPackets);
     // Frames received in the grace period after the counters were read were mostly queued before it.
-    const got = seen - seenAtStart;
-    kernel = {
-      measured: true,
-      expected,
-      estimate: Math.max(0, expected - got),
-      rxDropped: after.rxDropped - before.rxDropped,
-      method: 'estimate from the interface rx+tx counters against frames received',
-    };
+    const got = end.seen - seenAtStart;
+    interfaceCounters = { measured: true, expected, estimate: Math.max(0, expected - got), rxDropped: after.rxDropped - before.rxDropped };
   }
-  return { seen, ringDrops: drops, ringDropBytes: dropBytes, kernel };
+  return { seen: end.seen, ringDrops: end.drops, ringDropBytes: end.dropBytes, pcap: end.kernel, interfaceCounters };
 }
 
 async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
@@ -53,6 +49,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   checkNumber('duration', argv.duration, { min: 0.001 });
   checkNumber('buffer-mb', argv['buffer-mb'], { min: 1, max: 4096 });
   checkNumber('ring-mb', argv['ring-mb'], { min: 1, max: 1024 });
+  checkNumber('snaplen', argv.snaplen, { min: 64, max: 262144, integer: true });
   const format = exportFormat(argv);
   const log = componentLogger('capture');
   let device = argv.interface;
@@ -63,7 +60,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
     assertInterfaceExists(device);
   }
 
-  const live = await LiveCapture.start({ device, filter: argv.filter, bufferMiB: argv['buffer-mb'], ringMiB: argv['ring-mb'] });
+  const live = await LiveCapture.start({ device, filter: argv.filter, bufferMiB: argv['buffer-mb'], ringMiB: argv['ring-mb'], snaplen: argv.snaplen });
   const sinks: PacketSink[] = [];
   const exporter = exportSink(format, argv.out);
   const exportToStdout = exporter !== null && (argv.out === undefined || argv.out === '-');
@@ -83,6 +80,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
     process.exit(130);
   });
   let reason;
+  const started = performance.now();
   let ifAfter: InterfaceCounters | null = null;
   try {
     reason = await runLive(pipeline, live, {
@@ -91,7 +89,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
       shouldStop: stop.requested,
       onTick: () => {
         const c = live.reader.counters();
-        log.debug({ seen: c.seen, drops: c.drops, ringUsed: live.reader.occupancy(), ringSize: live.reader.capacity }, 'capture stats');
+        log.debug({ seen: c.seen, drops: c.drops, kernel: c.kernel, ringUsed: live.reader.occupancy(), ringSize: live.reader.capacity }, 'capture stats');
       },
       onStopDecided: () => {
         ifAfter = readInterfaceCounters(device);
@@ -110,7 +108,8 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   if (argv.summary !== 'none') {
     const report = buildSummary(pipeline.summary, `live capture on ${device}${argv.filter ? ` (filter "${argv.filter}")` : ''}`, false);
     report.stopReason = reason === 'count' ? `after ${argv.count} packets` : reason === 'duration' ? `after ${argv.duration} s` : 'on signal';
-    report.loss = lossReport(device, argv.filter, counters0.seen, c.seen, c.drops, c.dropBytes, ifBefore, ifAfter);
+    report.run = runStats(pipeline.summary.packets, started);
+    report.loss = lossReport(device, argv.filter, counters0.seen, c, ifBefore, ifAfter);
     const text = argv.summary === 'json' ? JSON.stringify(report) + '\n' : renderSummary(report);
     (exportToStdout ? process.stderr : process.stdout).write(text);
   }
@@ -127,6 +126,7 @@ export const captureCommand: CommandModule<object, CaptureArgs> = {
     .option('filter', { alias: 'f', type: 'string', default: '', describe: 'BPF capture filter (pcap-filter syntax)' })
     .option('buffer-mb', { type: 'number', default: 64, describe: 'libpcap kernel buffer in MiB' })
     .option('ring-mb', { type: 'number', default: 64, describe: 'frame ring between capture and analysis threads, MiB' })
+    .option('snaplen', { type: 'number', default: 65535, describe: 'bytes kept of each packet' })
     .example('sudo netwatch capture -i eth0 --count 50', 'print 50 packets and a summary')
     .example("sudo netwatch capture -i eth0 --filter 'tcp port 443' --duration 60 --export csv -o https.csv", 'one minute of HTTPS to CSV')
     .example('sudo netwatch capture -q', 'until Ctrl-C on the default interface, summary only')

@@ -24,6 +24,7 @@ export const interfacesCommand: CommandModule<object, InterfacesArgs> = {
   command: 'interfaces',
   describe: 'List capture devices with state, flags and addresses',
   builder: (y: Argv) => y
+    .strict()
     .option('json', { type: 'boolean', default: false, describe: 'print as JSON' })
     .example('netwatch interfaces', 'list devices') as unknown as Argv<InterfacesArgs>,
   handler,

@@ -2,14 +2,13 @@
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { isNetwatchError } from '../errors.js';
+import { NetwatchError, isNetwatchError } from '../errors.js';
 import { analyzeCommand } from './analyze-command.js';
 import { captureCommand } from './capture-command.js';
 import { interfacesCommand } from './interfaces-command.js';
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
-  let usageError: string | null = null;
   const parser = yargs(argv)
     .scriptName('netwatch')
     .usage('$0 <command> [options]\n\nNetwork anomaly sensor: live capture and pcap/pcapng analysis.')
@@ -26,7 +25,8 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       if (err) throw err;
-      usageError = msg;
+      // Throwing stops yargs here; returning would let it run the command's handler anyway.
+      throw new NetwatchError('NW_ERR_USAGE', `${msg} (see netwatch --help)`);
     });
   try {
     await parser.parseAsync();
@@ -40,10 +40,6 @@ export async function main(argv: string[]): Promise<number> {
     if (debug && (e as Error).stack) process.stderr.write((e as Error).stack + '\n');
     else process.stderr.write('netwatch: run again with --debug for the stack trace\n');
     return 1;
-  }
-  if (usageError !== null) {
-    process.stderr.write(`netwatch: ${usageError} (see netwatch --help)\n`);
-    return 2;
   }
   return 0;
 }

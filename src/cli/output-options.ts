@@ -18,6 +18,7 @@ export interface OutputArgs {
 
 export function withOutputOptions<T>(y: Argv<T>) {
   return y
+    .strict()
     .option('export', { type: 'string', choices: ['csv', 'json'] as const, describe: 'export every packet as CSV or JSON Lines' })
     .option('out', { alias: 'o', type: 'string', describe: 'export file (written whole at the end of the run; - for stdout)' })
     .option('summary', { type: 'string', choices: ['text', 'json', 'none'] as const, default: 'text' as const, describe: 'how to print the end-of-run summary' })

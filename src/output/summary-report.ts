@@ -6,12 +6,14 @@ import { SLOT_ARP, SLOT_NON_IP, SLOT_UNDECODED, type TrafficSummary } from '../t
 import type { Talker } from '../track/top-talkers.js';
 
 export interface LossReport {
-  /** Frames the capture worker handed over or dropped. */
+  /** Frames the capture worker received from libpcap (stored in the ring or dropped there). */
   seen: number;
   ringDrops: number;
   ringDropBytes: number;
-  /** Kernel/interface loss: an estimate, or why it cannot be measured. */
-  kernel: { measured: true; estimate: number; expected: number; rxDropped: number; method: string }
+  /** libpcap's pcap_stats at the end: passed the filter, dropped by the kernel (socket buffer full), dropped by the interface. */
+  pcap: { received: number; dropped: number; ifDropped: number } | null;
+  /** Cross-check from the interface's rx+tx counters: an estimate, or why it cannot be made. */
+  interfaceCounters: { measured: true; estimate: number; expected: number; rxDropped: number }
     | { measured: false; reason: string };
 }
 
@@ -30,6 +32,17 @@ export interface SummaryReport {
   loss?: LossReport;
   files?: { path: string; format: string; packets: number; bytes: number; cutAt: number }[];
   stopReason?: string;
+  /** How the run itself went: wall time of the pipeline, its rate, and peak memory of the process. */
+  run?: { elapsedSec: number; packetsPerSec: number; maxRssMiB: number };
+}
+
+export function runStats(packets: number, startedMs: number): NonNullable<SummaryReport['run']> {
+  const elapsedSec = (performance.now() - startedMs) / 1000;
+  return {
+    elapsedSec: Math.round(elapsedSec * 1000) / 1000,
+    packetsPerSec: elapsedSec > 0 ? Math.round(packets / elapsedSec) : 0,
+    maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
 }
 
 function isoTime(sec: number, nsec: number): string {
@@ -144,13 +157,23 @@ export function renderSummary(r: SummaryReport): string {
   }
   if (r.loss) {
     const l = r.loss;
-    out.push(`  loss      ring drops ${nf.format(l.ringDrops)} (${formatBytes(l.ringDropBytes)}) of ${nf.format(l.seen)} frames received from libpcap`);
-    if (l.kernel.measured) {
-      out.push(`            kernel/interface: about ${nf.format(l.kernel.estimate)} of ${nf.format(l.kernel.expected)} packets not captured ` +
-        `(${pct(l.kernel.estimate, l.kernel.expected)}; ${l.kernel.method}); interface rx_dropped ${nf.format(l.kernel.rxDropped)}`);
+    out.push(`  loss      ring (capture -> analysis): ${nf.format(l.ringDrops)} dropped (${formatBytes(l.ringDropBytes)}) of ${nf.format(l.seen)} frames`);
+    if (l.pcap) {
+      out.push(`            kernel (pcap_stats): ${nf.format(l.pcap.dropped)} dropped of ${nf.format(l.pcap.received)} (${pct(l.pcap.dropped, l.pcap.received)}), ` +
+        `interface dropped ${nf.format(l.pcap.ifDropped)}`);
     } else {
-      out.push(`            kernel/interface loss cannot be measured: ${l.kernel.reason}`);
+      out.push('            kernel: not measurable (the device gave no pcap_stats)');
     }
+    const ic = l.interfaceCounters;
+    if (ic.measured) {
+      out.push(`            interface counters: about ${nf.format(ic.estimate)} of ${nf.format(ic.expected)} packets not captured ` +
+        `(${pct(ic.estimate, ic.expected)}, an estimate from rx+tx), rx_dropped ${nf.format(ic.rxDropped)}`);
+    } else {
+      out.push(`            interface counters: not comparable: ${ic.reason}`);
+    }
+  }
+  if (r.run) {
+    out.push(`  run       ${r.run.elapsedSec.toFixed(3)} s, ${nf.format(r.run.packetsPerSec)} packets/s, peak memory ${r.run.maxRssMiB} MiB`);
   }
   if (r.volume && r.volume.buckets.length > 0) {
     const unit = r.volume.bucketSec === 1 ? 'second' : `${r.volume.bucketSec / 60} min`;

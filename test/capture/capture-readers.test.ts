@@ -1,0 +1,111 @@
+// pcap and pcapng readers on files built byte by byte: byte orders, resolutions, block kinds, damage.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openCaptureFile } from '../../src/capture/capture-file.js';
+import { RawFrame } from '../../src/capture/raw-frame.js';
+import { NetwatchError } from '../../src/errors.js';
+import { PcapngBuilder, ip, ipv4Tcp, pcapFile } from '../support/frame-builder.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nw-readers-'));
+const frameA = ipv4Tcp({ src: ip('10.77.0.1'), dst: ip('10.77.0.2'), sport: 1234, dport: 80, flags: 0x02 });
+const frameB = ipv4Tcp({ src: ip('10.77.0.2'), dst: ip('10.77.0.1'), sport: 80, dport: 1234, flags: 0x12, payload: 100 });
+
+function readAll(path: string): { frames: { sec: number; nsec: number; cap: number; wire: number; link: number; first: number }[]; cutAt: number } {
+  const r = openCaptureFile(path);
+  const f = new RawFrame();
+  const frames = [];
+  while (r.next(f)) frames.push({ sec: f.tsSec, nsec: f.tsNsec, cap: f.capLen, wire: f.wireLen, link: f.linkType, first: f.data[f.offset] });
+  r.close();
+  return { frames, cutAt: r.cutAt };
+}
+
+function write(name: string, data: Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, data);
+  return p;
+}
+
+for (const bigEndian of [false, true]) {
+  for (const nano of [false, true]) {
+    test(`classic pcap ${bigEndian ? 'big' : 'little'}-endian ${nano ? 'nanosecond' : 'microsecond'}`, () => {
+      const frac = nano ? 123456789 : 123456;
+      const p = write(`c-${bigEndian}-${nano}.pcap`, pcapFile([
+        { sec: 1700000000, frac, data: frameA },
+        { sec: 1700000001, frac: 0, data: frameB.subarray(0, 60), wireLen: frameB.length },
+      ], { bigEndian, nano }));
+      const { frames, cutAt } = readAll(p);
+      assert.equal(cutAt, -1);
+      assert.equal(frames.length, 2);
+      assert.deepEqual(frames[0], { sec: 1700000000, nsec: nano ? 123456789 : 123456000, cap: frameA.length, wire: frameA.length, link: 1, first: 2 });
+      assert.equal(frames[1].cap, 60);
+      assert.equal(frames[1].wire, frameB.length);
+    });
+  }
+}
+
+test('pcapng: interfaces with different link types and resolutions, SPB, OPB and unknown blocks', () => {
+  const raw = frameA.subarray(14);
+  const p = write('multi.pcapng', new PcapngBuilder()
+    .section()
+    .iface(1)              // Ethernet, default microseconds
+    .iface(101, 9)         // raw IP, nanoseconds
+    .iface(1, 0x80 | 20)   // Ethernet, 2^-20 s
+    .unknown(0x0bad, 40)
+    .epb(0, 1700000000123456n, frameA)
+    .epb(1, 1700000000987654321n, raw)
+    .epb(2, (1700000000n << 20n) + (1n << 19n), frameB)
+    .opb(0, 1700000001000001n, frameB)
+    .unknown(0x80000001, 8)
+    .build());
+  const { frames } = readAll(p);
+  assert.equal(frames.length, 4);
+  assert.deepEqual(frames.map((f) => f.link), [1, 101, 1, 1]);
+  assert.deepEqual(frames.map((f) => [f.sec, f.nsec]), [
+    [1700000000, 123456000], [1700000000, 987654321], [1700000000, 500000000], [1700000001, 1000],
+  ]);
+  assert.equal(frames[1].first, 0x45, 'raw-IP frame starts at the IP header');
+});
+
+test('pcapng: a big-endian section after a little-endian one, and a simple packet block', () => {
+  const p = write('sections.pcapng', new PcapngBuilder()
+    .section(false).iface(1).epb(0, 1700000000000000n, frameA)
+    .section(true).iface(1, 6, 64).epb(0, 1700000005000000n, frameB).spb(frameB)
+    .build());
+  const { frames } = readAll(p);
+  assert.equal(frames.length, 3);
+  assert.deepEqual(frames.map((f) => f.sec), [1700000000, 1700000005, 1700000005]);
+  assert.equal(frames[2].cap, 64, 'SPB captured length is bounded by the interface snaplen');
+  assert.equal(frames[2].wire, frameB.length);
+});
+
+test('a file cut inside a record yields the whole packets and the offset of the cut', () => {
+  const whole = pcapFile([{ sec: 1, frac: 0, data: frameA }, { sec: 2, frac: 0, data: frameB }]);
+  const p = write('cut.pcap', whole.subarray(0, whole.length - 10));
+  const { frames, cutAt } = readAll(p);
+  assert.equal(frames.length, 1);
+  assert.equal(cutAt, 24 + 16 + frameA.length);
+  const ng = new PcapngBuilder().section().iface(1).epb(0, 1n, frameA).epb(0, 2n, frameB).build();
+  const q = write('cut.pcapng', ng.subarray(0, ng.length - 3));
+  const r2 = readAll(q);
+  assert.equal(r2.frames.length, 1);
+  assert.ok(r2.cutAt > 0);
+});
+
+test('corrupt headers and non-capture files are coded errors that name the offset', () => {
+  const bad = pcapFile([{ sec: 1, frac: 0, data: frameA }]);
+  bad.writeUInt32LE(5_000_000, 24 + 8);
+  assert.throws(() => readAll(write('bad.pcap', bad)),
+    (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_CORRUPT' && /offset 24/.test(e.message));
+  const ng = new PcapngBuilder().section().iface(1).epb(0, 1n, frameA).build();
+  ng.writeUInt32LE(999, ng.length - 4);
+  assert.throws(() => readAll(write('bad.pcapng', ng)), (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_CORRUPT');
+  assert.throws(() => openCaptureFile(write('text.pcap', Buffer.from('hello, this is not a capture\n'))),
+    (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_FORMAT' && /magic 0x68656c6c at offset 0/.test(e.message));
+  assert.throws(() => openCaptureFile(join(dir, 'missing.pcap')), (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_OPEN');
+  const noIface = new PcapngBuilder().section().epb(0, 1n, frameA).build();
+  assert.throws(() => readAll(write('noiface.pcapng', noIface)), /undeclared interface 0/);
+});

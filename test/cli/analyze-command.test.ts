@@ -1,0 +1,140 @@
+// `netwatch analyze` as a user runs it: exports checked against tshark, exit codes, no half-written files.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, CORPUS } from '../support/corpus.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nw-analyze-'));
+
+function run(args: string[]) {
+  return spawnSync(CLI, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+}
+
+function parseCsv(text: string): string[][] {
+  // The fields compared here never contain quotes or commas; DNS names are checked separately.
+  return text.trimEnd().split('\n').map((l) => l.split(','));
+}
+
+function tsharkTable(path: string): string[][] {
+  const out = execFileSync('tshark', ['-r', path, '-n', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-T', 'fields',
+    '-E', 'occurrence=f', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'ip.dst', '-e', 'ipv6.dst',
+    '-e', 'tcp.srcport', '-e', 'udp.srcport', '-e', 'tcp.dstport', '-e', 'udp.dstport', '-e', 'frame.len'],
+  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
+  return out.trimEnd().split('\n').map((l) => l.split('\t'));
+}
+
+for (const file of ['benign/pcapplusplus_tls2.pcap', 'attack/scan/ppa_synscan.pcapng', 'benign/pcapplusplus_DnsPackets.pcap']) {
+  test(`CSV export of ${file} matches tshark column by column`, () => {
+    const out = join(dir, file.replace(/\W/g, '_') + '.csv');
+    const r = run(['analyze', `${CORPUS}/${file}`, '--export', 'csv', '-o', out, '--summary', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = parseCsv(readFileSync(out, 'utf8'));
+    assert.deepEqual(rows[0].slice(0, 7), ['timestamp', 'src_ip', 'dst_ip', 'src_port', 'dst_port', 'protocol', 'length']);
+    const theirs = tsharkTable(`${CORPUS}/${file}`);
+    assert.equal(rows.length - 1, theirs.length);
+    const summary = JSON.parse(r.stdout) as { packets: number };
+    assert.equal(summary.packets, theirs.length);
+    for (let i = 0; i < theirs.length; i++) {
+      const [epoch, s4, s6, d4, d6, tsp, usp, tdp, udp, len] = theirs[i];
+      const ours = rows[i + 1];
+      const tsUs = Math.round(Date.parse(ours[0]) * 1000) + Number(ours[0].slice(23, 26));
+      assert.equal(tsUs, Math.round(Number(epoch) * 1e6), `frame ${i + 1} timestamp ${ours[0]} vs ${epoch}`);
+      if (ours[1] !== '' && ours[5] !== 'ARP') {
+        assert.equal(ours[1], s4 || s6, `frame ${i + 1} src_ip`);
+        assert.equal(ours[2], d4 || d6, `frame ${i + 1} dst_ip`);
+      }
+      if (ours[5] === 'TCP') { assert.equal(ours[3], tsp); assert.equal(ours[4], tdp); }
+      if (ours[5] === 'UDP') { assert.equal(ours[3], usp); assert.equal(ours[4], udp); }
+      assert.equal(ours[6], len, `frame ${i + 1} length`);
+    }
+  });
+}
+
+test('JSON Lines export carries the same packets as the CSV export', () => {
+  const file = `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`;
+  const csv = run(['analyze', file, '--export', 'csv', '--summary', 'none']);
+  const json = run(['analyze', file, '--export', 'json', '--summary', 'none']);
+  assert.equal(csv.status, 0);
+  assert.equal(json.status, 0);
+  const header = csv.stdout.split('\n')[0].split(',');
+  const objs = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(objs.length, csv.stdout.trimEnd().split('\n').length - 1);
+  const names = objs.filter((o) => o.dns_qname !== undefined).length;
+  assert.ok(names > 400, `only ${names} DNS names exported`);
+  for (const o of objs) for (const k of Object.keys(o)) assert.ok(header.includes(k), `unknown key ${k}`);
+  assert.equal(objs[0].frame, 1);
+  assert.equal(typeof objs[0].length, 'number');
+});
+
+test('a corrupt file stops the run with exit 1 and leaves no export behind', () => {
+  const out = join(dir, 'corrupt.csv');
+  const r = run(['analyze', `${CORPUS}/edge/sv_tls_DER_corrupt_rechdr.pcap`, '--export', 'csv', '-o', out]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+  assert.match(r.stderr, /offset 5035/);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('corrupt')), []);
+});
+
+test('a file cut short is analysed to its last whole packet, with a warning and a complete export', () => {
+  const out = join(dir, 'cut.json');
+  const r = run(['analyze', `${CORPUS}/edge/sv_http-mime-truncated_cut.pcap`, '-o', out, '--summary', 'json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /byte offset 2715459/);
+  assert.equal(readFileSync(out, 'utf8').trimEnd().split('\n').length, 2696);
+});
+
+test('usage errors exit 2 with one line naming the problem', () => {
+  const cases: [string[], RegExp][] = [
+    [['analyze'], /analyze: name at least one capture file/],
+    [['analyze', 'x.pcap', '--bogus'], /Unknown argument: bogus/],
+    [['analyze', `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`, '-o', join(dir, 'x.txt')], /--out .*x\.txt: cannot tell the format/],
+    [['analyze', 'x.pcap', '--export', 'xml'], /Invalid values:[\s\S]*export/],
+    [['frobnicate'], /Unknown argument: frobnicate/],
+  ];
+  for (const [args, re] of cases) {
+    const r = run(args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
+
+test('runtime errors exit 1: missing file, not a capture', () => {
+  const missing = run(['analyze', join(dir, 'nope.pcap')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /nope\.pcap: cannot open: no such file/);
+  writeFileSync(join(dir, 'notes.pcap'), 'these are notes, not packets\n');
+  const text = run(['analyze', join(dir, 'notes.pcap')]);
+  assert.equal(text.status, 1);
+  assert.match(text.stderr, /not a pcap or pcapng file/);
+});
+
+test('the summary covers several files, protocols and volume over time', () => {
+  const r = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`, '--summary', 'json']);
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as {
+    packets: number; files: { packets: number }[]; protocols: { protocol: string; packets: number }[];
+    topTalkers: { address: string }[]; volume: { buckets: unknown[] };
+  };
+  assert.equal(s.packets, 2011 + 464);
+  assert.deepEqual(s.files.map((f) => f.packets), [2011, 464]);
+  assert.ok((s.protocols.find((p) => p.protocol === 'TCP')?.packets ?? 0) >= 2011);
+  assert.equal(s.protocols.reduce((n, p) => n + p.packets, 0), s.packets);
+  assert.equal(s.topTalkers[0].address, '172.16.0.8');
+  assert.ok(s.volume.buckets.length > 0);
+  const text = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`]);
+  assert.match(text.stdout, /protocols\n\s+TCP\s+2,011 pkts 100\.0%/);
+  assert.match(text.stdout, /volume per second/);
+});
+
+test('--help shows examples for each command', () => {
+  for (const cmd of ['capture', 'analyze', 'interfaces']) {
+    const r = run([cmd, '--help']);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /Examples:/, cmd);
+  }
+});
