@@ -1,6 +1,6 @@
 // The one place that wires a source (capture files or the live ring) through decode and tracking to the sinks.
 
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { openCaptureFile } from './capture/capture-file.js';
 import type { FrameReader } from './capture/frame-reader.js';
 import type { LiveCapture } from './capture/live-capture.js';
@@ -113,6 +113,12 @@ export interface LiveRunOptions {
   onStopDecided?: () => void;
 }
 
+/**
+ * After a partial batch, wait this long before draining again so frames accumulate: waking per frame
+ * cost ~1.5 µs of analysis-thread time per packet at 190 kpps (measured), batches amortise it.
+ */
+const DRAIN_PAUSE_MS = 2;
+
 /** After the stop decision, frames already queued in the kernel still arrive for this long. */
 const STOP_GRACE_MS = 100;
 
@@ -148,6 +154,7 @@ export async function runLive(pipeline: Pipeline, live: LiveCapture, opts: LiveR
       opts.onTick?.();
     }
     if (n === 0) await reader.waitForData(Math.min(100, Math.max(1, deadline - now)));
+    else if (n < BATCH) await sleep(DRAIN_PAUSE_MS);
     else await yieldToLoop();
   }
   opts.onStopDecided?.();
