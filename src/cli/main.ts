@@ -11,6 +11,7 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const parser = yargs(argv)
     .scriptName('netwatch')
+    .detectLocale(false)
     .usage('$0 <command> [options]\n\nNetwork anomaly sensor: live capture and pcap/pcapng analysis.')
     .command(captureCommand)
     .command(analyzeCommand)
