@@ -2,6 +2,7 @@
 
 export type NetwatchErrorCode =
   | 'NW_ERR_USAGE'
+  | 'NW_ERR_CONFIG'
   | 'NW_ERR_FILE_OPEN'
   | 'NW_ERR_FILE_FORMAT'
   | 'NW_ERR_FILE_CORRUPT'
@@ -16,6 +17,7 @@ export type NetwatchErrorCode =
 /** Exit status per code: 2 for what the user typed, 1 for what happened at run time. */
 const USAGE_CODES: ReadonlySet<NetwatchErrorCode> = new Set([
   'NW_ERR_USAGE',
+  'NW_ERR_CONFIG',
   'NW_ERR_UNKNOWN_INTERFACE',
   'NW_ERR_BAD_FILTER',
   'NW_ERR_NO_INTERFACE',

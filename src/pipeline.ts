@@ -9,6 +9,7 @@ import { PacketDecoder } from './decode/packet-decoder.js';
 import { PacketRecord } from './decode/packet-record.js';
 import type { PacketSink } from './output/packet-sink.js';
 import { TrafficSummary } from './track/traffic-summary.js';
+import type { DetectionEngine } from './detect/detection-engine.js';
 
 /** Frames handled between yields to the event loop (signals, progress, worker messages). */
 const BATCH = 16384;
@@ -17,22 +18,32 @@ export class Pipeline {
   readonly decoder = new PacketDecoder();
   readonly record = new PacketRecord();
   readonly summary = new TrafficSummary();
+  /** Flows, host windows and detectors; null when detection is off (decode and summary only). */
+  readonly engine: DetectionEngine | null;
+  /** The file being read (for pcap_filename in alerts), or null live. */
+  currentFile: string | null = null;
   private readonly sinks: PacketSink[];
 
-  constructor(sinks: PacketSink[]) {
+  constructor(sinks: PacketSink[], engine: DetectionEngine | null = null) {
     this.sinks = sinks;
+    this.engine = engine;
   }
 
   process(frame: RawFrame): void {
     const rec = this.record;
     this.decoder.decode(frame, rec);
     this.summary.add(rec);
+    if (this.engine !== null) this.engine.process(rec, this.currentFile);
     const sinks = this.sinks;
     for (let i = 0; i < sinks.length; i++) sinks[i].packet(rec);
   }
 
   flush(): void { for (const s of this.sinks) s.flush(); }
-  finish(): void { for (const s of this.sinks) s.finish(); }
+  /** End of input: open flows are closed (reason shutdown), then every output is made final. */
+  finish(): void {
+    this.engine?.finish();
+    for (const s of this.sinks) s.finish();
+  }
   abort(): void { for (const s of this.sinks) s.abort(); }
 }
 
@@ -67,6 +78,7 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
   const frame = new RawFrame();
   for (let fi = 0; fi < paths.length; fi++) {
     const reader: FrameReader = openCaptureFile(paths[fi]);
+    pipeline.currentFile = paths[fi];
     const before = pipeline.summary.packets;
     const bytesBefore = pipeline.summary.bytes;
     try {

@@ -2,13 +2,14 @@
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { NetwatchError } from '../errors.js';
-import { buildSummary, renderSummary, runStats } from '../output/summary-report.js';
+import { buildSummary, detectionReport, renderSummary, runStats } from '../output/summary-report.js';
+import { setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
 import type { PacketSink } from '../output/packet-sink.js';
 import { Pipeline, runFiles, type FileProgress } from '../pipeline.js';
 import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
 
-interface AnalyzeArgs extends OutputArgs {
+interface AnalyzeArgs extends OutputArgs, DetectionArgs {
   files: string[];
 }
 
@@ -33,7 +34,8 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   const exporter = exportSink(format, argv.out);
   const exportToStdout = exporter !== null && (argv.out === undefined || argv.out === '-');
   if (exporter) sinks.push(exporter);
-  const pipeline = new Pipeline(sinks);
+  const detection = setupDetection(argv, null);
+  const pipeline = new Pipeline(sinks, detection.engine);
   const stop = listenForStop(() => {
     pipeline.abort();
     process.exit(130);
@@ -45,12 +47,14 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     results = await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested });
   } catch (e) {
     pipeline.abort();
+    detection.abort();
     throw e;
   } finally {
     stop.dispose();
     if (progress) process.stderr.write('\r\x1b[K');
   }
   pipeline.finish();
+  detection.finish();
   for (const r of results) {
     if (r.cutAt >= 0) {
       process.stderr.write(`netwatch: warning: ${r.path}: file ends in the middle of a packet record at byte offset ${r.cutAt}; ` +
@@ -65,6 +69,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     report.files = results.map((r) => ({ path: r.path, format: r.format, packets: r.packets, bytes: r.bytes, cutAt: r.cutAt }));
     if (stop.requested()) report.stopReason = 'on signal (files not read to the end)';
     report.run = runStats(pipeline.summary.packets, started);
+    if (detection.engine) report.detection = detectionReport(detection.engine, detection.report());
     const text = argv.summary === 'json' ? JSON.stringify(report) + '\n' : renderSummary(report);
     (exportToStdout ? process.stderr : process.stdout).write(text);
   }
@@ -73,11 +78,12 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
 export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   command: 'analyze [files..]',
   describe: 'Analyse pcap/pcapng files: summary, volume over time, protocol mix, export',
-  builder: (y: Argv) => withOutputOptions(y)
+  builder: (y: Argv) => withDetectionOptions(withOutputOptions(y))
     .positional('files', { type: 'string', array: true, describe: 'capture files (.pcap, .pcapng)' })
     .example('netwatch analyze traffic.pcap', 'summary of one file')
     .example('netwatch analyze a.pcap b.pcapng --export csv -o packets.csv', 'every packet of both files to CSV')
     .example('netwatch analyze traffic.pcap --export json | jq .src_ip', 'JSON Lines on stdout, summary on stderr')
+    .example('netwatch analyze attack.pcap --alerts alerts.json --flows flows.json', 'alerts (EVE) and flows (with Community ID) to files')
     .epilog('A file cut short is analysed up to its last whole packet, with a warning; a corrupt or non-capture ' +
       'file stops the run with exit status 1 and no export file.') as unknown as Argv<AnalyzeArgs>,
   handler,

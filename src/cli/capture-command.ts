@@ -10,13 +10,14 @@ import { linkTypeName } from '../decode/link-types.js';
 import { componentLogger } from '../log.js';
 import { ConsolePacketSink } from '../output/console-packet-sink.js';
 import type { PacketSink } from '../output/packet-sink.js';
-import { buildSummary, renderSummary, runStats, type LossReport } from '../output/summary-report.js';
+import { buildSummary, detectionReport, renderSummary, runStats, type LossReport } from '../output/summary-report.js';
+import { setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
 import { Pipeline, runLive } from '../pipeline.js';
 import { checkNumber } from './number-args.js';
 import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
 
-interface CaptureArgs extends OutputArgs {
+interface CaptureArgs extends OutputArgs, DetectionArgs {
   interface?: string;
   count: number;
   duration?: number;
@@ -66,7 +67,15 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   const exportToStdout = exporter !== null && (argv.out === undefined || argv.out === '-');
   if (!argv.quiet && !exportToStdout) sinks.push(new ConsolePacketSink());
   if (exporter) sinks.push(exporter);
-  const pipeline = new Pipeline(sinks);
+  // Alerts are printed as they happen, on stdout unless stdout carries an export.
+  const detection = setupDetection(argv, exportToStdout ? process.stderr : process.stdout);
+  const pipeline = new Pipeline(sinks, detection.engine);
+  if (detection.engine) {
+    detection.engine.hub.lossProvider = () => {
+      const c = live.reader.counters();
+      return { ringDrops: c.drops, kernelDrops: c.kernel?.dropped ?? 0, received: c.seen };
+    };
+  }
   const counters0 = live.reader.counters();
   const ifBefore = readInterfaceCounters(device);
   const limits = [argv.count > 0 ? `${argv.count} packets` : '', argv.duration ? `${argv.duration} s` : ''].filter(Boolean).join(' or ');
@@ -97,6 +106,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
     });
   } catch (e) {
     pipeline.abort();
+    detection.abort();
     await live.stop();
     throw e;
   } finally {
@@ -104,11 +114,17 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   }
   const c = live.reader.counters();
   pipeline.finish();
+  detection.finish();
 
   if (argv.summary !== 'none') {
     const report = buildSummary(pipeline.summary, `live capture on ${device}${argv.filter ? ` (filter "${argv.filter}")` : ''}`, false);
     report.stopReason = reason === 'count' ? `after ${argv.count} packets` : reason === 'duration' ? `after ${argv.duration} s` : 'on signal';
     report.run = runStats(pipeline.summary.packets, started);
+    if (detection.engine) {
+      report.detection = detectionReport(detection.engine, detection.report());
+      // They were printed as they happened; the summary lists only the incidents.
+      if (argv.summary === 'text') report.detection.alerts = [];
+    }
     report.loss = lossReport(device, argv.filter, counters0.seen, c, ifBefore, ifAfter);
     const text = argv.summary === 'json' ? JSON.stringify(report) + '\n' : renderSummary(report);
     (exportToStdout ? process.stderr : process.stdout).write(text);
@@ -119,7 +135,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
 export const captureCommand: CommandModule<object, CaptureArgs> = {
   command: 'capture',
   describe: 'Capture live traffic on an interface, print packets and a summary',
-  builder: (y: Argv) => withOutputOptions(y)
+  builder: (y: Argv) => withDetectionOptions(withOutputOptions(y))
     .option('interface', { alias: 'i', type: 'string', describe: 'interface to capture on (default: first one up, not loopback)' })
     .option('count', { alias: 'c', type: 'number', default: 0, describe: 'stop after this many packets (0: no limit)' })
     .option('duration', { alias: 'd', type: 'number', describe: 'stop after this many seconds' })

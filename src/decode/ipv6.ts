@@ -47,8 +47,10 @@ export function decodeIpv6(d: Uint8Array, off: number, capEnd: number, rec: Pack
       case NH_SHIM6: {
         if (end - p < 8) { rec.ipProto = nh; return shortStatus(rec, DecodeStatus.TruncatedIp, DecodeStatus.MalformedIp); }
         rec.ipOptions = true;
+        const hdrEnd = p + ((d[p + 1] + 1) << 3);
+        if ((nh === NH_DSTOPTS || nh === NH_HOPOPTS) && hdrEnd <= end) scanOptions(d, p + 2, hdrEnd, rec);
         nh = d[p];
-        p += (d[p + 1] + 1) << 3;
+        p = hdrEnd;
         if (p > end) { rec.ipProto = nh; return shortStatus(rec, DecodeStatus.TruncatedIp, DecodeStatus.MalformedIp); }
         break;
       }
@@ -86,4 +88,20 @@ export function decodeIpv6(d: Uint8Array, off: number, capEnd: number, rec: Pack
   }
   rec.ipProto = nh;
   return DecodeStatus.MalformedIp;
+}
+
+/** Option types IANA has assigned for hop-by-hop and destination options, plus RFC 3692 experiments. */
+const KNOWN_OPTIONS = new Uint8Array(256);
+for (const t of [0x00, 0x01, 0x04, 0x05, 0x07, 0x08, 0x26, 0x31, 0x63, 0x6d, 0x8b, 0x8c, 0xc2, 0xc9, 0xee,
+  0x1e, 0x3e, 0x5e, 0x7e, 0x9e, 0xbe, 0xde, 0xfe]) KNOWN_OPTIONS[t] = 1;
+
+/** Walks the TLV options of a hop-by-hop or destination-options header and flags unassigned types. */
+function scanOptions(d: Uint8Array, p: number, end: number, rec: PacketRecord): void {
+  while (p < end) {
+    const type = d[p];
+    if (type === 0) { p++; continue; }
+    if (p + 1 >= end) return;
+    if (KNOWN_OPTIONS[type] === 0) rec.ipv6UnknownOption = true;
+    p += 2 + d[p + 1];
+  }
 }

@@ -60,6 +60,8 @@ export class PacketRecord {
   fragment = FRAG_NONE;
   /** IPv4 header carried options / IPv6 carried extension headers. */
   ipOptions = false;
+  /** An IPv6 hop-by-hop or destination-options header carried an option type IANA has not assigned. */
+  ipv6UnknownOption = false;
 
   srcPort = -1;
   dstPort = -1;
@@ -99,6 +101,7 @@ export class PacketRecord {
     this.ipProto = -1;
     this.fragment = FRAG_NONE;
     this.ipOptions = false;
+    this.ipv6UnknownOption = false;
     this.srcPort = -1;
     this.dstPort = -1;
     this.tcpFlags = 0;

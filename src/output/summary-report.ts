@@ -4,6 +4,11 @@ import { DECODE_STATUS_NAMES } from '../decode/decode-status.js';
 import { ipProtocolName } from '../decode/protocol-names.js';
 import { SLOT_ARP, SLOT_NON_IP, SLOT_UNDECODED, type TrafficSummary } from '../track/traffic-summary.js';
 import type { Talker } from '../track/top-talkers.js';
+import type { EveAlert, Incident } from '../alert/eve-alert.js';
+import type { DetectionEngine } from '../detect/detection-engine.js';
+import type { DetectionSetup } from '../cli/detection-options.js';
+import { CLOSE_REASON_NAMES } from '../track/flow-table.js';
+import { alertLine } from './alert-sinks.js';
 
 export interface LossReport {
   /** Frames the capture worker received from libpcap (stored in the ring or dropped there). */
@@ -32,8 +37,37 @@ export interface SummaryReport {
   loss?: LossReport;
   files?: { path: string; format: string; packets: number; bytes: number; cutAt: number }[];
   stopReason?: string;
+  /** Alerts, incidents and the state of the bounded tracking tables (when detection ran). */
+  detection?: DetectionReport;
   /** How the run itself went: wall time of the pipeline, its rate, and peak memory of the process. */
   run?: { elapsedSec: number; packetsPerSec: number; maxRssMiB: number };
+}
+
+export interface DetectionReport {
+  alertsRaised: number;
+  alertsSuppressed: number;
+  alerts: EveAlert[];
+  alertsOmitted: number;
+  incidents: Incident[];
+  flows: { capacity: number; created: number; evictions: number; open: number; closedBy: Record<string, number> };
+  hosts: { capacity: number; evictions: number };
+  trackingMemoryMiB: number;
+}
+
+export function detectionReport(engine: DetectionEngine, setup: ReturnType<DetectionSetup['report']>): DetectionReport {
+  const f = engine.flows;
+  const closedBy: Record<string, number> = {};
+  CLOSE_REASON_NAMES.forEach((n, i) => { if (f.closedBy[i] > 0) closedBy[n] = f.closedBy[i]; });
+  return {
+    alertsRaised: setup?.raised ?? 0,
+    alertsSuppressed: setup?.suppressed ?? 0,
+    alerts: setup?.listed ?? [],
+    alertsOmitted: setup?.omitted ?? 0,
+    incidents: setup?.incidents ?? [],
+    flows: { capacity: f.maxFlows, created: f.created, evictions: f.evictions, open: f.count, closedBy },
+    hosts: { capacity: engine.hosts.bySrc.capacity, evictions: engine.hosts.bySrc.evictions + engine.hosts.byDst.evictions },
+    trackingMemoryMiB: Math.round(engine.memoryBytes / 1048576),
+  };
 }
 
 export function runStats(packets: number, startedMs: number): NonNullable<SummaryReport['run']> {
@@ -181,6 +215,19 @@ export function renderSummary(r: SummaryReport): string {
     const maxV = r.volume.buckets.reduce((m, b) => Math.max(m, b.packets), 0);
     for (const b of r.volume.buckets) {
       out.push(`    ${b.start.slice(0, 19).replace('T', ' ')} ${nf.format(b.packets).padStart(10)} pkts ${formatBytes(b.bytes).padStart(11)}  ${bar(b.packets, maxV)}`);
+    }
+  }
+  if (r.detection) {
+    const d = r.detection;
+    out.push(`  flows     ${nf.format(d.flows.created)} tracked (table of ${nf.format(d.flows.capacity)}, ${nf.format(d.flows.evictions)} evicted); ` +
+      `hosts table ${nf.format(d.hosts.capacity)} per direction, ${nf.format(d.hosts.evictions)} evicted; tracking memory ${d.trackingMemoryMiB} MiB`);
+    out.push(`Alerts: ${nf.format(d.alertsRaised)} raised, ${nf.format(d.alertsSuppressed)} repeats folded into incidents`);
+    for (const a of d.alerts) out.push(`  ${alertLine(a)}`);
+    if (d.alertsOmitted > 0) out.push(`  ... ${nf.format(d.alertsOmitted)} more (use --alerts FILE for all)`);
+    out.push(`Incidents: ${nf.format(d.incidents.length)}`);
+    for (const i of d.incidents) {
+      out.push(`  #${i.id} ${i.detector} ${i.src_ip} -> ${i.dest_ip}: ${i.count} times, ${i.alerts} alerts, ` +
+        `${i.first_seen} .. ${i.last_seen}, peak score ${i.peak_score}`);
     }
   }
   return out.join('\n') + '\n';

@@ -1,0 +1,166 @@
+// Where detectors raise alerts: fills the EVE record, applies suppression, folds repeats into incidents
+// (bounded), and hands each new alert to the sinks at once.
+
+import type { DetectionConfig } from '../config/detection-defaults.js';
+import { eveTimestamp, type EveAlert, type Incident } from './eve-alert.js';
+import { SIGNATURES, type DetectorName } from './signatures.js';
+
+export interface RaiseRequest {
+  detector: DetectorName;
+  /** Added to the detector's base signature id; names the variant (scan type, flood kind). */
+  variant: number;
+  /** Text after the detector's name in the signature, e.g. "SYN scan 172.16.0.8 -> 64.13.134.52". */
+  detail: string;
+  /** Suppression and incident key: who did it to whom, as the detector sees it. */
+  key: string;
+  src: string;
+  dst: string;
+  srcPort?: number;
+  dstPort?: number;
+  proto: string;
+  communityId?: string;
+  score: number;
+  threshold: number;
+  evidence: Record<string, unknown>;
+  window: string;
+}
+
+export interface AlertSink {
+  alert(a: EveAlert, json: string): void;
+}
+
+export interface PacketPosition {
+  tsSec: number;
+  tsNsec: number;
+  /** Offline: the file and 1-based packet number. */
+  file: string | null;
+  index: number;
+}
+
+export interface LossSnapshot {
+  ringDrops: number;
+  kernelDrops: number;
+  received: number;
+}
+
+interface IncidentState {
+  incident: Incident;
+  lastAlertT: number;
+  lastT: number;
+}
+
+const HEAVY_LOSS_PERCENT = 5;
+
+export class AlertHub {
+  private readonly sinks: AlertSink[] = [];
+  private readonly incidents = new Map<string, IncidentState>();
+  private readonly closed: Incident[] = [];
+  private readonly cfg: DetectionConfig['alerts'];
+  private nextIncident = 1;
+  alertsRaised = 0;
+  suppressed = 0;
+  incidentsEvicted = 0;
+  /** Set by the pipeline before each packet's detectors run. */
+  readonly position: PacketPosition = { tsSec: 0, tsNsec: 0, file: null, index: 0 };
+  /** Live capture: how much has been lost so far. Null for files. */
+  lossProvider: (() => LossSnapshot) | null = null;
+
+  constructor(cfg: DetectionConfig['alerts']) {
+    this.cfg = cfg;
+  }
+
+  addSink(s: AlertSink): void {
+    this.sinks.push(s);
+  }
+
+  /** True when an alert for this key would be suppressed now (detectors may skip building a request). */
+  isSuppressed(key: string, t: number): boolean {
+    const st = this.incidents.get(key);
+    return st !== undefined && t - st.lastAlertT < this.cfg.suppressSec;
+  }
+
+  raise(r: RaiseRequest, t: number): void {
+    const pos = this.position;
+    const ts = eveTimestamp(pos.tsSec, pos.tsNsec);
+    let st = this.incidents.get(r.key);
+    if (st !== undefined && t - st.lastT > this.cfg.incidentIdleSec) {
+      this.closed.push(st.incident);
+      this.incidents.delete(r.key);
+      st = undefined;
+    }
+    if (st !== undefined) {
+      st.incident.count++;
+      st.incident.last_seen = ts;
+      st.lastT = t;
+      if (r.score > st.incident.peak_score) st.incident.peak_score = round3(r.score);
+      // Map order is recency order: re-insert so the least recently active incident is evicted first.
+      this.incidents.delete(r.key);
+      this.incidents.set(r.key, st);
+      if (t - st.lastAlertT < this.cfg.suppressSec) {
+        this.suppressed++;
+        return;
+      }
+      st.lastAlertT = t;
+      st.incident.alerts++;
+    } else {
+      if (this.incidents.size >= this.cfg.maxIncidents) {
+        const oldest = this.incidents.keys().next().value as string;
+        this.closed.push(this.incidents.get(oldest)!.incident);
+        this.incidents.delete(oldest);
+        this.incidentsEvicted++;
+      }
+      const sig = SIGNATURES[r.detector];
+      st = {
+        incident: {
+          id: this.nextIncident++, detector: r.detector, signature: `NETWATCH ${sig.name}`, key: r.key, src_ip: r.src, dest_ip: r.dst,
+          first_seen: ts, last_seen: ts, count: 1, alerts: 1, peak_score: round3(r.score),
+        },
+        lastAlertT: t,
+        lastT: t,
+      };
+      this.incidents.set(r.key, st);
+    }
+    const sig = SIGNATURES[r.detector];
+    let loss: EveAlert['netwatch']['loss'] = { source: 'file' };
+    let heavy = false;
+    if (this.lossProvider) {
+      const l = this.lossProvider();
+      const lost = l.ringDrops + l.kernelDrops;
+      const percent = l.received + l.ringDrops > 0 ? Math.round((10000 * lost) / (l.received + lost)) / 100 : 0;
+      heavy = percent >= HEAVY_LOSS_PERCENT;
+      loss = { ring_drops: l.ringDrops, kernel_drops: l.kernelDrops, percent, heavy };
+    }
+    const a: EveAlert = {
+      timestamp: ts,
+      event_type: 'alert',
+      src_ip: r.src,
+      ...(r.srcPort !== undefined ? { src_port: r.srcPort } : {}),
+      dest_ip: r.dst,
+      ...(r.dstPort !== undefined ? { dest_port: r.dstPort } : {}),
+      proto: r.proto,
+      ...(r.communityId !== undefined ? { community_id: r.communityId } : {}),
+      alert: {
+        action: 'allowed', gid: 1, signature_id: sig.base + r.variant, rev: 1,
+        signature: `NETWATCH ${sig.name}: ${r.detail}${heavy ? ' (verdict made under heavy capture loss)' : ''}`,
+        category: sig.category, severity: sig.severity,
+      },
+      netwatch: {
+        detector: r.detector, score: round3(r.score), threshold: r.threshold, evidence: r.evidence, window: r.window, loss,
+        incident_id: st.incident.id,
+      },
+      ...(pos.file !== null ? { pcap_filename: pos.file, pcap_cnt: pos.index } : {}),
+    };
+    this.alertsRaised++;
+    const json = JSON.stringify(a);
+    for (const s of this.sinks) s.alert(a, json);
+  }
+
+  /** Every incident, closed and open, in the order they started. */
+  allIncidents(): Incident[] {
+    return [...this.closed, ...[...this.incidents.values()].map((s) => s.incident)].sort((a, b) => a.id - b.id);
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,46 @@
+// The alert record, shaped like a Suricata EVE alert event with netwatch's own section.
+
+export interface EveAlert {
+  timestamp: string;
+  event_type: 'alert';
+  src_ip: string;
+  src_port?: number;
+  dest_ip: string;
+  dest_port?: number;
+  proto: string;
+  community_id?: string;
+  alert: { action: 'allowed'; gid: 1; signature_id: number; rev: 1; signature: string; category: string; severity: number };
+  netwatch: {
+    detector: string;
+    score: number;
+    threshold: number;
+    evidence: Record<string, unknown>;
+    window: string;
+    loss: { ring_drops: number; kernel_drops: number; percent: number; heavy: boolean } | { source: 'file' };
+    incident_id: number;
+  };
+  pcap_filename?: string;
+  pcap_cnt?: number;
+}
+
+export interface Incident {
+  id: number;
+  detector: string;
+  signature: string;
+  key: string;
+  src_ip: string;
+  dest_ip: string;
+  first_seen: string;
+  last_seen: string;
+  /** Times the detector fired (alerts raised plus those folded in by suppression). */
+  count: number;
+  alerts: number;
+  peak_score: number;
+}
+
+/** Suricata's timestamp form: 2010-07-04T20:24:18.123456+0000. */
+export function eveTimestamp(sec: number, nsec: number): string {
+  const d = new Date(sec * 1000);
+  const base = Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
+  return `${base.slice(0, 19)}.${Math.floor(nsec / 1000).toString().padStart(6, '0')}+0000`;
+}

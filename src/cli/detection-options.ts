@@ -1,0 +1,60 @@
+// Flags that turn on tracking and detection for capture and analyze, and the alert/flow outputs they select.
+
+import type { Argv } from 'yargs';
+import type { EveAlert, Incident } from '../alert/eve-alert.js';
+import { loadDetectionConfig } from '../config/detection-config-file.js';
+import { DetectionEngine } from '../detect/detection-engine.js';
+import { AlertCollector, AlertLogSink, ConsoleAlertSink, JsonlAlertSink } from '../output/alert-sinks.js';
+import { JsonlFlowSink } from '../output/flow-jsonl-sink.js';
+
+export interface DetectionArgs {
+  detect: boolean;
+  alerts?: string;
+  'alert-log'?: string;
+  flows?: string;
+  config?: string;
+}
+
+export function withDetectionOptions<T>(y: Argv<T>) {
+  return y
+    .option('detect', { type: 'boolean', default: true, describe: 'track flows and run the detectors (--no-detect: decode and summary only)' })
+    .option('alerts', { type: 'string', describe: 'write every alert to this file as JSON Lines (EVE alert records)' })
+    .option('alert-log', { type: 'string', describe: 'append alerts to this log as they are raised (JSON Lines, for tail -f)' })
+    .option('flows', { type: 'string', describe: 'write every flow to this file as JSON Lines when it closes' })
+    .option('config', { type: 'string', describe: 'JSON file with detection thresholds ({"detection": {...}}); see docs/detectors.md' });
+}
+
+export interface DetectionSetup {
+  engine: DetectionEngine | null;
+  collector: AlertCollector | null;
+  finish(): void;
+  abort(): void;
+  /** Alerts (as listed) and incidents for the summary. */
+  report(): { raised: number; suppressed: number; listed: EveAlert[]; omitted: number; incidents: Incident[] } | null;
+}
+
+export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | null): DetectionSetup {
+  if (!args.detect) {
+    return { engine: null, collector: null, finish: () => undefined, abort: () => undefined, report: () => null };
+  }
+  const engine = new DetectionEngine(loadDetectionConfig(args.config));
+  const collector = new AlertCollector();
+  engine.hub.addSink(collector);
+  if (live !== null) engine.hub.addSink(new ConsoleAlertSink(live));
+  const log = args['alert-log'] !== undefined ? new AlertLogSink(args['alert-log']) : null;
+  if (log) engine.hub.addSink(log);
+  const jsonl = args.alerts !== undefined ? new JsonlAlertSink(args.alerts) : null;
+  if (jsonl) engine.hub.addSink(jsonl);
+  const flows = args.flows !== undefined ? new JsonlFlowSink(args.flows) : null;
+  if (flows) engine.flowSinks.push(flows);
+  return {
+    engine,
+    collector,
+    finish: () => { jsonl?.finish(); flows?.finish(); log?.close(); },
+    abort: () => { jsonl?.abort(); flows?.abort(); log?.close(); },
+    report: () => ({
+      raised: engine.hub.alertsRaised, suppressed: engine.hub.suppressed, listed: collector.alerts, omitted: collector.omitted,
+      incidents: engine.hub.allIncidents(),
+    }),
+  };
+}

@@ -1,0 +1,68 @@
+// Reads detection overrides from a JSON config file ({"detection": {...}}), checks every key and value
+// against the defaults' shape, and returns one frozen config.
+
+import { readFileSync } from 'node:fs';
+import { NetwatchError } from '../errors.js';
+import { DETECTION_DEFAULTS, type DetectionConfig } from './detection-defaults.js';
+
+function fail(file: string, path: string, why: string): never {
+  throw new NetwatchError('NW_ERR_CONFIG', `${file}: ${path}: ${why}`);
+}
+
+function merge(file: string, path: string, base: unknown, over: unknown): unknown {
+  if (Array.isArray(base)) {
+    if (!Array.isArray(over) || !over.every((x) => Number.isInteger(x) && x >= 0 && x <= 65535)) {
+      fail(file, path, 'must be a list of port numbers (0-65535)');
+    }
+    return [...over];
+  }
+  if (typeof base === 'number') {
+    if (typeof over !== 'number' || !Number.isFinite(over) || over < 0) fail(file, path, `must be a non-negative number, got ${JSON.stringify(over)}`);
+    return over;
+  }
+  if (base !== null && typeof base === 'object') {
+    if (over === null || typeof over !== 'object' || Array.isArray(over)) fail(file, path, 'must be an object');
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
+      if (!(k in out)) fail(file, `${path}.${k}`, `unknown key (known: ${Object.keys(out).join(', ')})`);
+      out[k] = merge(file, `${path}.${k}`, out[k], v);
+    }
+    return out;
+  }
+  return over;
+}
+
+function freeze<T>(o: T): T {
+  if (o !== null && typeof o === 'object') {
+    for (const v of Object.values(o as Record<string, unknown>)) freeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+export function loadDetectionConfig(file: string | undefined): DetectionConfig {
+  if (file === undefined) return DETECTION_DEFAULTS;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new NetwatchError('NW_ERR_CONFIG', `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new NetwatchError('NW_ERR_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(file, '(top level)', 'must be an object');
+  for (const k of Object.keys(json as object)) if (k !== 'detection') fail(file, k, 'unknown key (known: detection)');
+  const d = (json as { detection?: unknown }).detection;
+  if (d === undefined) return DETECTION_DEFAULTS;
+  const cfg = merge(file, 'detection', DETECTION_DEFAULTS, d) as DetectionConfig;
+  for (const key of ['flows.capacity', 'hosts.capacity'] as const) {
+    const [a, b] = key.split('.') as ['flows' | 'hosts', 'capacity'];
+    const v = cfg[a][b];
+    if (!Number.isInteger(v) || v < 1024 || (v & (v - 1)) !== 0) fail(file, `detection.${key}`, `must be a power of two of at least 1024, got ${v}`);
+  }
+  return freeze(cfg);
+}

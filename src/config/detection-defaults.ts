@@ -1,0 +1,55 @@
+// Defaults for tracking and every detector, documented in docs/detectors.md; frozen so nothing changes them at run time.
+
+export interface DetectionConfig {
+  flows: {
+    capacity: number;
+    timeouts: { tcpAttempt: number; tcpEstablished: number; tcpClosed: number; udp: number; icmp: number; other: number; active: number };
+  };
+  hosts: { capacity: number };
+  alerts: { suppressSec: number; incidentIdleSec: number; maxIncidents: number };
+  portScan: { windowSec: number; minPorts: number; maxOpenRatio: number };
+  hostSweep: { windowSec: number; minHosts: number; maxAnsweredRatio: number };
+  synFlood: { windowSec: number; minSyns: number; maxCompletedRatio: number; maxPorts: number; networkMinSyns: number; networkMinSources: number; networkMinDestinations: number };
+  icmpFlood: { windowSec: number; minEchoRequests: number };
+  udpFlood: { windowSec: number; minPackets: number; minBytes: number };
+  reflection: { windowSec: number; minPackets: number; minSources: number; ports: number[] };
+  unsolicitedSynAck: { windowSec: number; minSynAcks: number; minSources: number };
+  bruteForce: { windowSec: number; minConnections: number; ports: number[] };
+  slowloris: { minConnections: number; minAgeSec: number; maxBytesPerConnection: number; ports: number[] };
+  dnsTunnel: { windowSec: number; minUniqueSubdomains: number; minLongLabels: number; longLabel: number; minEntropy: number; minRareTypeQueries: number };
+  icmpTunnel: { windowSec: number; minEchoes: number; minMeanPayload: number; minDistinctPayloads: number };
+  highTraffic: { windowSec: number; factor: number; minBytes: number; minPackets: number; minHistoryWindows: number };
+  rareService: { learnSec: number; minCountToBeCommon: number };
+  arpSpoof: { claimMemorySec: number };
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o !== null && typeof o === 'object') {
+    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
+  flows: {
+    capacity: 262144,
+    timeouts: { tcpAttempt: 30, tcpEstablished: 300, tcpClosed: 2, udp: 60, icmp: 30, other: 60, active: 1800 },
+  },
+  hosts: { capacity: 16384 },
+  alerts: { suppressSec: 60, incidentIdleSec: 600, maxIncidents: 10000 },
+  portScan: { windowSec: 60, minPorts: 50, maxOpenRatio: 0.2 },
+  hostSweep: { windowSec: 60, minHosts: 30, maxAnsweredRatio: 0.5 },
+  synFlood: { windowSec: 10, minSyns: 500, maxCompletedRatio: 0.1, maxPorts: 32, networkMinSyns: 80, networkMinSources: 50, networkMinDestinations: 50 },
+  icmpFlood: { windowSec: 10, minEchoRequests: 500 },
+  udpFlood: { windowSec: 10, minPackets: 5000, minBytes: 0 },
+  reflection: { windowSec: 10, minPackets: 100, minSources: 10, ports: [17, 19, 53, 69, 111, 123, 137, 161, 389, 500, 1900, 3702, 4500, 5353, 11211] },
+  unsolicitedSynAck: { windowSec: 60, minSynAcks: 20, minSources: 5 },
+  bruteForce: { windowSec: 300, minConnections: 10, ports: [21, 22, 23, 25, 110, 143, 445, 465, 587, 993, 995, 1433, 3306, 3389, 5432, 5900] },
+  slowloris: { minConnections: 40, minAgeSec: 5, maxBytesPerConnection: 4096, ports: [80, 443, 8000, 8080, 8443] },
+  dnsTunnel: { windowSec: 60, minUniqueSubdomains: 100, minLongLabels: 10, longLabel: 30, minEntropy: 3.5, minRareTypeQueries: 20 },
+  icmpTunnel: { windowSec: 60, minEchoes: 10, minMeanPayload: 500, minDistinctPayloads: 10 },
+  highTraffic: { windowSec: 10, factor: 20, minBytes: 500_000_000, minPackets: 500_000, minHistoryWindows: 6 },
+  rareService: { learnSec: 3600, minCountToBeCommon: 3 },
+  arpSpoof: { claimMemorySec: 300 },
+});

@@ -1,0 +1,79 @@
+// What every detector implements, and the per-packet context the engine hands to them (one reused object).
+
+import type { AlertHub } from '../alert/alert-hub.js';
+import type { DetectorName } from '../alert/signatures.js';
+import { ipv4ToString, ipv6ToString } from '../decode/address-format.js';
+import { L3_IPV4, type PacketRecord } from '../decode/packet-record.js';
+import { ipProtocolName } from '../decode/protocol-names.js';
+import type { FlowTable } from '../track/flow-table.js';
+import type { HostWindows } from '../track/host-windows.js';
+
+export class PacketContext {
+  rec!: PacketRecord;
+  /** Packet time in seconds (with fraction). */
+  t = 0;
+  flows!: FlowTable;
+  hosts!: HostWindows;
+  hub!: AlertHub;
+  flowSlot = -1;
+  fromOrig = false;
+  newFlow = false;
+  established = false;
+  /** The packet has IP addresses (host windows were updated for it). */
+  isIp = false;
+}
+
+export interface Detector {
+  readonly name: DetectorName;
+  /** Per packet: a cheap condition first, work only when it holds. */
+  packet(c: PacketContext): void;
+  /** Once per second of packet time. */
+  tick?(c: PacketContext): void;
+}
+
+export function srcString(rec: PacketRecord): string {
+  return rec.l3 === L3_IPV4 ? ipv4ToString(rec.src4) : ipv6ToString(rec.src6);
+}
+
+export function dstString(rec: PacketRecord): string {
+  return rec.l3 === L3_IPV4 ? ipv4ToString(rec.dst4) : ipv6ToString(rec.dst6);
+}
+
+/** Protocol names as Suricata writes them in EVE (ICMPv6 is "IPv6-ICMP"). */
+export function protoName(rec: PacketRecord): string {
+  return rec.ipProto === 58 ? 'IPv6-ICMP' : ipProtocolName(rec.ipProto);
+}
+
+export function windowLabel(sec: number): string {
+  return `${sec}s`;
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(s: string): number {
+  if (s.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Per-slot "last raised" times so a detector over its threshold calls the hub at most once a second per entry. */
+export class RaiseGate {
+  private readonly last: Float64Array;
+  constructor(capacity: number) {
+    this.last = new Float64Array(capacity).fill(-Infinity);
+  }
+  /** True (and remembered) when slot may raise at time t. */
+  open(slot: number, t: number): boolean {
+    if (t - this.last[slot] < 1) return false;
+    this.last[slot] = t;
+    return true;
+  }
+  reset(slot: number): void {
+    this.last[slot] = -Infinity;
+  }
+}

@@ -1,0 +1,122 @@
+// Horizontal sweep: one source probing many hosts (ICMP echo, ARP requests, TCP/UDP to one port).
+// ICMP and ARP sweeps count distinct targets; TCP/UDP sweeps must also be mostly unanswered.
+
+import type { DetectionConfig } from '../config/detection-defaults.js';
+import {
+  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, TCP_ACK, TCP_RST, TCP_SYN,
+} from '../decode/packet-record.js';
+import { wordsToString, writeDst, writeIpv4, writeSrc } from '../track/address-key.js';
+import { WindowTable } from '../track/window-table.js';
+import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
+
+const F_PROBES = 0;
+const F_ANSWERED = 1;
+const B_TARGETS = 0;
+/** The fifth key word: the probed port, or one of these for port-less probes. */
+const KIND_ECHO = 0x10000;
+const KIND_ARP = 0x10001;
+
+export class HostSweepDetector implements Detector {
+  readonly name = 'host_sweep' as const;
+  private readonly cfg: DetectionConfig['hostSweep'];
+  private readonly sweeps: WindowTable;
+  private readonly gate: RaiseGate;
+  private readonly key = new Uint32Array(5);
+  private readonly tmp = new Uint32Array(4);
+
+  constructor(cfg: DetectionConfig['hostSweep'], capacity: number) {
+    this.cfg = cfg;
+    this.sweeps = new WindowTable({ capacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
+    this.gate = new RaiseGate(capacity);
+  }
+
+  packet(c: PacketContext): void {
+    const rec = c.rec;
+    const k = this.key;
+    const tmp = this.tmp;
+    if (rec.l3 === L3_ARP) {
+      if (rec.arpShaOffset < 0) return;
+      if (rec.arpOp === 1 && rec.arpSpa !== rec.arpTpa) {
+        writeIpv4(k, 0, rec.arpSpa);
+        k[4] = KIND_ARP;
+        writeIpv4(tmp, 0, rec.arpTpa);
+        this.probe(c, tmp);
+      } else if (rec.arpOp === 2) {
+        writeIpv4(k, 0, rec.arpTpa);
+        k[4] = KIND_ARP;
+        this.answer();
+      }
+      return;
+    }
+    if (c.flowSlot < 0) return;
+    const p = rec.ipProto;
+    if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
+      const type = rec.icmpType;
+      if (type === 8 || type === 128) {
+        writeSrc(k, 0, rec);
+        k[4] = KIND_ECHO;
+        writeDst(tmp, 0, rec);
+        this.probe(c, tmp);
+      } else if (type === 0 || type === 129) {
+        writeDst(k, 0, rec);
+        k[4] = KIND_ECHO;
+        this.answer();
+      }
+      return;
+    }
+    if (p === IPPROTO_TCP || p === IPPROTO_UDP) {
+      if (c.newFlow && c.fromOrig) {
+        if (p === IPPROTO_TCP && (rec.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return;
+        writeSrc(k, 0, rec);
+        k[4] = rec.dstPort;
+        writeDst(tmp, 0, rec);
+        this.probe(c, tmp);
+      } else if (!c.fromOrig && c.flows.pkts[c.flowSlot * 2 + 1] === 1) {
+        if (p === IPPROTO_TCP && (rec.tcpFlags & (TCP_SYN | TCP_RST)) === 0) return;
+        writeDst(k, 0, rec);
+        k[4] = rec.srcPort;
+        this.answer();
+      }
+    }
+  }
+
+  private probe(c: PacketContext, target: Uint32Array): void {
+    const T = this.sweeps;
+    const s = T.touch(this.key, 0, c.t);
+    T.add(s, F_PROBES, 1);
+    const h = Math.imul(target[3] ^ Math.imul(target[2], 0x85ebca6b) ^ Math.imul(target[1], 0xc2b2ae35) ^ target[0], 0x9e3779b1);
+    T.mark(s, B_TARGETS, h >>> 10);
+    const hosts = T.distinct(s, 0, B_TARGETS);
+    if (hosts < this.cfg.minHosts) return;
+    const kind = this.key[4];
+    const probes = T.value(s, 0, F_PROBES, c.t);
+    const answered = T.value(s, 0, F_ANSWERED, c.t);
+    const portless = kind === KIND_ECHO || kind === KIND_ARP;
+    if (!portless && answered > this.cfg.maxAnsweredRatio * probes) return;
+    if (!this.gate.open(s, c.t)) return;
+    const src = wordsToString(this.key, 0);
+    const rec = c.rec;
+    const proto = kind === KIND_ARP ? 'ARP' : kind === KIND_ECHO ? (rec.ipProto === IPPROTO_ICMPV6 ? 'IPv6-ICMP' : 'ICMP') : rec.ipProto === IPPROTO_TCP ? 'TCP' : 'UDP';
+    const what = kind === KIND_ARP ? 'ARP' : kind === KIND_ECHO ? 'ICMP echo' : `${proto}/${kind}`;
+    const variant = kind === KIND_ARP ? 3 : kind === KIND_ECHO ? 1 : 2;
+    c.hub.raise({
+      detector: this.name,
+      variant,
+      detail: `${what} sweep from ${src} (${hosts} hosts)`,
+      key: `host_sweep|${src}|${kind}`,
+      src,
+      dst: wordsToString(target, 0),
+      ...(portless ? {} : { dstPort: kind }),
+      proto,
+      score: hosts / this.cfg.minHosts,
+      threshold: this.cfg.minHosts,
+      evidence: { probe: what, distinct_hosts: hosts, probes: Math.round(probes), answered: Math.round(answered) },
+      window: windowLabel(this.cfg.windowSec),
+    }, c.t);
+  }
+
+  private answer(): void {
+    const s = this.sweeps.find(this.key, 0);
+    if (s >= 0) this.sweeps.add(s, F_ANSWERED, 1);
+  }
+}

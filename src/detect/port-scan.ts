@@ -1,0 +1,138 @@
+// Vertical port scan: one source probing many ports of one host, mostly refused or unanswered;
+// names the scan type from the probes' flags (SYN, connect, FIN, NULL, Xmas, ACK/Window, UDP).
+
+import type { DetectionConfig } from '../config/detection-defaults.js';
+import {
+  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
+} from '../decode/packet-record.js';
+import { wordsToString, writeDst, writeSrc } from '../track/address-key.js';
+import { WindowTable } from '../track/window-table.js';
+import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
+
+const F_PROBES = 0;
+const F_OPEN = 1;
+const F_REFUSED = 2;
+const F_HANDSHAKES = 3;
+// Probe kinds, counted per pair to name the scan.
+const F_SYN = 4;
+const F_FIN = 5;
+const F_NULL = 6;
+const F_XMAS = 7;
+const F_ACK = 8;
+const F_UDP = 9;
+const FIELDS = 10;
+const B_PORTS = 0;
+
+const KIND_NAMES = ['SYN', 'FIN', 'NULL', 'Xmas', 'ACK/Window', 'UDP'];
+/** Variant per scan type: SYN 1, connect 2, FIN 3, NULL 4, Xmas 5, ACK/Window 6, UDP 7. */
+const KIND_VARIANT = [1, 3, 4, 5, 6, 7];
+
+export class PortScanDetector implements Detector {
+  readonly name = 'port_scan' as const;
+  private readonly cfg: DetectionConfig['portScan'];
+  private readonly pairs: WindowTable;
+  private readonly gate: RaiseGate;
+  private readonly key = new Uint32Array(8);
+
+  constructor(cfg: DetectionConfig['portScan'], capacity: number) {
+    this.cfg = cfg;
+    this.pairs = new WindowTable({ capacity, keyWords: 8, fields: FIELDS, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 2048 });
+    this.gate = new RaiseGate(capacity);
+  }
+
+  packet(c: PacketContext): void {
+    if (c.flowSlot < 0) return;
+    const rec = c.rec;
+    const p = rec.ipProto;
+    const k = this.key;
+    if (c.newFlow && c.fromOrig && (p === IPPROTO_TCP || p === IPPROTO_UDP)) {
+      writeSrc(k, 0, rec);
+      writeDst(k, 4, rec);
+      const s = this.pairs.touch(k, 0, c.t);
+      this.pairs.add(s, F_PROBES, 1);
+      this.pairs.mark(s, B_PORTS, Math.imul(rec.dstPort + 1, 0x9e3779b1) >>> 11);
+      let kind = F_UDP;
+      if (p === IPPROTO_TCP) {
+        const f = rec.tcpFlags & 0xff;
+        if (f === TCP_SYN) kind = F_SYN;
+        else if (f === TCP_FIN) kind = F_FIN;
+        else if (f === 0) kind = F_NULL;
+        else if ((f & (TCP_FIN | TCP_PSH | TCP_URG)) === (TCP_FIN | TCP_PSH | TCP_URG)) kind = F_XMAS;
+        else if (f === TCP_ACK) kind = F_ACK;
+        else kind = F_SYN;
+      }
+      this.pairs.add(s, kind, 1);
+      this.evaluate(c, s);
+      return;
+    }
+    // Answers travel from the probed host back to the prober: find the pair by the flow's originator.
+    const flows = c.flows;
+    const fs = c.flowSlot;
+    if (!c.fromOrig && p === IPPROTO_TCP) {
+      const f = rec.tcpFlags;
+      const synAck = (f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+      const rst = (f & TCP_RST) !== 0;
+      if (!synAck && !rst) return;
+      if (synAck && flows.pkts[fs * 2 + 1] !== 1) return;
+      if (rst && flows.pkts[fs * 2 + 1] > 2) return;
+      const s = this.findPair(c);
+      if (s >= 0) this.pairs.add(s, synAck ? F_OPEN : F_REFUSED, 1);
+    } else if (c.established && p === IPPROTO_TCP) {
+      const s = this.findPair(c);
+      if (s >= 0) this.pairs.add(s, F_HANDSHAKES, 1);
+    } else if ((p === IPPROTO_ICMP && rec.icmpType === 3) || (p === IPPROTO_ICMPV6 && rec.icmpType === 1)) {
+      // Port unreachable from the probed host to the prober: the UDP probe was refused.
+      writeDst(k, 0, rec);
+      writeSrc(k, 4, rec);
+      const s = this.pairs.find(k, 0);
+      if (s >= 0) this.pairs.add(s, F_REFUSED, 1);
+    }
+  }
+
+  private findPair(c: PacketContext): number {
+    const flows = c.flows;
+    const fs = c.flowSlot;
+    const k = this.key;
+    const o = flows.origAddrOffset(fs);
+    const r = flows.respAddrOffset(fs);
+    for (let i = 0; i < 4; i++) { k[i] = flows.addrs[o + i]; k[4 + i] = flows.addrs[r + i]; }
+    return this.pairs.find(k, 0);
+  }
+
+  private evaluate(c: PacketContext, s: number): void {
+    const cfg = this.cfg;
+    const T = this.pairs;
+    const ports = T.distinct(s, 0, B_PORTS);
+    if (ports < cfg.minPorts) return;
+    const probes = T.value(s, 0, F_PROBES, c.t);
+    const open = T.value(s, 0, F_OPEN, c.t);
+    if (open > cfg.maxOpenRatio * probes) return;
+    if (!this.gate.open(s, c.t)) return;
+    let best = F_SYN;
+    for (let f = F_SYN; f <= F_UDP; f++) if (T.value(s, 0, f, c.t) > T.value(s, 0, best, c.t)) best = f;
+    const handshakes = T.value(s, 0, F_HANDSHAKES, c.t);
+    const connect = best === F_SYN && handshakes > 0;
+    const typeName = connect ? 'connect' : KIND_NAMES[best - F_SYN];
+    const variant = connect ? 2 : KIND_VARIANT[best - F_SYN];
+    const k = this.key;
+    T.keyOf(s, k, 0);
+    const src = wordsToString(k, 0);
+    const dst = wordsToString(k, 4);
+    const refused = T.value(s, 0, F_REFUSED, c.t);
+    c.hub.raise({
+      detector: this.name,
+      variant,
+      detail: `${typeName} scan of ${dst} from ${src} (${ports} ports)`,
+      key: `port_scan|${src}|${dst}`,
+      src, dst,
+      proto: best === F_UDP ? 'UDP' : 'TCP',
+      score: ports / cfg.minPorts,
+      threshold: cfg.minPorts,
+      evidence: {
+        scan_type: typeName, distinct_ports: ports, probes: Math.round(probes), open: Math.round(open), refused: Math.round(refused),
+        unanswered: Math.max(0, Math.round(probes - open - refused)), completed_handshakes: Math.round(handshakes),
+      },
+      window: windowLabel(cfg.windowSec),
+    }, c.t);
+  }
+}

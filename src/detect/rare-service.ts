@@ -1,0 +1,66 @@
+// Rare protocol or service: after a learning period (packet time), an IP protocol or a TCP/UDP server
+// port that was seen fewer than minCountToBeCommon times on this network. Keeps learning afterwards.
+
+import type { DetectionConfig } from '../config/detection-defaults.js';
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
+import { RaiseGate, dstString, protoName, srcString, type Detector, type PacketContext } from './detector.js';
+
+export class RareServiceDetector implements Detector {
+  readonly name = 'rare_service' as const;
+  private readonly cfg: DetectionConfig['rareService'];
+  private readonly protocols = new Float64Array(256);
+  /** Answered server ports: TCP at [port], UDP at [65536 + port]. */
+  private readonly ports = new Float64Array(131072);
+  private learnUntil = NaN;
+  private readonly protoGate = new RaiseGate(256);
+  private readonly portGate = new RaiseGate(131072);
+
+  constructor(cfg: DetectionConfig['rareService']) {
+    this.cfg = cfg;
+  }
+
+  /** True once the learning period has passed (a model in training never alerts). */
+  learned(t: number): boolean {
+    if (Number.isNaN(this.learnUntil)) this.learnUntil = t + this.cfg.learnSec;
+    return t >= this.learnUntil;
+  }
+
+  packet(c: PacketContext): void {
+    if (!c.isIp || c.flowSlot < 0) return;
+    const rec = c.rec;
+    const learned = this.learned(c.t);
+    const p = rec.ipProto;
+    if (c.newFlow) {
+      const n = this.protocols[p]++;
+      if (learned && n < this.cfg.minCountToBeCommon && this.protoGate.open(p, c.t)) {
+        c.hub.raise({
+          detector: this.name, variant: 1,
+          detail: `IP protocol ${protoName(rec)} (${p}) seen ${n} times before, from ${srcString(rec)}`,
+          key: `rare_service|proto|${p}`,
+          src: srcString(rec), dst: dstString(rec), proto: protoName(rec),
+          score: 1 - n / this.cfg.minCountToBeCommon, threshold: this.cfg.minCountToBeCommon,
+          evidence: { ip_protocol: p, seen_before: n, learning_seconds: this.cfg.learnSec },
+          window: `${this.cfg.learnSec}s learning`,
+        }, c.t);
+      }
+    }
+    // A service is a server port that answered: SYN-ACK for TCP, the first reply for UDP.
+    let idx = -1;
+    if (p === IPPROTO_TCP && !c.fromOrig && (rec.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) idx = rec.srcPort;
+    else if (p === IPPROTO_UDP && !c.fromOrig && c.flows.pkts[c.flowSlot * 2 + 1] === 1) idx = 65536 + rec.srcPort;
+    if (idx < 0) return;
+    const n = this.ports[idx]++;
+    if (!learned || n >= this.cfg.minCountToBeCommon || !this.portGate.open(idx, c.t)) return;
+    const service = `${p === IPPROTO_TCP ? 'tcp' : 'udp'}/${rec.srcPort}`;
+    c.hub.raise({
+      detector: this.name, variant: 2,
+      detail: `service ${service} on ${srcString(rec)} answered ${dstString(rec)}, seen ${n} times before`,
+      key: `rare_service|${service}`,
+      src: dstString(rec), dst: srcString(rec), srcPort: rec.dstPort, dstPort: rec.srcPort, proto: protoName(rec),
+      communityId: c.flows.communityId(c.flowSlot),
+      score: 1 - n / this.cfg.minCountToBeCommon, threshold: this.cfg.minCountToBeCommon,
+      evidence: { service, server: srcString(rec), seen_before: n, learning_seconds: this.cfg.learnSec },
+      window: `${this.cfg.learnSec}s learning`,
+    }, c.t);
+  }
+}

@@ -1,0 +1,95 @@
+// Reflection/amplification: many responses from service ports (DNS, NTP, SNMP, IKE...) or SYN-ACKs
+// answering SYNs the victim never sent (its address was spoofed), from many reflectors to one victim.
+
+import type { DetectionConfig } from '../config/detection-defaults.js';
+import { FRAG_LATER, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
+import { writeDst } from '../track/address-key.js';
+import { H_SYN } from '../track/flow-table.js';
+import { HB_REFLECTORS, HF_BYTES, HF_FRAGMENTS, HF_REFLECTED, SCALE_10S } from '../track/host-windows.js';
+import { WindowTable } from '../track/window-table.js';
+import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
+
+const F_SYNACKS = 0;
+const B_SOURCES = 0;
+
+export class ReflectionDetector implements Detector {
+  readonly name = 'reflection' as const;
+  private readonly cfg: DetectionConfig['reflection'];
+  private readonly synAckCfg: DetectionConfig['unsolicitedSynAck'];
+  private readonly gate: RaiseGate;
+  private readonly synAcks: WindowTable;
+  private readonly synAckGate: RaiseGate;
+  private readonly key = new Uint32Array(4);
+
+  constructor(cfg: DetectionConfig['reflection'], synAckCfg: DetectionConfig['unsolicitedSynAck'], hostCapacity: number) {
+    this.cfg = cfg;
+    this.synAckCfg = synAckCfg;
+    this.gate = new RaiseGate(hostCapacity);
+    this.synAcks = new WindowTable({ capacity: hostCapacity, keyWords: 4, fields: 1, scales: [synAckCfg.windowSec], bitmaps: 1, bitmapBits: 512 });
+    this.synAckGate = new RaiseGate(hostCapacity);
+  }
+
+  packet(c: PacketContext): void {
+    const rec = c.rec;
+    if (!c.isIp) return;
+    if (rec.ipProto === IPPROTO_UDP && (c.hosts.isReflectorPort(rec.srcPort) || rec.fragment === FRAG_LATER)) this.udp(c);
+    else if (rec.ipProto === IPPROTO_TCP && !c.fromOrig && (rec.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) &&
+      c.flowSlot >= 0 && (c.flows.hist[c.flowSlot * 2] & H_SYN) === 0) this.synAck(c);
+  }
+
+  private udp(c: PacketContext): void {
+    const rec = c.rec;
+    const D = c.hosts.byDst;
+    const d = c.hosts.dstSlot;
+    const reflected = D.value(d, SCALE_10S, HF_REFLECTED, c.t);
+    if (reflected < this.cfg.minPackets) return;
+    const reflectors = D.distinct(d, SCALE_10S, HB_REFLECTORS);
+    if (reflectors < this.cfg.minSources || !this.gate.open(d, c.t)) return;
+    const victim = dstString(rec);
+    const bytes = D.value(d, SCALE_10S, HF_BYTES, c.t);
+    const service = rec.fragment === FRAG_LATER ? 'fragmented UDP' : `UDP/${rec.srcPort}`;
+    c.hub.raise({
+      detector: this.name,
+      variant: 1,
+      detail: `${service} responses to ${victim} from ${reflectors} reflectors`,
+      key: `reflection|${victim}`,
+      src: srcString(rec), dst: victim,
+      ...(rec.srcPort >= 0 ? { srcPort: rec.srcPort, dstPort: rec.dstPort } : {}),
+      proto: 'UDP',
+      score: reflected / this.cfg.minPackets,
+      threshold: this.cfg.minPackets,
+      evidence: {
+        reflected_packets: Math.round(reflected), distinct_reflectors: reflectors, service_port: rec.srcPort >= 0 ? rec.srcPort : null,
+        fragments: Math.round(D.value(d, SCALE_10S, HF_FRAGMENTS, c.t)), bytes: Math.round(bytes), victim,
+      },
+      window: windowLabel(10),
+    }, c.t);
+  }
+
+  private synAck(c: PacketContext): void {
+    const rec = c.rec;
+    const k = this.key;
+    writeDst(k, 0, rec);
+    const T = this.synAcks;
+    const s = T.touch(k, 0, c.t);
+    T.add(s, F_SYNACKS, 1);
+    T.mark(s, B_SOURCES, Math.imul(c.hosts.key[3] ^ Math.imul(c.hosts.key[2], 0x85ebca6b), 0x9e3779b1) >>> 7);
+    const n = T.value(s, 0, F_SYNACKS, c.t);
+    const cfg = this.synAckCfg;
+    if (n < cfg.minSynAcks) return;
+    const sources = T.distinct(s, 0, B_SOURCES);
+    if (sources < cfg.minSources || !this.synAckGate.open(s, c.t)) return;
+    const victim = dstString(rec);
+    c.hub.raise({
+      detector: this.name,
+      variant: 2,
+      detail: `unsolicited TCP SYN-ACKs to ${victim} from ${sources} reflectors`,
+      key: `reflection|${victim}|synack`,
+      src: srcString(rec), dst: victim, srcPort: rec.srcPort, dstPort: rec.dstPort, proto: 'TCP',
+      score: n / cfg.minSynAcks,
+      threshold: cfg.minSynAcks,
+      evidence: { unsolicited_synacks: Math.round(n), distinct_reflectors: sources, victim },
+      window: windowLabel(cfg.windowSec),
+    }, c.t);
+  }
+}

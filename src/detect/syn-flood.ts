@@ -1,0 +1,84 @@
+// SYN flood: many SYNs to one victim whose handshakes do not complete (spoofed sources included), and
+// randomised floods with no single victim (many sources, many destinations, nothing completes).
+
+import type { DetectionConfig } from '../config/detection-defaults.js';
+import { IPPROTO_TCP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
+import { HB_PEERS, HB_PORTS, HF_ESTABLISHED, HF_SYN, SCALE_10S } from '../track/host-windows.js';
+import { WindowTable } from '../track/window-table.js';
+import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
+
+const N_SYN = 0;
+const N_EST = 1;
+const NB_SRC = 0;
+const NB_DST = 1;
+
+export class SynFloodDetector implements Detector {
+  readonly name = 'syn_flood' as const;
+  private readonly cfg: DetectionConfig['synFlood'];
+  private readonly gate: RaiseGate;
+  /** Network-wide SYN counters over one-second windows (a one-entry table). */
+  private readonly net = new WindowTable({ capacity: 1, keyWords: 1, fields: 2, scales: [1], bitmaps: 2, bitmapBits: 1024 });
+  private readonly netKey = new Uint32Array(1);
+  private netGate = -Infinity;
+
+  constructor(cfg: DetectionConfig['synFlood'], hostCapacity: number) {
+    this.cfg = cfg;
+    this.gate = new RaiseGate(hostCapacity);
+  }
+
+  packet(c: PacketContext): void {
+    const rec = c.rec;
+    if (!c.isIp || rec.ipProto !== IPPROTO_TCP) return;
+    const ns = this.net.touch(this.netKey, 0, c.t);
+    if (c.established) this.net.add(ns, N_EST, 1);
+    if ((rec.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return;
+    this.net.add(ns, N_SYN, 1);
+    this.net.mark(ns, NB_SRC, Math.imul(c.hosts.key[3] ^ c.hosts.key[2], 0x9e3779b1) >>> 5);
+    this.net.mark(ns, NB_DST, Math.imul(c.hosts.key[7] ^ c.hosts.key[6], 0x85ebca6b) >>> 5);
+
+    const cfg = this.cfg;
+    const D = c.hosts.byDst;
+    const d = c.hosts.dstSlot;
+    const syns = D.value(d, SCALE_10S, HF_SYN, c.t);
+    if (syns >= cfg.minSyns) {
+      const est = D.value(d, SCALE_10S, HF_ESTABLISHED, c.t);
+      // Many ports is a scan (port_scan's business), not a flood.
+      const ports = D.distinct(d, SCALE_10S, HB_PORTS);
+      if (est <= cfg.maxCompletedRatio * syns && ports <= cfg.maxPorts && this.gate.open(d, c.t)) {
+        const victim = dstString(rec);
+        const sources = D.distinct(d, SCALE_10S, HB_PEERS);
+        const spoofed = sources >= 10;
+        c.hub.raise({
+          detector: this.name,
+          variant: spoofed ? 2 : 1,
+          detail: spoofed ? `${victim} port ${rec.dstPort} from ${sources} sources (spoofed or distributed)` : `${victim} port ${rec.dstPort} from ${srcString(rec)}`,
+          key: `syn_flood|${victim}`,
+          src: srcString(rec), dst: victim, srcPort: rec.srcPort, dstPort: rec.dstPort, proto: 'TCP',
+          score: syns / cfg.minSyns,
+          threshold: cfg.minSyns,
+          evidence: { syns: Math.round(syns), completed_handshakes: Math.round(est), distinct_sources: sources, distinct_ports: ports, victim, spoofed },
+          window: windowLabel(10),
+        }, c.t);
+      }
+      return;
+    }
+    const nsyn = this.net.value(ns, 0, N_SYN, c.t);
+    if (nsyn < cfg.networkMinSyns) return;
+    const nsrc = this.net.distinct(ns, 0, NB_SRC);
+    const ndst = this.net.distinct(ns, 0, NB_DST);
+    const nest = this.net.value(ns, 0, N_EST, c.t);
+    if (nsrc < cfg.networkMinSources || ndst < cfg.networkMinDestinations || nest > cfg.maxCompletedRatio * nsyn || c.t - this.netGate < 1) return;
+    this.netGate = c.t;
+    c.hub.raise({
+      detector: this.name,
+      variant: 3,
+      detail: `randomised flood: ${Math.round(nsyn)} SYNs/s from ${nsrc} sources to ${ndst} destinations`,
+      key: 'syn_flood|network',
+      src: srcString(rec), dst: dstString(rec), srcPort: rec.srcPort, dstPort: rec.dstPort, proto: 'TCP',
+      score: nsyn / cfg.networkMinSyns,
+      threshold: cfg.networkMinSyns,
+      evidence: { syns_per_second: Math.round(nsyn), distinct_sources: nsrc, distinct_destinations: ndst, completed_handshakes: Math.round(nest) },
+      window: windowLabel(1),
+    }, c.t);
+  }
+}

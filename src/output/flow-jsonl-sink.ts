@@ -1,0 +1,52 @@
+// Closed flows as JSON Lines, in the spirit of Zeek's conn.log, each with its Community ID.
+
+import { wordsToString } from '../track/address-key.js';
+import { CLOSE_REASON_NAMES, type CloseReason, type FlowTable } from '../track/flow-table.js';
+import { eveTimestamp } from '../alert/eve-alert.js';
+import { ipProtocolName } from '../decode/protocol-names.js';
+import type { FlowSink } from '../detect/detection-engine.js';
+import { ExportFile } from './export-file.js';
+
+const HISTORY_LETTERS: [number, string][] = [[1, 'S'], [2, 'H'], [4, 'A'], [8, 'D'], [16, 'F'], [32, 'R']];
+
+function history(orig: number, resp: number): string {
+  let h = '';
+  for (const [bit, ch] of HISTORY_LETTERS) {
+    if ((orig & bit) !== 0) h += ch;
+    if ((resp & bit) !== 0) h += ch.toLowerCase();
+  }
+  return h;
+}
+
+export class JsonlFlowSink implements FlowSink {
+  private readonly file: ExportFile;
+  count = 0;
+  constructor(path: string) {
+    this.file = new ExportFile(path);
+  }
+
+  flow(f: FlowTable, s: number, reason: CloseReason): void {
+    const first = f.first[s];
+    const sec = Math.floor(first);
+    const rec = {
+      ts: eveTimestamp(sec, Math.round((first - sec) * 1e9)),
+      src_ip: wordsToString(f.addrs, f.origAddrOffset(s)),
+      src_port: f.origPort(s),
+      dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)),
+      dest_port: f.respPort(s),
+      proto: ipProtocolName(f.proto[s]),
+      duration: Math.round((f.last[s] - first) * 1e6) / 1e6,
+      orig_pkts: f.pkts[s * 2], orig_bytes: f.bytes[s * 2],
+      resp_pkts: f.pkts[s * 2 + 1], resp_bytes: f.bytes[s * 2 + 1],
+      conn_state: f.connState(s),
+      history: history(f.hist[s * 2], f.hist[s * 2 + 1]),
+      close_reason: CLOSE_REASON_NAMES[reason],
+      community_id: f.communityId(s),
+    };
+    this.count++;
+    this.file.write(JSON.stringify(rec) + '\n');
+  }
+
+  finish(): void { this.file.commit(); }
+  abort(): void { this.file.abort(); }
+}

@@ -1,0 +1,220 @@
+// A bounded table of counters per key over windows of packet time at one or more scales: fixed
+// capacity, linear probing, the least recently seen entry of a full probe window evicted and counted.
+// Each entry keeps the current and the previous window of every scale, so values are read as a
+// sliding estimate, and optional bitmaps give distinct counts (linear counting) without storing keys.
+
+import { hashWords } from './address-key.js';
+
+const PROBE = 16;
+
+export interface WindowTableOptions {
+  /** Power of two. */
+  capacity: number;
+  keyWords: number;
+  fields: number;
+  /** Window lengths in seconds, one set of windows per scale. */
+  scales: number[];
+  /** Distinct-count bitmaps per entry and scale, and bits in each (power of two, at least 32). */
+  bitmaps?: number;
+  bitmapBits?: number;
+  /** Trailing fields that are never reset by a window roll (state kept across windows). */
+  keptFields?: number;
+  /** Called after an entry's window of scale 0 rolls over (prev now holds the finished window). */
+  onRoll?: (slot: number, gapWindows: number) => void;
+}
+
+export class WindowTable {
+  readonly capacity: number;
+  readonly scales: readonly number[];
+  evictions = 0;
+  private readonly kw: number;
+  private readonly nf: number;
+  private readonly ns: number;
+  private readonly rolled: number;
+  private readonly mask: number;
+  private readonly keys: Uint32Array;
+  private readonly used: Uint8Array;
+  private readonly lastSeen: Float64Array;
+  /** [slot * ns + scale] */
+  private readonly start: Float64Array;
+  /** [(slot * ns + scale) * nf + field] */
+  private readonly cur: Float32Array;
+  private readonly prev: Float32Array;
+  private readonly nb: number;
+  private readonly bw: number;
+  private readonly bits: number;
+  /** [((slot * ns + scale) * nb + bitmap) * bw + word] */
+  private readonly curBits: Uint32Array;
+  private readonly prevBits: Uint32Array;
+  private readonly onRoll: ((slot: number, gap: number) => void) | undefined;
+
+  constructor(o: WindowTableOptions) {
+    if ((o.capacity & (o.capacity - 1)) !== 0) throw new RangeError('capacity must be a power of two');
+    this.capacity = o.capacity;
+    this.scales = o.scales;
+    this.kw = o.keyWords;
+    this.nf = o.fields;
+    this.ns = o.scales.length;
+    this.rolled = o.fields - (o.keptFields ?? 0);
+    this.mask = o.capacity - 1;
+    this.keys = new Uint32Array(o.capacity * o.keyWords);
+    this.used = new Uint8Array(o.capacity);
+    this.lastSeen = new Float64Array(o.capacity);
+    this.start = new Float64Array(o.capacity * this.ns);
+    this.cur = new Float32Array(o.capacity * this.ns * o.fields);
+    this.prev = new Float32Array(o.capacity * this.ns * o.fields);
+    this.nb = o.bitmaps ?? 0;
+    this.bits = o.bitmapBits ?? 256;
+    this.bw = this.bits >>> 5;
+    this.curBits = new Uint32Array(o.capacity * this.ns * this.nb * this.bw);
+    this.prevBits = new Uint32Array(o.capacity * this.ns * this.nb * this.bw);
+    this.onRoll = o.onRoll;
+  }
+
+  /** Finds or creates the entry for key[off..off+keyWords) at packet time t, rolling its windows. Returns the slot. */
+  touch(key: Uint32Array, off: number, t: number): number {
+    const kw = this.kw;
+    const h = hashWords(key, off, kw, 0x2545f491);
+    let victim = -1;
+    for (let i = 0; i < PROBE; i++) {
+      const s = (h + i) & this.mask;
+      if (this.used[s] === 0) {
+        this.claim(s, key, off, t);
+        return s;
+      }
+      if (this.sameKey(s, key, off)) {
+        this.roll(s, t);
+        if (t > this.lastSeen[s]) this.lastSeen[s] = t;
+        return s;
+      }
+      if (victim < 0 || this.lastSeen[s] < this.lastSeen[victim]) victim = s;
+    }
+    this.evictions++;
+    this.claim(victim, key, off, t);
+    return victim;
+  }
+
+  /** Slot of an existing entry, or -1 (no insert, no roll). */
+  find(key: Uint32Array, off: number): number {
+    const h = hashWords(key, off, this.kw, 0x2545f491);
+    for (let i = 0; i < PROBE; i++) {
+      const s = (h + i) & this.mask;
+      if (this.used[s] === 0) return -1;
+      if (this.sameKey(s, key, off)) return s;
+    }
+    return -1;
+  }
+
+  private sameKey(s: number, key: Uint32Array, off: number): boolean {
+    const ko = s * this.kw;
+    for (let k = 0; k < this.kw; k++) if (this.keys[ko + k] !== key[off + k]) return false;
+    return true;
+  }
+
+  private claim(s: number, key: Uint32Array, off: number, t: number): void {
+    const kw = this.kw;
+    for (let k = 0; k < kw; k++) this.keys[s * kw + k] = key[off + k];
+    this.used[s] = 1;
+    this.lastSeen[s] = t;
+    const n = this.ns;
+    for (let c = 0; c < n; c++) this.start[s * n + c] = Math.floor(t / this.scales[c]) * this.scales[c];
+    this.cur.fill(0, s * n * this.nf, (s + 1) * n * this.nf);
+    this.prev.fill(0, s * n * this.nf, (s + 1) * n * this.nf);
+    const bn = n * this.nb * this.bw;
+    this.curBits.fill(0, s * bn, (s + 1) * bn);
+    this.prevBits.fill(0, s * bn, (s + 1) * bn);
+  }
+
+  private roll(s: number, t: number): void {
+    const nf = this.nf;
+    const rf = this.rolled;
+    const per = this.nb * this.bw;
+    for (let c = 0; c < this.ns; c++) {
+      const len = this.scales[c];
+      const si = s * this.ns + c;
+      const st = this.start[si];
+      if (t < st + len) continue;
+      const fo = si * nf;
+      const bo = si * per;
+      const gap = Math.floor((t - st) / len);
+      if (gap === 1) {
+        for (let f = 0; f < rf; f++) { this.prev[fo + f] = this.cur[fo + f]; this.cur[fo + f] = 0; }
+        for (let b = 0; b < per; b++) { this.prevBits[bo + b] = this.curBits[bo + b]; this.curBits[bo + b] = 0; }
+      } else {
+        for (let f = 0; f < rf; f++) { this.prev[fo + f] = 0; this.cur[fo + f] = 0; }
+        this.curBits.fill(0, bo, bo + per);
+        this.prevBits.fill(0, bo, bo + per);
+      }
+      this.start[si] = st + gap * len;
+      if (c === 0 && this.onRoll !== undefined) this.onRoll(s, gap);
+    }
+  }
+
+  /** Adds v to a field in the current window of every scale. */
+  add(s: number, field: number, v: number): void {
+    const nf = this.nf;
+    for (let c = 0; c < this.ns; c++) this.cur[(s * this.ns + c) * nf + field] += v;
+  }
+
+  /** Sliding-window estimate at time t for one scale: the current window plus the part of the previous one still inside. */
+  value(s: number, scale: number, field: number, t: number): number {
+    const si = s * this.ns + scale;
+    const i = si * this.nf + field;
+    const frac = (t - this.start[si]) / this.scales[scale];
+    const w = frac >= 1 ? 0 : 1 - (frac < 0 ? 0 : frac);
+    return this.cur[i] + this.prev[i] * w;
+  }
+
+  /** The last finished window's value of a field (for onRoll handlers and baselines). */
+  previous(s: number, scale: number, field: number): number {
+    return this.prev[(s * this.ns + scale) * this.nf + field];
+  }
+
+  /** Reads or writes a kept field (not reset by rolls), stored in scale 0. */
+  kept(s: number, field: number): number {
+    return this.cur[s * this.ns * this.nf + field];
+  }
+
+  setKept(s: number, field: number, v: number): void {
+    this.cur[s * this.ns * this.nf + field] = v;
+  }
+
+  /** Counts hash h into distinct-count bitmap b of every scale. */
+  mark(s: number, b: number, h: number): void {
+    const bit = h & (this.bits - 1);
+    const word = bit >>> 5;
+    const m = 1 << (bit & 31);
+    for (let c = 0; c < this.ns; c++) this.curBits[((s * this.ns + c) * this.nb + b) * this.bw + word] |= m;
+  }
+
+  /** Distinct count over the current and previous windows of a scale (their union), by linear counting. */
+  distinct(s: number, scale: number, b: number): number {
+    const o = ((s * this.ns + scale) * this.nb + b) * this.bw;
+    let zeros = 0;
+    for (let w = 0; w < this.bw; w++) {
+      let v = (this.curBits[o + w] | this.prevBits[o + w]) >>> 0;
+      v = v - ((v >>> 1) & 0x55555555);
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      zeros += 32 - (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+    }
+    const m = this.bits;
+    // All bits set: the estimator saturates; report its ceiling rather than infinity.
+    return zeros === 0 ? Math.round(m * Math.log(m)) : Math.round(m * Math.log(m / zeros));
+  }
+
+  keyOf(s: number, out: Uint32Array, off: number): void {
+    for (let k = 0; k < this.kw; k++) out[off + k] = this.keys[s * this.kw + k];
+  }
+
+  get size(): number {
+    let n = 0;
+    for (let s = 0; s < this.capacity; s++) n += this.used[s];
+    return n;
+  }
+
+  /** Bytes of typed arrays held (for the memory report). */
+  get memoryBytes(): number {
+    return this.keys.byteLength + this.used.byteLength + this.lastSeen.byteLength + this.start.byteLength +
+      this.cur.byteLength + this.prev.byteLength + this.curBits.byteLength + this.prevBits.byteLength;
+  }
+}
