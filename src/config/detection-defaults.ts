@@ -9,7 +9,7 @@ export interface DetectionConfig {
   alerts: { suppressSec: number; incidentIdleSec: number; maxIncidents: number };
   portScan: { windowSec: number; minPorts: number; maxOpenRatio: number };
   hostSweep: { windowSec: number; minHosts: number; maxAnsweredRatio: number };
-  synFlood: { windowSec: number; minSyns: number; maxCompletedRatio: number; maxPorts: number; networkMinSyns: number; networkMinSources: number; networkMinDestinations: number };
+  synFlood: { windowSec: number; minSyns: number; maxCompletedRatio: number; networkMinSyns: number; networkMinSources: number; networkMinDestinations: number };
   icmpFlood: { windowSec: number; minEchoRequests: number };
   udpFlood: { windowSec: number; minPackets: number; minBytes: number };
   reflection: { windowSec: number; minPackets: number; minSources: number; ports: number[] };
@@ -40,7 +40,7 @@ export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
   alerts: { suppressSec: 60, incidentIdleSec: 600, maxIncidents: 10000 },
   portScan: { windowSec: 60, minPorts: 50, maxOpenRatio: 0.2 },
   hostSweep: { windowSec: 60, minHosts: 30, maxAnsweredRatio: 0.5 },
-  synFlood: { windowSec: 10, minSyns: 500, maxCompletedRatio: 0.1, maxPorts: 32, networkMinSyns: 80, networkMinSources: 50, networkMinDestinations: 50 },
+  synFlood: { windowSec: 10, minSyns: 500, maxCompletedRatio: 0.1, networkMinSyns: 80, networkMinSources: 50, networkMinDestinations: 50 },
   icmpFlood: { windowSec: 10, minEchoRequests: 500 },
   udpFlood: { windowSec: 10, minPackets: 5000, minBytes: 0 },
   reflection: { windowSec: 10, minPackets: 100, minSources: 10, ports: [17, 19, 53, 69, 111, 123, 137, 161, 389, 500, 1900, 3702, 4500, 5353, 11211] },

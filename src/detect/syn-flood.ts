@@ -1,12 +1,16 @@
-// SYN flood: many SYNs to one victim whose handshakes do not complete (spoofed sources included), and
-// randomised floods with no single victim (many sources, many destinations, nothing completes).
+// SYN flood: many SYNs to one service (victim address and port) whose handshakes do not complete,
+// spoofed sources included; and randomised floods with no single victim (many sources, many
+// destinations, nothing completes). A scan spreads over ports and is port_scan's business.
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
-import { HB_PEERS, HB_PORTS, HF_ESTABLISHED, HF_SYN, SCALE_10S } from '../track/host-windows.js';
+import { writeDst } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
 
+const S_SYN = 0;
+const S_EST = 1;
+const SB_SRC = 0;
 const N_SYN = 0;
 const N_EST = 1;
 const NB_SRC = 0;
@@ -21,43 +25,58 @@ export class SynFloodDetector implements Detector {
   private readonly netKey = new Uint32Array(1);
   private netGate = -Infinity;
 
+  /** Per victim service (address and port): SYNs and completed handshakes, distinct sources. */
+  private readonly services: WindowTable;
+  private readonly key = new Uint32Array(5);
+
   constructor(cfg: DetectionConfig['synFlood'], hostCapacity: number) {
     this.cfg = cfg;
     this.gate = new RaiseGate(hostCapacity);
+    this.services = new WindowTable({ capacity: hostCapacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
   }
 
   packet(c: PacketContext): void {
     const rec = c.rec;
     if (!c.isIp || rec.ipProto !== IPPROTO_TCP) return;
     const ns = this.net.touch(this.netKey, 0, c.t);
-    if (c.established) this.net.add(ns, N_EST, 1);
+    if (c.established) {
+      this.net.add(ns, N_EST, 1);
+      const k = this.key;
+      writeDst(k, 0, rec);
+      k[4] = rec.dstPort;
+      const v = this.services.find(k, 0);
+      if (v >= 0) this.services.add(v, S_EST, 1);
+    }
     if ((rec.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return;
     this.net.add(ns, N_SYN, 1);
     this.net.mark(ns, NB_SRC, Math.imul(c.hosts.key[3] ^ c.hosts.key[2], 0x9e3779b1) >>> 5);
     this.net.mark(ns, NB_DST, Math.imul(c.hosts.key[7] ^ c.hosts.key[6], 0x85ebca6b) >>> 5);
 
     const cfg = this.cfg;
-    const D = c.hosts.byDst;
-    const d = c.hosts.dstSlot;
-    const syns = D.value(d, SCALE_10S, HF_SYN, c.t);
+    const k = this.key;
+    writeDst(k, 0, rec);
+    k[4] = rec.dstPort;
+    const T = this.services;
+    const v = T.touch(k, 0, c.t);
+    T.add(v, S_SYN, 1);
+    T.mark(v, SB_SRC, Math.imul(c.hosts.key[3] ^ Math.imul(c.hosts.key[2], 0x85ebca6b), 0x9e3779b1) >>> 5);
+    const syns = T.value(v, 0, S_SYN, c.t);
     if (syns >= cfg.minSyns) {
-      const est = D.value(d, SCALE_10S, HF_ESTABLISHED, c.t);
-      // Many ports is a scan (port_scan's business), not a flood.
-      const ports = D.distinct(d, SCALE_10S, HB_PORTS);
-      if (est <= cfg.maxCompletedRatio * syns && ports <= cfg.maxPorts && this.gate.open(d, c.t)) {
+      const est = T.value(v, 0, S_EST, c.t);
+      if (est <= cfg.maxCompletedRatio * syns && this.gate.open(v, c.t)) {
         const victim = dstString(rec);
-        const sources = D.distinct(d, SCALE_10S, HB_PEERS);
+        const sources = T.distinct(v, 0, SB_SRC);
         const spoofed = sources >= 10;
         c.hub.raise({
           detector: this.name,
           variant: spoofed ? 2 : 1,
           detail: spoofed ? `${victim} port ${rec.dstPort} from ${sources} sources (spoofed or distributed)` : `${victim} port ${rec.dstPort} from ${srcString(rec)}`,
-          key: `syn_flood|${victim}`,
+          key: `syn_flood|${victim}|${rec.dstPort}`,
           src: srcString(rec), dst: victim, srcPort: rec.srcPort, dstPort: rec.dstPort, proto: 'TCP',
           score: syns / cfg.minSyns,
           threshold: cfg.minSyns,
-          evidence: { syns: Math.round(syns), completed_handshakes: Math.round(est), distinct_sources: sources, distinct_ports: ports, victim, spoofed },
-          window: windowLabel(10),
+          evidence: { syns: Math.round(syns), completed_handshakes: Math.round(est), distinct_sources: sources, victim, port: rec.dstPort, spoofed },
+          window: windowLabel(cfg.windowSec),
         }, c.t);
       }
       return;

@@ -13,7 +13,8 @@ export interface NetnsPair {
   ipB: string;
   /** Runs a command in a namespace, bounded by timeoutMs; returns stdout. */
   exec(ns: string, cmd: string[], timeoutMs?: number): string;
-  spawn(ns: string, cmd: string[]): ChildProcess;
+  /** quiet: the output is discarded (long-running services must not block on a full pipe). */
+  spawn(ns: string, cmd: string[], quiet?: boolean): ChildProcess;
   destroy(): void;
 }
 
@@ -34,8 +35,8 @@ export function createNetnsPair(tag: string): NetnsPair {
     exec(ns, cmd, timeoutMs = 60_000) {
       return execFileSync('ip', ['netns', 'exec', ns, ...cmd], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
     },
-    spawn(ns, cmd) {
-      return spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+    spawn(ns, cmd, quiet = false) {
+      return spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: quiet ? 'ignore' : ['ignore', 'pipe', 'pipe'] });
     },
     destroy() {
       for (const ns of [pair.nsA, pair.nsB]) {
