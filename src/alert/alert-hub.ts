@@ -47,6 +47,9 @@ interface IncidentState {
   incident: Incident;
   lastAlertT: number;
   lastT: number;
+  /** Packet time of the last trigger; incident.last_seen is formatted from it when incidents are listed. */
+  lastSec: number;
+  lastNsec: number;
 }
 
 const HEAVY_LOSS_PERCENT = 5;
@@ -81,16 +84,17 @@ export class AlertHub {
 
   raise(r: RaiseRequest, t: number): void {
     const pos = this.position;
-    const ts = eveTimestamp(pos.tsSec, pos.tsNsec);
     let st = this.incidents.get(r.key);
+    let ts: string;
     if (st !== undefined && t - st.lastT > this.cfg.incidentIdleSec) {
-      this.closed.push(st.incident);
+      this.closed.push(settle(st));
       this.incidents.delete(r.key);
       st = undefined;
     }
     if (st !== undefined) {
       st.incident.count++;
-      st.incident.last_seen = ts;
+      st.lastSec = pos.tsSec;
+      st.lastNsec = pos.tsNsec;
       st.lastT = t;
       if (r.score > st.incident.peak_score) st.incident.peak_score = round3(r.score);
       // Map order is recency order: re-insert so the least recently active incident is evicted first.
@@ -100,12 +104,14 @@ export class AlertHub {
         this.suppressed++;
         return;
       }
+      ts = eveTimestamp(pos.tsSec, pos.tsNsec);
       st.lastAlertT = t;
       st.incident.alerts++;
     } else {
+      ts = eveTimestamp(pos.tsSec, pos.tsNsec);
       if (this.incidents.size >= this.cfg.maxIncidents) {
         const oldest = this.incidents.keys().next().value as string;
-        this.closed.push(this.incidents.get(oldest)!.incident);
+        this.closed.push(settle(this.incidents.get(oldest)!));
         this.incidents.delete(oldest);
         this.incidentsEvicted++;
       }
@@ -117,6 +123,8 @@ export class AlertHub {
         },
         lastAlertT: t,
         lastT: t,
+        lastSec: pos.tsSec,
+        lastNsec: pos.tsNsec,
       };
       this.incidents.set(r.key, st);
     }
@@ -157,8 +165,14 @@ export class AlertHub {
 
   /** Every incident, closed and open, in the order they started. */
   allIncidents(): Incident[] {
-    return [...this.closed, ...[...this.incidents.values()].map((s) => s.incident)].sort((a, b) => a.id - b.id);
+    return [...this.closed, ...[...this.incidents.values()].map(settle)].sort((a, b) => a.id - b.id);
   }
+}
+
+/** Fills the incident's last_seen from the last trigger's packet time. */
+function settle(st: IncidentState): Incident {
+  st.incident.last_seen = eveTimestamp(st.lastSec, st.lastNsec);
+  return st.incident;
 }
 
 function round3(x: number): number {

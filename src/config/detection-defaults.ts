@@ -18,7 +18,7 @@ export interface DetectionConfig {
   slowloris: { minConnections: number; minAgeSec: number; maxBytesPerConnection: number; ports: number[] };
   dnsTunnel: { windowSec: number; minUniqueSubdomains: number; minLongLabels: number; longLabel: number; minEntropy: number; minRareTypeQueries: number };
   icmpTunnel: { windowSec: number; minEchoes: number; minMeanPayload: number; minDistinctPayloads: number };
-  highTraffic: { windowSec: number; factor: number; minBytes: number; minPackets: number; minHistoryWindows: number };
+  highTraffic: { factor: number; minBytes: number; minPackets: number; minHistoryWindows: number };
   rareService: { learnSec: number; minCountToBeCommon: number };
   arpSpoof: { claimMemorySec: number };
 }
@@ -49,7 +49,7 @@ export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
   slowloris: { minConnections: 40, minAgeSec: 5, maxBytesPerConnection: 4096, ports: [80, 443, 8000, 8080, 8443] },
   dnsTunnel: { windowSec: 60, minUniqueSubdomains: 100, minLongLabels: 10, longLabel: 30, minEntropy: 3.5, minRareTypeQueries: 20 },
   icmpTunnel: { windowSec: 60, minEchoes: 10, minMeanPayload: 500, minDistinctPayloads: 10 },
-  highTraffic: { windowSec: 10, factor: 20, minBytes: 500_000_000, minPackets: 500_000, minHistoryWindows: 6 },
+  highTraffic: { factor: 20, minBytes: 500_000_000, minPackets: 500_000, minHistoryWindows: 6 },
   rareService: { learnSec: 3600, minCountToBeCommon: 3 },
   arpSpoof: { claimMemorySec: 300 },
 });

@@ -27,8 +27,6 @@ export interface FlowSink {
   flow(flows: FlowTable, slot: number, reason: CloseReason): void;
 }
 
-const COMPLETED_STATES = new Set(['SF', 'S1', 'S2', 'S3', 'RSTO', 'RSTR']);
-
 export class DetectionEngine implements FlowCloseListener {
   readonly flows: FlowTable;
   readonly hosts: HostWindows;
@@ -37,7 +35,6 @@ export class DetectionEngine implements FlowCloseListener {
   readonly flowSinks: FlowSink[] = [];
   private readonly ctx = new PacketContext();
   private nextTick = -Infinity;
-  private lastT = 0;
 
   constructor(cfg: DetectionConfig) {
     this.flows = new FlowTable(cfg.flows.capacity, cfg.flows.timeouts);
@@ -56,7 +53,7 @@ export class DetectionEngine implements FlowCloseListener {
       new SlowlorisDetector(cfg.slowloris),
       new DnsTunnelDetector(cfg.dnsTunnel, hc),
       new IcmpTunnelDetector(cfg.icmpTunnel, hc),
-      new HighTrafficDetector(cfg.highTraffic, hc),
+      new HighTrafficDetector(cfg.highTraffic, this.hosts),
       new RareServiceDetector(cfg.rareService),
       new ArpSpoofDetector(cfg.arpSpoof),
     ];
@@ -68,7 +65,6 @@ export class DetectionEngine implements FlowCloseListener {
 
   process(rec: PacketRecord, file: string | null): void {
     const t = rec.tsSec + rec.tsNsec / 1e9;
-    this.lastT = t;
     const pos = this.hub.position;
     pos.tsSec = rec.tsSec;
     pos.tsNsec = rec.tsNsec;
@@ -96,13 +92,13 @@ export class DetectionEngine implements FlowCloseListener {
   }
 
   flowClosed(flows: FlowTable, slot: number, reason: CloseReason): void {
-    const completed = COMPLETED_STATES.has(flows.connState(slot));
-    this.hosts.connectionEnded(flows.addrs, flows.origAddrOffset(slot), flows.addrs, flows.respAddrOffset(slot), this.lastT, completed);
+    this.hosts.connectionEnded(flows.addrs, flows.origAddrOffset(slot), flows.addrs, flows.respAddrOffset(slot), flows.completed(slot));
     for (const s of this.flowSinks) s.flow(flows, slot, reason);
   }
 
   /** End of input: every open flow is closed (reason shutdown) so flow exports are complete. */
   finish(): void {
+    if (this.ctx.rec !== undefined) for (const d of this.detectors) d.finish?.(this.ctx);
     this.flows.closeAll();
   }
 

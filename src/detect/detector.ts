@@ -29,6 +29,8 @@ export interface Detector {
   packet(c: PacketContext): void;
   /** Once per second of packet time. */
   tick?(c: PacketContext): void;
+  /** End of input (file read, capture stopped): judge what is still open. */
+  finish?(c: PacketContext): void;
 }
 
 export function srcString(rec: PacketRecord): string {

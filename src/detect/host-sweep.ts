@@ -86,6 +86,7 @@ export class HostSweepDetector implements Detector {
     T.add(s, F_PROBES, 1);
     const h = Math.imul(target[3] ^ Math.imul(target[2], 0x85ebca6b) ^ Math.imul(target[1], 0xc2b2ae35) ^ target[0], 0x9e3779b1);
     T.mark(s, B_TARGETS, h >>> 10);
+    if (T.value(s, 0, F_PROBES, c.t) < this.cfg.minHosts) return;
     const hosts = T.distinct(s, 0, B_TARGETS);
     if (hosts < this.cfg.minHosts) return;
     const kind = this.key[4];

@@ -36,7 +36,7 @@ export class PortScanDetector implements Detector {
 
   constructor(cfg: DetectionConfig['portScan'], capacity: number) {
     this.cfg = cfg;
-    this.pairs = new WindowTable({ capacity, keyWords: 8, fields: FIELDS, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 2048 });
+    this.pairs = new WindowTable({ capacity, keyWords: 8, fields: FIELDS, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
     this.gate = new RaiseGate(capacity);
   }
 
@@ -102,9 +102,11 @@ export class PortScanDetector implements Detector {
   private evaluate(c: PacketContext, s: number): void {
     const cfg = this.cfg;
     const T = this.pairs;
+    const probes = T.value(s, 0, F_PROBES, c.t);
+    // Cheap first: fewer probes than the threshold cannot reach it in distinct ports.
+    if (probes < cfg.minPorts) return;
     const ports = T.distinct(s, 0, B_PORTS);
     if (ports < cfg.minPorts) return;
-    const probes = T.value(s, 0, F_PROBES, c.t);
     const open = T.value(s, 0, F_OPEN, c.t);
     if (open > cfg.maxOpenRatio * probes) return;
     if (!this.gate.open(s, c.t)) return;

@@ -4,7 +4,7 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
-import { writeDst } from '../track/address-key.js';
+import { wordsToString, writeDst } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
 
@@ -24,6 +24,8 @@ export class SynFloodDetector implements Detector {
   private readonly net = new WindowTable({ capacity: 1, keyWords: 1, fields: 2, scales: [1], bitmaps: 2, bitmapBits: 1024 });
   private readonly netKey = new Uint32Array(1);
   private netGate = -Infinity;
+  /** The latest SYN's source and destination (host-window key form), named in a network-wide alert. */
+  private readonly lastEndpoints = new Uint32Array(8);
 
   /** Per victim service (address and port): SYNs and completed handshakes, distinct sources. */
   private readonly services: WindowTable;
@@ -49,6 +51,7 @@ export class SynFloodDetector implements Detector {
     }
     if ((rec.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return;
     this.net.add(ns, N_SYN, 1);
+    this.lastEndpoints.set(c.hosts.key);
     this.net.mark(ns, NB_SRC, Math.imul(c.hosts.key[3] ^ c.hosts.key[2], 0x9e3779b1) >>> 5);
     this.net.mark(ns, NB_DST, Math.imul(c.hosts.key[7] ^ c.hosts.key[6], 0x85ebca6b) >>> 5);
 
@@ -81,22 +84,43 @@ export class SynFloodDetector implements Detector {
       }
       return;
     }
-    const nsyn = this.net.value(ns, 0, N_SYN, c.t);
-    if (nsyn < cfg.networkMinSyns) return;
+  }
+
+  /**
+   * Network-wide check once per second of packet time, on the second that just ended: its SYNs against
+   * the handshakes completed since they were sent (completions lag a SYN by a round trip, so a capture
+   * that starts on a busy link is not mistaken for a flood in its first milliseconds).
+   */
+  tick(c: PacketContext): void {
+    if (this.net.find(this.netKey, 0) < 0) return;
+    const ns = this.net.touch(this.netKey, 0, c.t);
+    this.judgeNetwork(c, this.net.previous(ns, 0, N_SYN), this.net.previous(ns, 0, N_EST) + this.net.current(ns, N_EST));
+  }
+
+  /** End of input: the last (partial) second is judged as it stands. */
+  finish(c: PacketContext): void {
+    const ns = this.net.find(this.netKey, 0);
+    if (ns < 0) return;
+    this.judgeNetwork(c, this.net.current(ns, N_SYN), this.net.current(ns, N_EST));
+  }
+
+  private judgeNetwork(c: PacketContext, syns: number, est: number): void {
+    const cfg = this.cfg;
+    if (syns < cfg.networkMinSyns || est > cfg.maxCompletedRatio * syns) return;
+    const ns = this.net.find(this.netKey, 0);
     const nsrc = this.net.distinct(ns, 0, NB_SRC);
     const ndst = this.net.distinct(ns, 0, NB_DST);
-    const nest = this.net.value(ns, 0, N_EST, c.t);
-    if (nsrc < cfg.networkMinSources || ndst < cfg.networkMinDestinations || nest > cfg.maxCompletedRatio * nsyn || c.t - this.netGate < 1) return;
+    if (nsrc < cfg.networkMinSources || ndst < cfg.networkMinDestinations || c.t - this.netGate < 1) return;
     this.netGate = c.t;
     c.hub.raise({
       detector: this.name,
       variant: 3,
-      detail: `randomised flood: ${Math.round(nsyn)} SYNs/s from ${nsrc} sources to ${ndst} destinations`,
+      detail: `randomised flood: ${Math.round(syns)} SYNs in a second from ${nsrc} sources to ${ndst} destinations`,
       key: 'syn_flood|network',
-      src: srcString(rec), dst: dstString(rec), srcPort: rec.srcPort, dstPort: rec.dstPort, proto: 'TCP',
-      score: nsyn / cfg.networkMinSyns,
+      src: wordsToString(this.lastEndpoints, 0), dst: wordsToString(this.lastEndpoints, 4), proto: 'TCP',
+      score: syns / cfg.networkMinSyns,
       threshold: cfg.networkMinSyns,
-      evidence: { syns_per_second: Math.round(nsyn), distinct_sources: nsrc, distinct_destinations: ndst, completed_handshakes: Math.round(nest) },
+      evidence: { syns_per_second: Math.round(syns), distinct_sources: nsrc, distinct_destinations: ndst, completed_handshakes: Math.round(est) },
       window: windowLabel(1),
     }, c.t);
   }

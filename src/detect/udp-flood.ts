@@ -1,4 +1,5 @@
-// UDP flood: a victim receiving UDP far beyond normal use, not from reflector ports (see reflection).
+// UDP flood: a victim receiving UDP far beyond normal use and answering almost none of it, not from
+// reflector ports (see reflection).
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_UDP } from '../decode/packet-record.js';
@@ -25,7 +26,12 @@ export class UdpFloodDetector implements Detector {
     const reflected = D.value(d, SCALE_10S, HF_REFLECTED, c.t);
     if (reflected > udp / 2) return;
     const bytes = D.value(d, SCALE_10S, HF_BYTES, c.t);
-    if (bytes < this.cfg.minBytes || !this.gate.open(d, c.t)) return;
+    if (bytes < this.cfg.minBytes) return;
+    // A server answering its clients (a busy resolver) is not flooded: a flood goes unanswered.
+    const k = c.hosts.key;
+    const vs = c.hosts.bySrc.find(k, 4);
+    const answered = vs >= 0 ? c.hosts.bySrc.value(vs, SCALE_10S, HF_UDP, c.t) : 0;
+    if (answered > 0.1 * udp || !this.gate.open(d, c.t)) return;
     const victim = dstString(rec);
     const sources = D.distinct(d, SCALE_10S, HB_PEERS);
     c.hub.raise({
@@ -36,7 +42,7 @@ export class UdpFloodDetector implements Detector {
       src: srcString(rec), dst: victim, srcPort: rec.srcPort, dstPort: rec.dstPort, proto: 'UDP',
       score: udp / this.cfg.minPackets,
       threshold: this.cfg.minPackets,
-      evidence: { udp_packets: Math.round(udp), bytes: Math.round(bytes), distinct_sources: sources, distinct_ports: D.distinct(d, SCALE_10S, HB_PORTS), victim },
+      evidence: { udp_packets: Math.round(udp), udp_answers: Math.round(answered), bytes: Math.round(bytes), distinct_sources: sources, distinct_ports: D.distinct(d, SCALE_10S, HB_PORTS), victim },
       window: windowLabel(10),
     }, c.t);
   }

@@ -36,7 +36,7 @@ export interface FlowCloseListener {
   flowClosed(flows: FlowTable, slot: number, reason: CloseReason): void;
 }
 
-const SCAN = 32;
+const SCAN = 16;
 const SCPS = 132;
 
 export class FlowTable {
@@ -358,6 +358,14 @@ export class FlowTable {
   respAddrOffset(s: number): number { return s * 8 + (this.origIsLo[s] === 1 ? 4 : 0); }
   origPort(s: number): number { return this.origIsLo[s] === 1 ? this.ports[s] >>> 16 : this.ports[s] & 0xffff; }
   respPort(s: number): number { return this.origIsLo[s] === 1 ? this.ports[s] & 0xffff : this.ports[s] >>> 16; }
+
+  /** A TCP handshake that completed, or any other flow that got an answer. */
+  completed(s: number): boolean {
+    const o = this.hist[s * 2];
+    const r = this.hist[s * 2 + 1];
+    if (this.proto[s] !== IPPROTO_TCP) return this.pkts[s * 2] > 0 && this.pkts[s * 2 + 1] > 0;
+    return (r & H_SYNACK) !== 0 && (o & (H_ACK | H_DATA)) !== 0;
+  }
 
   /** Zeek's conn_state from the two histories. */
   connState(s: number): string {

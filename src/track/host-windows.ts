@@ -20,7 +20,12 @@ export const HF_COMPLETED = 11;
 export const HF_FRAGMENTS = 12;
 export const HF_REFLECTED = 13;
 export const HF_ESTABLISHED = 14;
-const FIELDS = 15;
+/** Kept across windows (never reset by a roll): a baseline of the source's 10 s volume, for high_traffic. */
+export const HK_BASE_BYTES = 15;
+export const HK_BASE_PKTS = 16;
+export const HK_WINDOWS = 17;
+const FIELDS = 18;
+const KEPT = 3;
 
 export const HB_PEERS = 0;
 export const HB_PORTS = 1;
@@ -40,9 +45,12 @@ export class HostWindows {
   readonly key = new Uint32Array(8);
   private readonly reflectorPorts: Uint8Array;
 
+  /** Called when a source's 10 s window closes (high_traffic folds it into the baseline). */
+  onSourceWindow: ((slot: number, gapWindows: number) => void) | null = null;
+
   constructor(capacity: number, reflectorPorts: readonly number[]) {
-    const opts = { capacity, keyWords: 4, fields: FIELDS, scales: HOST_SCALES, bitmaps: 3, bitmapBits: 256 };
-    this.bySrc = new WindowTable(opts);
+    const opts = { capacity, keyWords: 4, fields: FIELDS, keptFields: KEPT, scales: HOST_SCALES, bitmaps: 3, bitmapBits: 256 };
+    this.bySrc = new WindowTable({ ...opts, rollScale: SCALE_10S, onRoll: (s, gap) => this.onSourceWindow?.(s, gap) });
     this.byDst = new WindowTable(opts);
     this.reflectorPorts = new Uint8Array(65536);
     for (const p of reflectorPorts) this.reflectorPorts[p] = 1;
@@ -63,17 +71,21 @@ export class HostWindows {
     this.dstSlot = d;
     const S = this.bySrc;
     const D = this.byDst;
+    const sc = S.cur;
+    const dc = D.cur;
+    const sb = S.base(s);
+    const db = D.base(d);
     const len = rec.wireLen;
-    S.add(s, HF_PKTS, 1); S.add(s, HF_BYTES, len);
-    D.add(d, HF_PKTS, 1); D.add(d, HF_BYTES, len);
+    sc[sb + HF_PKTS]++; sc[sb + HF_BYTES] += len;
+    dc[db + HF_PKTS]++; dc[db + HF_BYTES] += len;
     // Peers: hash of the other side's address; ports: the destination port.
     const peerOfSrc = k[7] ^ Math.imul(k[6], 0x9e3779b1) ^ Math.imul(k[4], 0x85ebca6b);
     const peerOfDst = k[3] ^ Math.imul(k[2], 0x9e3779b1) ^ Math.imul(k[0], 0x85ebca6b);
     S.mark(s, HB_PEERS, Math.imul(peerOfSrc, 0x2c1b3c6d) >>> 7);
     D.mark(d, HB_PEERS, Math.imul(peerOfDst, 0x2c1b3c6d) >>> 7);
-    if (newFlow) { S.add(s, HF_NEW_FLOWS, 1); D.add(d, HF_NEW_FLOWS, 1); }
+    if (newFlow) { sc[sb + HF_NEW_FLOWS]++; dc[db + HF_NEW_FLOWS]++; }
     if (rec.fragment === FRAG_LATER) {
-      D.add(d, HF_FRAGMENTS, 1);
+      dc[db + HF_FRAGMENTS]++;
       return;
     }
     if (rec.dstPort >= 0) {
@@ -85,30 +97,31 @@ export class HostWindows {
     if (p === IPPROTO_TCP) {
       const f = rec.tcpFlags;
       if ((f & TCP_SYN) !== 0) {
-        if ((f & TCP_ACK) !== 0) { S.add(s, HF_SYNACK, 1); D.add(d, HF_SYNACK, 1); } else { S.add(s, HF_SYN, 1); D.add(d, HF_SYN, 1); }
+        if ((f & TCP_ACK) !== 0) { sc[sb + HF_SYNACK]++; dc[db + HF_SYNACK]++; } else { sc[sb + HF_SYN]++; dc[db + HF_SYN]++; }
       }
-      if ((f & TCP_RST) !== 0) { S.add(s, HF_RST, 1); D.add(d, HF_RST, 1); }
+      if ((f & TCP_RST) !== 0) { sc[sb + HF_RST]++; dc[db + HF_RST]++; }
     } else if (p === IPPROTO_UDP) {
-      S.add(s, HF_UDP, 1); D.add(d, HF_UDP, 1);
-      if (rec.dnsQnameOffset >= 0 && !rec.dnsIsResponse) S.add(s, HF_DNS_QUERIES, 1);
+      sc[sb + HF_UDP]++; dc[db + HF_UDP]++;
+      if (rec.dnsQnameOffset >= 0 && !rec.dnsIsResponse) sc[sb + HF_DNS_QUERIES]++;
       if (this.reflectorPorts[rec.srcPort] === 1) {
-        D.add(d, HF_REFLECTED, 1);
+        dc[db + HF_REFLECTED]++;
         D.mark(d, HB_REFLECTORS, Math.imul(peerOfDst, 0x2c1b3c6d) >>> 7);
+        if (rec.fragment !== 0) dc[db + HF_FRAGMENTS]++;
       }
     } else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
-      S.add(s, HF_ICMP, 1); D.add(d, HF_ICMP, 1);
-      if (rec.icmpType === 8 || rec.icmpType === 128) { S.add(s, HF_ECHO_REQ, 1); D.add(d, HF_ECHO_REQ, 1); }
+      sc[sb + HF_ICMP]++; dc[db + HF_ICMP]++;
+      if (rec.icmpType === 8 || rec.icmpType === 128) { sc[sb + HF_ECHO_REQ]++; dc[db + HF_ECHO_REQ]++; }
     }
-    if (rec.fragment !== 0 && rec.ipProto === IPPROTO_UDP && this.reflectorPorts[rec.srcPort] === 1) D.add(d, HF_FRAGMENTS, 1);
   }
 
   /** Counts a closed connection as completed or failed for its originator and responder. */
-  connectionEnded(origKey: Uint32Array, origOff: number, respKey: Uint32Array, respOff: number, t: number, completed: boolean): void {
+  connectionEnded(origKey: Uint32Array, origOff: number, respKey: Uint32Array, respOff: number, completed: boolean): void {
     const f = completed ? HF_COMPLETED : HF_FAILED;
-    const s = this.bySrc.touch(origKey, origOff, t);
-    this.bySrc.add(s, f, 1);
-    const d = this.byDst.touch(respKey, respOff, t);
-    this.byDst.add(d, f, 1);
+    // Only hosts still tracked: a closing flow must not evict a live host.
+    const s = this.bySrc.find(origKey, origOff);
+    if (s >= 0) this.bySrc.add(s, f, 1);
+    const d = this.byDst.find(respKey, respOff);
+    if (d >= 0) this.byDst.add(d, f, 1);
   }
 
   get memoryBytes(): number {

@@ -5,7 +5,7 @@
 
 import { hashWords } from './address-key.js';
 
-const PROBE = 16;
+const PROBE = 8;
 
 export interface WindowTableOptions {
   /** Power of two. */
@@ -19,8 +19,10 @@ export interface WindowTableOptions {
   bitmapBits?: number;
   /** Trailing fields that are never reset by a window roll (state kept across windows). */
   keptFields?: number;
-  /** Called after an entry's window of scale 0 rolls over (prev now holds the finished window). */
+  /** Called after an entry's window of the given scale rolls over (prev then holds the finished window). */
   onRoll?: (slot: number, gapWindows: number) => void;
+  /** Which scale onRoll follows (default 0). */
+  rollScale?: number;
 }
 
 export class WindowTable {
@@ -38,7 +40,8 @@ export class WindowTable {
   /** [slot * ns + scale] */
   private readonly start: Float64Array;
   /** [(slot * ns + scale) * nf + field] */
-  private readonly cur: Float32Array;
+  /** Hot-path writers may add to cur[base(s) + field] directly (scale 0 is where packets count). */
+  readonly cur: Float32Array;
   private readonly prev: Float32Array;
   private readonly nb: number;
   private readonly bw: number;
@@ -47,6 +50,9 @@ export class WindowTable {
   private readonly curBits: Uint32Array;
   private readonly prevBits: Uint32Array;
   private readonly onRoll: ((slot: number, gap: number) => void) | undefined;
+  private readonly rollScaleIndex: number;
+  /** Hash of each slot's key, compared before the key itself. */
+  private readonly hashes: Uint32Array;
 
   constructor(o: WindowTableOptions) {
     if ((o.capacity & (o.capacity - 1)) !== 0) throw new RangeError('capacity must be a power of two');
@@ -69,6 +75,8 @@ export class WindowTable {
     this.curBits = new Uint32Array(o.capacity * this.ns * this.nb * this.bw);
     this.prevBits = new Uint32Array(o.capacity * this.ns * this.nb * this.bw);
     this.onRoll = o.onRoll;
+    this.rollScaleIndex = o.rollScale ?? 0;
+    this.hashes = new Uint32Array(o.capacity);
   }
 
   /** Finds or creates the entry for key[off..off+keyWords) at packet time t, rolling its windows. Returns the slot. */
@@ -79,17 +87,19 @@ export class WindowTable {
     for (let i = 0; i < PROBE; i++) {
       const s = (h + i) & this.mask;
       if (this.used[s] === 0) {
+        this.hashes[s] = h;
         this.claim(s, key, off, t);
         return s;
       }
-      if (this.sameKey(s, key, off)) {
-        this.roll(s, t);
+      if (this.hashes[s] === h && this.sameKey(s, key, off)) {
+        if (t >= this.start[s * this.ns] + this.scales[0]) this.roll(s, t);
         if (t > this.lastSeen[s]) this.lastSeen[s] = t;
         return s;
       }
       if (victim < 0 || this.lastSeen[s] < this.lastSeen[victim]) victim = s;
     }
     this.evictions++;
+    this.hashes[victim] = h;
     this.claim(victim, key, off, t);
     return victim;
   }
@@ -100,7 +110,7 @@ export class WindowTable {
     for (let i = 0; i < PROBE; i++) {
       const s = (h + i) & this.mask;
       if (this.used[s] === 0) return -1;
-      if (this.sameKey(s, key, off)) return s;
+      if (this.hashes[s] === h && this.sameKey(s, key, off)) return s;
     }
     return -1;
   }
@@ -125,35 +135,66 @@ export class WindowTable {
     this.prevBits.fill(0, s * bn, (s + 1) * bn);
   }
 
+  /**
+   * Packets count into the smallest scale only; when its window closes, the window's counts and bitmaps
+   * are folded into every larger scale. A larger scale's value is then its own windows plus the smallest
+   * scale's open window, so each packet costs one scale's work, not one per scale.
+   */
   private roll(s: number, t: number): void {
+    const len0 = this.scales[0];
+    const b0 = s * this.ns;
+    const st0 = this.start[b0];
+    if (t < st0 + len0) return;
+    for (let c = 1; c < this.ns; c++) {
+      this.rollScale(s, c, st0);
+      this.fold(s, c);
+    }
+    this.rollScale(s, 0, t);
+    for (let c = 1; c < this.ns; c++) this.rollScale(s, c, t);
+  }
+
+  private rollScale(s: number, c: number, t: number): void {
+    const len = this.scales[c];
+    const si = s * this.ns + c;
+    const st = this.start[si];
+    if (t < st + len) return;
     const nf = this.nf;
     const rf = this.rolled;
     const per = this.nb * this.bw;
-    for (let c = 0; c < this.ns; c++) {
-      const len = this.scales[c];
-      const si = s * this.ns + c;
-      const st = this.start[si];
-      if (t < st + len) continue;
-      const fo = si * nf;
-      const bo = si * per;
-      const gap = Math.floor((t - st) / len);
-      if (gap === 1) {
-        for (let f = 0; f < rf; f++) { this.prev[fo + f] = this.cur[fo + f]; this.cur[fo + f] = 0; }
-        for (let b = 0; b < per; b++) { this.prevBits[bo + b] = this.curBits[bo + b]; this.curBits[bo + b] = 0; }
-      } else {
-        for (let f = 0; f < rf; f++) { this.prev[fo + f] = 0; this.cur[fo + f] = 0; }
-        this.curBits.fill(0, bo, bo + per);
-        this.prevBits.fill(0, bo, bo + per);
-      }
-      this.start[si] = st + gap * len;
-      if (c === 0 && this.onRoll !== undefined) this.onRoll(s, gap);
+    const fo = si * nf;
+    const bo = si * per;
+    const gap = Math.floor((t - st) / len);
+    if (gap === 1) {
+      for (let f = 0; f < rf; f++) { this.prev[fo + f] = this.cur[fo + f]; this.cur[fo + f] = 0; }
+      for (let b = 0; b < per; b++) { this.prevBits[bo + b] = this.curBits[bo + b]; this.curBits[bo + b] = 0; }
+    } else {
+      for (let f = 0; f < rf; f++) { this.prev[fo + f] = 0; this.cur[fo + f] = 0; }
+      this.curBits.fill(0, bo, bo + per);
+      this.prevBits.fill(0, bo, bo + per);
     }
+    this.start[si] = st + gap * len;
+    if (c === this.rollScaleIndex && this.onRoll !== undefined) this.onRoll(s, gap);
   }
 
-  /** Adds v to a field in the current window of every scale. */
-  add(s: number, field: number, v: number): void {
+  /** Adds the smallest scale's open window into scale c's current window. */
+  private fold(s: number, c: number): void {
     const nf = this.nf;
-    for (let c = 0; c < this.ns; c++) this.cur[(s * this.ns + c) * nf + field] += v;
+    const per = this.nb * this.bw;
+    const from = s * this.ns * nf;
+    const to = (s * this.ns + c) * nf;
+    for (let f = 0; f < this.rolled; f++) this.cur[to + f] += this.cur[from + f];
+    const bf = s * this.ns * per;
+    const bt = (s * this.ns + c) * per;
+    for (let b = 0; b < per; b++) this.curBits[bt + b] |= this.curBits[bf + b];
+  }
+
+  /** Index in `cur` of field 0 of the entry's smallest-scale window. */
+  base(s: number): number {
+    return s * this.ns * this.nf;
+  }
+
+  add(s: number, field: number, v: number): void {
+    this.cur[s * this.ns * this.nf + field] += v;
   }
 
   /** Sliding-window estimate at time t for one scale: the current window plus the part of the previous one still inside. */
@@ -162,7 +203,13 @@ export class WindowTable {
     const i = si * this.nf + field;
     const frac = (t - this.start[si]) / this.scales[scale];
     const w = frac >= 1 ? 0 : 1 - (frac < 0 ? 0 : frac);
-    return this.cur[i] + this.prev[i] * w;
+    const open = scale === 0 ? 0 : this.cur[s * this.ns * this.nf + field];
+    return this.cur[i] + open + this.prev[i] * w;
+  }
+
+  /** The open (not yet finished) window's value of a field, smallest scale. */
+  current(s: number, field: number): number {
+    return this.cur[s * this.ns * this.nf + field];
   }
 
   /** The last finished window's value of a field (for onRoll handlers and baselines). */
@@ -170,7 +217,7 @@ export class WindowTable {
     return this.prev[(s * this.ns + scale) * this.nf + field];
   }
 
-  /** Reads or writes a kept field (not reset by rolls), stored in scale 0. */
+  /** Reads or writes a kept field (not reset by rolls), stored in scale 0's current window. */
   kept(s: number, field: number): number {
     return this.cur[s * this.ns * this.nf + field];
   }
@@ -179,20 +226,19 @@ export class WindowTable {
     this.cur[s * this.ns * this.nf + field] = v;
   }
 
-  /** Counts hash h into distinct-count bitmap b of every scale. */
+  /** Counts hash h into distinct-count bitmap b. */
   mark(s: number, b: number, h: number): void {
     const bit = h & (this.bits - 1);
-    const word = bit >>> 5;
-    const m = 1 << (bit & 31);
-    for (let c = 0; c < this.ns; c++) this.curBits[((s * this.ns + c) * this.nb + b) * this.bw + word] |= m;
+    this.curBits[(s * this.ns * this.nb + b) * this.bw + (bit >>> 5)] |= 1 << (bit & 31);
   }
 
   /** Distinct count over the current and previous windows of a scale (their union), by linear counting. */
   distinct(s: number, scale: number, b: number): number {
     const o = ((s * this.ns + scale) * this.nb + b) * this.bw;
+    const o0 = (s * this.ns * this.nb + b) * this.bw;
     let zeros = 0;
     for (let w = 0; w < this.bw; w++) {
-      let v = (this.curBits[o + w] | this.prevBits[o + w]) >>> 0;
+      let v = (this.curBits[o + w] | this.prevBits[o + w] | this.curBits[o0 + w]) >>> 0;
       v = v - ((v >>> 1) & 0x55555555);
       v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
       zeros += 32 - (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
@@ -214,7 +260,7 @@ export class WindowTable {
 
   /** Bytes of typed arrays held (for the memory report). */
   get memoryBytes(): number {
-    return this.keys.byteLength + this.used.byteLength + this.lastSeen.byteLength + this.start.byteLength +
+    return this.hashes.byteLength + this.keys.byteLength + this.used.byteLength + this.lastSeen.byteLength + this.start.byteLength +
       this.cur.byteLength + this.prev.byteLength + this.curBits.byteLength + this.prevBits.byteLength;
   }
 }
