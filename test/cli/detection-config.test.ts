@@ -1,0 +1,43 @@
+// --config: thresholds change detection; unknown keys and bad values are refused naming the key.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, CORPUS } from '../support/corpus.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nw-config-'));
+const scan = `${CORPUS}/attack/scan/ppa_synscan.pcapng`;
+
+function run(config: unknown) {
+  const path = join(dir, `c${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, typeof config === 'string' ? config : JSON.stringify(config));
+  return spawnSync(CLI, ['analyze', scan, '--config', path, '--summary', 'json', '-q'], { encoding: 'utf8' });
+}
+
+test('a raised threshold silences a detector, the default fires', () => {
+  const dflt = run({});
+  assert.equal(dflt.status, 0, dflt.stderr);
+  assert.ok((JSON.parse(dflt.stdout).detection.alertsRaised as number) >= 1);
+  const quiet = run({ detection: { portScan: { minPorts: 5000 } } });
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.equal(JSON.parse(quiet.stdout).detection.alertsRaised, 0);
+});
+
+test('bad config files are one line naming the key, exit 2', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ detection: { portScan: { minPortz: 5 } } }, /detection\.portScan\.minPortz: unknown key \(known: windowSec, minPorts, maxOpenRatio\)/],
+    [{ detection: { portScan: { minPorts: 'many' } } }, /detection\.portScan\.minPorts: must be a non-negative number/],
+    [{ detection: { flows: { capacity: 1000 } } }, /detection\.flows\.capacity: must be a power of two/],
+    [{ detektion: {} }, /detektion: unknown key/],
+    ['{ not json', /not valid JSON/],
+  ];
+  for (const [cfg, re] of cases) {
+    const r = run(cfg);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+});

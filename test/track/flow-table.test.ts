@@ -1,0 +1,86 @@
+// Flow table: both directions in one flow, Zeek conn_state, close reasons by packet time, bounded size.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RawFrame } from '../../src/capture/raw-frame.js';
+import { PacketDecoder } from '../../src/decode/packet-decoder.js';
+import { PacketRecord } from '../../src/decode/packet-record.js';
+import { CLOSE_REASON_NAMES, FlowTable, type CloseReason } from '../../src/track/flow-table.js';
+import { DETECTION_DEFAULTS } from '../../src/config/detection-defaults.js';
+import { ip, ipv4Tcp, ipv4Udp } from '../support/frame-builder.js';
+
+const A = ip('10.77.0.1');
+const B = ip('10.77.0.2');
+
+class Harness {
+  readonly flows: FlowTable;
+  readonly closed: { state: string; reason: string; origPkts: number; respPkts: number; cid: string }[] = [];
+  private readonly frame = new RawFrame();
+  private readonly rec = new PacketRecord();
+  private readonly dec = new PacketDecoder();
+  constructor(capacity = 1024) {
+    this.flows = new FlowTable(capacity, DETECTION_DEFAULTS.flows.timeouts);
+    this.flows.listener = {
+      flowClosed: (f: FlowTable, s: number, reason: CloseReason) => {
+        this.closed.push({ state: f.connState(s), reason: CLOSE_REASON_NAMES[reason], origPkts: f.pkts[s * 2], respPkts: f.pkts[s * 2 + 1], cid: f.communityId(s) });
+      },
+    };
+  }
+  send(data: Buffer, t: number): number {
+    const f = this.frame;
+    f.data = data; f.offset = 0; f.capLen = data.length; f.wireLen = data.length;
+    f.tsSec = Math.floor(t); f.tsNsec = Math.round((t - Math.floor(t)) * 1e9); f.linkType = 1;
+    this.dec.decode(f, this.rec);
+    return this.flows.update(this.rec, t);
+  }
+}
+
+const tcp = (src: number, dst: number, sport: number, dport: number, flags: number, payload = 0) =>
+  ipv4Tcp({ src, dst, sport, dport, flags, payload });
+
+test('a full TCP conversation is one flow, SF, closed by FIN after the linger time', () => {
+  const h = new Harness();
+  const s1 = h.send(tcp(A, B, 40000, 80, 0x02), 100);
+  assert.equal(h.flows.lastIsNew, true);
+  const s2 = h.send(tcp(B, A, 80, 40000, 0x12), 100.001);
+  assert.equal(s1, s2);
+  assert.equal(h.flows.lastFromOrig, false);
+  h.send(tcp(A, B, 40000, 80, 0x10), 100.002);
+  assert.equal(h.flows.lastEstablished, true);
+  h.send(tcp(A, B, 40000, 80, 0x18, 100), 100.003);
+  h.send(tcp(B, A, 80, 40000, 0x18, 1000), 100.004);
+  h.send(tcp(A, B, 40000, 80, 0x11), 100.005);
+  h.send(tcp(B, A, 80, 40000, 0x11), 100.006);
+  assert.equal(h.closed.length, 0);
+  h.send(tcp(A, B, 40001, 81, 0x02), 103);
+  assert.deepEqual(h.closed.map((c) => [c.state, c.reason, c.origPkts, c.respPkts]), [['SF', 'fin', 4, 3]]);
+  assert.match(h.closed[0].cid, /^1:[A-Za-z0-9+/]{27}=$/);
+});
+
+test('conn_state for refused, unanswered and reset connections; idle timeouts in packet time', () => {
+  const h = new Harness();
+  h.send(tcp(A, B, 40000, 22, 0x02), 10);
+  h.send(tcp(B, A, 22, 40000, 0x14), 10.001);
+  h.send(tcp(A, B, 40001, 23, 0x02), 10);
+  h.send(ipv4Udp(A, B, 5000, 53, Buffer.alloc(20)), 10);
+  h.send(tcp(A, B, 40002, 443, 0x02), 10);
+  h.send(tcp(B, A, 443, 40002, 0x12), 10.01);
+  h.send(tcp(A, B, 40002, 443, 0x10), 10.02);
+  h.send(tcp(A, B, 40002, 443, 0x04), 10.03);
+  h.send(tcp(A, B, 50000, 9, 0x02), 200);
+  const byState = Object.fromEntries(h.closed.map((c) => [c.state, c.reason]));
+  assert.deepEqual(byState, { REJ: 'rst', S0: 'idle-timeout', RSTO: 'rst' }, JSON.stringify(h.closed));
+  assert.equal(h.closed.filter((c) => c.state === 'S0').length, 2, 'the unanswered SYN and the one-way UDP flow');
+});
+
+test('a full table evicts the least recently seen flow and stays at its capacity', () => {
+  const h = new Harness(1024);
+  for (let i = 0; i < 5000; i++) h.send(tcp((ip('10.77.1.0') + i) >>> 0, B, 1000 + (i % 50000), 80, 0x02), 1 + i / 1e6);
+  assert.equal(h.flows.count, h.flows.maxFlows);
+  assert.equal(h.flows.created, 5000);
+  assert.equal(h.flows.evictions, 5000 - h.flows.maxFlows);
+  assert.equal(h.closed.filter((c) => c.reason === 'eviction').length, h.flows.evictions);
+  h.flows.closeAll();
+  assert.equal(h.flows.count, 0);
+  assert.equal(h.closed.filter((c) => c.reason === 'shutdown').length, h.flows.maxFlows);
+});
