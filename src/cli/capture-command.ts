@@ -67,8 +67,8 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   const exportToStdout = exporter !== null && (argv.out === undefined || argv.out === '-');
   if (!argv.quiet && !exportToStdout) sinks.push(new ConsolePacketSink());
   if (exporter) sinks.push(exporter);
-  // Alerts are printed as they happen, on stdout unless stdout carries an export.
-  const detection = setupDetection(argv, exportToStdout ? process.stderr : process.stdout);
+  // Alerts are printed as they happen, on stdout unless stdout carries an export or the JSON summary.
+  const detection = setupDetection(argv, exportToStdout || argv.summary === 'json' ? process.stderr : process.stdout);
   const pipeline = new Pipeline(sinks, detection.engine);
   if (detection.engine) {
     detection.engine.hub.lossProvider = () => {

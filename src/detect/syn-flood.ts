@@ -11,18 +11,23 @@ import { RaiseGate, dstString, srcString, windowLabel, type Detector, type Packe
 const S_SYN = 0;
 const S_EST = 1;
 const SB_SRC = 0;
-const N_SYN = 0;
-const N_EST = 1;
-const NB_SRC = 0;
-const NB_DST = 1;
+const RING = 4;
+const BITMAP_BITS = 1024;
+const BITMAP_WORDS = BITMAP_BITS / 32;
 
 export class SynFloodDetector implements Detector {
   readonly name = 'syn_flood' as const;
   private readonly cfg: DetectionConfig['synFlood'];
   private readonly gate: RaiseGate;
-  /** Network-wide SYN counters over one-second windows (a one-entry table). */
-  private readonly net = new WindowTable({ capacity: 1, keyWords: 1, fields: 2, scales: [1], bitmaps: 2, bitmapBits: 1024 });
-  private readonly netKey = new Uint32Array(1);
+  /**
+   * Network-wide counters for the last three whole seconds of packet time (ring indexed by second):
+   * SYNs, completed handshakes, and bitmaps of distinct sources and destinations.
+   */
+  private readonly secSyn = new Float64Array(RING);
+  private readonly secEst = new Float64Array(RING);
+  private readonly secBits = new Uint32Array(RING * 2 * BITMAP_WORDS);
+  private secNow = NaN;
+  private firstSecond = NaN;
   private netGate = -Infinity;
   /** The latest SYN's source and destination (host-window key form), named in a network-wide alert. */
   private readonly lastEndpoints = new Uint32Array(8);
@@ -40,9 +45,10 @@ export class SynFloodDetector implements Detector {
   packet(c: PacketContext): void {
     const rec = c.rec;
     if (!c.isIp || rec.ipProto !== IPPROTO_TCP) return;
-    const ns = this.net.touch(this.netKey, 0, c.t);
+    const sec = this.advance(c.t);
+    const slot = sec % RING;
     if (c.established) {
-      this.net.add(ns, N_EST, 1);
+      this.secEst[slot]++;
       const k = this.key;
       writeDst(k, 0, rec);
       k[4] = rec.dstPort;
@@ -50,10 +56,14 @@ export class SynFloodDetector implements Detector {
       if (v >= 0) this.services.add(v, S_EST, 1);
     }
     if ((rec.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return;
-    this.net.add(ns, N_SYN, 1);
-    this.lastEndpoints.set(c.hosts.key);
-    this.net.mark(ns, NB_SRC, Math.imul(c.hosts.key[3] ^ c.hosts.key[2], 0x9e3779b1) >>> 5);
-    this.net.mark(ns, NB_DST, Math.imul(c.hosts.key[7] ^ c.hosts.key[6], 0x85ebca6b) >>> 5);
+    this.secSyn[slot]++;
+    const hk = c.hosts.key;
+    const bits = this.secBits;
+    const hs = (Math.imul(hk[3] ^ hk[2], 0x9e3779b1) >>> 5) & (BITMAP_BITS - 1);
+    const hd = (Math.imul(hk[7] ^ hk[6], 0x85ebca6b) >>> 5) & (BITMAP_BITS - 1);
+    bits[(slot * 2) * BITMAP_WORDS + (hs >>> 5)] |= 1 << (hs & 31);
+    bits[(slot * 2 + 1) * BITMAP_WORDS + (hd >>> 5)] |= 1 << (hd & 31);
+    this.lastEndpoints.set(hk);
 
     const cfg = this.cfg;
     const k = this.key;
@@ -86,30 +96,63 @@ export class SynFloodDetector implements Detector {
     }
   }
 
+  /** Moves the ring to the second of time t, clearing seconds that start anew. Returns the second. */
+  private advance(t: number): number {
+    const sec = Math.floor(t);
+    if (Number.isNaN(this.secNow)) { this.secNow = sec; this.firstSecond = sec; }
+    while (this.secNow < sec) {
+      this.secNow++;
+      const slot = this.secNow % RING;
+      this.secSyn[slot] = 0;
+      this.secEst[slot] = 0;
+      this.secBits.fill(0, slot * 2 * BITMAP_WORDS, (slot + 2) * BITMAP_WORDS);
+      if (sec - this.secNow > RING) this.secNow = sec - RING;
+    }
+    return sec;
+  }
+
   /**
-   * Network-wide check once per second of packet time, on the second that just ended: its SYNs against
-   * the handshakes completed since they were sent (completions lag a SYN by a round trip, so a capture
-   * that starts on a busy link is not mistaken for a flood in its first milliseconds).
+   * Network-wide check once per second of packet time, on the second before last: its SYNs against the
+   * handshakes completed in it and in the second after (a completion lags its SYN by a round trip). A
+   * second the capture saw only part of is not judged, so starting on a busy link raises nothing.
    */
   tick(c: PacketContext): void {
-    if (this.net.find(this.netKey, 0) < 0) return;
-    const ns = this.net.touch(this.netKey, 0, c.t);
-    this.judgeNetwork(c, this.net.previous(ns, 0, N_SYN), this.net.previous(ns, 0, N_EST) + this.net.current(ns, N_EST));
+    if (Number.isNaN(this.secNow)) return;
+    const sec = this.advance(c.t);
+    const judged = sec - 2;
+    if (judged <= this.firstSecond) return;
+    const slot = judged % RING;
+    this.judgeNetwork(c, slot, this.secSyn[slot], this.secEst[slot] + this.secEst[(judged + 1) % RING]);
   }
 
-  /** End of input: the last (partial) second is judged as it stands. */
+  /** End of input: the last two seconds are judged as they stand (a whole capture may last 16 ms). */
   finish(c: PacketContext): void {
-    const ns = this.net.find(this.netKey, 0);
-    if (ns < 0) return;
-    this.judgeNetwork(c, this.net.current(ns, N_SYN), this.net.current(ns, N_EST));
+    if (Number.isNaN(this.secNow)) return;
+    const last = this.secNow % RING;
+    const before = (this.secNow - 1) % RING;
+    if (this.secNow - 1 >= this.firstSecond) {
+      this.judgeNetwork(c, before, this.secSyn[before], this.secEst[before] + this.secEst[last]);
+    }
+    this.judgeNetwork(c, last, this.secSyn[last], this.secEst[last]);
   }
 
-  private judgeNetwork(c: PacketContext, syns: number, est: number): void {
+  private distinctIn(slot: number, which: number): number {
+    const o = (slot * 2 + which) * BITMAP_WORDS;
+    let zeros = 0;
+    for (let w = 0; w < BITMAP_WORDS; w++) {
+      let v = this.secBits[o + w] >>> 0;
+      v = v - ((v >>> 1) & 0x55555555);
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      zeros += 32 - (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+    }
+    return zeros === 0 ? Math.round(BITMAP_BITS * Math.log(BITMAP_BITS)) : Math.round(BITMAP_BITS * Math.log(BITMAP_BITS / zeros));
+  }
+
+  private judgeNetwork(c: PacketContext, slot: number, syns: number, est: number): void {
     const cfg = this.cfg;
     if (syns < cfg.networkMinSyns || est > cfg.maxCompletedRatio * syns) return;
-    const ns = this.net.find(this.netKey, 0);
-    const nsrc = this.net.distinct(ns, 0, NB_SRC);
-    const ndst = this.net.distinct(ns, 0, NB_DST);
+    const nsrc = this.distinctIn(slot, 0);
+    const ndst = this.distinctIn(slot, 1);
     if (nsrc < cfg.networkMinSources || ndst < cfg.networkMinDestinations || c.t - this.netGate < 1) return;
     this.netGate = c.t;
     c.hub.raise({
