@@ -88,6 +88,10 @@ interface Case {
 const ATTACKS: Case[] = [
   { name: 'nmap SYN scan', cmd: () => ['nmap', '-n', '-Pn', '-sS', '-p', '1-1000', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100101 },
   { name: 'nmap connect scan', cmd: () => ['nmap', '-n', '-Pn', '-sT', '-p', '1-1000', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100102 },
+  { name: 'nmap FIN scan', cmd: () => ['nmap', '-n', '-Pn', '-sF', '-p', '1-300', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100103 },
+  { name: 'nmap NULL scan', cmd: () => ['nmap', '-n', '-Pn', '-sN', '-p', '1-300', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100104 },
+  { name: 'nmap Xmas scan', cmd: () => ['nmap', '-n', '-Pn', '-sX', '-p', '1-300', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100105 },
+  { name: 'nmap ACK scan', cmd: () => ['nmap', '-n', '-Pn', '-sA', '-p', '1-300', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100106 },
   { name: 'nmap UDP scan', cmd: () => ['nmap', '-n', '-Pn', '-sU', '-p', '1-300', '--max-retries', '0', '-T5', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100107 },
   { name: 'nmap ping sweep', cmd: () => ['nmap', '-n', '-sn', '--max-retries', '0', '--host-timeout', '10s', `${net.ipA.split('.').slice(0, 3).join('.')}.0/24`], seconds: 30, detector: 'host_sweep', sid: 9100203 },
   { name: 'hping3 SYN flood', cmd: () => ['hping3', '-q', '-S', '-p', '8081', '-i', 'u200', '-c', '5000', net.ipA], seconds: 20, detector: 'syn_flood', sid: 9100301 },
