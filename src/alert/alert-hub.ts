@@ -57,7 +57,9 @@ const HEAVY_LOSS_PERCENT = 5;
 export class AlertHub {
   private readonly sinks: AlertSink[] = [];
   private readonly incidents = new Map<string, IncidentState>();
+  /** Ended incidents, the most recent maxIncidents kept (older ones counted in incidentsDropped). */
   private readonly closed: Incident[] = [];
+  incidentsDropped = 0;
   private readonly cfg: DetectionConfig['alerts'];
   private nextIncident = 1;
   alertsRaised = 0;
@@ -79,15 +81,16 @@ export class AlertHub {
   /** True when an alert for this key would be suppressed now (detectors may skip building a request). */
   isSuppressed(key: string, t: number): boolean {
     const st = this.incidents.get(key);
-    return st !== undefined && t - st.lastAlertT < this.cfg.suppressSec;
+    return st !== undefined && t >= st.lastAlertT && t - st.lastAlertT < this.cfg.suppressSec;
   }
 
   raise(r: RaiseRequest, t: number): void {
     const pos = this.position;
     let st = this.incidents.get(r.key);
     let ts: string;
-    if (st !== undefined && t - st.lastT > this.cfg.incidentIdleSec) {
-      this.closed.push(settle(st));
+    // An incident ends after its idle time, or when packet time steps back past it.
+    if (st !== undefined && (t - st.lastT > this.cfg.incidentIdleSec || t < st.lastAlertT)) {
+      this.retire(st);
       this.incidents.delete(r.key);
       st = undefined;
     }
@@ -111,7 +114,7 @@ export class AlertHub {
       ts = eveTimestamp(pos.tsSec, pos.tsNsec);
       if (this.incidents.size >= this.cfg.maxIncidents) {
         const oldest = this.incidents.keys().next().value as string;
-        this.closed.push(settle(this.incidents.get(oldest)!));
+        this.retire(this.incidents.get(oldest)!);
         this.incidents.delete(oldest);
         this.incidentsEvicted++;
       }
@@ -134,7 +137,8 @@ export class AlertHub {
     if (this.lossProvider) {
       const l = this.lossProvider();
       const lost = l.ringDrops + l.kernelDrops;
-      const percent = l.received + l.ringDrops > 0 ? Math.round((10000 * lost) / (l.received + lost)) / 100 : 0;
+      // `received` counts every frame libpcap handed over, ring drops included; kernel drops come on top.
+      const percent = l.received + l.kernelDrops > 0 ? Math.round((10000 * lost) / (l.received + l.kernelDrops)) / 100 : 0;
       heavy = percent >= HEAVY_LOSS_PERCENT;
       loss = { ring_drops: l.ringDrops, kernel_drops: l.kernelDrops, percent, heavy };
     }
@@ -161,6 +165,14 @@ export class AlertHub {
     this.alertsRaised++;
     const json = JSON.stringify(a);
     for (const s of this.sinks) s.alert(a, json);
+  }
+
+  private retire(st: IncidentState): void {
+    this.closed.push(settle(st));
+    if (this.closed.length > this.cfg.maxIncidents) {
+      this.closed.shift();
+      this.incidentsDropped++;
+    }
   }
 
   /** Every incident, closed and open, in the order they started. */

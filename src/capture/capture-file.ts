@@ -4,10 +4,11 @@ import { NetwatchError } from '../errors.js';
 import { ChunkedFile } from './chunked-file.js';
 import { MAX_RECORD_CAPLEN, type FrameReader } from './frame-reader.js';
 import { PCAP_MAGIC_NSEC, PCAP_MAGIC_USEC, PcapReader } from './pcap-reader.js';
-import { PCAPNG_SHB, PcapngReader } from './pcapng-reader.js';
+import { MAX_BLOCK, PCAPNG_SHB, PcapngReader } from './pcapng-reader.js';
 
 export function openCaptureFile(path: string): FrameReader {
-  const file = new ChunkedFile(path, MAX_RECORD_CAPLEN + 64);
+  // pcapng blocks (not only packets) may be up to MAX_BLOCK: the buffer may grow that far when one comes.
+  const file = new ChunkedFile(path, Math.max(MAX_RECORD_CAPLEN + 64, MAX_BLOCK));
   try {
     if (!file.ensure(4)) {
       throw new NetwatchError('NW_ERR_FILE_FORMAT',

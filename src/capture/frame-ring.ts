@@ -70,7 +70,7 @@ export function ringBytesForMiB(mib: number): number {
 export class FrameRingWriter {
   private readonly ctl: Int32Array;
   private readonly hdr: Int32Array;
-  private readonly bytes: Uint8Array;
+  private readonly bytes: Buffer;
   private readonly size: number;
   private readonly mask: number;
   private write = 0;
@@ -81,7 +81,7 @@ export class FrameRingWriter {
   constructor(bufs: FrameRingBuffers) {
     this.ctl = new Int32Array(bufs.control);
     this.hdr = new Int32Array(bufs.data);
-    this.bytes = new Uint8Array(bufs.data);
+    this.bytes = Buffer.from(bufs.data);
     this.size = bufs.data.byteLength;
     this.mask = this.size - 1;
   }
@@ -95,7 +95,7 @@ export class FrameRingWriter {
   }
 
   /** Copies one frame in; false (and counted) when the ring has no room. */
-  push(src: Uint8Array, capLen: number, wireLen: number, tsSec: number, tsNsec: number): boolean {
+  push(src: Buffer, capLen: number, wireLen: number, tsSec: number, tsNsec: number): boolean {
     this.seen++;
     const need = (HEADER + capLen + 7) & ~7;
     const read = Atomics.load(this.ctl, READ);
@@ -122,7 +122,8 @@ export class FrameRingWriter {
     this.hdr[h + 1] = wireLen;
     this.hdr[h + 2] = tsSec;
     this.hdr[h + 3] = tsNsec;
-    this.bytes.set(capLen === src.length ? src : src.subarray(0, capLen), idx + HEADER);
+    // Buffer.copy takes the length directly: no view is made per packet.
+    src.copy(this.bytes, idx + HEADER, 0, capLen);
     this.write = (this.write + need) >>> 0;
     Atomics.store(this.ctl, WRITE, this.write | 0);
     publish(this.ctl, SEEN_LO, this.seen);

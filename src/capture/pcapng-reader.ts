@@ -16,7 +16,7 @@ const OPT_END = 0;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
 /** Wireshark's limit on one block; a larger length is a corrupt header, not a packet. */
-const MAX_BLOCK = 16 * 1024 * 1024;
+export const MAX_BLOCK = 16 * 1024 * 1024;
 const MAX_INTERFACES = 65536;
 
 /** One interface's link type and how to turn its 64-bit timestamp units into seconds and nanoseconds. */
@@ -183,11 +183,10 @@ export class PcapngReader implements FrameReader {
       sec = qr[0];
       nsec = Math.floor((qr[1] * 1e9) / div);
     } else {
-      // Resolutions finer than 2^-30 s: exact nanoseconds are beyond a double anyway.
+      // Resolutions finer than 2^-30 s: kept to the nanosecond a double can carry.
       const units = hi * 4294967296 + lo;
       sec = Math.floor(units / div);
       nsec = Math.floor(((units / div) - sec) * 1e9);
-      this.badTimestamps++;
     }
     sec += iface.tsOffsetSec;
     this.lastSec = sec;

@@ -1,4 +1,4 @@
-// Transport headers: TCP (ports, flags, window, seq/ack), UDP, ICMP and ICMPv6 (type, code); DNS on port 53.
+// Transport headers: TCP (ports, flags, window, seq/ack), UDP, SCTP ports, ICMP and ICMPv6 (type, code); DNS on port 53.
 
 import { DecodeStatus } from './decode-status.js';
 import {
@@ -8,6 +8,7 @@ import { shortStatus } from './short-status.js';
 import { decodeDnsQuestion } from './dns.js';
 
 const DNS_PORT = 53;
+const IPPROTO_SCTP = 132;
 
 export function decodeTransport(d: Uint8Array, off: number, end: number, rec: PacketRecord): DecodeStatus {
   if (rec.fragment === FRAG_LATER) return DecodeStatus.Ok;
@@ -51,6 +52,14 @@ export function decodeTransport(d: Uint8Array, off: number, end: number, rec: Pa
       rec.icmpType = d[off];
       rec.icmpCode = d[off + 1];
       rec.payloadOffset = off + 4 <= end ? off + 4 : end;
+      rec.payloadLength = end - rec.payloadOffset;
+      return DecodeStatus.Ok;
+    }
+    case IPPROTO_SCTP: {
+      if (avail < 4) return shortStatus(rec, DecodeStatus.TruncatedTransport, DecodeStatus.MalformedTransport);
+      rec.srcPort = (d[off] << 8) | d[off + 1];
+      rec.dstPort = (d[off + 2] << 8) | d[off + 3];
+      rec.payloadOffset = off + 12 <= end ? off + 12 : end;
       rec.payloadLength = end - rec.payloadOffset;
       return DecodeStatus.Ok;
     }

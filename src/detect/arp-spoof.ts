@@ -69,7 +69,9 @@ export class ArpSpoofDetector implements Detector {
         window: `${memory}s`,
       }, t);
     }
-    setBounded(this.ipToMac, ip, { mac, t });
+    // The usual case, a binding seen again, updates in place: nothing is allocated per ARP packet.
+    if (prev !== undefined && prev.mac === mac) prev.t = t;
+    else setBounded(this.ipToMac, ip, { mac, t });
     const claims = this.macClaims.get(mac);
     if (claims === undefined || t - claims.t >= memory) {
       setBounded(this.macClaims, mac, { ips: [ip], t });

@@ -85,14 +85,15 @@ export class DetectionEngine implements FlowCloseListener {
     }
     const ds = this.detectors;
     for (let i = 0; i < ds.length; i++) ds[i].packet(c);
-    if (t >= this.nextTick) {
+    // Once per second of packet time; a step back in time restarts the schedule.
+    if (t >= this.nextTick || t < this.nextTick - 2) {
       this.nextTick = Math.floor(t) + 1;
       for (let i = 0; i < ds.length; i++) ds[i].tick?.(c);
     }
   }
 
   flowClosed(flows: FlowTable, slot: number, reason: CloseReason): void {
-    this.hosts.connectionEnded(flows.addrs, flows.origAddrOffset(slot), flows.addrs, flows.respAddrOffset(slot), flows.completed(slot));
+    this.hosts.connectionEnded(flows.addrs, flows.origAddrOffset(slot), flows.addrs, flows.respAddrOffset(slot), flows.completed(slot), flows.last[slot]);
     for (const s of this.flowSinks) s.flow(flows, slot, reason);
   }
 

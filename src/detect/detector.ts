@@ -71,7 +71,8 @@ export class RaiseGate {
   }
   /** True (and remembered) when slot may raise at time t. */
   open(slot: number, t: number): boolean {
-    if (t - this.last[slot] < 1) return false;
+    const dt = t - this.last[slot];
+    if (dt >= 0 && dt < 1) return false;
     this.last[slot] = t;
     return true;
   }

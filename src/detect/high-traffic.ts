@@ -23,25 +23,28 @@ export class HighTrafficDetector implements Detector {
     this.cfg = cfg;
     this.hosts = hosts;
     this.gate = new RaiseGate(hosts.bySrc.capacity);
-    hosts.onSourceWindow = (s, gap) => this.learn(s, gap);
+    hosts.onSourceWindow = (s, empty) => this.learn(s, empty);
   }
 
-  /** Folds the finished 10 s window (and any empty ones after it) into the host's baseline. */
-  private learn(s: number, gap: number): void {
+  /** Folds the finished 10 s window (emptyWindows 0), or that many empty windows, into the baseline. */
+  private learn(s: number, emptyWindows: number): void {
     const T = this.hosts.bySrc;
     let b = T.kept(s, HK_BASE_BYTES);
     let p = T.kept(s, HK_BASE_PKTS);
-    const n = T.kept(s, HK_WINDOWS);
-    const bytes = gap === 1 ? T.previous(s, SCALE_10S, HF_BYTES) : 0;
-    const pkts = gap === 1 ? T.previous(s, SCALE_10S, HF_PKTS) : 0;
-    // The first windows set the baseline directly; then it moves slowly.
-    const a = n < 1 / ALPHA ? 1 / (n + 1) : ALPHA;
-    b += a * (bytes - b);
-    p += a * (pkts - p);
-    for (let i = 1; i < Math.min(gap, 100); i++) { b *= 1 - ALPHA; p *= 1 - ALPHA; }
+    let n = T.kept(s, HK_WINDOWS);
+    const windows = emptyWindows === 0 ? 1 : Math.min(emptyWindows, 100);
+    for (let i = 0; i < windows; i++) {
+      const bytes = emptyWindows === 0 ? T.previous(s, SCALE_10S, HF_BYTES) : 0;
+      const pkts = emptyWindows === 0 ? T.previous(s, SCALE_10S, HF_PKTS) : 0;
+      // The first windows set the baseline directly; then it moves slowly.
+      const a = n < 1 / ALPHA ? 1 / (n + 1) : ALPHA;
+      b += a * (bytes - b);
+      p += a * (pkts - p);
+      n++;
+    }
     T.setKept(s, HK_BASE_BYTES, b);
     T.setKept(s, HK_BASE_PKTS, p);
-    T.setKept(s, HK_WINDOWS, n + Math.min(gap, 1000));
+    T.setKept(s, HK_WINDOWS, n);
   }
 
   packet(c: PacketContext): void {

@@ -30,8 +30,12 @@ export class HostSweepDetector implements Detector {
     this.gate = new RaiseGate(capacity);
   }
 
+  /** Packet time of the packet being handled (answers are found at it). */
+  private now = 0;
+
   packet(c: PacketContext): void {
     const rec = c.rec;
+    this.now = c.t;
     const k = this.key;
     const tmp = this.tmp;
     if (rec.l3 === L3_ARP) {
@@ -117,7 +121,7 @@ export class HostSweepDetector implements Detector {
   }
 
   private answer(): void {
-    const s = this.sweeps.find(this.key, 0);
+    const s = this.sweeps.find(this.key, 0, this.now);
     if (s >= 0) this.sweeps.add(s, F_ANSWERED, 1);
   }
 }

@@ -84,7 +84,7 @@ export class PortScanDetector implements Detector {
       // Port unreachable from the probed host to the prober: the UDP probe was refused.
       writeDst(k, 0, rec);
       writeSrc(k, 4, rec);
-      const s = this.pairs.find(k, 0);
+      const s = this.pairs.find(k, 0, c.t);
       if (s >= 0) this.pairs.add(s, F_REFUSED, 1);
     }
   }
@@ -96,7 +96,7 @@ export class PortScanDetector implements Detector {
     const o = flows.origAddrOffset(fs);
     const r = flows.respAddrOffset(fs);
     for (let i = 0; i < 4; i++) { k[i] = flows.addrs[o + i]; k[4 + i] = flows.addrs[r + i]; }
-    return this.pairs.find(k, 0);
+    return this.pairs.find(k, 0, c.t);
   }
 
   private evaluate(c: PacketContext, s: number): void {

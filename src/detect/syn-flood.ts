@@ -52,7 +52,7 @@ export class SynFloodDetector implements Detector {
       const k = this.key;
       writeDst(k, 0, rec);
       k[4] = rec.dstPort;
-      const v = this.services.find(k, 0);
+      const v = this.services.find(k, 0, c.t);
       if (v >= 0) this.services.add(v, S_EST, 1);
     }
     if ((rec.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return;
@@ -99,16 +99,24 @@ export class SynFloodDetector implements Detector {
   /** Moves the ring to the second of time t, clearing seconds that start anew. Returns the second. */
   private advance(t: number): number {
     const sec = Math.floor(t);
-    if (Number.isNaN(this.secNow)) { this.secNow = sec; this.firstSecond = sec; }
+    if (Number.isNaN(this.secNow) || sec < this.secNow - 1) {
+      // First packet, or packet time stepped back: start the ring afresh at this second.
+      this.secSyn.fill(0);
+      this.secEst.fill(0);
+      this.secBits.fill(0);
+      this.secNow = sec;
+      this.firstSecond = sec;
+      return sec;
+    }
+    if (sec - this.secNow > RING) this.secNow = sec - RING;
     while (this.secNow < sec) {
       this.secNow++;
       const slot = this.secNow % RING;
       this.secSyn[slot] = 0;
       this.secEst[slot] = 0;
-      this.secBits.fill(0, slot * 2 * BITMAP_WORDS, (slot + 2) * BITMAP_WORDS);
-      if (sec - this.secNow > RING) this.secNow = sec - RING;
+      this.secBits.fill(0, slot * 2 * BITMAP_WORDS, (slot * 2 + 2) * BITMAP_WORDS);
     }
-    return sec;
+    return sec < this.secNow ? this.secNow : sec;
   }
 
   /**

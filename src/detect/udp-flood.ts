@@ -29,7 +29,7 @@ export class UdpFloodDetector implements Detector {
     if (bytes < this.cfg.minBytes) return;
     // A server answering its clients (a busy resolver) is not flooded: a flood goes unanswered.
     const k = c.hosts.key;
-    const vs = c.hosts.bySrc.find(k, 4);
+    const vs = c.hosts.bySrc.find(k, 4, c.t);
     const answered = vs >= 0 ? c.hosts.bySrc.value(vs, SCALE_10S, HF_UDP, c.t) : 0;
     if (answered > 0.1 * udp || !this.gate.open(d, c.t)) return;
     const victim = dstString(rec);

@@ -121,7 +121,7 @@ export class FlowTable {
     this.lastIsNew = false;
     this.lastEstablished = false;
     this.lastNextHopChanged = false;
-    if (t >= this.nextSweep) this.sweep(t);
+    if (t >= this.nextSweep || t < this.nextSweep - 2) this.sweep(t);
     if ((rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) || rec.fragment === FRAG_LATER) return -1;
     if (rec.status === DecodeStatus.MalformedIp || rec.status === DecodeStatus.TruncatedIp) return -1;
     const proto = rec.ipProto;

@@ -46,7 +46,7 @@ export class HostWindows {
   private readonly reflectorPorts: Uint8Array;
 
   /** Called when a source's 10 s window closes (high_traffic folds it into the baseline). */
-  onSourceWindow: ((slot: number, gapWindows: number) => void) | null = null;
+  onSourceWindow: ((slot: number, emptyWindows: number) => void) | null = null;
 
   constructor(capacity: number, reflectorPorts: readonly number[]) {
     const opts = { capacity, keyWords: 4, fields: FIELDS, keptFields: KEPT, scales: HOST_SCALES, bitmaps: 3, bitmapBits: 256 };
@@ -115,12 +115,12 @@ export class HostWindows {
   }
 
   /** Counts a closed connection as completed or failed for its originator and responder. */
-  connectionEnded(origKey: Uint32Array, origOff: number, respKey: Uint32Array, respOff: number, completed: boolean): void {
+  connectionEnded(origKey: Uint32Array, origOff: number, respKey: Uint32Array, respOff: number, completed: boolean, t: number): void {
     const f = completed ? HF_COMPLETED : HF_FAILED;
     // Only hosts still tracked: a closing flow must not evict a live host.
-    const s = this.bySrc.find(origKey, origOff);
+    const s = this.bySrc.find(origKey, origOff, t);
     if (s >= 0) this.bySrc.add(s, f, 1);
-    const d = this.byDst.find(respKey, respOff);
+    const d = this.byDst.find(respKey, respOff, t);
     if (d >= 0) this.byDst.add(d, f, 1);
   }
 

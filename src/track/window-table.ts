@@ -19,8 +19,11 @@ export interface WindowTableOptions {
   bitmapBits?: number;
   /** Trailing fields that are never reset by a window roll (state kept across windows). */
   keptFields?: number;
-  /** Called after an entry's window of the given scale rolls over (prev then holds the finished window). */
-  onRoll?: (slot: number, gapWindows: number) => void;
+  /**
+   * Called as an entry's window of the given scale rolls over: once with emptyWindows 0 while `previous`
+   * holds the window that just finished, then once more with the number of empty windows after it, if any.
+   */
+  onRoll?: (slot: number, emptyWindows: number) => void;
   /** Which scale onRoll follows (default 0). */
   rollScale?: number;
 }
@@ -49,7 +52,7 @@ export class WindowTable {
   /** [((slot * ns + scale) * nb + bitmap) * bw + word] */
   private readonly curBits: Uint32Array;
   private readonly prevBits: Uint32Array;
-  private readonly onRoll: ((slot: number, gap: number) => void) | undefined;
+  private readonly onRoll: ((slot: number, emptyWindows: number) => void) | undefined;
   private readonly rollScaleIndex: number;
   /** Hash of each slot's key, compared before the key itself. */
   private readonly hashes: Uint32Array;
@@ -92,7 +95,8 @@ export class WindowTable {
         return s;
       }
       if (this.hashes[s] === h && this.sameKey(s, key, off)) {
-        if (t >= this.start[s * this.ns] + this.scales[0]) this.roll(s, t);
+        const st0 = this.start[s * this.ns];
+        if (t >= st0 + this.scales[0] || t < st0) this.roll(s, t);
         if (t > this.lastSeen[s]) this.lastSeen[s] = t;
         return s;
       }
@@ -104,13 +108,16 @@ export class WindowTable {
     return victim;
   }
 
-  /** Slot of an existing entry, or -1 (no insert, no roll). */
-  find(key: Uint32Array, off: number): number {
+  /** Slot of an existing entry, rolled to packet time t, or -1 (nothing is inserted). */
+  find(key: Uint32Array, off: number, t: number): number {
     const h = hashWords(key, off, this.kw, 0x2545f491);
     for (let i = 0; i < PROBE; i++) {
       const s = (h + i) & this.mask;
       if (this.used[s] === 0) return -1;
-      if (this.hashes[s] === h && this.sameKey(s, key, off)) return s;
+      if (this.hashes[s] === h && this.sameKey(s, key, off)) {
+        this.roll(s, t);
+        return s;
+      }
     }
     return -1;
   }
@@ -144,6 +151,11 @@ export class WindowTable {
     const len0 = this.scales[0];
     const b0 = s * this.ns;
     const st0 = this.start[b0];
+    if (t < st0) {
+      // Packet time stepped back (clock step, files out of order): restart the entry's windows at t.
+      this.restart(s, t);
+      return;
+    }
     if (t < st0 + len0) return;
     for (let c = 1; c < this.ns; c++) {
       this.rollScale(s, c, st0);
@@ -151,6 +163,19 @@ export class WindowTable {
     }
     this.rollScale(s, 0, t);
     for (let c = 1; c < this.ns; c++) this.rollScale(s, c, t);
+  }
+
+  private restart(s: number, t: number): void {
+    const n = this.ns;
+    for (let c = 0; c < n; c++) this.start[s * n + c] = Math.floor(t / this.scales[c]) * this.scales[c];
+    const nf = this.nf;
+    for (let c = 0; c < n; c++) {
+      const fo = (s * n + c) * nf;
+      for (let f = 0; f < this.rolled; f++) { this.cur[fo + f] = 0; this.prev[fo + f] = 0; }
+    }
+    const bn = n * this.nb * this.bw;
+    this.curBits.fill(0, s * bn, (s + 1) * bn);
+    this.prevBits.fill(0, s * bn, (s + 1) * bn);
   }
 
   private rollScale(s: number, c: number, t: number): void {
@@ -164,16 +189,17 @@ export class WindowTable {
     const fo = si * nf;
     const bo = si * per;
     const gap = Math.floor((t - st) / len);
-    if (gap === 1) {
-      for (let f = 0; f < rf; f++) { this.prev[fo + f] = this.cur[fo + f]; this.cur[fo + f] = 0; }
-      for (let b = 0; b < per; b++) { this.prevBits[bo + b] = this.curBits[bo + b]; this.curBits[bo + b] = 0; }
-    } else {
-      for (let f = 0; f < rf; f++) { this.prev[fo + f] = 0; this.cur[fo + f] = 0; }
-      this.curBits.fill(0, bo, bo + per);
+    const notify = c === this.rollScaleIndex && this.onRoll !== undefined;
+    for (let f = 0; f < rf; f++) { this.prev[fo + f] = this.cur[fo + f]; this.cur[fo + f] = 0; }
+    for (let b = 0; b < per; b++) { this.prevBits[bo + b] = this.curBits[bo + b]; this.curBits[bo + b] = 0; }
+    if (notify) this.onRoll!(s, 0);
+    if (gap > 1) {
+      // Whole windows passed with nothing in them: the previous window is empty too.
+      for (let f = 0; f < rf; f++) this.prev[fo + f] = 0;
       this.prevBits.fill(0, bo, bo + per);
+      if (notify) this.onRoll!(s, gap - 1);
     }
     this.start[si] = st + gap * len;
-    if (c === this.rollScaleIndex && this.onRoll !== undefined) this.onRoll(s, gap);
   }
 
   /** Adds the smallest scale's open window into scale c's current window. */

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { createFrameRing, FrameRingReader, FrameRingWriter, ringBytesForMiB } from '../../src/capture/frame-ring.js';
 import { RawFrame } from '../../src/capture/raw-frame.js';
 
-function frameOf(len: number, seed: number): Uint8Array {
-  const b = new Uint8Array(len);
+function frameOf(len: number, seed: number): Buffer {
+  const b = Buffer.alloc(len);
   for (let i = 0; i < len; i++) b[i] = (seed + i) & 255;
   return b;
 }

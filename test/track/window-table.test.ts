@@ -1,0 +1,47 @@
+// The bounded window table: sliding values across scales, rolls after long gaps, time stepping back.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WindowTable } from '../../src/track/window-table.js';
+
+const key = new Uint32Array([1, 2, 3, 4]);
+
+test('counts fold from the 1 s scale into 10 s and 60 s without loss or double counting', () => {
+  const T = new WindowTable({ capacity: 16, keyWords: 4, fields: 1, scales: [1, 10, 60], bitmaps: 1, bitmapBits: 256 });
+  for (let i = 0; i < 50; i++) {
+    const s = T.touch(key, 0, 100 + i * 0.1);
+    T.add(s, 0, 1);
+    T.mark(s, 0, Math.imul(i + 1, 0x9e3779b1) >>> 8);
+  }
+  const s = T.find(key, 0, 104.95);
+  assert.ok(s >= 0);
+  assert.equal(T.value(s, 1, 0, 104.95), 50, '10 s window holds all 50');
+  assert.equal(T.value(s, 2, 0, 104.95), 50, '60 s window holds all 50');
+  assert.ok(Math.abs(T.distinct(s, 1, 0) - 50) <= 8, `distinct ${T.distinct(s, 1, 0)} (linear counting, 256 bits)`);
+});
+
+test('after a long silence old counts are gone, and onRoll sees the finished window before the empty ones', () => {
+  const seen: [number, number][] = [];
+  const T: WindowTable = new WindowTable({
+    capacity: 16, keyWords: 4, fields: 1, scales: [10],
+    onRoll: (s, empty) => seen.push([empty, T.previous(s, 0, 0)]),
+  });
+  let s = T.touch(key, 0, 0);
+  T.add(s, 0, 500);
+  s = T.find(key, 0, 25.5);
+  assert.deepEqual(seen, [[0, 500], [1, 0]]);
+  assert.equal(T.value(s, 0, 0, 25.5), 0);
+  // A value read after find() at a later time is not the stale window.
+  s = T.touch(key, 0, 30);
+  T.add(s, 0, 7);
+  assert.equal(T.value(T.find(key, 0, 300), 0, 0, 300), 0);
+});
+
+test('packet time stepping back restarts the windows instead of piling counts up', () => {
+  const T = new WindowTable({ capacity: 16, keyWords: 4, fields: 1, scales: [1, 10] });
+  for (let i = 0; i < 900; i++) T.add(T.touch(key, 0, 1000 + i * 0.01), 0, 1);
+  let s = T.touch(key, 0, 100);
+  T.add(s, 0, 1);
+  s = T.touch(key, 0, 100.5);
+  assert.equal(T.value(s, 1, 0, 100.5), 1, 'only what came after the step counts');
+});
