@@ -3,6 +3,7 @@
 export type NetwatchErrorCode =
   | 'NW_ERR_USAGE'
   | 'NW_ERR_CONFIG'
+  | 'NW_ERR_DB'
   | 'NW_ERR_FILE_OPEN'
   | 'NW_ERR_FILE_FORMAT'
   | 'NW_ERR_FILE_CORRUPT'

@@ -34,7 +34,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   const exporter = exportSink(format, argv.out);
   const exportToStdout = exporter !== null && (argv.out === undefined || argv.out === '-');
   if (exporter) sinks.push(exporter);
-  const detection = setupDetection(argv, null);
+  const detection = setupDetection(argv, null, { kind: 'file', source: argv.files.join(' ') });
   const pipeline = new Pipeline(sinks, detection.engine);
   const stop = listenForStop(() => {
     pipeline.abort();
@@ -54,7 +54,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     if (progress) process.stderr.write('\r\x1b[K');
   }
   pipeline.finish();
-  detection.finish();
+  detection.finish({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: 0, kernelDrops: 0 });
   for (const r of results) {
     if (r.cutAt >= 0) {
       process.stderr.write(`netwatch: warning: ${r.path}: file ends in the middle of a packet record at byte offset ${r.cutAt}; ` +
@@ -84,6 +84,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .example('netwatch analyze a.pcap b.pcapng --export csv -o packets.csv', 'every packet of both files to CSV')
     .example('netwatch analyze traffic.pcap --export json | jq .src_ip', 'JSON Lines on stdout, summary on stderr')
     .example('netwatch analyze attack.pcap --alerts alerts.json --flows flows.json', 'alerts (EVE) and flows (with Community ID) to files')
+    .example('netwatch analyze attack.pcap --db /tmp/nw.db && netwatch alerts --db /tmp/nw.db', 'alerts into a database, then query them')
     .epilog('A file cut short is analysed up to its last whole packet, with a warning; a corrupt or non-capture ' +
       'file stops the run with exit status 1 and no export file.') as unknown as Argv<AnalyzeArgs>,
   handler,

@@ -68,7 +68,8 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   if (!argv.quiet && !exportToStdout) sinks.push(new ConsolePacketSink());
   if (exporter) sinks.push(exporter);
   // Alerts are printed as they happen, on stdout unless stdout carries an export or the JSON summary.
-  const detection = setupDetection(argv, exportToStdout || argv.summary === 'json' ? process.stderr : process.stdout);
+  const detection = setupDetection(argv, exportToStdout || argv.summary === 'json' ? process.stderr : process.stdout,
+    { kind: 'interface', source: argv.filter ? `${device} (filter "${argv.filter}")` : device });
   const pipeline = new Pipeline(sinks, detection.engine);
   if (detection.engine) {
     detection.engine.hub.lossProvider = () => {
@@ -114,7 +115,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   }
   const c = live.reader.counters();
   pipeline.finish();
-  detection.finish();
+  detection.finish({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: c.drops, kernelDrops: c.kernel?.dropped ?? 0 });
 
   if (argv.summary !== 'none') {
     const report = buildSummary(pipeline.summary, `live capture on ${device}${argv.filter ? ` (filter "${argv.filter}")` : ''}`, false);

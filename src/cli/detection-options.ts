@@ -6,9 +6,13 @@ import { loadDetectionConfig } from '../config/detection-config-file.js';
 import { DetectionEngine } from '../detect/detection-engine.js';
 import { AlertCollector, AlertLogSink, ConsoleAlertSink, JsonlAlertSink } from '../output/alert-sinks.js';
 import { JsonlFlowSink } from '../output/flow-jsonl-sink.js';
+import { defaultDbPath } from '../config/default-paths.js';
+import { RunStore, type RunTotals } from '../store/netwatch-db.js';
 
 export interface DetectionArgs {
   detect: boolean;
+  store: boolean;
+  db?: string;
   alerts?: string;
   'alert-log'?: string;
   flows?: string;
@@ -21,21 +25,25 @@ export function withDetectionOptions<T>(y: Argv<T>) {
     .option('alerts', { type: 'string', describe: 'write every alert to this file as JSON Lines (EVE alert records)' })
     .option('alert-log', { type: 'string', describe: 'append alerts to this log as they are raised (JSON Lines, for tail -f)' })
     .option('flows', { type: 'string', describe: 'write every flow to this file as JSON Lines when it closes' })
-    .option('config', { type: 'string', describe: 'JSON file with detection thresholds ({"detection": {...}}); see docs/detectors.md' });
+    .option('config', { type: 'string', describe: 'JSON file with detection thresholds ({"detection": {...}}); see docs/detectors.md' })
+    .option('store', { type: 'boolean', default: true, describe: 'record the run, its alerts and incidents in the database (--no-store: do not)' })
+    .option('db', { type: 'string', describe: 'SQLite database (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db)' });
 }
 
 export interface DetectionSetup {
   engine: DetectionEngine | null;
   collector: AlertCollector | null;
-  finish(): void;
+  store: RunStore | null;
+  /** End of the run: outputs made final; the run's totals recorded in the database. */
+  finish(totals: Omit<RunTotals, 'alerts'>): void;
   abort(): void;
   /** Alerts (as listed) and incidents for the summary. */
   report(): { raised: number; suppressed: number; listed: EveAlert[]; omitted: number; incidents: Incident[] } | null;
 }
 
-export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | null): DetectionSetup {
+export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | null, run: { kind: 'interface' | 'file'; source: string }): DetectionSetup {
   if (!args.detect) {
-    return { engine: null, collector: null, finish: () => undefined, abort: () => undefined, report: () => null };
+    return { engine: null, collector: null, store: null, finish: () => undefined, abort: () => undefined, report: () => null };
   }
   const engine = new DetectionEngine(loadDetectionConfig(args.config));
   const collector = new AlertCollector();
@@ -47,11 +55,22 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
   if (jsonl) engine.hub.addSink(jsonl);
   const flows = args.flows !== undefined ? new JsonlFlowSink(args.flows) : null;
   if (flows) engine.flowSinks.push(flows);
+  const store = args.store ? new RunStore(args.db ?? defaultDbPath(), run.kind, run.source) : null;
+  if (store) engine.hub.addSink(store);
+  const closeStore = (totals: Omit<RunTotals, 'alerts'>, status: 'completed' | 'failed'): void => {
+    if (!store) return;
+    store.finish(engine.hub.allIncidents(), { ...totals, alerts: engine.hub.alertsRaised }, status);
+    if (store.writeErrors > 0) {
+      process.stderr.write(`netwatch: warning: ${store.path}: ${store.writeErrors} writes to the database failed (${store.lastWriteError}); ` +
+        'the alerts reached the console and the alert log\n');
+    }
+  };
   return {
     engine,
     collector,
-    finish: () => { jsonl?.finish(); flows?.finish(); log?.close(); },
-    abort: () => { jsonl?.abort(); flows?.abort(); log?.close(); },
+    store,
+    finish: (totals) => { jsonl?.finish(); flows?.finish(); log?.close(); closeStore(totals, 'completed'); },
+    abort: () => { jsonl?.abort(); flows?.abort(); log?.close(); closeStore({ packets: 0, bytes: 0, ringDrops: 0, kernelDrops: 0 }, 'failed'); },
     report: () => ({
       raised: engine.hub.alertsRaised, suppressed: engine.hub.suppressed, listed: collector.alerts, omitted: collector.omitted,
       incidents: engine.hub.allIncidents(),

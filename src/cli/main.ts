@@ -6,6 +6,7 @@ import { NetwatchError, isNetwatchError } from '../errors.js';
 import { analyzeCommand } from './analyze-command.js';
 import { captureCommand } from './capture-command.js';
 import { interfacesCommand } from './interfaces-command.js';
+import { alertsCommand, incidentsCommand } from './query-commands.js';
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
@@ -16,8 +17,10 @@ export async function main(argv: string[]): Promise<number> {
     .command(captureCommand)
     .command(analyzeCommand)
     .command(interfacesCommand)
+    .command(alertsCommand)
+    .command(incidentsCommand)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
-    .demandCommand(1, 'name a command: capture, analyze or interfaces')
+    .demandCommand(1, 'name a command: capture, analyze, interfaces, alerts or incidents')
     .strict()
     .recommendCommands()
     .help()

@@ -169,6 +169,28 @@ test('benign traffic (HTTP, DNS, SSH logins, ping, a bounded iperf3 transfer) ra
   server.kill('SIGKILL');
 });
 
+test('a live alert is in the database the moment it is raised, before the capture ends', { timeout: 120_000 }, async () => {
+  const dbPath = join(dir, 'live.db');
+  const cap = await startCapture(['--db', dbPath]);
+  const started = Date.now();
+  const gen = attack(['hping3', '-q', '-S', '-p', '8083', '-i', 'u200', '-c', '5000', net.ipA], 20);
+  try {
+    const { alert } = await waitForAlert(cap.alertLog, (a) => a.netwatch.detector === 'syn_flood', started, 10_000);
+    // The capture is still running: the row must already be committed and readable.
+    const q = spawnSync(CLI, ['alerts', '--db', dbPath, '--detector', 'syn_flood', '--format', 'json'], { encoding: 'utf8' });
+    assert.equal(q.status, 0, q.stderr);
+    const rows = q.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert);
+    assert.ok(rows.some((r) => r.timestamp === alert.timestamp && r.src_ip === net.ipB), q.stdout);
+  } finally {
+    gen.kill('SIGKILL');
+    await done(gen);
+    const res = await cap.stop();
+    assert.equal(res.code, 0, res.stderr);
+  }
+  const inc = spawnSync(CLI, ['incidents', '--db', dbPath, '--format', 'json'], { encoding: 'utf8' });
+  assert.match(inc.stdout, /"detector":"syn_flood"/);
+});
+
 test('live and offline agree: tcpdump records the same attacks, analyze gives the same alert set', { timeout: 180_000 }, async () => {
   const pcap = join(dir, 'parity.pcap');
   const dump = net.spawn(net.nsA, ['tcpdump', '-i', net.ifA, '-w', pcap, '-U', '--immediate-mode', '-s', '0']);

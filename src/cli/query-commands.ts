@@ -1,0 +1,116 @@
+// `netwatch alerts` and `netwatch incidents`: read the database (read-only), filter, print as a table, JSON or CSV.
+
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { defaultDbPath } from '../config/default-paths.js';
+import { NetwatchError } from '../errors.js';
+import { queryAlerts, queryIncidents, type QueryFilter } from '../store/alert-queries.js';
+import { openDatabase } from '../store/netwatch-db.js';
+import { checkNumber } from './number-args.js';
+import { parseTimeArg } from './time-args.js';
+
+interface QueryArgs {
+  db?: string;
+  since?: string;
+  until?: string;
+  severity?: string;
+  detector?: string;
+  src?: string;
+  dst?: string;
+  limit: number;
+  format: 'table' | 'json' | 'csv';
+}
+
+const SEVERITY: Readonly<Record<string, number>> = { high: 1, medium: 2, low: 3, '1': 1, '2': 2, '3': 3 };
+const SEVERITY_NAME = ['', 'high', 'medium', 'low'];
+
+function filterFrom(a: QueryArgs): QueryFilter {
+  checkNumber('limit', a.limit, { min: 1, max: 1_000_000, integer: true });
+  let severity: number | undefined;
+  if (a.severity !== undefined) {
+    severity = SEVERITY[a.severity.toLowerCase()];
+    if (severity === undefined) throw new NetwatchError('NW_ERR_USAGE', `--severity ${a.severity}: use high, medium or low (or 1, 2, 3)`);
+  }
+  return {
+    since: a.since !== undefined ? parseTimeArg('since', a.since) : undefined,
+    until: a.until !== undefined ? parseTimeArg('until', a.until) : undefined,
+    severity, detector: a.detector, src: a.src, dst: a.dst, limit: a.limit,
+  };
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function printRows(rows: Record<string, unknown>[], columns: string[], format: 'table' | 'csv'): void {
+  if (format === 'csv') {
+    process.stdout.write([columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n');
+    return;
+  }
+  const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c]))));
+  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...cells.map((row) => row[i].length))));
+  const line = (vals: string[]) => vals.map((v, i) => (i === vals.length - 1 ? v : v.slice(0, widths[i]).padEnd(widths[i]))).join('  ');
+  process.stdout.write([line(columns), ...cells.map(line)].join('\n') + '\n');
+}
+
+function withQueryOptions(y: Argv) {
+  return y
+    .strict()
+    .option('db', { type: 'string', describe: 'SQLite database (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db)' })
+    .option('since', { type: 'string', describe: 'from this long ago (30m, 1h, 7d) or this date/time (ISO 8601)' })
+    .option('until', { type: 'string', describe: 'up to this long ago or this date/time' })
+    .option('detector', { type: 'string', describe: 'only this detector (port_scan, syn_flood, ...)' })
+    .option('src', { type: 'string', describe: 'only this source address' })
+    .option('dst', { type: 'string', describe: 'only this destination address' })
+    .option('limit', { type: 'number', default: 100, describe: 'at most this many rows, newest first' })
+    .option('format', { type: 'string', choices: ['table', 'json', 'csv'] as const, default: 'table' as const, describe: 'output format' });
+}
+
+export const alertsCommand: CommandModule<object, QueryArgs> = {
+  command: 'alerts',
+  describe: 'Query the alert table',
+  builder: (y: Argv) => withQueryOptions(y)
+    .option('severity', { type: 'string', describe: 'at least this severe: high, medium, low' })
+    .example('netwatch alerts --since 1h --severity high', 'high-severity alerts of the last hour')
+    .example('netwatch alerts --detector port_scan --src 10.0.0.5 --format json', 'EVE JSON lines, one per alert')
+    .example("netwatch alerts --since 2024-05-01T00:00:00Z --format csv > alerts.csv", 'a time range as CSV') as unknown as Argv<QueryArgs>,
+  handler: (argv: ArgumentsCamelCase<QueryArgs>) => {
+    const filter = filterFrom(argv);
+    const db = openDatabase(argv.db ?? defaultDbPath(), true);
+    try {
+      const rows = queryAlerts(db, filter);
+      if (argv.format === 'json') {
+        process.stdout.write(rows.map((r) => r.eve + '\n').join(''));
+        return;
+      }
+      printRows(rows.map((r) => ({ ...r, severity: SEVERITY_NAME[r.severity] ?? r.severity })) as unknown as Record<string, unknown>[],
+        ['timestamp', 'severity', 'detector', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'proto', 'signature_id', 'signature'], argv.format);
+    } finally {
+      db.close();
+    }
+  },
+};
+
+export const incidentsCommand: CommandModule<object, QueryArgs> = {
+  command: 'incidents',
+  describe: 'Query incidents (repeated alerts folded together)',
+  builder: (y: Argv) => withQueryOptions(y)
+    .example('netwatch incidents --since 24h', 'incidents active in the last day')
+    .example('netwatch incidents --detector brute_force --format csv', 'brute-force incidents as CSV') as unknown as Argv<QueryArgs>,
+  handler: (argv: ArgumentsCamelCase<QueryArgs>) => {
+    const filter = filterFrom(argv);
+    const db = openDatabase(argv.db ?? defaultDbPath(), true);
+    try {
+      const rows = queryIncidents(db, filter);
+      if (argv.format === 'json') {
+        process.stdout.write(rows.map((r) => JSON.stringify(r) + '\n').join(''));
+        return;
+      }
+      printRows(rows as unknown as Record<string, unknown>[],
+        ['id', 'detector', 'src_ip', 'dest_ip', 'first_seen', 'last_seen', 'count', 'alerts', 'peak_score', 'signature'], argv.format);
+    } finally {
+      db.close();
+    }
+  },
+};

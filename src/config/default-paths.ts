@@ -1,0 +1,10 @@
+// Where netwatch keeps its database when no --db is given: $NETWATCH_DB, else the user's data directory.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export function defaultDbPath(): string {
+  if (process.env.NETWATCH_DB) return process.env.NETWATCH_DB;
+  const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'netwatch', 'netwatch.db');
+}

@@ -1,0 +1,71 @@
+// Read-only queries behind `netwatch alerts` and `netwatch incidents`: filters become bound parameters.
+
+import type Database from 'better-sqlite3';
+
+export interface QueryFilter {
+  /** Epoch seconds, inclusive. */
+  since?: number;
+  until?: number;
+  /** At least this severe: 1 high, 2 medium, 3 low. */
+  severity?: number;
+  detector?: string;
+  src?: string;
+  dst?: string;
+  limit: number;
+}
+
+export interface AlertRow {
+  id: number;
+  timestamp: string;
+  severity: number;
+  detector: string;
+  signature_id: number;
+  signature: string;
+  src_ip: string;
+  src_port: number | null;
+  dest_ip: string;
+  dest_port: number | null;
+  proto: string;
+  score: number;
+  eve: string;
+}
+
+export interface IncidentRow {
+  id: number;
+  detector: string;
+  signature: string;
+  src_ip: string;
+  dest_ip: string;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  alerts: number;
+  peak_score: number;
+}
+
+function where(f: QueryFilter, timeColumn: string, params: Record<string, unknown>, withSeverity: boolean): string {
+  const c: string[] = [];
+  if (f.since !== undefined) { c.push(`${timeColumn} >= @since`); params.since = f.since; }
+  if (f.until !== undefined) { c.push(`${timeColumn} <= @until`); params.until = f.until; }
+  if (withSeverity && f.severity !== undefined) { c.push('severity <= @severity'); params.severity = f.severity; }
+  if (f.detector !== undefined) { c.push('detector = @detector'); params.detector = f.detector; }
+  if (f.src !== undefined) { c.push('src_ip = @src'); params.src = f.src; }
+  if (f.dst !== undefined) { c.push('dest_ip = @dst'); params.dst = f.dst; }
+  return c.length > 0 ? `WHERE ${c.join(' AND ')}` : '';
+}
+
+/** Newest first. */
+export function queryAlerts(db: Database.Database, f: QueryFilter): AlertRow[] {
+  const params: Record<string, unknown> = { limit: f.limit };
+  const sql = `SELECT id, timestamp, severity, detector, signature_id, signature, src_ip, src_port, dest_ip, dest_port, proto, score, eve
+    FROM alerts ${where(f, 'ts_epoch', params, true)} ORDER BY ts_epoch DESC, id DESC LIMIT @limit`;
+  return db.prepare(sql).all(params) as AlertRow[];
+}
+
+/** Most recently active first. */
+export function queryIncidents(db: Database.Database, f: QueryFilter): IncidentRow[] {
+  const params: Record<string, unknown> = { limit: f.limit };
+  const sql = `SELECT id, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score
+    FROM incidents ${where(f, 'last_epoch', params, false)} ORDER BY last_epoch DESC, id DESC LIMIT @limit`;
+  return db.prepare(sql).all(params) as IncidentRow[];
+}

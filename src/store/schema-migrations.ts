@@ -1,0 +1,77 @@
+// The database schema as numbered migrations, applied in order on open and recorded in PRAGMA user_version.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'capture runs, alerts and incidents',
+    sql: `
+      CREATE TABLE capture_runs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('interface', 'file')),
+        source TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        packets INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        ring_drops INTEGER NOT NULL DEFAULT 0,
+        kernel_drops INTEGER NOT NULL DEFAULT 0,
+        alerts INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'running'
+      );
+      CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES capture_runs(id),
+        timestamp TEXT NOT NULL,
+        ts_epoch REAL NOT NULL,
+        signature_id INTEGER NOT NULL,
+        signature TEXT NOT NULL,
+        category TEXT NOT NULL,
+        severity INTEGER NOT NULL,
+        detector TEXT NOT NULL,
+        src_ip TEXT NOT NULL,
+        src_port INTEGER,
+        dest_ip TEXT NOT NULL,
+        dest_port INTEGER,
+        proto TEXT NOT NULL,
+        community_id TEXT,
+        score REAL NOT NULL,
+        incident_id INTEGER,
+        pcap_filename TEXT,
+        pcap_cnt INTEGER,
+        eve TEXT NOT NULL
+      );
+      CREATE INDEX alerts_time ON alerts (ts_epoch);
+      CREATE INDEX alerts_severity_time ON alerts (severity, ts_epoch);
+      CREATE INDEX alerts_detector_time ON alerts (detector, ts_epoch);
+      CREATE INDEX alerts_src_time ON alerts (src_ip, ts_epoch);
+      CREATE INDEX alerts_dest_time ON alerts (dest_ip, ts_epoch);
+      CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES capture_runs(id),
+        run_incident INTEGER NOT NULL,
+        detector TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        key TEXT NOT NULL,
+        src_ip TEXT NOT NULL,
+        dest_ip TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        first_epoch REAL NOT NULL,
+        last_epoch REAL NOT NULL,
+        count INTEGER NOT NULL,
+        alerts INTEGER NOT NULL,
+        peak_score REAL NOT NULL,
+        UNIQUE (run_id, run_incident)
+      );
+      CREATE INDEX incidents_last ON incidents (last_epoch);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,0 +1,99 @@
+// The SQLite store as an operator uses it: analyze and capture write runs, alerts and incidents;
+// `netwatch alerts` and `netwatch incidents` find them with every filter; schema versions are guarded.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { EveAlert } from '../../src/alert/eve-alert.js';
+import { CLI, CORPUS } from '../support/corpus.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nw-store-'));
+const db = join(dir, 'netwatch.db');
+const files = ['attack/arp-spoof/ppa_arppoison.pcapng', 'attack/bruteforce/zeek_ssh_sshguess.pcap', 'attack/scan/ppa_synscan.pcapng'];
+
+function run(args: string[]) {
+  return spawnSync(CLI, args, { encoding: 'utf8' });
+}
+
+function jsonLines(text: string): EveAlert[] {
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert);
+}
+
+test('analyze records runs, alerts and incidents; the alert table equals the --alerts export', () => {
+  const exported: EveAlert[] = [];
+  for (const f of files) {
+    const out = join(dir, 'export.json');
+    const r = run(['analyze', `${CORPUS}/${f}`, '--db', db, '--alerts', out, '--summary', 'none', '-q']);
+    assert.equal(r.status, 0, r.stderr);
+    exported.push(...jsonLines(readFileSync(out, 'utf8')));
+  }
+  const q = run(['alerts', '--db', db, '--format', 'json', '--limit', '1000']);
+  assert.equal(q.status, 0, q.stderr);
+  const stored = jsonLines(q.stdout);
+  const key = (a: EveAlert) => `${a.timestamp} ${a.alert.signature_id} ${a.src_ip} ${a.dest_ip}`;
+  assert.deepEqual(stored.map(key).sort(), exported.map(key).sort());
+  const conn = new Database(db, { readonly: true });
+  const runs = conn.prepare('SELECT kind, packets, alerts, status FROM capture_runs ORDER BY id').all() as { kind: string; packets: number; alerts: number; status: string }[];
+  conn.close();
+  assert.deepEqual(runs.map((r) => [r.kind, r.packets, r.status]), [['file', 165, 'completed'], ['file', 431, 'completed'], ['file', 2011, 'completed']]);
+  assert.equal(runs.reduce((n, r) => n + r.alerts, 0), exported.length);
+});
+
+test('every filter of netwatch alerts, and the table and CSV forms', () => {
+  const count = (args: string[]) => {
+    const r = run(['alerts', '--db', db, '--format', 'json', ...args]);
+    assert.equal(r.status, 0, r.stderr);
+    return jsonLines(r.stdout);
+  };
+  assert.deepEqual([...new Set(count(['--detector', 'arp_spoof']).map((a) => a.netwatch.detector))], ['arp_spoof']);
+  assert.ok(count(['--src', '192.168.56.1']).every((a) => a.src_ip === '192.168.56.1'));
+  assert.ok(count(['--dst', '64.13.134.52']).length >= 1);
+  assert.ok(count(['--severity', 'medium']).every((a) => a.alert.severity <= 2));
+  assert.ok(count(['--severity', 'high']).every((a) => a.alert.severity === 1));
+  const ssh = count(['--since', '2015-03-30T00:00:00Z', '--until', '2015-03-31T00:00:00Z']);
+  assert.ok(ssh.length >= 1 && ssh.every((a) => a.timestamp.startsWith('2015-03-30')));
+  assert.equal(count(['--since', '1h']).length, 0, 'the captures are years old');
+  assert.equal(count(['--limit', '1']).length, 1);
+  const csv = run(['alerts', '--db', db, '--format', 'csv']);
+  assert.match(csv.stdout.split('\n')[0], /^timestamp,severity,detector,src_ip,src_port,dest_ip,dest_port,proto,signature_id,signature$/);
+  const table = run(['alerts', '--db', db]);
+  assert.match(table.stdout, /^timestamp\s+severity\s+detector/);
+  assert.match(table.stdout, /arp_spoof/);
+  const inc = run(['incidents', '--db', db, '--format', 'json']);
+  const incidents = inc.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { detector: string; count: number });
+  assert.ok(incidents.some((i) => i.detector === 'arp_spoof' && i.count === 4));
+  const bad = run(['alerts', '--db', db, '--severity', 'urgent']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--severity urgent: use high, medium or low/);
+});
+
+test('a database from a newer netwatch is refused; a missing one is a clear error', () => {
+  const newer = join(dir, 'newer.db');
+  copyFileSync(db, newer);
+  const conn = new Database(newer);
+  conn.pragma('user_version = 99');
+  conn.close();
+  for (const args of [['alerts', '--db', newer], ['analyze', `${CORPUS}/${files[0]}`, '--db', newer, '-q']]) {
+    const r = run(args);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /schema version 99 is newer than this netwatch understands/);
+  }
+  const missing = run(['alerts', '--db', join(dir, 'missing.db')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /no such database/);
+});
+
+test('an empty (version 0) database is upgraded on open', () => {
+  const old = join(dir, 'old.db');
+  new Database(old).close();
+  const r = run(['analyze', `${CORPUS}/${files[1]}`, '--db', old, '--summary', 'none', '-q']);
+  assert.equal(r.status, 0, r.stderr);
+  const conn = new Database(old, { readonly: true });
+  assert.equal(conn.pragma('user_version', { simple: true }), 1);
+  assert.equal(conn.pragma('journal_mode', { simple: true }), 'wal');
+  conn.close();
+});
