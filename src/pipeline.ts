@@ -10,6 +10,7 @@ import { PacketRecord } from './decode/packet-record.js';
 import type { PacketSink } from './output/packet-sink.js';
 import { TrafficSummary } from './track/traffic-summary.js';
 import type { DetectionEngine } from './detect/detection-engine.js';
+import type { MinuteStats } from './track/minute-stats.js';
 
 /** Frames handled between yields to the event loop (signals, progress, worker messages). */
 const BATCH = 16384;
@@ -24,9 +25,13 @@ export class Pipeline {
   currentFile: string | null = null;
   private readonly sinks: PacketSink[];
 
-  constructor(sinks: PacketSink[], engine: DetectionEngine | null = null) {
+  /** Per-minute statistics for the database, when one is written. */
+  readonly minutes: MinuteStats | null;
+
+  constructor(sinks: PacketSink[], engine: DetectionEngine | null = null, minutes: MinuteStats | null = null) {
     this.sinks = sinks;
     this.engine = engine;
+    this.minutes = minutes;
   }
 
   process(frame: RawFrame): void {
@@ -34,6 +39,7 @@ export class Pipeline {
     this.decoder.decode(frame, rec);
     this.summary.add(rec);
     if (this.engine !== null) this.engine.process(rec, this.currentFile);
+    if (this.minutes !== null) this.minutes.add(rec);
     const sinks = this.sinks;
     for (let i = 0; i < sinks.length; i++) sinks[i].packet(rec);
   }
@@ -42,6 +48,7 @@ export class Pipeline {
   /** End of input: open flows are closed (reason shutdown), then every output is made final. */
   finish(): void {
     this.engine?.finish();
+    this.minutes?.finish();
     for (const s of this.sinks) s.finish();
   }
   abort(): void { for (const s of this.sinks) s.abort(); }

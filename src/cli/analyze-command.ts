@@ -35,7 +35,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   const exportToStdout = exporter !== null && (argv.out === undefined || argv.out === '-');
   if (exporter) sinks.push(exporter);
   const detection = setupDetection(argv, null, { kind: 'file', source: argv.files.join(' ') });
-  const pipeline = new Pipeline(sinks, detection.engine);
+  const pipeline = new Pipeline(sinks, detection.engine, detection.minutes);
   const stop = listenForStop(() => {
     pipeline.abort();
     process.exit(130);

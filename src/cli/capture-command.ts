@@ -70,7 +70,13 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   // Alerts are printed as they happen, on stdout unless stdout carries an export or the JSON summary.
   const detection = setupDetection(argv, exportToStdout || argv.summary === 'json' ? process.stderr : process.stdout,
     { kind: 'interface', source: argv.filter ? `${device} (filter "${argv.filter}")` : device });
-  const pipeline = new Pipeline(sinks, detection.engine);
+  const pipeline = new Pipeline(sinks, detection.engine, detection.minutes);
+  if (detection.minutes) {
+    detection.minutes.dropsProvider = () => {
+      const c = live.reader.counters();
+      return { ring: c.drops, kernel: c.kernel?.dropped ?? 0 };
+    };
+  }
   if (detection.engine) {
     detection.engine.hub.lossProvider = () => {
       const c = live.reader.counters();

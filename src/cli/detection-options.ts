@@ -7,12 +7,14 @@ import { DetectionEngine } from '../detect/detection-engine.js';
 import { AlertCollector, AlertLogSink, ConsoleAlertSink, JsonlAlertSink } from '../output/alert-sinks.js';
 import { JsonlFlowSink } from '../output/flow-jsonl-sink.js';
 import { defaultDbPath } from '../config/default-paths.js';
-import { RunStore, type RunTotals } from '../store/netwatch-db.js';
+import { RunStore, type FlowStoreMode, type RunTotals } from '../store/netwatch-db.js';
+import { MinuteStats } from '../track/minute-stats.js';
 
 export interface DetectionArgs {
   detect: boolean;
   store: boolean;
   db?: string;
+  'db-flows': FlowStoreMode;
   alerts?: string;
   'alert-log'?: string;
   flows?: string;
@@ -27,13 +29,16 @@ export function withDetectionOptions<T>(y: Argv<T>) {
     .option('flows', { type: 'string', describe: 'write every flow to this file as JSON Lines when it closes' })
     .option('config', { type: 'string', describe: 'JSON file with detection thresholds ({"detection": {...}}); see docs/detectors.md' })
     .option('store', { type: 'boolean', default: true, describe: 'record the run, its alerts and incidents in the database (--no-store: do not)' })
-    .option('db', { type: 'string', describe: 'SQLite database (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db)' });
+    .option('db', { type: 'string', describe: 'SQLite database (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db)' })
+    .option('db-flows', { type: 'string', choices: ['off', 'alerted', 'all'] as const, default: 'off' as const, describe: 'flows kept in the database: none, those an alert was raised on, or all' });
 }
 
 export interface DetectionSetup {
   engine: DetectionEngine | null;
   collector: AlertCollector | null;
   store: RunStore | null;
+  /** Per-minute statistics feeding the store (null without one). */
+  minutes: MinuteStats | null;
   /** End of the run: outputs made final; the run's totals recorded in the database. */
   finish(totals: Omit<RunTotals, 'alerts'>): void;
   abort(): void;
@@ -43,7 +48,7 @@ export interface DetectionSetup {
 
 export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | null, run: { kind: 'interface' | 'file'; source: string }): DetectionSetup {
   if (!args.detect) {
-    return { engine: null, collector: null, store: null, finish: () => undefined, abort: () => undefined, report: () => null };
+    return { engine: null, collector: null, store: null, minutes: null, finish: () => undefined, abort: () => undefined, report: () => null };
   }
   const engine = new DetectionEngine(loadDetectionConfig(args.config));
   const collector = new AlertCollector();
@@ -55,8 +60,14 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
   if (jsonl) engine.hub.addSink(jsonl);
   const flows = args.flows !== undefined ? new JsonlFlowSink(args.flows) : null;
   if (flows) engine.flowSinks.push(flows);
-  const store = args.store ? new RunStore(args.db ?? defaultDbPath(), run.kind, run.source) : null;
-  if (store) engine.hub.addSink(store);
+  const store = args.store ? new RunStore(args.db ?? defaultDbPath(), run.kind, run.source, args['db-flows']) : null;
+  let minutes: MinuteStats | null = null;
+  if (store) {
+    engine.hub.addSink(store);
+    engine.flowSinks.push(store);
+    minutes = new MinuteStats();
+    minutes.onMinute = (row) => store.minute(row);
+  }
   const closeStore = (totals: Omit<RunTotals, 'alerts'>, status: 'completed' | 'failed'): void => {
     if (!store) return;
     store.finish(engine.hub.allIncidents(), { ...totals, alerts: engine.hub.alertsRaised }, status);
@@ -69,6 +80,7 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
     engine,
     collector,
     store,
+    minutes,
     finish: (totals) => { jsonl?.finish(); flows?.finish(); log?.close(); closeStore(totals, 'completed'); },
     abort: () => { jsonl?.abort(); flows?.abort(); log?.close(); closeStore({ packets: 0, bytes: 0, ringDrops: 0, kernelDrops: 0 }, 'failed'); },
     report: () => ({

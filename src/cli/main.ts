@@ -6,7 +6,7 @@ import { NetwatchError, isNetwatchError } from '../errors.js';
 import { analyzeCommand } from './analyze-command.js';
 import { captureCommand } from './capture-command.js';
 import { interfacesCommand } from './interfaces-command.js';
-import { alertsCommand, incidentsCommand } from './query-commands.js';
+import { alertsCommand, incidentsCommand, statsCommand } from './query-commands.js';
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
@@ -19,8 +19,9 @@ export async function main(argv: string[]): Promise<number> {
     .command(interfacesCommand)
     .command(alertsCommand)
     .command(incidentsCommand)
+    .command(statsCommand)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
-    .demandCommand(1, 'name a command: capture, analyze, interfaces, alerts or incidents')
+    .demandCommand(1, 'name a command: capture, analyze, interfaces, alerts, incidents or stats')
     .strict()
     .recommendCommands()
     .help()

@@ -1,9 +1,9 @@
-// `netwatch alerts` and `netwatch incidents`: read the database (read-only), filter, print as a table, JSON or CSV.
+// `netwatch alerts`, `incidents` and `stats`: read the database (read-only), filter, print as a table, JSON or CSV.
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { defaultDbPath } from '../config/default-paths.js';
 import { NetwatchError } from '../errors.js';
-import { queryAlerts, queryIncidents, type QueryFilter } from '../store/alert-queries.js';
+import { queryAlerts, queryIncidents, queryStats, type QueryFilter } from '../store/queries.js';
 import { openDatabase } from '../store/netwatch-db.js';
 import { checkNumber } from './number-args.js';
 import { parseTimeArg } from './time-args.js';
@@ -109,6 +109,32 @@ export const incidentsCommand: CommandModule<object, QueryArgs> = {
       }
       printRows(rows as unknown as Record<string, unknown>[],
         ['id', 'detector', 'src_ip', 'dest_ip', 'first_seen', 'last_seen', 'count', 'alerts', 'peak_score', 'signature'], argv.format);
+    } finally {
+      db.close();
+    }
+  },
+};
+
+export const statsCommand: CommandModule<object, QueryArgs> = {
+  command: 'stats',
+  describe: 'Per-minute traffic statistics from the database',
+  builder: (y: Argv) => withQueryOptions(y)
+    .example('netwatch stats --since 1h', 'the last hour, minute by minute')
+    .example('netwatch stats --format csv --limit 1440 > day.csv', 'a day of minutes as CSV') as unknown as Argv<QueryArgs>,
+  handler: (argv: ArgumentsCamelCase<QueryArgs>) => {
+    const filter = filterFrom(argv);
+    const db = openDatabase(argv.db ?? defaultDbPath(), true);
+    try {
+      const rows = queryStats(db, filter).map((r) => {
+        const top = (JSON.parse(r.top_talkers) as { address: string; bytes: number }[])[0];
+        return { ...r, pps: Math.round(r.packets / 60), top_talker: top ? `${top.address} (${top.bytes} B)` : '' };
+      });
+      if (argv.format === 'json') {
+        process.stdout.write(rows.map((r) => JSON.stringify({ ...r, top_talkers: JSON.parse(r.top_talkers) as unknown }) + '\n').join(''));
+        return;
+      }
+      printRows(rows as unknown as Record<string, unknown>[],
+        ['minute', 'packets', 'pps', 'bytes', 'tcp', 'udp', 'icmp', 'other', 'distinct_hosts', 'ring_drops', 'kernel_drops', 'top_talker'], argv.format);
     } finally {
       db.close();
     }

@@ -84,7 +84,9 @@ export class DetectionEngine implements FlowCloseListener {
       if (c.established) this.hosts.byDst.add(this.hosts.dstSlot, HF_ESTABLISHED, 1);
     }
     const ds = this.detectors;
+    const before = this.hub.alertsRaised;
     for (let i = 0; i < ds.length; i++) ds[i].packet(c);
+    if (this.hub.alertsRaised !== before && c.flowSlot >= 0) flows.alerted[c.flowSlot] = 1;
     // Once per second of packet time; a step back in time restarts the schedule.
     if (t >= this.nextTick || t < this.nextTick - 2) {
       this.nextTick = Math.floor(t) + 1;

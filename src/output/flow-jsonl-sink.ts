@@ -9,7 +9,7 @@ import { ExportFile } from './export-file.js';
 
 const HISTORY_LETTERS: [number, string][] = [[1, 'S'], [2, 'H'], [4, 'A'], [8, 'D'], [16, 'F'], [32, 'R']];
 
-function history(orig: number, resp: number): string {
+export function history(orig: number, resp: number): string {
   let h = '';
   for (const [bit, ch] of HISTORY_LETTERS) {
     if ((orig & bit) !== 0) h += ch;

@@ -8,6 +8,16 @@ import type { AlertSink } from '../alert/alert-hub.js';
 import type { EveAlert, Incident } from '../alert/eve-alert.js';
 import { NetwatchError } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema-migrations.js';
+import type { MinuteRow } from '../track/minute-stats.js';
+import { CLOSE_REASON_NAMES, type CloseReason, type FlowTable } from '../track/flow-table.js';
+import { wordsToString } from '../track/address-key.js';
+import { ipProtocolName } from '../decode/protocol-names.js';
+import { history } from '../output/flow-jsonl-sink.js';
+import type { FlowSink } from '../detect/detection-engine.js';
+
+export type FlowStoreMode = 'off' | 'alerted' | 'all';
+const STATS_BATCH = 10;
+const FLOW_BATCH = 1000;
 
 /** EVE's "+0000" form to epoch seconds (with microseconds). */
 export function eveEpoch(ts: string): number {
@@ -61,7 +71,7 @@ export interface RunTotals {
 }
 
 /** Writes one capture run (interface or files): its row, its alerts as they come, its incidents at the end. */
-export class RunStore implements AlertSink {
+export class RunStore implements AlertSink, FlowSink {
   readonly path: string;
   readonly runId: number;
   /** Alerts that could not be written (disk full...); they still reached the other sinks. */
@@ -71,9 +81,17 @@ export class RunStore implements AlertSink {
   private readonly insertAlert: Database.Statement;
   private readonly upsertIncident: Database.Statement;
   private readonly finishRun: Database.Statement;
+  private readonly insertStats: Database.Statement;
+  private readonly insertFlow: Database.Statement;
+  /** Statistics and flows are written in batches, one transaction each. */
+  private readonly pendingStats: Record<string, unknown>[] = [];
+  private readonly pendingFlows: Record<string, unknown>[] = [];
+  private readonly flowMode: FlowStoreMode;
+  flowsStored = 0;
 
-  constructor(path: string, kind: 'interface' | 'file', source: string) {
+  constructor(path: string, kind: 'interface' | 'file', source: string, flowMode: FlowStoreMode = 'off') {
     this.path = path;
+    this.flowMode = flowMode;
     this.db = openDatabase(path, false);
     const db = this.db;
     this.insertAlert = db.prepare(`INSERT INTO alerts (run_id, timestamp, ts_epoch, signature_id, signature, category, severity,
@@ -88,6 +106,13 @@ export class RunStore implements AlertSink {
       count = excluded.count, alerts = excluded.alerts, peak_score = excluded.peak_score`);
     this.finishRun = db.prepare(`UPDATE capture_runs SET ended_at = @ended, packets = @packets, bytes = @bytes,
       ring_drops = @ringDrops, kernel_drops = @kernelDrops, alerts = @alerts, status = @status WHERE id = @run`);
+    this.insertStats = db.prepare(`INSERT INTO stats_minutes (run_id, minute, minute_epoch, packets, bytes, tcp, udp, icmp, other,
+      distinct_hosts, top_talkers, ring_drops, kernel_drops) VALUES (@run, @minute, @minuteEpoch, @packets, @bytes, @tcp, @udp,
+      @icmp, @other, @distinctHosts, @topTalkers, @ringDrops, @kernelDrops)`);
+    this.insertFlow = db.prepare(`INSERT INTO flows (run_id, ts, ts_epoch, src_ip, src_port, dest_ip, dest_port, proto, duration,
+      orig_pkts, orig_bytes, resp_pkts, resp_bytes, conn_state, history, close_reason, community_id, alerted)
+      VALUES (@run, @ts, @epoch, @src_ip, @src_port, @dest_ip, @dest_port, @proto, @duration, @orig_pkts, @orig_bytes,
+      @resp_pkts, @resp_bytes, @conn_state, @history, @close_reason, @community_id, @alerted)`);
     const info = db.prepare('INSERT INTO capture_runs (kind, source, started_at) VALUES (?, ?, ?)').run(kind, source, new Date().toISOString());
     this.runId = Number(info.lastInsertRowid);
   }
@@ -108,8 +133,48 @@ export class RunStore implements AlertSink {
     }
   }
 
+  /** A finished minute of statistics; written with the next batch. */
+  minute(row: MinuteRow): void {
+    this.pendingStats.push({
+      run: this.runId, minute: new Date(row.minuteEpoch * 1000).toISOString(), minuteEpoch: row.minuteEpoch, packets: row.packets,
+      bytes: row.bytes, tcp: row.tcp, udp: row.udp, icmp: row.icmp, other: row.other, distinctHosts: row.distinctHosts,
+      topTalkers: JSON.stringify(row.topTalkers), ringDrops: row.ringDrops, kernelDrops: row.kernelDrops,
+    });
+    if (this.pendingStats.length >= STATS_BATCH) this.flushBatches();
+  }
+
+  flow(f: FlowTable, s: number, reason: CloseReason): void {
+    if (this.flowMode === 'off' || (this.flowMode === 'alerted' && f.alerted[s] === 0)) return;
+    const first = f.first[s];
+    this.pendingFlows.push({
+      run: this.runId, ts: new Date(first * 1000).toISOString(), epoch: first,
+      src_ip: wordsToString(f.addrs, f.origAddrOffset(s)), src_port: f.origPort(s),
+      dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)), dest_port: f.respPort(s), proto: ipProtocolName(f.proto[s]),
+      duration: f.last[s] - first, orig_pkts: f.pkts[s * 2], orig_bytes: f.bytes[s * 2], resp_pkts: f.pkts[s * 2 + 1],
+      resp_bytes: f.bytes[s * 2 + 1], conn_state: f.connState(s), history: history(f.hist[s * 2], f.hist[s * 2 + 1]),
+      close_reason: CLOSE_REASON_NAMES[reason], community_id: f.communityId(s), alerted: f.alerted[s],
+    });
+    if (this.pendingFlows.length >= FLOW_BATCH) this.flushBatches();
+  }
+
+  private flushBatches(): void {
+    try {
+      this.db.transaction(() => {
+        for (const r of this.pendingStats) this.insertStats.run(r);
+        for (const r of this.pendingFlows) this.insertFlow.run(r);
+      })();
+      this.flowsStored += this.pendingFlows.length;
+    } catch (e) {
+      this.writeErrors++;
+      this.lastWriteError = (e as Error).message;
+    }
+    this.pendingStats.length = 0;
+    this.pendingFlows.length = 0;
+  }
+
   /** Records the run's incidents and totals, and closes the database. */
   finish(incidents: Incident[], totals: RunTotals, status: 'completed' | 'failed'): void {
+    this.flushBatches();
     try {
       this.db.transaction(() => {
         for (const i of incidents) {

@@ -72,6 +72,52 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX incidents_last ON incidents (last_epoch);
     `,
   },
+  {
+    version: 2,
+    description: 'per-minute statistics and flows',
+    sql: `
+      CREATE TABLE stats_minutes (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES capture_runs(id),
+        minute TEXT NOT NULL,
+        minute_epoch INTEGER NOT NULL,
+        packets INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        tcp INTEGER NOT NULL,
+        udp INTEGER NOT NULL,
+        icmp INTEGER NOT NULL,
+        other INTEGER NOT NULL,
+        distinct_hosts INTEGER NOT NULL,
+        top_talkers TEXT NOT NULL,
+        ring_drops INTEGER NOT NULL,
+        kernel_drops INTEGER NOT NULL
+      );
+      CREATE INDEX stats_minutes_time ON stats_minutes (minute_epoch);
+      CREATE TABLE flows (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES capture_runs(id),
+        ts TEXT NOT NULL,
+        ts_epoch REAL NOT NULL,
+        src_ip TEXT NOT NULL,
+        src_port INTEGER NOT NULL,
+        dest_ip TEXT NOT NULL,
+        dest_port INTEGER NOT NULL,
+        proto TEXT NOT NULL,
+        duration REAL NOT NULL,
+        orig_pkts INTEGER NOT NULL,
+        orig_bytes INTEGER NOT NULL,
+        resp_pkts INTEGER NOT NULL,
+        resp_bytes INTEGER NOT NULL,
+        conn_state TEXT NOT NULL,
+        history TEXT NOT NULL,
+        close_reason TEXT NOT NULL,
+        community_id TEXT NOT NULL,
+        alerted INTEGER NOT NULL
+      );
+      CREATE INDEX flows_time ON flows (ts_epoch);
+      CREATE INDEX flows_community ON flows (community_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

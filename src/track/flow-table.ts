@@ -83,6 +83,8 @@ export class FlowTable {
   readonly macLo: Uint32Array;
   readonly macSet: Uint8Array;
   readonly seq: Float64Array;
+  /** 1 when an alert was raised on one of the flow's packets (for storing alerted flows only). */
+  readonly alerted: Uint8Array;
 
   private readonly key = new Uint32Array(9);
   private readonly tmp = new Uint32Array(4);
@@ -113,6 +115,7 @@ export class FlowTable {
     this.macLo = new Uint32Array(capacity * 2);
     this.macSet = new Uint8Array(capacity * 2);
     this.seq = new Float64Array(capacity);
+    this.alerted = new Uint8Array(capacity);
   }
 
   /** Folds the packet into its flow (creating it); returns the slot, or -1 when the packet has no flow (non-IP, later fragments). */
@@ -247,6 +250,7 @@ export class FlowTable {
     this.hist[d] = 0; this.hist[d + 1] = 0;
     this.macSet[d] = 0; this.macSet[d + 1] = 0;
     this.closing[s] = 0;
+    this.alerted[s] = 0;
     return s;
   }
 
@@ -338,6 +342,7 @@ export class FlowTable {
     this.closing[to] = this.closing[from];
     this.closingAt[to] = this.closingAt[from];
     this.seq[to] = this.seq[from];
+    this.alerted[to] = this.alerted[from];
     for (let d = 0; d < 2; d++) {
       const a = to * 2 + d;
       const b = from * 2 + d;
@@ -409,7 +414,7 @@ export class FlowTable {
   get memoryBytes(): number {
     let n = 0;
     for (const a of [this.addrs, this.ports, this.proto, this.hash, this.used, this.origIsLo, this.oneWay, this.first, this.last,
-      this.pkts, this.bytes, this.flags, this.hist, this.closing, this.closingAt, this.macHi, this.macLo, this.macSet, this.seq]) n += a.byteLength;
+      this.pkts, this.bytes, this.flags, this.hist, this.closing, this.closingAt, this.macHi, this.macLo, this.macSet, this.seq, this.alerted]) n += a.byteLength;
     return n;
   }
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EveAlert } from '../../src/alert/eve-alert.js';
 import { CLI, CORPUS } from '../support/corpus.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/schema-migrations.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-store-'));
 const db = join(dir, 'netwatch.db');
@@ -93,7 +94,51 @@ test('an empty (version 0) database is upgraded on open', () => {
   const r = run(['analyze', `${CORPUS}/${files[1]}`, '--db', old, '--summary', 'none', '-q']);
   assert.equal(r.status, 0, r.stderr);
   const conn = new Database(old, { readonly: true });
-  assert.equal(conn.pragma('user_version', { simple: true }), 1);
+  assert.equal(conn.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   assert.equal(conn.pragma('journal_mode', { simple: true }), 'wal');
   conn.close();
+});
+
+test('a database of an older schema keeps its rows and gains the new tables', () => {
+  const v1 = join(dir, 'v1.db');
+  const conn = new Database(v1);
+  conn.exec(MIGRATIONS[0].sql);
+  conn.pragma('user_version = 1');
+  conn.prepare("INSERT INTO capture_runs (kind, source, started_at) VALUES ('file', 'old.pcap', '2020-01-01T00:00:00Z')").run();
+  conn.close();
+  const r = run(['analyze', `${CORPUS}/${files[1]}`, '--db', v1, '--summary', 'none', '-q']);
+  assert.equal(r.status, 0, r.stderr);
+  const after = new Database(v1, { readonly: true });
+  assert.equal(after.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.deepEqual(after.prepare('SELECT source FROM capture_runs ORDER BY id').all().map((x) => (x as { source: string }).source).slice(0, 1), ['old.pcap']);
+  assert.ok((after.prepare('SELECT count(*) n FROM stats_minutes').get() as { n: number }).n >= 1);
+  after.close();
+});
+
+test('per-minute statistics and stored flows (--db-flows all and alerted); netwatch stats reads them', () => {
+  const statsDb = join(dir, 'stats.db');
+  const r = run(['analyze', `${CORPUS}/benign/pcapplusplus_tls2.pcap`, '--db', statsDb, '--db-flows', 'all', '--flows', join(dir, 'f.json'), '--summary', 'json', '-q']);
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as { packets: number; bytes: number };
+  const conn = new Database(statsDb, { readonly: true });
+  const totals = conn.prepare('SELECT sum(packets) p, sum(bytes) b, count(*) n FROM stats_minutes').get() as { p: number; b: number; n: number };
+  assert.equal(totals.p, summary.packets);
+  assert.equal(totals.b, summary.bytes);
+  assert.ok(totals.n >= 3, `${totals.n} minutes`);
+  const flows = conn.prepare('SELECT count(*) n FROM flows').get() as { n: number };
+  conn.close();
+  assert.equal(flows.n, readFileSync(join(dir, 'f.json'), 'utf8').trim().split('\n').length);
+  const s = run(['stats', '--db', statsDb, '--format', 'json']);
+  assert.equal(s.status, 0, s.stderr);
+  const rows = s.stdout.trim().split('\n').map((l) => JSON.parse(l) as { packets: number; top_talkers: { address: string }[] });
+  assert.equal(rows.reduce((n, x) => n + x.packets, 0), summary.packets);
+  assert.ok(rows.every((x) => Array.isArray(x.top_talkers)));
+  assert.match(run(['stats', '--db', statsDb]).stdout, /^minute\s+packets\s+pps/);
+
+  const alertedDb = join(dir, 'alerted.db');
+  assert.equal(run(['analyze', `${CORPUS}/attack/arp-spoof/ppa_arppoison.pcapng`, '--db', alertedDb, '--db-flows', 'alerted', '-q', '--summary', 'none']).status, 0);
+  const c2 = new Database(alertedDb, { readonly: true });
+  const stored = c2.prepare('SELECT src_ip, dest_ip, dest_port, alerted FROM flows').all();
+  c2.close();
+  assert.deepEqual(stored, [{ src_ip: '172.16.0.107', dest_ip: '74.125.95.147', dest_port: 80, alerted: 1 }]);
 });

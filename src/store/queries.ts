@@ -1,4 +1,4 @@
-// Read-only queries behind `netwatch alerts` and `netwatch incidents`: filters become bound parameters.
+// Read-only queries behind `netwatch alerts`, `incidents` and `stats`: filters become bound parameters.
 
 import type Database from 'better-sqlite3';
 
@@ -68,4 +68,29 @@ export function queryIncidents(db: Database.Database, f: QueryFilter): IncidentR
   const sql = `SELECT id, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score
     FROM incidents ${where(f, 'last_epoch', params, false)} ORDER BY last_epoch DESC, id DESC LIMIT @limit`;
   return db.prepare(sql).all(params) as IncidentRow[];
+}
+
+export interface StatsRow {
+  minute: string;
+  packets: number;
+  bytes: number;
+  tcp: number;
+  udp: number;
+  icmp: number;
+  other: number;
+  distinct_hosts: number;
+  top_talkers: string;
+  ring_drops: number;
+  kernel_drops: number;
+}
+
+/** Per-minute statistics, newest first. */
+export function queryStats(db: Database.Database, f: QueryFilter): StatsRow[] {
+  const params: Record<string, unknown> = { limit: f.limit };
+  const c: string[] = [];
+  if (f.since !== undefined) { c.push('minute_epoch >= @since'); params.since = Math.floor(f.since / 60) * 60; }
+  if (f.until !== undefined) { c.push('minute_epoch <= @until'); params.until = f.until; }
+  const sql = `SELECT minute, packets, bytes, tcp, udp, icmp, other, distinct_hosts, top_talkers, ring_drops, kernel_drops
+    FROM stats_minutes ${c.length > 0 ? `WHERE ${c.join(' AND ')}` : ''} ORDER BY minute_epoch DESC, id DESC LIMIT @limit`;
+  return db.prepare(sql).all(params) as StatsRow[];
 }

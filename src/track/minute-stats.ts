@@ -1,0 +1,91 @@
+// Per-minute statistics in packet time for the database: packets, bytes, protocol split, distinct hosts,
+// top talkers and capture drops. Fixed counters and a bounded talker table, reset each minute.
+
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
+import { TopTalkers, type Talker } from './top-talkers.js';
+
+export interface MinuteRow {
+  minuteEpoch: number;
+  packets: number;
+  bytes: number;
+  tcp: number;
+  udp: number;
+  icmp: number;
+  other: number;
+  distinctHosts: number;
+  topTalkers: Talker[];
+  ringDrops: number;
+  kernelDrops: number;
+}
+
+const BITS = 4096;
+
+export class MinuteStats {
+  /** Receives each finished minute (and the last, partial one at the end). */
+  onMinute: ((row: MinuteRow) => void) | null = null;
+  /** Live: cumulative drops so far, to record each minute's share. */
+  dropsProvider: (() => { ring: number; kernel: number }) | null = null;
+  private minute = -1;
+  private packets = 0;
+  private bytes = 0;
+  private tcp = 0;
+  private udp = 0;
+  private icmp = 0;
+  private other = 0;
+  private readonly hosts = new Uint32Array(BITS / 32);
+  private talkers = new TopTalkers(1024);
+  private dropsAtStart = { ring: 0, kernel: 0 };
+
+  add(rec: PacketRecord): void {
+    const m = Math.floor(rec.tsSec / 60);
+    if (m !== this.minute) {
+      if (this.minute >= 0) this.emit();
+      this.minute = m;
+    }
+    this.packets++;
+    this.bytes += rec.wireLen;
+    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) { this.other++; return; }
+    const p = rec.ipProto;
+    if (p === IPPROTO_TCP) this.tcp++;
+    else if (p === IPPROTO_UDP) this.udp++;
+    else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) this.icmp++;
+    else this.other++;
+    let h: number;
+    if (rec.l3 === L3_IPV4) {
+      this.talkers.addIpv4(rec.src4, rec.wireLen);
+      h = Math.imul(rec.src4, 0x9e3779b1);
+    } else {
+      this.talkers.addIpv6(rec.src6, rec.wireLen);
+      const b = rec.src6;
+      h = Math.imul((b[12] << 24) | (b[13] << 16) | (b[14] << 8) | b[15], 0x9e3779b1) ^ Math.imul((b[8] << 24) | (b[9] << 16), 0x85ebca6b);
+    }
+    const bit = (h >>> 11) & (BITS - 1);
+    this.hosts[bit >>> 5] |= 1 << (bit & 31);
+  }
+
+  /** End of input: the last minute as it stands. */
+  finish(): void {
+    if (this.minute >= 0 && this.packets > 0) this.emit();
+    this.minute = -1;
+  }
+
+  private emit(): void {
+    let zeros = 0;
+    for (let w = 0; w < this.hosts.length; w++) {
+      let v = this.hosts[w];
+      v = v - ((v >>> 1) & 0x55555555);
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      zeros += 32 - (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+    }
+    const drops = this.dropsProvider?.() ?? { ring: 0, kernel: 0 };
+    this.onMinute?.({
+      minuteEpoch: this.minute * 60, packets: this.packets, bytes: this.bytes, tcp: this.tcp, udp: this.udp, icmp: this.icmp,
+      other: this.other, distinctHosts: zeros === 0 ? BITS : Math.round(BITS * Math.log(BITS / zeros)),
+      topTalkers: this.talkers.top(5), ringDrops: drops.ring - this.dropsAtStart.ring, kernelDrops: drops.kernel - this.dropsAtStart.kernel,
+    });
+    this.dropsAtStart = drops;
+    this.packets = 0; this.bytes = 0; this.tcp = 0; this.udp = 0; this.icmp = 0; this.other = 0;
+    this.hosts.fill(0);
+    this.talkers = new TopTalkers(1024);
+  }
+}
