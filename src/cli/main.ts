@@ -7,6 +7,7 @@ import { analyzeCommand } from './analyze-command.js';
 import { captureCommand } from './capture-command.js';
 import { interfacesCommand } from './interfaces-command.js';
 import { alertsCommand, incidentsCommand, statsCommand } from './query-commands.js';
+import { daemonCommand } from './daemon-command.js';
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
@@ -20,8 +21,9 @@ export async function main(argv: string[]): Promise<number> {
     .command(alertsCommand)
     .command(incidentsCommand)
     .command(statsCommand)
+    .command(daemonCommand)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
-    .demandCommand(1, 'name a command: capture, analyze, interfaces, alerts, incidents or stats')
+    .demandCommand(1, 'name a command: capture, analyze, interfaces, alerts, incidents, stats or daemon')
     .strict()
     .recommendCommands()
     .help()
@@ -50,4 +52,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(hideBin(process.argv));
-process.exitCode = code;
+// A handler may already have set the status (the daemon); an error's status wins.
+if (code !== 0 || process.exitCode === undefined) process.exitCode = code;

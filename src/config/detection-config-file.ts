@@ -58,7 +58,12 @@ export function loadDetectionConfig(file: string | undefined): DetectionConfig {
   for (const k of Object.keys(json as object)) if (k !== 'detection') fail(file, k, 'unknown key (known: detection)');
   const d = (json as { detection?: unknown }).detection;
   if (d === undefined) return DETECTION_DEFAULTS;
-  const cfg = merge(file, 'detection', DETECTION_DEFAULTS, d) as DetectionConfig;
+  return mergeDetection(file, d);
+}
+
+/** The detection defaults with `over` applied, every key and value checked; frozen. */
+export function mergeDetection(file: string, over: unknown): DetectionConfig {
+  const cfg = merge(file, 'detection', DETECTION_DEFAULTS, over) as DetectionConfig;
   for (const key of ['flows.capacity', 'hosts.capacity'] as const) {
     const [a, b] = key.split('.') as ['flows' | 'hosts', 'capacity'];
     const v = cfg[a][b];

@@ -33,13 +33,18 @@ function setBounded<K, V>(m: Map<K, V>, k: K, v: V): void {
 
 export class ArpSpoofDetector implements Detector {
   readonly name = 'arp_spoof' as const;
-  private readonly cfg: DetectionConfig['arpSpoof'];
+  private cfg: DetectionConfig['arpSpoof'];
   private readonly ipToMac = new Map<number, Binding>();
   private readonly macClaims = new Map<number, Claims>();
 
   constructor(cfg: DetectionConfig['arpSpoof']) {
     this.cfg = cfg;
   }
+  /** SIGHUP: new thresholds; tables and their contents stay. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.arpSpoof;
+  }
+
 
   packet(c: PacketContext): void {
     const rec = c.rec;

@@ -17,7 +17,7 @@ const SERVICE_NAMES: Readonly<Record<number, string>> = {
 
 export class BruteForceDetector implements Detector {
   readonly name = 'brute_force' as const;
-  private readonly cfg: DetectionConfig['bruteForce'];
+  private cfg: DetectionConfig['bruteForce'];
   private readonly ports = new Uint8Array(65536);
   private readonly attempts: WindowTable;
   private readonly gate: RaiseGate;
@@ -29,6 +29,13 @@ export class BruteForceDetector implements Detector {
     this.attempts = new WindowTable({ capacity, keyWords: 9, fields: 2, scales: [cfg.windowSec] });
     this.gate = new RaiseGate(capacity);
   }
+  /** SIGHUP: new thresholds and service ports. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.bruteForce;
+    this.ports.fill(0);
+    for (const p of this.cfg.ports) this.ports[p] = 1;
+  }
+
 
   packet(c: PacketContext): void {
     const rec = c.rec;

@@ -99,6 +99,11 @@ export class DetectionEngine implements FlowCloseListener {
     for (const s of this.flowSinks) s.flow(flows, slot, reason);
   }
 
+  /** Applies reloaded thresholds to every detector; flows, windows and incidents are kept. */
+  reconfigure(cfg: DetectionConfig): void {
+    for (const d of this.detectors) d.configure?.(cfg);
+  }
+
   /** End of input: every open flow is closed (reason shutdown) so flow exports are complete. */
   finish(): void {
     if (this.ctx.rec !== undefined) for (const d of this.detectors) d.finish?.(this.ctx);

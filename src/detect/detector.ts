@@ -2,6 +2,7 @@
 
 import type { AlertHub } from '../alert/alert-hub.js';
 import type { DetectorName } from '../alert/signatures.js';
+import type { DetectionConfig } from '../config/detection-defaults.js';
 import { ipv4ToString, ipv6ToString } from '../decode/address-format.js';
 import { L3_IPV4, type PacketRecord } from '../decode/packet-record.js';
 import { ipProtocolName } from '../decode/protocol-names.js';
@@ -31,6 +32,8 @@ export interface Detector {
   tick?(c: PacketContext): void;
   /** End of input (file read, capture stopped): judge what is still open. */
   finish?(c: PacketContext): void;
+  /** A reloaded config: new thresholds, same tables (nothing tracked is lost). */
+  configure?(all: DetectionConfig): void;
 }
 
 export function srcString(rec: PacketRecord): string {

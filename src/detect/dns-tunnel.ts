@@ -20,7 +20,7 @@ const QTYPE_TXT = 16;
 
 export class DnsTunnelDetector implements Detector {
   readonly name = 'dns_tunnel' as const;
-  private readonly cfg: DetectionConfig['dnsTunnel'];
+  private cfg: DetectionConfig['dnsTunnel'];
   private readonly domains: WindowTable;
   private readonly gate: RaiseGate;
   private readonly key = new Uint32Array(5);
@@ -31,6 +31,11 @@ export class DnsTunnelDetector implements Detector {
     this.domains = new WindowTable({ capacity, keyWords: 5, fields: 3, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 2048 });
     this.gate = new RaiseGate(capacity);
   }
+  /** SIGHUP: new thresholds; tables and their contents stay. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.dnsTunnel;
+  }
+
 
   private hashString(s: string, seed: number): number {
     const w = this.words;

@@ -14,7 +14,7 @@ const ALPHA = 0.05;
 
 export class HighTrafficDetector implements Detector {
   readonly name = 'high_traffic' as const;
-  private readonly cfg: DetectionConfig['highTraffic'];
+  private cfg: DetectionConfig['highTraffic'];
   private readonly hosts: HostWindows;
   private readonly gate: RaiseGate;
   private readonly key = new Uint32Array(4);
@@ -25,6 +25,11 @@ export class HighTrafficDetector implements Detector {
     this.gate = new RaiseGate(hosts.bySrc.capacity);
     hosts.onSourceWindow = (s, empty) => this.learn(s, empty);
   }
+  /** SIGHUP: new thresholds; tables and their contents stay. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.highTraffic;
+  }
+
 
   /** Folds the finished 10 s window (emptyWindows 0), or that many empty windows, into the baseline. */
   private learn(s: number, emptyWindows: number): void {

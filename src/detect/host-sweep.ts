@@ -18,7 +18,7 @@ const KIND_ARP = 0x10001;
 
 export class HostSweepDetector implements Detector {
   readonly name = 'host_sweep' as const;
-  private readonly cfg: DetectionConfig['hostSweep'];
+  private cfg: DetectionConfig['hostSweep'];
   private readonly sweeps: WindowTable;
   private readonly gate: RaiseGate;
   private readonly key = new Uint32Array(5);
@@ -29,6 +29,11 @@ export class HostSweepDetector implements Detector {
     this.sweeps = new WindowTable({ capacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
     this.gate = new RaiseGate(capacity);
   }
+  /** SIGHUP: new thresholds; tables and their contents stay. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.hostSweep;
+  }
+
 
   /** Packet time of the packet being handled (answers are found at it). */
   private now = 0;

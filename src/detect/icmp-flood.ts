@@ -7,13 +7,18 @@ import { RaiseGate, dstString, protoName, srcString, windowLabel, type Detector,
 
 export class IcmpFloodDetector implements Detector {
   readonly name = 'icmp_flood' as const;
-  private readonly cfg: DetectionConfig['icmpFlood'];
+  private cfg: DetectionConfig['icmpFlood'];
   private readonly gate: RaiseGate;
 
   constructor(cfg: DetectionConfig['icmpFlood'], hostCapacity: number) {
     this.cfg = cfg;
     this.gate = new RaiseGate(hostCapacity);
   }
+  /** SIGHUP: new thresholds; tables and their contents stay. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.icmpFlood;
+  }
+
 
   packet(c: PacketContext): void {
     const rec = c.rec;

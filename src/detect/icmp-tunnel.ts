@@ -17,7 +17,7 @@ const SAMPLE = 48;
 
 export class IcmpTunnelDetector implements Detector {
   readonly name = 'icmp_tunnel' as const;
-  private readonly cfg: DetectionConfig['icmpTunnel'];
+  private cfg: DetectionConfig['icmpTunnel'];
   private readonly sources: WindowTable;
   private readonly gate: RaiseGate;
   private readonly key = new Uint32Array(4);
@@ -27,6 +27,11 @@ export class IcmpTunnelDetector implements Detector {
     this.sources = new WindowTable({ capacity, keyWords: 4, fields: 3, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 512 });
     this.gate = new RaiseGate(capacity);
   }
+  /** SIGHUP: new thresholds; tables and their contents stay. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.icmpTunnel;
+  }
+
 
   packet(c: PacketContext): void {
     const rec = c.rec;

@@ -29,7 +29,7 @@ const KIND_VARIANT = [1, 3, 4, 5, 6, 7];
 
 export class PortScanDetector implements Detector {
   readonly name = 'port_scan' as const;
-  private readonly cfg: DetectionConfig['portScan'];
+  private cfg: DetectionConfig['portScan'];
   private readonly pairs: WindowTable;
   private readonly gate: RaiseGate;
   private readonly key = new Uint32Array(8);
@@ -39,6 +39,11 @@ export class PortScanDetector implements Detector {
     this.pairs = new WindowTable({ capacity, keyWords: 8, fields: FIELDS, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
     this.gate = new RaiseGate(capacity);
   }
+  /** SIGHUP: new thresholds; tables and their contents stay. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.portScan;
+  }
+
 
   packet(c: PacketContext): void {
     if (c.flowSlot < 0) return;

@@ -7,7 +7,7 @@ import { RaiseGate, dstString, protoName, srcString, type Detector, type PacketC
 
 export class RareServiceDetector implements Detector {
   readonly name = 'rare_service' as const;
-  private readonly cfg: DetectionConfig['rareService'];
+  private cfg: DetectionConfig['rareService'];
   private readonly protocols = new Float64Array(256);
   /** Answered server ports: TCP at [port], UDP at [65536 + port]. */
   private readonly ports = new Float64Array(131072);
@@ -18,6 +18,11 @@ export class RareServiceDetector implements Detector {
   constructor(cfg: DetectionConfig['rareService']) {
     this.cfg = cfg;
   }
+  /** SIGHUP: new thresholds; tables and their contents stay. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.rareService;
+  }
+
 
   /** True once the learning period has passed (a model in training never alerts). */
   learned(t: number): boolean {

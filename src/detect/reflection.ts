@@ -14,8 +14,8 @@ const B_SOURCES = 0;
 
 export class ReflectionDetector implements Detector {
   readonly name = 'reflection' as const;
-  private readonly cfg: DetectionConfig['reflection'];
-  private readonly synAckCfg: DetectionConfig['unsolicitedSynAck'];
+  private cfg: DetectionConfig['reflection'];
+  private synAckCfg: DetectionConfig['unsolicitedSynAck'];
   private readonly gate: RaiseGate;
   private readonly synAcks: WindowTable;
   private readonly synAckGate: RaiseGate;
@@ -28,6 +28,12 @@ export class ReflectionDetector implements Detector {
     this.synAcks = new WindowTable({ capacity: hostCapacity, keyWords: 4, fields: 1, scales: [synAckCfg.windowSec], bitmaps: 1, bitmapBits: 512 });
     this.synAckGate = new RaiseGate(hostCapacity);
   }
+  /** SIGHUP: new thresholds (the reflector ports are the host windows' and stay as started). */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.reflection;
+    this.synAckCfg = all.unsolicitedSynAck;
+  }
+
 
   packet(c: PacketContext): void {
     const rec = c.rec;

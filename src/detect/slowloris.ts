@@ -17,7 +17,7 @@ interface Group {
 
 export class SlowlorisDetector implements Detector {
   readonly name = 'slowloris' as const;
-  private readonly cfg: DetectionConfig['slowloris'];
+  private cfg: DetectionConfig['slowloris'];
   private readonly ports = new Uint8Array(65536);
   /** Reused between passes; holds only groups of qualifying flows. */
   private readonly groups = new Map<string, Group>();
@@ -26,6 +26,13 @@ export class SlowlorisDetector implements Detector {
     this.cfg = cfg;
     for (const p of cfg.ports) this.ports[p] = 1;
   }
+  /** SIGHUP: new thresholds and service ports. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.slowloris;
+    this.ports.fill(0);
+    for (const p of this.cfg.ports) this.ports[p] = 1;
+  }
+
 
   packet(): void { /* all work is in tick() */ }
 

@@ -17,7 +17,7 @@ const BITMAP_WORDS = BITMAP_BITS / 32;
 
 export class SynFloodDetector implements Detector {
   readonly name = 'syn_flood' as const;
-  private readonly cfg: DetectionConfig['synFlood'];
+  private cfg: DetectionConfig['synFlood'];
   private readonly gate: RaiseGate;
   /**
    * Network-wide counters for the last three whole seconds of packet time (ring indexed by second):
@@ -41,6 +41,11 @@ export class SynFloodDetector implements Detector {
     this.gate = new RaiseGate(hostCapacity);
     this.services = new WindowTable({ capacity: hostCapacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
   }
+  /** SIGHUP: new thresholds; tables and their contents stay. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.synFlood;
+  }
+
 
   packet(c: PacketContext): void {
     const rec = c.rec;

@@ -8,13 +8,18 @@ import { RaiseGate, dstString, srcString, windowLabel, type Detector, type Packe
 
 export class UdpFloodDetector implements Detector {
   readonly name = 'udp_flood' as const;
-  private readonly cfg: DetectionConfig['udpFlood'];
+  private cfg: DetectionConfig['udpFlood'];
   private readonly gate: RaiseGate;
 
   constructor(cfg: DetectionConfig['udpFlood'], hostCapacity: number) {
     this.cfg = cfg;
     this.gate = new RaiseGate(hostCapacity);
   }
+  /** SIGHUP: new thresholds; tables and their contents stay. */
+  configure(all: DetectionConfig): void {
+    this.cfg = all.udpFlood;
+  }
+
 
   packet(c: PacketContext): void {
     const rec = c.rec;

@@ -172,6 +172,39 @@ export class RunStore implements AlertSink, FlowSink {
     this.pendingFlows.length = 0;
   }
 
+  /** Round trip of a trivial query, milliseconds (the daemon's stats line). */
+  latencyMs(): number {
+    const t0 = performance.now();
+    this.db.prepare('SELECT 1').get();
+    return performance.now() - t0;
+  }
+
+  /**
+   * Deletes rows older than the cutoff (epoch seconds, wall clock) in batches, yielding between batches so
+   * capture analysis never waits long. Returns rows deleted per table.
+   */
+  async deleteOlderThan(cutoff: number, batch: number): Promise<Record<string, number>> {
+    const tables: [string, string][] = [['alerts', 'ts_epoch'], ['flows', 'ts_epoch'], ['stats_minutes', 'minute_epoch'], ['incidents', 'last_epoch']];
+    const deleted: Record<string, number> = {};
+    for (const [table, column] of tables) {
+      const stmt = this.db.prepare(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${column} < ? LIMIT ?)`);
+      deleted[table] = 0;
+      for (;;) {
+        const n = stmt.run(cutoff, batch).changes;
+        deleted[table] += n;
+        if (n < batch) break;
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    return deleted;
+  }
+
+  /** Moves the WAL into the database file and truncates it. */
+  checkpoint(): { busy: number; log: number; checkpointed: number } {
+    const r = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+    return r[0];
+  }
+
   /** Records the run's incidents and totals, and closes the database. */
   finish(incidents: Incident[], totals: RunTotals, status: 'completed' | 'failed'): void {
     this.flushBatches();

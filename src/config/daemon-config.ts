@@ -1,0 +1,160 @@
+// The daemon's one config: defaults, then the JSON file, then NETWATCH_* environment variables, then flags;
+// every key and value checked once (unknown keys refused, the key named), then frozen.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import cron from 'node-cron';
+import { NetwatchError } from '../errors.js';
+import { defaultDbPath } from './default-paths.js';
+import { DETECTION_DEFAULTS, type DetectionConfig } from './detection-defaults.js';
+import { mergeDetection } from './detection-config-file.js';
+
+export interface DaemonConfig {
+  /** Capture device; null picks the first interface that is up and not loopback. */
+  interface: string | null;
+  filter: string;
+  bufferMb: number;
+  ringMb: number;
+  snaplen: number;
+  db: string;
+  dbFlows: 'off' | 'alerted' | 'all';
+  /** Alert log (JSON Lines); null for none. */
+  alertLog: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  statsIntervalSec: number;
+  retentionDays: number;
+  retentionBatch: number;
+  /** node-cron expressions (5 fields, or 6 with seconds). */
+  schedules: { retention: string; checkpoint: string };
+  detection: DetectionConfig;
+}
+
+function stateDir(): string | null {
+  return process.env.STATE_DIRECTORY?.split(':')[0] ?? null;
+}
+
+function logsDir(): string | null {
+  return process.env.LOGS_DIRECTORY?.split(':')[0] ?? null;
+}
+
+/** Under systemd (StateDirectory/LogsDirectory set) the service's own directories; otherwise the user's. */
+export function daemonDefaults(): DaemonConfig {
+  const state = stateDir();
+  const logs = logsDir();
+  return {
+    interface: null,
+    filter: '',
+    bufferMb: 64,
+    ringMb: 64,
+    snaplen: 65535,
+    db: state !== null ? join(state, 'netwatch.db') : defaultDbPath(),
+    dbFlows: 'alerted',
+    alertLog: logs !== null ? join(logs, 'alerts.json') : null,
+    logLevel: 'info',
+    statsIntervalSec: 60,
+    retentionDays: 30,
+    retentionBatch: 5000,
+    schedules: { retention: '17 * * * *', checkpoint: '*/5 * * * *' },
+    detection: DETECTION_DEFAULTS,
+  };
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+function bad(where: string, key: string, why: string): never {
+  throw new NetwatchError('NW_ERR_CONFIG', `${where}: ${key}: ${why}`);
+}
+
+/** Applies one layer of overrides (file, environment or flags) to cfg, checking each key and value. */
+function apply(cfg: DaemonConfig, layer: Record<string, unknown>, where: string): void {
+  for (const [key, v] of Object.entries(layer)) {
+    if (v === undefined) continue;
+    switch (key) {
+      case 'interface':
+        if (v !== null && (typeof v !== 'string' || v === '')) bad(where, key, 'must be an interface name or null');
+        cfg.interface = v as string | null;
+        break;
+      case 'filter':
+        if (typeof v !== 'string') bad(where, key, 'must be a BPF filter string');
+        cfg.filter = v;
+        break;
+      case 'db':
+        if (typeof v !== 'string' || v === '') bad(where, key, 'must be a file path');
+        cfg.db = v;
+        break;
+      case 'alertLog':
+        if (v !== null && (typeof v !== 'string' || v === '')) bad(where, key, 'must be a file path or null');
+        cfg.alertLog = v as string | null;
+        break;
+      case 'dbFlows':
+        if (v !== 'off' && v !== 'alerted' && v !== 'all') bad(where, key, `must be off, alerted or all, got ${JSON.stringify(v)}`);
+        cfg.dbFlows = v;
+        break;
+      case 'logLevel':
+        if (typeof v !== 'string' || !LEVELS.includes(v)) bad(where, key, `must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
+        cfg.logLevel = v as DaemonConfig['logLevel'];
+        break;
+      case 'bufferMb': case 'ringMb': case 'snaplen': case 'statsIntervalSec': case 'retentionDays': case 'retentionBatch': {
+        const n = typeof v === 'string' ? Number(v) : v;
+        const limits: Record<string, [number, number]> = {
+          bufferMb: [1, 4096], ringMb: [1, 1024], snaplen: [64, 262144], statsIntervalSec: [1, 86400], retentionDays: [0, 36500], retentionBatch: [1, 1_000_000],
+        };
+        const [lo, hi] = limits[key];
+        if (typeof n !== 'number' || !Number.isFinite(n) || n < lo || n > hi) bad(where, key, `must be a number from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+        (cfg as unknown as Record<string, number>)[key] = n;
+        break;
+      }
+      case 'schedules': {
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) bad(where, key, 'must be an object');
+        const s = { ...cfg.schedules };
+        for (const [job, expr] of Object.entries(v as Record<string, unknown>)) {
+          if (!(job in s)) bad(where, `schedules.${job}`, `unknown job (known: ${Object.keys(s).join(', ')})`);
+          if (typeof expr !== 'string' || !cron.validate(expr)) bad(where, `schedules.${job}`, `not a cron expression: ${JSON.stringify(expr)}`);
+          (s as Record<string, string>)[job] = expr;
+        }
+        cfg.schedules = s;
+        break;
+      }
+      case 'detection':
+        cfg.detection = mergeDetection(where, v);
+        break;
+      default:
+        bad(where, key, `unknown key (known: ${Object.keys(daemonDefaults()).join(', ')})`);
+    }
+  }
+}
+
+const ENV: Readonly<Record<string, keyof DaemonConfig>> = {
+  NETWATCH_INTERFACE: 'interface', NETWATCH_FILTER: 'filter', NETWATCH_DB: 'db', NETWATCH_ALERT_LOG: 'alertLog',
+  NETWATCH_LOG_LEVEL: 'logLevel', NETWATCH_DB_FLOWS: 'dbFlows', NETWATCH_STATS_INTERVAL: 'statsIntervalSec',
+  NETWATCH_RETENTION_DAYS: 'retentionDays',
+};
+
+function deepFreeze<T>(o: T): T {
+  if (o !== null && typeof o === 'object') {
+    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** file < environment < flags. */
+export function loadDaemonConfig(file: string | undefined, flags: Partial<Record<keyof DaemonConfig, unknown>>): DaemonConfig {
+  const cfg = daemonDefaults();
+  if (file !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new NetwatchError('NW_ERR_CONFIG', code ? `${file}: cannot read: ${code}` : `${file}: not valid JSON: ${(e as Error).message}`);
+    }
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) bad(file, '(top level)', 'must be an object');
+    apply(cfg, json as Record<string, unknown>, file);
+  }
+  const env: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV)) if (process.env[name] !== undefined) env[key] = process.env[name];
+  apply(cfg, env, 'environment');
+  apply(cfg, flags as Record<string, unknown>, 'command line');
+  return deepFreeze(cfg);
+}

@@ -1,0 +1,151 @@
+// The daemon's lifecycle: capture per the config, detection and the store running for as long as the
+// service does; a stats line on an interval; housekeeping on node-cron schedules; SIGTERM/SIGINT drain
+// and flush, SIGHUP reloads the config, SIGUSR2 reopens the alert log.
+
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import cron, { type ScheduledTask } from 'node-cron';
+import { pino, type Logger } from 'pino';
+import { LiveCapture } from './capture/live-capture.js';
+import { assertInterfaceExists, defaultInterface } from './capture/network-interfaces.js';
+import { loadDaemonConfig, type DaemonConfig } from './config/daemon-config.js';
+import { DetectionEngine } from './detect/detection-engine.js';
+import { isNetwatchError } from './errors.js';
+import { AlertLogSink } from './output/alert-sinks.js';
+import { Pipeline, runLive } from './pipeline.js';
+import { RunStore } from './store/netwatch-db.js';
+import { MinuteStats } from './track/minute-stats.js';
+
+export interface DaemonOptions {
+  configFile: string | undefined;
+  flags: Partial<Record<keyof DaemonConfig, unknown>>;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promise<number> {
+  let cfg = first;
+  const root: Logger = pino({ level: cfg.logLevel, base: { app: 'netwatch' } }, pino.destination({ dest: 1, sync: true }));
+  const log = root.child({ component: 'daemon' });
+  const device = cfg.interface ?? defaultInterface();
+  assertInterfaceExists(device);
+
+  const engine = new DetectionEngine(cfg.detection);
+  const store = new RunStore(cfg.db, 'interface', device, cfg.dbFlows);
+  const alertLog = cfg.alertLog !== null ? new AlertLogSink(cfg.alertLog) : null;
+  engine.hub.addSink(store);
+  engine.flowSinks.push(store);
+  if (alertLog) engine.hub.addSink(alertLog);
+  const alertLogger = root.child({ component: 'alert' });
+  engine.hub.addSink({
+    alert: (a) => alertLogger.info({ signature_id: a.alert.signature_id, src_ip: a.src_ip, dest_ip: a.dest_ip, severity: a.alert.severity }, a.alert.signature),
+  });
+  const minutes = new MinuteStats();
+  minutes.onMinute = (row) => store.minute(row);
+  const pipeline = new Pipeline([], engine, minutes);
+
+  let stopping = false;
+  let restart = false;
+  let live: LiveCapture | null = null;
+  const onStop = (sig: string) => () => { log.info({ signal: sig }, 'stopping'); stopping = true; };
+  process.on('SIGTERM', onStop('SIGTERM'));
+  process.on('SIGINT', onStop('SIGINT'));
+  process.on('SIGUSR2', () => { alertLog?.reopen(); log.info({ alertLog: cfg.alertLog }, 'alert log reopened'); });
+  process.on('SIGHUP', () => {
+    try {
+      const next = loadDaemonConfig(opts.configFile, opts.flags);
+      const changes: string[] = [];
+      if (next.logLevel !== cfg.logLevel) { root.level = next.logLevel; changes.push('logLevel'); }
+      if (JSON.stringify(next.detection) !== JSON.stringify(cfg.detection)) { engine.reconfigure(next.detection); changes.push('detection'); }
+      if (next.filter !== cfg.filter) { restart = true; changes.push('filter'); }
+      const fixed = (['interface', 'db', 'alertLog', 'dbFlows', 'bufferMb', 'ringMb', 'snaplen'] as const).filter((k) => next[k] !== cfg[k]);
+      cfg = { ...next, interface: cfg.interface, db: cfg.db, alertLog: cfg.alertLog, dbFlows: cfg.dbFlows, bufferMb: cfg.bufferMb, ringMb: cfg.ringMb, snaplen: cfg.snaplen };
+      log.info({ changed: changes, needsRestart: fixed }, 'config reloaded');
+    } catch (e) {
+      log.error({ err: isNetwatchError(e) ? e.message : String(e) }, 'config reload refused; the running config is kept');
+    }
+  });
+
+  // Housekeeping on the wall clock, never overlapping itself.
+  const jobs: ScheduledTask[] = [
+    cron.schedule(cfg.schedules.retention, async () => {
+      if (cfg.retentionDays <= 0) return;
+      const t0 = Date.now();
+      const deleted = await store.deleteOlderThan(Date.now() / 1000 - cfg.retentionDays * 86400, cfg.retentionBatch);
+      log.info({ job: 'retention', days: cfg.retentionDays, deleted, ms: Date.now() - t0 }, 'retention done');
+    }, { noOverlap: true, name: 'retention' }),
+    cron.schedule(cfg.schedules.checkpoint, () => {
+      const r = store.checkpoint();
+      log.info({ job: 'checkpoint', ...r }, 'WAL checkpoint done');
+    }, { noOverlap: true, name: 'checkpoint' }),
+  ];
+
+  const lag = monitorEventLoopDelay({ resolution: 20 });
+  lag.enable();
+  let lastStats = Date.now();
+  let lastPackets = 0;
+  let backoff = 1000;
+  log.info({ interface: device, filter: cfg.filter, db: cfg.db, alertLog: cfg.alertLog }, 'started');
+
+  while (!stopping) {
+    try {
+      assertInterfaceExists(device);
+      live = await LiveCapture.start({ device, filter: cfg.filter, bufferMiB: cfg.bufferMb, ringMiB: cfg.ringMb, snaplen: cfg.snaplen });
+    } catch (e) {
+      if (isNetwatchError(e) && (e.code === 'NW_ERR_BAD_FILTER' || e.code === 'NW_ERR_PERMISSION')) {
+        log.fatal({ err: e.message }, 'cannot capture');
+        break;
+      }
+      log.error({ err: (e as Error).message, retryInMs: backoff }, 'capture could not start; retrying');
+      for (let waited = 0; waited < backoff && !stopping; waited += 200) await sleep(200);
+      backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+      continue;
+    }
+    backoff = 1000;
+    restart = false;
+    const current = live;
+    engine.hub.lossProvider = () => {
+      const c = current.reader.counters();
+      return { ringDrops: c.drops, kernelDrops: c.kernel?.dropped ?? 0, received: c.seen };
+    };
+    minutes.dropsProvider = () => {
+      const c = current.reader.counters();
+      return { ring: c.drops, kernel: c.kernel?.dropped ?? 0 };
+    };
+    log.info({ interface: device, filter: cfg.filter }, 'capturing');
+    await runLive(pipeline, current, {
+      count: 0,
+      durationSec: 0,
+      shouldStop: () => stopping || restart,
+      onTick: () => {
+        const now = Date.now();
+        if (now - lastStats < cfg.statsIntervalSec * 1000) return;
+        const c = current.reader.counters();
+        const packets = pipeline.summary.packets;
+        log.info({
+          packets, pps: Math.round(((packets - lastPackets) * 1000) / (now - lastStats)), ringDrops: c.drops,
+          kernelDrops: c.kernel?.dropped ?? null, ringUsedPct: Math.round((1000 * current.reader.occupancy()) / current.reader.capacity) / 10,
+          eventLoopLagMsP99: Math.round(lag.percentile(99) / 1e4) / 100, dbLatencyMs: Math.round(store.latencyMs() * 100) / 100,
+          alerts: engine.hub.alertsRaised, flows: engine.flows.count,
+        }, 'stats');
+        lag.reset();
+        lastStats = now;
+        lastPackets = packets;
+      },
+    });
+    if (restart && !stopping) log.info({ filter: cfg.filter }, 'restarting capture with the new filter');
+  }
+
+  for (const j of jobs) void j.stop();
+  lag.disable();
+  pipeline.finish();
+  const c = live?.reader.counters();
+  store.finish(engine.hub.allIncidents(), {
+    packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: c?.drops ?? 0, kernelDrops: c?.kernel?.dropped ?? 0,
+    alerts: engine.hub.alertsRaised,
+  }, 'completed');
+  alertLog?.close();
+  log.info({ packets: pipeline.summary.packets, alerts: engine.hub.alertsRaised, storeWriteErrors: store.writeErrors }, 'stopped');
+  return stopping ? 0 : 1;
+}
+

@@ -1,0 +1,136 @@
+// `netwatch daemon` as systemd runs it: config checked at start, alerts into the log and the table,
+// SIGHUP reload (good and bad), SIGTERM within 5 s, kill -9 loses nothing reported, retention runs.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { CLI, CORPUS } from '../support/corpus.js';
+import { createNetnsPair, type NetnsPair } from '../support/netns.js';
+
+let net: NetnsPair;
+const dir = mkdtempSync(join(tmpdir(), 'nw-daemon-'));
+const children: ChildProcess[] = [];
+
+before(() => { net = createNetnsPair('dm'); });
+after(() => { for (const c of children) c.kill('SIGKILL'); net?.destroy(); });
+
+interface Daemon { child: ChildProcess; log: () => string; exit: Promise<number | null> }
+
+function startDaemon(config: Record<string, unknown>, name: string): Daemon {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  // The suite's NETWATCH_DB would override the file's db (environment beats file): the test names its own.
+  const env = { ...process.env };
+  delete env.NETWATCH_DB;
+  const child = spawn('ip', ['netns', 'exec', net.nsA, process.execPath, CLI, 'daemon', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, log: () => out, exit };
+}
+
+async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function flood(port: number): void {
+  spawnSync('ip', ['netns', 'exec', net.nsB, 'timeout', '20', 'hping3', '-q', '-S', '-p', String(port), '-i', 'u300', '-c', '3000', net.ipA], { stdio: 'ignore' });
+}
+
+test('bad config is refused at start with the key named, exit 2', () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ interface: net.ifA, colour: 'blue' }, /colour: unknown key/],
+    [{ interface: net.ifA, retentionDays: -1 }, /retentionDays: must be a number from 0 to 36500/],
+    [{ interface: net.ifA, schedules: { retention: 'every hour' } }, /schedules\.retention: not a cron expression/],
+    [{ interface: net.ifA, detection: { portScan: { minPortz: 3 } } }, /detection\.portScan\.minPortz: unknown key/],
+  ];
+  for (const [cfg, re] of cases) {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify(cfg));
+    const r = spawnSync(process.execPath, [CLI, 'daemon', '--config', file], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, re);
+  }
+  const env = spawnSync(process.execPath, [CLI, 'daemon'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NETWATCH_LOG_LEVEL: 'loud' } });
+  assert.equal(env.status, 2);
+  assert.match(env.stderr, /environment: logLevel: must be one of/);
+});
+
+test('alerts reach the log and the table; SIGHUP reloads or refuses; SIGTERM exits 0 within 5 s', { timeout: 120_000 }, async () => {
+  const db = join(dir, 'd1.db');
+  const alertLog = join(dir, 'd1-alerts.json');
+  const cfg = { interface: net.ifA, db, alertLog, statsIntervalSec: 1 };
+  const d = startDaemon(cfg, 'd1');
+  await until('capturing', () => d.log().includes('"msg":"capturing"'), 20_000);
+  flood(8081);
+  await until('an alert in the alert log', () => existsSync(alertLog) && readFileSync(alertLog, 'utf8').includes('"detector":"syn_flood"'), 10_000);
+  const q = spawnSync(CLI, ['alerts', '--db', db, '--detector', 'syn_flood', '--format', 'json'], { encoding: 'utf8' });
+  assert.match(q.stdout, new RegExp(`"src_ip":"${net.ipB.replace(/\./g, '\\.')}"`));
+  await until('a stats line', () => d.log().includes('"msg":"stats"'), 5_000);
+
+  writeFileSync(join(dir, 'd1.json'), JSON.stringify({ ...cfg, bogus: true }));
+  d.child.kill('SIGHUP');
+  await until('a refused reload', () => d.log().includes('config reload refused'), 5_000);
+  writeFileSync(join(dir, 'd1.json'), JSON.stringify({ ...cfg, detection: { synFlood: { minSyns: 100 } } }));
+  d.child.kill('SIGHUP');
+  await until('a reload', () => /"changed":\["detection"\].*config reloaded/.test(d.log()), 5_000);
+
+  const t0 = Date.now();
+  d.child.kill('SIGTERM');
+  const code = await d.exit;
+  assert.equal(code, 0, d.log());
+  assert.ok(Date.now() - t0 < 5_000, `took ${Date.now() - t0} ms`);
+  const conn = new Database(db, { readonly: true });
+  const run = conn.prepare('SELECT status, packets, alerts FROM capture_runs').get() as { status: string; packets: number; alerts: number };
+  conn.close();
+  assert.equal(run.status, 'completed');
+  assert.ok(run.packets >= 3000 && run.alerts >= 1, JSON.stringify(run));
+});
+
+test('kill -9 in an alert storm: every alert in the alert log is in the database, which opens cleanly', { timeout: 120_000 }, async () => {
+  const db = join(dir, 'd2.db');
+  const alertLog = join(dir, 'd2-alerts.json');
+  const d = startDaemon({ interface: net.ifA, db, alertLog, detection: { alerts: { suppressSec: 0 } } }, 'd2');
+  await until('capturing', () => d.log().includes('"msg":"capturing"'), 20_000);
+  flood(8082);
+  await until('alerts in the alert log', () => existsSync(alertLog) && readFileSync(alertLog, 'utf8').split('\n').filter(Boolean).length >= 1, 10_000);
+  d.child.kill('SIGKILL');
+  spawnSync('pkill', ['-KILL', '-f', join(dir, 'd2.json')]);
+  await d.exit;
+  const logged = readFileSync(alertLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { timestamp: string; alert: { signature_id: number } });
+  const conn = new Database(db);
+  assert.equal(conn.pragma('integrity_check', { simple: true }), 'ok');
+  const stored = new Set((conn.prepare('SELECT timestamp, signature_id FROM alerts').all() as { timestamp: string; signature_id: number }[]).map((r) => `${r.timestamp} ${r.signature_id}`));
+  conn.close();
+  for (const a of logged) assert.ok(stored.has(`${a.timestamp} ${a.alert.signature_id}`), `missing ${a.timestamp}`);
+});
+
+test('the retention job deletes old rows in batches on its schedule', { timeout: 60_000 }, async () => {
+  const db = join(dir, 'd3.db');
+  // Alerts from 2010 and 2015: years older than the retention period.
+  for (const f of ['attack/arp-spoof/ppa_arppoison.pcapng', 'attack/bruteforce/zeek_ssh_sshguess.pcap']) {
+    assert.equal(spawnSync(CLI, ['analyze', `${CORPUS}/${f}`, '--db', db, '-q', '--summary', 'none']).status, 0);
+  }
+  const count = () => {
+    const conn = new Database(db, { readonly: true });
+    const n = (conn.prepare('SELECT count(*) n FROM alerts').get() as { n: number }).n;
+    conn.close();
+    return n;
+  };
+  assert.ok(count() >= 3);
+  const d = startDaemon({ interface: net.ifA, db, retentionDays: 1, retentionBatch: 1, schedules: { retention: '*/1 * * * * *' } }, 'd3');
+  await until('retention', () => d.log().includes('retention done'), 15_000);
+  await until('old alerts gone', () => count() === 0, 10_000);
+  d.child.kill('SIGTERM');
+  assert.equal(await d.exit, 0);
+});
