@@ -20,7 +20,7 @@ node_ok() { command -v node >/dev/null 2>&1 && node -e 'process.exit(Number(proc
 pkgs=(libpcap-dev python3 make g++ ca-certificates)
 node_ok || pkgs+=(nodejs npm)
 if [ "$with_tests" -eq 1 ]; then
-  pkgs+=(tshark tcpdump nmap hping3 tcpreplay iproute2 iputils-ping util-linux time procps \
+  pkgs+=(tshark tcpdump nmap hping3 tcpreplay iproute2 iputils-ping util-linux time procps systemd \
     hydra slowhttptest iperf3 openssh-server openssh-client dnsutils curl python3)
 fi
 
