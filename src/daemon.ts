@@ -74,6 +74,8 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       const deleted = await store.deleteOlderThan(Date.now() / 1000 - cfg.retentionDays * 86400, cfg.retentionBatch);
       log.info({ job: 'retention', days: cfg.retentionDays, deleted, ms: Date.now() - t0 }, 'retention done');
     }, { noOverlap: true, name: 'retention' }),
+    // Finished minutes of statistics go to the database within a minute, not only every ten.
+    cron.schedule(cfg.schedules.rollup, () => { store.flush(); }, { noOverlap: true, name: 'rollup' }),
     cron.schedule(cfg.schedules.checkpoint, () => {
       const r = store.checkpoint();
       log.info({ job: 'checkpoint', ...r }, 'WAL checkpoint done');
@@ -84,6 +86,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   lag.enable();
   let lastStats = Date.now();
   let lastPackets = 0;
+  let reportedWriteErrors = 0;
   let backoff = 1000;
   log.info({ interface: device, filter: cfg.filter, db: cfg.db, alertLog: cfg.alertLog }, 'started');
 
@@ -101,7 +104,6 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
       continue;
     }
-    backoff = 1000;
     restart = false;
     const current = live;
     engine.hub.lossProvider = () => {
@@ -113,11 +115,17 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       return { ring: c.drops, kernel: c.kernel?.dropped ?? 0 };
     };
     log.info({ interface: device, filter: cfg.filter }, 'capturing');
-    await runLive(pipeline, current, {
+    backoff = 1000;
+    const why = await runLive(pipeline, current, {
       count: 0,
       durationSec: 0,
       shouldStop: () => stopping || restart,
       onTick: () => {
+        if (store.writeErrors > reportedWriteErrors) {
+          // Said once per new batch of failures; detection and the alert log go on regardless.
+          log.error({ err: store.lastWriteError, failedWrites: store.writeErrors, db: cfg.db }, 'database writes failing; alerts still reach the alert log');
+          reportedWriteErrors = store.writeErrors;
+        }
         const now = Date.now();
         if (now - lastStats < cfg.statsIntervalSec * 1000) return;
         const c = current.reader.counters();
@@ -134,6 +142,11 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       },
     });
     if (restart && !stopping) log.info({ filter: cfg.filter }, 'restarting capture with the new filter');
+    if (why === 'lost') {
+      log.warn({ interface: device, err: current.lost }, 'capture lost the interface; retrying until it returns');
+      for (let waited = 0; waited < backoff && !stopping; waited += 200) await sleep(200);
+      backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+    }
   }
 
   for (const j of jobs) void j.stop();

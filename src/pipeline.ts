@@ -141,7 +141,7 @@ const DRAIN_PAUSE_MS = 2;
 /** After the stop decision, frames already queued in the kernel still arrive for this long. */
 const STOP_GRACE_MS = 100;
 
-export type LiveStopReason = 'count' | 'duration' | 'signal';
+export type LiveStopReason = 'count' | 'duration' | 'signal' | 'lost';
 
 /** Drains the live ring in batches until a stop condition, then stops the worker and drains what is left. */
 export async function runLive(pipeline: Pipeline, live: LiveCapture, opts: LiveRunOptions): Promise<LiveStopReason> {
@@ -168,6 +168,7 @@ export async function runLive(pipeline: Pipeline, live: LiveCapture, opts: LiveR
     const now = Date.now();
     if (now >= deadline) { reason = 'duration'; break; }
     if (opts.shouldStop()) { reason = 'signal'; break; }
+    if (live.lost !== null) { reason = 'lost'; break; }
     if (now - lastTick >= 1000) {
       lastTick = now;
       opts.onTick?.();

@@ -15,6 +15,8 @@ export interface CaptureWorkerData {
 export type WorkerToMain =
   | { type: 'ready'; linkType: number; linkName: string }
   | { type: 'error'; code: 'NW_ERR_PERMISSION' | 'NW_ERR_BAD_FILTER' | 'NW_ERR_UNKNOWN_INTERFACE' | 'NW_ERR_CAPTURE' | 'NW_ERR_NATIVE_MODULE'; message: string }
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  /** libpcap stopped delivering: the interface went away or down. */
+  | { type: 'lost'; message: string };
 
 export type MainToWorker = { type: 'stop' };

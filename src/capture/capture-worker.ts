@@ -14,6 +14,7 @@ interface CapInstance {
   close(): void;
   stats(): { received: number; dropped: number; ifdropped: number };
   on(event: 'packet', cb: (nbytes: number, truncated: boolean, tsSec: number, tsUsec: number, wireLen: number) => void): void;
+  on(event: 'error', cb: (message: string) => void): void;
 }
 
 /** TPACKET_V3 block timeout: how long a partly filled block waits before it is handed over. */
@@ -60,6 +61,12 @@ const linkType = unknown ? Number(unknown[1]) : CAP_LINK_NAMES[linkName] ?? -1;
 
 cap.on('packet', (nbytes: number, _truncated: boolean, tsSec: number, tsUsec: number, wireLen: number) => {
   ring.push(packetBuffer, nbytes, wireLen, tsSec, tsUsec * 1000);
+});
+
+// The patched cap stops and says why when the device fails (it used to abort the process).
+cap.on('error', (message: string) => {
+  clearInterval(statsTimer);
+  send({ type: 'lost', message });
 });
 
 const publishStats = (): void => {

@@ -27,6 +27,8 @@ export class LiveCapture {
   readonly linkName: string;
   private readonly worker: Worker;
   private stopped: Promise<void> | null = null;
+  /** Why libpcap stopped delivering (interface gone or down), or null while capturing. */
+  lost: string | null = null;
 
   private constructor(worker: Worker, reader: FrameRingReader, linkType: number, linkName: string) {
     this.worker = worker;
@@ -34,6 +36,7 @@ export class LiveCapture {
     this.linkType = linkType;
     this.linkName = linkName;
     reader.linkType = linkType;
+    worker.on('message', (m: WorkerToMain) => { if (m.type === 'lost') this.lost = m.message; });
   }
 
   static start(opts: LiveCaptureOptions): Promise<LiveCapture> {

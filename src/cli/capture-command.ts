@@ -125,7 +125,8 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
 
   if (argv.summary !== 'none') {
     const report = buildSummary(pipeline.summary, `live capture on ${device}${argv.filter ? ` (filter "${argv.filter}")` : ''}`, false);
-    report.stopReason = reason === 'count' ? `after ${argv.count} packets` : reason === 'duration' ? `after ${argv.duration} s` : 'on signal';
+    report.stopReason = reason === 'count' ? `after ${argv.count} packets` : reason === 'duration' ? `after ${argv.duration} s`
+      : reason === 'lost' ? `the interface went away (${live.lost})` : 'on signal';
     report.run = runStats(pipeline.summary.packets, started);
     if (detection.engine) {
       report.detection = detectionReport(detection.engine, detection.report());
@@ -137,6 +138,10 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
     (exportToStdout ? process.stderr : process.stdout).write(text);
   }
   log.info({ packets: pipeline.summary.packets, drops: c.drops }, 'capture stopped');
+  if (reason === 'lost') {
+    process.stderr.write(`netwatch: capture on ${device} stopped: ${live.lost}\n`);
+    process.exitCode = 1;
+  }
 }
 
 export const captureCommand: CommandModule<object, CaptureArgs> = {

@@ -25,7 +25,7 @@ export interface DaemonConfig {
   retentionDays: number;
   retentionBatch: number;
   /** node-cron expressions (5 fields, or 6 with seconds). */
-  schedules: { retention: string; checkpoint: string };
+  schedules: { retention: string; checkpoint: string; rollup: string };
   detection: DetectionConfig;
 }
 
@@ -54,7 +54,7 @@ export function daemonDefaults(): DaemonConfig {
     statsIntervalSec: 60,
     retentionDays: 30,
     retentionBatch: 5000,
-    schedules: { retention: '17 * * * *', checkpoint: '*/5 * * * *' },
+    schedules: { retention: '17 * * * *', checkpoint: '*/5 * * * *', rollup: '* * * * *' },
     detection: DETECTION_DEFAULTS,
   };
 }

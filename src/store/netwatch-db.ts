@@ -157,6 +157,11 @@ export class RunStore implements AlertSink, FlowSink {
     if (this.pendingFlows.length >= FLOW_BATCH) this.flushBatches();
   }
 
+  /** Writes the pending statistics and flows now (the rollup job; otherwise every batch or at the end). */
+  flush(): void {
+    this.flushBatches();
+  }
+
   private flushBatches(): void {
     try {
       this.db.transaction(() => {

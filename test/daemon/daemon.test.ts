@@ -134,3 +134,47 @@ test('the retention job deletes old rows in batches on its schedule', { timeout:
   d.child.kill('SIGTERM');
   assert.equal(await d.exit, 0);
 });
+
+test('interface deleted and recreated: the daemon says so, retries, and captures again', { timeout: 90_000 }, async () => {
+  const d = startDaemon({ interface: net.ifA, db: join(dir, 'd4.db'), statsIntervalSec: 1 }, 'd4');
+  await until('capturing', () => d.log().includes('"msg":"capturing"'), 20_000);
+  net.exec(net.nsB, ['ping', '-c', '2', '-i', '0.2', '-W', '1', net.ipA]);
+  net.recreateLink();
+  await until('the loss noticed', () => d.log().includes('capture lost the interface'), 10_000);
+  await until('capturing again', () => d.log().split('"msg":"capturing"').length >= 3, 40_000);
+  net.exec(net.nsB, ['ping', '-c', '3', '-i', '0.2', '-W', '1', net.ipA]);
+  await until('packets counted after the return', () => {
+    const stats = d.log().split('\n').filter((l) => l.includes('"msg":"stats"')).map((l) => (JSON.parse(l) as { packets: number }).packets);
+    return stats.length > 0 && stats[stats.length - 1] >= 7;
+  }, 10_000);
+  d.child.kill('SIGTERM');
+  assert.equal(await d.exit, 0, d.log());
+});
+
+test('database on a full filesystem: a clear error, capture goes on, alerts reach the log, no corruption', { timeout: 90_000 }, async () => {
+  const mnt = join(dir, 'small');
+  spawnSync('mkdir', ['-p', mnt]);
+  assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]).status, 0);
+  try {
+    const db = join(mnt, 'netwatch.db');
+    const alertLog = join(dir, 'd5-alerts.json');
+    const d = startDaemon({ interface: net.ifA, db, alertLog, statsIntervalSec: 1, dbFlows: 'all', detection: { alerts: { suppressSec: 0 } } }, 'd5');
+    await until('capturing', () => d.log().includes('"msg":"capturing"'), 20_000);
+    // Fill what is left of the filesystem.
+    spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'filler')}`, 'bs=4k'], { stdio: 'ignore' });
+    flood(8084);
+    flood(8085);
+    await until('alerts in the alert log', () => existsSync(alertLog) && readFileSync(alertLog, 'utf8').includes('syn_flood'), 10_000);
+    await until('the database error logged', () => d.log().includes('database writes failing'), 15_000);
+    net.exec(net.nsB, ['ping', '-c', '2', '-i', '0.2', '-W', '1', net.ipA]);
+    await until('still capturing', () => d.log().split('"msg":"stats"').length > 3, 5_000);
+    d.child.kill('SIGTERM');
+    assert.equal(await d.exit, 0, d.log());
+    spawnSync('rm', ['-f', join(mnt, 'filler')]);
+    const conn = new Database(db);
+    assert.equal(conn.pragma('integrity_check', { simple: true }), 'ok');
+    conn.close();
+  } finally {
+    spawnSync('umount', ['-l', mnt]);
+  }
+});

@@ -15,6 +15,8 @@ export interface NetnsPair {
   exec(ns: string, cmd: string[], timeoutMs?: number): string;
   /** quiet: the output is discarded (long-running services must not block on a full pipe). */
   spawn(ns: string, cmd: string[], quiet?: boolean): ChildProcess;
+  /** Deletes the veth pair and makes it again with the same names, addresses and MACs. */
+  recreateLink(): void;
   destroy(): void;
 }
 
@@ -38,23 +40,33 @@ export function createNetnsPair(tag: string): NetnsPair {
     spawn(ns, cmd, quiet = false) {
       return spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: quiet ? 'ignore' : ['ignore', 'pipe', 'pipe'] });
     },
+    recreateLink() {
+      try { ip(['-n', pair.nsA, 'link', 'del', pair.ifA]); } catch { /* already gone */ }
+      link();
+    },
     destroy() {
       for (const ns of [pair.nsA, pair.nsB]) {
         try { ip(['netns', 'del', ns]); } catch { /* already gone */ }
       }
     },
   };
-  pair.destroy();
-  ip(['netns', 'add', pair.nsA]);
-  ip(['netns', 'add', pair.nsB]);
-  try {
-    ip(['link', 'add', pair.ifA, 'netns', pair.nsA, 'type', 'veth', 'peer', 'name', pair.ifB, 'netns', pair.nsB]);
+  // Fixed MACs, so a link made again is the same link to everything watching ARP.
+  const macA = `02:77:${subnet.toString(16).padStart(2, '0')}:00:00:01`;
+  const macB = `02:77:${subnet.toString(16).padStart(2, '0')}:00:00:02`;
+  const link = (): void => {
+    ip(['link', 'add', pair.ifA, 'netns', pair.nsA, 'address', macA, 'type', 'veth', 'peer', 'name', pair.ifB, 'netns', pair.nsB, 'address', macB]);
     ip(['-n', pair.nsA, 'addr', 'add', `${pair.ipA}/24`, 'dev', pair.ifA]);
     ip(['-n', pair.nsB, 'addr', 'add', `${pair.ipB}/24`, 'dev', pair.ifB]);
     for (const [ns, ifc] of [[pair.nsA, pair.ifA], [pair.nsB, pair.ifB]]) {
       ip(['-n', ns, 'link', 'set', 'lo', 'up']);
       ip(['-n', ns, 'link', 'set', ifc, 'up']);
     }
+  };
+  pair.destroy();
+  ip(['netns', 'add', pair.nsA]);
+  ip(['netns', 'add', pair.nsB]);
+  try {
+    link();
   } catch (e) {
     pair.destroy();
     throw e;
