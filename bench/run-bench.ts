@@ -1,10 +1,20 @@
 // `npm run bench`: netwatch measured side by side with reference tools in one run, reported as ratios.
 //   offline: analyze (decode only) on a generated 1M-packet pcap vs tcpdump -r and tshark -T fields
 //   pipeline: the full pipeline against decode-only on that file; peak memory under a 1M-source SYN flood
+//   store: alert and flow insert rates; `netwatch alerts` latency on a database of a million alerts
 //   live: highest lossless rate of netwatch capture vs tcpdump, traffic replayed by tcpreplay on a veth pair
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { RunStore, openDatabase } from '../src/store/netwatch-db.js';
+import { queryAlerts } from '../src/store/queries.js';
+import type { EveAlert } from '../src/alert/eve-alert.js';
+import { FlowTable, type CloseReason } from '../src/track/flow-table.js';
+import { DETECTION_DEFAULTS } from '../src/config/detection-defaults.js';
+import { RawFrame } from '../src/capture/raw-frame.js';
+import { PacketRecord } from '../src/decode/packet-record.js';
+import { PacketDecoder } from '../src/decode/packet-decoder.js';
+import { ipv4Tcp } from '../test/support/frame-builder.js';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT } from '../test/support/corpus.js';
 import { createNetnsPair, waitForExit, waitForStderr, type NetnsPair } from '../test/support/netns.js';
@@ -193,6 +203,61 @@ async function live(): Promise<Record<string, unknown>> {
   }
 }
 
+/** Alert and flow insert rates into the store, and query latency on a database of a million alerts. */
+function store(): Record<string, unknown> {
+  const dbPath = join(OUT, 'bench-store.db');
+  for (const ext of ['', '-wal', '-shm']) rmSync(dbPath + ext, { force: true });
+  const run = new RunStore(dbPath, 'file', 'bench', 'all');
+  const N = 1_000_000;
+  const base: EveAlert = {
+    timestamp: '', event_type: 'alert', src_ip: '', src_port: 40000, dest_ip: '10.77.0.1', dest_port: 22, proto: 'TCP',
+    community_id: '1:abcdefghijklmnopqrstuvwxyz0=',
+    alert: { action: 'allowed', gid: 1, signature_id: 9100701, rev: 1, signature: 'NETWATCH Brute force: SSH', category: 'Attempted User Privilege Gain', severity: 1 },
+    netwatch: { detector: 'brute_force', score: 1.5, threshold: 10, evidence: { established_connections: 15 }, window: '300s', loss: { source: 'file' }, incident_id: 1 },
+  };
+  const detectors = ['port_scan', 'syn_flood', 'brute_force', 'dns_tunnel', 'arp_spoof'];
+  const t0 = performance.now();
+  const now = Math.floor(Date.now() / 1000);
+  for (let i = 0; i < N; i++) {
+    const sec = now - 30 * 86400 + Math.floor((i * 30 * 86400) / N);
+    const a = { ...base, timestamp: `${new Date(sec * 1000).toISOString().slice(0, 19)}.000000+0000`, src_ip: `10.77.${(i >> 8) & 255}.${i & 255}`,
+      alert: { ...base.alert, severity: 1 + (i % 3) }, netwatch: { ...base.netwatch, detector: detectors[i % detectors.length] } };
+    run.alert(a, JSON.stringify(a));
+  }
+  const alertSec = (performance.now() - t0) / 1000;
+  // Flows: one flow table slot written repeatedly (batched, a thousand per transaction).
+  const flows = new FlowTable(1024, DETECTION_DEFAULTS.flows.timeouts);
+  const frame = new RawFrame();
+  const rec = new PacketRecord();
+  const data = ipv4Tcp({ src: 0x0a4d0001, dst: 0x0a4d0002, sport: 40000, dport: 443, flags: 0x02 });
+  frame.data = data; frame.capLen = data.length; frame.wireLen = data.length; frame.linkType = 1; frame.tsSec = now;
+  new PacketDecoder().decode(frame, rec);
+  const slot = flows.update(rec, now);
+  const F = 200_000;
+  const t1 = performance.now();
+  for (let i = 0; i < F; i++) run.flow(flows, slot, 5 as CloseReason);
+  run.flush();
+  const flowSec = (performance.now() - t1) / 1000;
+  run.finish([], { packets: 0, bytes: 0, ringDrops: 0, kernelDrops: 0, alerts: N }, 'completed');
+  const q = (args: string[]) => timed(process.execPath, [CLI, 'alerts', '--db', dbPath, ...args], 3);
+  const recent = q(['--since', '1h', '--limit', '100']);
+  const high = q(['--since', '7d', '--severity', 'high', '--detector', 'syn_flood', '--limit', '100']);
+  const bySrc = q(['--src', '10.77.1.2', '--format', 'json']);
+  const db = openDatabase(dbPath, true);
+  const t2 = performance.now();
+  for (let i = 0; i < 100; i++) queryAlerts(db, { since: now - 86400, severity: 1, limit: 100 });
+  const inProcessMs = (performance.now() - t2) / 100;
+  db.close();
+  return {
+    alertsInserted: N,
+    alertInsertsPerSec: Math.round(N / alertSec),
+    flowInsertsPerSec: Math.round(F / flowSec),
+    queryCliWallSec: { lastHour: recent.seconds, severityDetector7d: high.seconds, bySource: bySrc.seconds },
+    queryInProcessMs: Math.round(inProcessMs * 100) / 100,
+    note: 'CLI wall times include Node start-up (about 0.3 s here)',
+  };
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: 2 };
@@ -203,6 +268,10 @@ async function main(): Promise<void> {
   if (only('pipeline')) {
     results.pipeline = pipeline();
     process.stdout.write(`pipeline: ${JSON.stringify(results.pipeline, null, 2)}\n`);
+  }
+  if (only('store')) {
+    results.store = store();
+    process.stdout.write(`store: ${JSON.stringify(results.store, null, 2)}\n`);
   }
   if (only('live')) {
     results.live = await live();

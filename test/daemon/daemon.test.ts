@@ -81,9 +81,11 @@ test('alerts reach the log and the table; SIGHUP reloads or refuses; SIGTERM exi
   writeFileSync(join(dir, 'd1.json'), JSON.stringify({ ...cfg, bogus: true }));
   d.child.kill('SIGHUP');
   await until('a refused reload', () => d.log().includes('config reload refused'), 5_000);
-  writeFileSync(join(dir, 'd1.json'), JSON.stringify({ ...cfg, detection: { synFlood: { minSyns: 100 } } }));
+  writeFileSync(join(dir, 'd1.json'), JSON.stringify({ ...cfg, filter: 'tcp', detection: { synFlood: { minSyns: 100 } } }));
   d.child.kill('SIGHUP');
-  await until('a reload', () => /"changed":\["detection"\].*config reloaded/.test(d.log()), 5_000);
+  await until('a reload', () => /"changed":\["detection","filter"\].*config reloaded/.test(d.log()), 5_000);
+  await until('capture restarted on the new filter', () => d.log().includes('restarting capture with the new filter'), 5_000);
+  await until('capturing with the filter', () => /"filter":"tcp","msg":"capturing"/.test(d.log()), 10_000);
 
   const t0 = Date.now();
   d.child.kill('SIGTERM');
