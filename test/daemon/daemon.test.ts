@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -66,7 +66,7 @@ test('bad config is refused at start with the key named, exit 2', () => {
   assert.match(env.stderr, /environment: logLevel: must be one of/);
 });
 
-test('alerts reach the log and the table; SIGHUP reloads or refuses; SIGTERM exits 0 within 5 s', { timeout: 120_000 }, async () => {
+test('alerts reach the log and the table; SIGUSR2 reopens the log; SIGHUP reloads or refuses; SIGTERM exits 0 within 5 s', { timeout: 120_000 }, async () => {
   const db = join(dir, 'd1.db');
   const alertLog = join(dir, 'd1-alerts.json');
   const cfg = { interface: net.ifA, db, alertLog, statsIntervalSec: 1 };
@@ -77,6 +77,14 @@ test('alerts reach the log and the table; SIGHUP reloads or refuses; SIGTERM exi
   const q = spawnSync(CLI, ['alerts', '--db', db, '--detector', 'syn_flood', '--format', 'json'], { encoding: 'utf8' });
   assert.match(q.stdout, new RegExp(`"src_ip":"${net.ipB.replace(/\./g, '\\.')}"`));
   await until('a stats line', () => d.log().includes('"msg":"stats"'), 5_000);
+
+  // Rotation: the log is moved away, SIGUSR2 reopens it, the next alert lands in a new file.
+  renameSync(alertLog, `${alertLog}.1`);
+  d.child.kill('SIGUSR2');
+  await until('the reopen logged', () => d.log().includes('alert log reopened'), 5_000);
+  flood(8086);
+  await until('an alert in the new log', () => existsSync(alertLog) && readFileSync(alertLog, 'utf8').includes('"dest_port":8086'), 10_000);
+  assert.doesNotMatch(readFileSync(`${alertLog}.1`, 'utf8'), /"dest_port":8086/);
 
   writeFileSync(join(dir, 'd1.json'), JSON.stringify({ ...cfg, bogus: true }));
   d.child.kill('SIGHUP');
