@@ -1,6 +1,7 @@
 // Read-only queries behind `netwatch alerts`, `incidents` and `stats`: filters become bound parameters.
 
 import type Database from 'better-sqlite3';
+import type { Incident } from '../alert/eve-alert.js';
 
 export interface QueryFilter {
   /** Epoch seconds, inclusive. */
@@ -30,18 +31,8 @@ export interface AlertRow {
   eve: string;
 }
 
-export interface IncidentRow {
-  id: number;
-  detector: string;
-  signature: string;
-  src_ip: string;
-  dest_ip: string;
-  first_seen: string;
-  last_seen: string;
-  count: number;
-  alerts: number;
-  peak_score: number;
-}
+/** The incident as stored (its id is the database's, not the run's). */
+export type IncidentRow = Pick<Incident, 'id' | 'detector' | 'signature' | 'src_ip' | 'dest_ip' | 'first_seen' | 'last_seen' | 'count' | 'alerts' | 'peak_score'>;
 
 function where(f: QueryFilter, timeColumn: string, params: Record<string, unknown>, withSeverity: boolean): string {
   const c: string[] = [];
