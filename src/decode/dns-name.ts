@@ -23,20 +23,3 @@ export function dnsNameToString(d: Uint8Array, msg: number, nameOff: number): st
   return s;
 }
 
-/** Length of the longest label of a validated name, read in place (no string is made). */
-export function dnsLongestLabel(d: Uint8Array, msg: number, nameOff: number): number {
-  let p = nameOff;
-  let longest = 0;
-  for (let hops = 0; hops < 17;) {
-    const len = d[p];
-    if (len === 0) break;
-    if ((len & 0xc0) === 0xc0) {
-      p = msg + (((len & 0x3f) << 8) | d[p + 1]);
-      hops++;
-      continue;
-    }
-    if (len > longest) longest = len;
-    p += len + 1;
-  }
-  return longest;
-}

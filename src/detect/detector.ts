@@ -53,19 +53,6 @@ export function windowLabel(sec: number): string {
   return `${sec}s`;
 }
 
-/** Shannon entropy in bits per character. */
-export function entropy(s: string): number {
-  if (s.length === 0) return 0;
-  const counts = new Map<string, number>();
-  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let h = 0;
-  for (const n of counts.values()) {
-    const p = n / s.length;
-    h -= p * Math.log2(p);
-  }
-  return h;
-}
-
 /** Per-slot "last raised" times so a detector over its threshold calls the hub at most once a second per entry. */
 export class RaiseGate {
   private readonly last: Float64Array;
