@@ -9,6 +9,8 @@ const READ = 1;
 const READER_WAITING = 2;
 /** 1 once the producer has published libpcap's own counters (pcap_stats). */
 const KERNEL_VALID = 3;
+/** Sequence lock over the published counters (after the last counter pair, 14-15): odd while the producer writes. */
+const SEQ = 16;
 /** Counters published as two Int32 halves at [i, i + 1] (value = hi * 2^30 + lo) so they never wrap. */
 const SEEN_LO = 4;
 const DROPS_LO = 6;
@@ -16,7 +18,7 @@ const DROP_BYTES_LO = 8;
 const KERNEL_RECV_LO = 10;
 const KERNEL_DROP_LO = 12;
 const KERNEL_IFDROP_LO = 14;
-const CONTROL_INTS = 16;
+const CONTROL_INTS = 24;
 
 const HEADER = 16;
 const WRAP_MARK = -1;
@@ -37,17 +39,26 @@ export interface RingCounters {
   kernel: { received: number; dropped: number; ifDropped: number } | null;
 }
 
+/** Writes a counter's two halves inside the sequence lock, so a reader never sees half an update. */
 function publish(ctl: Int32Array, lo: number, value: number): void {
+  Atomics.add(ctl, SEQ, 1);
   Atomics.store(ctl, lo + 1, Math.floor(value / HALF));
   Atomics.store(ctl, lo, value % HALF);
+  Atomics.add(ctl, SEQ, 1);
 }
 
-function readPublished(ctl: Int32Array, lo: number): number {
+/** Reads the counters with `read` until no write happened meanwhile. */
+function consistent<T>(ctl: Int32Array, read: () => T): T {
   for (;;) {
-    const hi = Atomics.load(ctl, lo + 1);
-    const l = Atomics.load(ctl, lo);
-    if (Atomics.load(ctl, lo + 1) === hi) return hi * HALF + l;
+    const s1 = Atomics.load(ctl, SEQ);
+    if ((s1 & 1) !== 0) continue;
+    const v = read();
+    if (Atomics.load(ctl, SEQ) === s1) return v;
   }
+}
+
+function readHalves(ctl: Int32Array, lo: number): number {
+  return Atomics.load(ctl, lo + 1) * HALF + Atomics.load(ctl, lo);
 }
 
 export function createFrameRing(sizeBytes: number): FrameRingBuffers {
@@ -197,18 +208,15 @@ export class FrameRingReader {
   }
 
   counters(): RingCounters {
-    return {
-      seen: readPublished(this.ctl, SEEN_LO),
-      drops: readPublished(this.ctl, DROPS_LO),
-      dropBytes: readPublished(this.ctl, DROP_BYTES_LO),
-      kernel: Atomics.load(this.ctl, KERNEL_VALID) === 1
-        ? {
-          received: readPublished(this.ctl, KERNEL_RECV_LO),
-          dropped: readPublished(this.ctl, KERNEL_DROP_LO),
-          ifDropped: readPublished(this.ctl, KERNEL_IFDROP_LO),
-        }
+    const ctl = this.ctl;
+    return consistent(ctl, () => ({
+      seen: readHalves(ctl, SEEN_LO),
+      drops: readHalves(ctl, DROPS_LO),
+      dropBytes: readHalves(ctl, DROP_BYTES_LO),
+      kernel: Atomics.load(ctl, KERNEL_VALID) === 1
+        ? { received: readHalves(ctl, KERNEL_RECV_LO), dropped: readHalves(ctl, KERNEL_DROP_LO), ifDropped: readHalves(ctl, KERNEL_IFDROP_LO) }
         : null,
-    };
+    }));
   }
 
   /** Resolves when the writer has stored something new, or after timeoutMs. */

@@ -3,7 +3,7 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP } from '../decode/packet-record.js';
-import { wordsToString } from '../track/address-key.js';
+import { hashWords, wordsToString } from '../track/address-key.js';
 import { H_SYNACK, type FlowTable } from '../track/flow-table.js';
 import type { RaiseRequest } from '../alert/alert-hub.js';
 import type { Detector, PacketContext } from './detector.js';
@@ -15,12 +15,22 @@ interface Group {
   slot: number;
 }
 
+/** Same originator, responder and port as flow s2. */
+function samePair(f: FlowTable, s1: number, s2: number): boolean {
+  if (f.respPort(s1) !== f.respPort(s2)) return false;
+  const a = f.addrs;
+  const o1 = f.origAddrOffset(s1), o2 = f.origAddrOffset(s2), r1 = f.respAddrOffset(s1), r2 = f.respAddrOffset(s2);
+  for (let i = 0; i < 4; i++) if (a[o1 + i] !== a[o2 + i] || a[r1 + i] !== a[r2 + i]) return false;
+  return true;
+}
+
 export class SlowlorisDetector implements Detector {
   readonly name = 'slowloris' as const;
   private cfg: DetectionConfig['slowloris'];
   private readonly ports = new Uint8Array(65536);
-  /** Reused between passes; holds only groups of qualifying flows. */
-  private readonly groups = new Map<string, Group>();
+  /** Reused between passes; holds only groups of qualifying flows, keyed by a hash of the pair (probing on collision). */
+  private readonly groups = new Map<number, Group>();
+  private readonly key = new Uint32Array(9);
 
   constructor(cfg: DetectionConfig['slowloris']) {
     this.cfg = cfg;
@@ -52,9 +62,13 @@ export class SlowlorisDetector implements Detector {
       const o = flows.origAddrOffset(s);
       const r = flows.respAddrOffset(s);
       const a = flows.addrs;
-      const key = `${a[o]},${a[o + 1]},${a[o + 2]},${a[o + 3]}|${a[r]},${a[r + 1]},${a[r + 2]},${a[r + 3]}|${flows.respPort(s)}`;
-      const g = groups.get(key);
-      if (g === undefined) groups.set(key, { flows: 1, bytes: sent, oldest: age, slot: s });
+      const k = this.key;
+      for (let i = 0; i < 4; i++) { k[i] = a[o + i]; k[4 + i] = a[r + i]; }
+      k[8] = flows.respPort(s);
+      let h = hashWords(k, 0, 9, 0x51ed);
+      let g = groups.get(h);
+      while (g !== undefined && !samePair(flows, g.slot, s)) { h = (h + 1) >>> 0; g = groups.get(h); }
+      if (g === undefined) groups.set(h, { flows: 1, bytes: sent, oldest: age, slot: s });
       else { g.flows++; g.bytes += sent; if (age > g.oldest) g.oldest = age; }
     }
     for (const g of groups.values()) {
