@@ -6,6 +6,7 @@ import { NetwatchError } from '../errors.js';
 import { queryAlerts, queryIncidents, queryStats, type QueryFilter } from '../store/queries.js';
 import { openDatabase } from '../store/netwatch-db.js';
 import { checkNumber } from './number-args.js';
+import { csvField } from '../output/csv-field.js';
 import { parseTimeArg } from './time-args.js';
 
 interface QueryArgs {
@@ -37,15 +38,9 @@ function filterFrom(a: QueryArgs): QueryFilter {
   };
 }
 
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 function printRows(rows: Record<string, unknown>[], columns: string[], format: 'table' | 'csv'): void {
   if (format === 'csv') {
-    process.stdout.write([columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n');
+    process.stdout.write([columns.join(','), ...rows.map((r) => columns.map((c) => csvField(r[c])).join(','))].join('\n') + '\n');
     return;
   }
   const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c]))));

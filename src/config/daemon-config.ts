@@ -8,6 +8,7 @@ import { NetwatchError } from '../errors.js';
 import { defaultDbPath } from './default-paths.js';
 import { DETECTION_DEFAULTS, type DetectionConfig } from './detection-defaults.js';
 import { mergeDetection } from './detection-config-file.js';
+import { deepFreeze } from './deep-freeze.js';
 
 export interface DaemonConfig {
   /** Capture device; null picks the first interface that is up and not loopback. */
@@ -129,14 +130,6 @@ const ENV: Readonly<Record<string, keyof DaemonConfig>> = {
   NETWATCH_LOG_LEVEL: 'logLevel', NETWATCH_DB_FLOWS: 'dbFlows', NETWATCH_STATS_INTERVAL: 'statsIntervalSec',
   NETWATCH_RETENTION_DAYS: 'retentionDays',
 };
-
-function deepFreeze<T>(o: T): T {
-  if (o !== null && typeof o === 'object') {
-    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
-}
 
 /** file < environment < flags. */
 export function loadDaemonConfig(file: string | undefined, flags: Partial<Record<keyof DaemonConfig, unknown>>): DaemonConfig {

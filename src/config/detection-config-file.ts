@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { NetwatchError } from '../errors.js';
 import { DETECTION_DEFAULTS, type DetectionConfig } from './detection-defaults.js';
+import { deepFreeze } from './deep-freeze.js';
 
 function fail(file: string, path: string, why: string): never {
   throw new NetwatchError('NW_ERR_CONFIG', `${file}: ${path}: ${why}`);
@@ -30,14 +31,6 @@ function merge(file: string, path: string, base: unknown, over: unknown): unknow
     return out;
   }
   return over;
-}
-
-function freeze<T>(o: T): T {
-  if (o !== null && typeof o === 'object') {
-    for (const v of Object.values(o as Record<string, unknown>)) freeze(v);
-    Object.freeze(o);
-  }
-  return o;
 }
 
 export function loadDetectionConfig(file: string | undefined): DetectionConfig {
@@ -69,5 +62,5 @@ export function mergeDetection(file: string, over: unknown): DetectionConfig {
     const v = cfg[a][b];
     if (!Number.isInteger(v) || v < 1024 || (v & (v - 1)) !== 0) fail(file, `detection.${key}`, `must be a power of two of at least 1024, got ${v}`);
   }
-  return freeze(cfg);
+  return deepFreeze(cfg);
 }

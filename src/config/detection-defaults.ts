@@ -1,5 +1,7 @@
 // Defaults for tracking and every detector, documented in docs/detectors.md; frozen so nothing changes them at run time.
 
+import { deepFreeze } from './deep-freeze.js';
+
 export interface DetectionConfig {
   flows: {
     capacity: number;
@@ -21,14 +23,6 @@ export interface DetectionConfig {
   highTraffic: { factor: number; minBytes: number; minPackets: number; minHistoryWindows: number };
   rareService: { learnSec: number; minCountToBeCommon: number };
   arpSpoof: { claimMemorySec: number };
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o !== null && typeof o === 'object') {
-    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
 }
 
 export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({

@@ -5,6 +5,7 @@
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
 import { wordsToString, writeDst } from '../track/address-key.js';
+import { linearCount, popcount32 } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
 
@@ -152,13 +153,8 @@ export class SynFloodDetector implements Detector {
   private distinctIn(slot: number, which: number): number {
     const o = (slot * 2 + which) * BITMAP_WORDS;
     let zeros = 0;
-    for (let w = 0; w < BITMAP_WORDS; w++) {
-      let v = this.secBits[o + w] >>> 0;
-      v = v - ((v >>> 1) & 0x55555555);
-      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-      zeros += 32 - (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-    }
-    return zeros === 0 ? Math.round(BITMAP_BITS * Math.log(BITMAP_BITS)) : Math.round(BITMAP_BITS * Math.log(BITMAP_BITS / zeros));
+    for (let w = 0; w < BITMAP_WORDS; w++) zeros += 32 - popcount32(this.secBits[o + w]);
+    return linearCount(BITMAP_BITS, zeros);
   }
 
   private judgeNetwork(c: PacketContext, slot: number, syns: number, est: number): void {

@@ -4,12 +4,7 @@ import type { PacketRecord } from '../decode/packet-record.js';
 import { ExportFile } from './export-file.js';
 import type { PacketSink } from './packet-sink.js';
 import { PACKET_COLUMNS, PacketRow } from './packet-row.js';
-
-function csvField(v: string | number | null): string {
-  if (v === null) return '';
-  if (typeof v === 'number') return String(v);
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
+import { csvField } from './csv-field.js';
 
 export class CsvPacketSink implements PacketSink {
   private readonly out: ExportFile;

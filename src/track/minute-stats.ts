@@ -3,6 +3,7 @@
 
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
 import { TopTalkers, type Talker } from './top-talkers.js';
+import { linearCount, popcount32 } from './linear-count.js';
 
 export interface MinuteRow {
   minuteEpoch: number;
@@ -71,16 +72,11 @@ export class MinuteStats {
 
   private emit(): void {
     let zeros = 0;
-    for (let w = 0; w < this.hosts.length; w++) {
-      let v = this.hosts[w];
-      v = v - ((v >>> 1) & 0x55555555);
-      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-      zeros += 32 - (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-    }
+    for (let w = 0; w < this.hosts.length; w++) zeros += 32 - popcount32(this.hosts[w]);
     const drops = this.dropsProvider?.() ?? { ring: 0, kernel: 0 };
     this.onMinute?.({
       minuteEpoch: this.minute * 60, packets: this.packets, bytes: this.bytes, tcp: this.tcp, udp: this.udp, icmp: this.icmp,
-      other: this.other, distinctHosts: zeros === 0 ? BITS : Math.round(BITS * Math.log(BITS / zeros)),
+      other: this.other, distinctHosts: linearCount(BITS, zeros),
       topTalkers: this.talkers.top(5), ringDrops: drops.ring - this.dropsAtStart.ring, kernelDrops: drops.kernel - this.dropsAtStart.kernel,
     });
     this.dropsAtStart = drops;

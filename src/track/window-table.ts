@@ -4,6 +4,7 @@
 // sliding estimate, and optional bitmaps give distinct counts (linear counting) without storing keys.
 
 import { hashWords } from './address-key.js';
+import { linearCount, popcount32 } from './linear-count.js';
 
 const PROBE = 8;
 
@@ -263,15 +264,8 @@ export class WindowTable {
     const o = ((s * this.ns + scale) * this.nb + b) * this.bw;
     const o0 = (s * this.ns * this.nb + b) * this.bw;
     let zeros = 0;
-    for (let w = 0; w < this.bw; w++) {
-      let v = (this.curBits[o + w] | this.prevBits[o + w] | this.curBits[o0 + w]) >>> 0;
-      v = v - ((v >>> 1) & 0x55555555);
-      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-      zeros += 32 - (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-    }
-    const m = this.bits;
-    // All bits set: the estimator saturates; report its ceiling rather than infinity.
-    return zeros === 0 ? Math.round(m * Math.log(m)) : Math.round(m * Math.log(m / zeros));
+    for (let w = 0; w < this.bw; w++) zeros += 32 - popcount32(this.curBits[o + w] | this.prevBits[o + w] | this.curBits[o0 + w]);
+    return linearCount(this.bits, zeros);
   }
 
   keyOf(s: number, out: Uint32Array, off: number): void {
