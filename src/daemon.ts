@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import cron, { type ScheduledTask } from 'node-cron';
 import { pino, type Logger } from 'pino';
 import { LiveCapture } from './capture/live-capture.js';
-import { assertInterfaceExists, defaultInterface } from './capture/network-interfaces.js';
+import { assertInterfaceExists, defaultInterface, interfaceIndex } from './capture/network-interfaces.js';
 import { loadDaemonConfig, type DaemonConfig } from './config/daemon-config.js';
 import { DetectionEngine } from './detect/detection-engine.js';
 import { isNetwatchError } from './errors.js';
@@ -114,6 +114,8 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       const c = current.reader.counters();
       return { ring: c.drops, kernel: c.kernel?.dropped ?? 0 };
     };
+    // libpcap does not always report a deleted interface: the kernel's index is checked every second too.
+    const ifindex = interfaceIndex(device);
     log.info({ interface: device, filter: cfg.filter }, 'capturing');
     backoff = 1000;
     const why = await runLive(pipeline, current, {
@@ -121,6 +123,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       durationSec: 0,
       shouldStop: () => stopping || restart,
       onTick: () => {
+        if (current.lost === null && device !== 'any' && interfaceIndex(device) !== ifindex) current.lost = 'the interface disappeared';
         if (store.writeErrors > reportedWriteErrors) {
           // Said once per new batch of failures; detection and the alert log go on regardless.
           log.error({ err: store.lastWriteError, failedWrites: store.writeErrors, db: cfg.db }, 'database writes failing; alerts still reach the alert log');

@@ -103,3 +103,8 @@ export function readInterfaceCounters(name: string): InterfaceCounters | null {
     rxDropped: Number(readSys(name, 'statistics/rx_dropped')),
   };
 }
+
+/** The kernel's index of the interface, or 0 when it does not exist (a recreated interface gets a new index). */
+export function interfaceIndex(name: string): number {
+  return Number(readSys(name, 'ifindex') || 0);
+}
