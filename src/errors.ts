@@ -13,7 +13,8 @@ export type NetwatchErrorCode =
   | 'NW_ERR_BAD_FILTER'
   | 'NW_ERR_PERMISSION'
   | 'NW_ERR_CAPTURE'
-  | 'NW_ERR_NATIVE_MODULE';
+  | 'NW_ERR_NATIVE_MODULE'
+  | 'NW_ERR_MODEL';
 
 /** Exit status per code: 2 for what the user typed, 1 for what happened at run time. */
 const USAGE_CODES: ReadonlySet<NetwatchErrorCode> = new Set([
@@ -22,6 +23,7 @@ const USAGE_CODES: ReadonlySet<NetwatchErrorCode> = new Set([
   'NW_ERR_UNKNOWN_INTERFACE',
   'NW_ERR_BAD_FILTER',
   'NW_ERR_NO_INTERFACE',
+  'NW_ERR_MODEL',
 ]);
 
 export class NetwatchError extends Error {

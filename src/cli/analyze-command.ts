@@ -8,6 +8,7 @@ import type { PacketSink } from '../output/packet-sink.js';
 import { Pipeline, runFiles, type FileProgress } from '../pipeline.js';
 import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
+import { defaultModelPath } from '../config/default-paths.js';
 
 interface AnalyzeArgs extends OutputArgs, DetectionArgs {
   files: string[];
@@ -69,11 +70,27 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     report.files = results.map((r) => ({ path: r.path, format: r.format, packets: r.packets, bytes: r.bytes, cutAt: r.cutAt }));
     if (stop.requested()) report.stopReason = 'on signal (files not read to the end)';
     report.run = runStats(pipeline.summary.packets, started);
-    if (detection.engine) report.detection = detectionReport(detection.engine, detection.report());
+    if (detection.engine) report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly);
     const text = argv.summary === 'json' ? JSON.stringify(report) + '\n' : renderSummary(report);
     (exportToStdout ? process.stderr : process.stdout).write(text);
   }
 }
+
+/** `netwatch detect`: analyze with the model scoring host windows (the default model when --model is absent). */
+export const detectCommand: CommandModule<object, AnalyzeArgs> = {
+  command: 'detect [files..]',
+  describe: 'Analyse capture files against a trained model (analyze plus anomaly scoring)',
+  builder: (y: Argv) => withDetectionOptions(withOutputOptions(y))
+    .positional('files', { type: 'string', array: true, describe: 'capture files (.pcap, .pcapng)' })
+    .example('netwatch detect suspect.pcap --model model.json', 'heuristic and model alerts, with the features behind each')
+    .example('netwatch detect suspect.pcap --alerts alerts.json -q', 'alerts to a file, no summary of packets')
+    .epilog('Without --model, the model at $NETWATCH_MODEL or ~/.local/share/netwatch/model.json (what netwatch train ' +
+      'writes by default) is used. A model made by another version or for another feature set is refused.') as unknown as Argv<AnalyzeArgs>,
+  handler: (argv) => {
+    if (argv.detect === false) throw new NetwatchError('NW_ERR_USAGE', 'detect: --no-detect makes no sense here (use analyze)');
+    return handler({ ...argv, model: argv.model ?? defaultModelPath() });
+  },
+};
 
 export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   command: 'analyze [files..]',

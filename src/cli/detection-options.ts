@@ -9,6 +9,9 @@ import { JsonlFlowSink } from '../output/flow-jsonl-sink.js';
 import { defaultDbPath } from '../config/default-paths.js';
 import { RunStore, type FlowStoreMode, type RunTotals } from '../store/netwatch-db.js';
 import { MinuteStats } from '../track/minute-stats.js';
+import { loadModel } from '../detect/anomaly-model.js';
+import { AnomalyDetector } from '../detect/anomaly-detector.js';
+import { NetwatchError } from '../errors.js';
 
 export interface DetectionArgs {
   detect: boolean;
@@ -19,6 +22,7 @@ export interface DetectionArgs {
   'alert-log'?: string;
   flows?: string;
   config?: string;
+  model?: string;
 }
 
 export function withDetectionOptions<T>(y: Argv<T>) {
@@ -28,6 +32,7 @@ export function withDetectionOptions<T>(y: Argv<T>) {
     .option('alert-log', { type: 'string', describe: 'append alerts to this log as they are raised (JSON Lines, for tail -f)' })
     .option('flows', { type: 'string', describe: 'write every flow to this file as JSON Lines when it closes' })
     .option('config', { type: 'string', describe: 'JSON file with detection thresholds ({"detection": {...}}); see docs/detectors.md' })
+    .option('model', { type: 'string', describe: 'score host windows with this model (from netwatch train) and raise anomaly alerts' })
     .option('store', { type: 'boolean', default: true, describe: 'record the run, its alerts and incidents in the database (--no-store: do not)' })
     .option('db', { type: 'string', describe: 'SQLite database (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db)' })
     .option('db-flows', { type: 'string', choices: ['off', 'alerted', 'all'] as const, default: 'off' as const, describe: 'flows kept in the database: none, those an alert was raised on, or all' });
@@ -35,6 +40,8 @@ export function withDetectionOptions<T>(y: Argv<T>) {
 
 export interface DetectionSetup {
   engine: DetectionEngine | null;
+  /** The model's scorer when --model was given. */
+  anomaly: AnomalyDetector | null;
   collector: AlertCollector | null;
   store: RunStore | null;
   /** Per-minute statistics feeding the store (null without one). */
@@ -48,9 +55,18 @@ export interface DetectionSetup {
 
 export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | null, run: { kind: 'interface' | 'file'; source: string }): DetectionSetup {
   if (!args.detect) {
-    return { engine: null, collector: null, store: null, minutes: null, finish: () => undefined, abort: () => undefined, report: () => null };
+    if (args.model !== undefined) throw new NetwatchError('NW_ERR_USAGE', '--model needs detection: drop --no-detect');
+    return { engine: null, anomaly: null, collector: null, store: null, minutes: null, finish: () => undefined, abort: () => undefined, report: () => null };
   }
-  const engine = new DetectionEngine(loadDetectionConfig(args.config));
+  const cfg = loadDetectionConfig(args.config);
+  const model = args.model !== undefined ? loadModel(args.model) : null;
+  const engine = new DetectionEngine(cfg);
+  let anomaly: AnomalyDetector | null = null;
+  if (model !== null) {
+    anomaly = new AnomalyDetector(model, cfg.anomaly, engine.hub, false);
+    engine.addDetector(anomaly);
+    engine.rareService.preload(model.file.rarity);
+  }
   const collector = new AlertCollector();
   engine.hub.addSink(collector);
   if (live !== null) engine.hub.addSink(new ConsoleAlertSink(live));
@@ -78,6 +94,7 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
   };
   return {
     engine,
+    anomaly,
     collector,
     store,
     minutes,

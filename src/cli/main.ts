@@ -3,7 +3,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { NetwatchError, isNetwatchError } from '../errors.js';
-import { analyzeCommand } from './analyze-command.js';
+import { analyzeCommand, detectCommand } from './analyze-command.js';
+import { trainCommand } from './train-command.js';
 import { captureCommand } from './capture-command.js';
 import { interfacesCommand } from './interfaces-command.js';
 import { alertsCommand, incidentsCommand, statsCommand } from './query-commands.js';
@@ -17,13 +18,15 @@ export async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nNetwork anomaly sensor: live capture and pcap/pcapng analysis.')
     .command(captureCommand)
     .command(analyzeCommand)
+    .command(trainCommand)
+    .command(detectCommand)
     .command(interfacesCommand)
     .command(alertsCommand)
     .command(incidentsCommand)
     .command(statsCommand)
     .command(daemonCommand)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
-    .demandCommand(1, 'name a command: capture, analyze, interfaces, alerts, incidents, stats or daemon')
+    .demandCommand(1, 'name a command: capture, analyze, train, detect, interfaces, alerts, incidents, stats or daemon')
     .strict()
     .recommendCommands()
     .help()

@@ -14,3 +14,12 @@ export function parseTimeArg(flag: string, value: string, now = Date.now()): num
   }
   return ms / 1000;
 }
+
+/** A length of time (10s, 5m, 1h) or plain seconds, for flags like --window. */
+export function parseDurationArg(flag: string, value: string | number): number {
+  const text = String(value).trim();
+  const m = /^(\d+(?:\.\d+)?)([smhdw]?)$/.exec(text);
+  const sec = m ? Number(m[1]) * (m[2] === '' ? 1 : UNITS[m[2]]) : NaN;
+  if (!(sec > 0)) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${text}: not a positive duration (10s, 5m, 1h)`);
+  return sec;
+}

@@ -8,3 +8,10 @@ export function defaultDbPath(): string {
   const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
   return join(base, 'netwatch', 'netwatch.db');
 }
+
+/** The model `train` writes and `detect` reads when no --model is given: $NETWATCH_MODEL, else beside the database. */
+export function defaultModelPath(): string {
+  if (process.env.NETWATCH_MODEL) return process.env.NETWATCH_MODEL;
+  const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'netwatch', 'model.json');
+}

@@ -23,6 +23,8 @@ export interface DetectionConfig {
   highTraffic: { factor: number; minBytes: number; minPackets: number; minHistoryWindows: number };
   rareService: { learnSec: number; minCountToBeCommon: number };
   arpSpoof: { claimMemorySec: number };
+  /** The model's scoring (the model file holds its window, threshold and baselines). */
+  anomaly: { hostCapacity: number; topFeatures: number; refreshWindows: number };
 }
 
 export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
@@ -46,4 +48,5 @@ export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
   highTraffic: { factor: 20, minBytes: 500_000_000, minPackets: 500_000, minHistoryWindows: 6 },
   rareService: { learnSec: 3600, minCountToBeCommon: 3 },
   arpSpoof: { claimMemorySec: 300 },
+  anomaly: { hostCapacity: 16384, topFeatures: 3, refreshWindows: 50000 },
 });

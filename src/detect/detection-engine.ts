@@ -99,6 +99,16 @@ export class DetectionEngine implements FlowCloseListener {
     for (const s of this.flowSinks) s.flow(flows, slot, reason);
   }
 
+  /** Adds a detector that runs after the built-in ones (the model's scorer or training collector). */
+  addDetector(d: Detector): void {
+    this.detectors.push(d);
+  }
+
+  /** The rare-service detector, whose tables a model stores and preloads. */
+  get rareService(): RareServiceDetector {
+    return this.detectors.find((d): d is RareServiceDetector => d instanceof RareServiceDetector)!;
+  }
+
   /** Applies reloaded thresholds to every detector; flows, windows and incidents are kept. */
   reconfigure(cfg: DetectionConfig): void {
     for (const d of this.detectors) d.configure?.(cfg);

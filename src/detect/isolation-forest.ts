@@ -5,6 +5,8 @@
 // ml-isolation-forest 0.1.0, which grows every tree on all rows, uses a wrong c(n), has no seed and no
 // serialisation (native-notes/isolation-forest.md); that package stays in the tests as a ranking check.
 
+import { SeededRandom as Random } from './seeded-random.js';
+
 const EULER_GAMMA = 0.5772156649015329;
 
 /** Average path length of an unsuccessful search in a binary search tree of n points: c(n). */
@@ -12,20 +14,6 @@ export function averagePathLength(n: number): number {
   if (n <= 1) return 0;
   if (n === 2) return 1;
   return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
-}
-
-/** mulberry32: a small, fast, seedable generator; the same seed gives the same forest. */
-class Random {
-  private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  below(n: number): number { return Math.floor(this.next() * n); }
 }
 
 /** One tree in flat arrays: node i splits on feature[i] at split[i], or is a leaf (feature -1) holding size[i] points. */

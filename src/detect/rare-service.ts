@@ -3,6 +3,7 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
+import type { RarityTables } from './anomaly-model.js';
 import { RaiseGate, dstString, protoName, srcString, type Detector, type PacketContext } from './detector.js';
 
 export class RareServiceDetector implements Detector {
@@ -23,6 +24,25 @@ export class RareServiceDetector implements Detector {
     this.cfg = all.rareService;
   }
 
+
+  /** What was learned: new flows per IP protocol and answered services (a model stores them). */
+  tables(): RarityTables {
+    const protocols: Record<string, number> = {};
+    const services: Record<string, number> = {};
+    for (let p = 0; p < 256; p++) if (this.protocols[p] > 0) protocols[p] = this.protocols[p];
+    for (let i = 0; i < 131072; i++) if (this.ports[i] > 0) services[`${i < 65536 ? 'tcp' : 'udp'}/${i & 0xffff}`] = this.ports[i];
+    return { protocols, services };
+  }
+
+  /** A model's tables: what it learned counts as seen, and the learning period is over at once. */
+  preload(r: RarityTables): void {
+    for (const [p, n] of Object.entries(r.protocols)) { const i = Number(p); if (i >= 0 && i < 256) this.protocols[i] += n; }
+    for (const [s, n] of Object.entries(r.services)) {
+      const m = /^(tcp|udp)\/(\d+)$/.exec(s);
+      if (m !== null && Number(m[2]) < 65536) this.ports[(m[1] === 'udp' ? 65536 : 0) + Number(m[2])] += n;
+    }
+    this.learnUntil = -Infinity;
+  }
 
   /** True once the learning period has passed (a model in training never alerts). */
   learned(t: number): boolean {

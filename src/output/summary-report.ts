@@ -6,6 +6,7 @@ import { SLOT_ARP, SLOT_NON_IP, SLOT_UNDECODED, type TrafficSummary } from '../t
 import type { Talker } from '../track/top-talkers.js';
 import type { EveAlert, Incident } from '../alert/eve-alert.js';
 import type { DetectionEngine } from '../detect/detection-engine.js';
+import type { AnomalyDetector } from '../detect/anomaly-detector.js';
 import type { DetectionSetup } from '../cli/detection-options.js';
 import { CLOSE_REASON_NAMES } from '../track/flow-table.js';
 import { alertLine } from './alert-sinks.js';
@@ -52,9 +53,11 @@ export interface DetectionReport {
   flows: { capacity: number; created: number; evictions: number; open: number; closedBy: Record<string, number> };
   hosts: { capacity: number; evictions: number };
   trackingMemoryMiB: number;
+  /** The model's scoring, when a model was given. */
+  model?: { path: string; type: string; threshold: number; windowSec: number; windowsScored: number; windowsTooSmall: number; windowsAbove: number; hostsUntracked: number };
 }
 
-export function detectionReport(engine: DetectionEngine, setup: ReturnType<DetectionSetup['report']>): DetectionReport {
+export function detectionReport(engine: DetectionEngine, setup: ReturnType<DetectionSetup['report']>, anomaly: AnomalyDetector | null = null): DetectionReport {
   const f = engine.flows;
   const closedBy: Record<string, number> = {};
   CLOSE_REASON_NAMES.forEach((n, i) => { if (f.closedBy[i] > 0) closedBy[n] = f.closedBy[i]; });
@@ -67,6 +70,13 @@ export function detectionReport(engine: DetectionEngine, setup: ReturnType<Detec
     flows: { capacity: f.maxFlows, created: f.created, evictions: f.evictions, open: f.count, closedBy },
     hosts: { capacity: engine.hosts.bySrc.capacity, evictions: engine.hosts.bySrc.evictions + engine.hosts.byDst.evictions },
     trackingMemoryMiB: Math.round(engine.memoryBytes / 1048576),
+    ...(anomaly ? {
+      model: {
+        path: anomaly.current.path, type: anomaly.current.type, threshold: anomaly.current.threshold, windowSec: anomaly.current.file.window_sec,
+        windowsScored: anomaly.windowsScored, windowsTooSmall: anomaly.windowsTooSmall, windowsAbove: anomaly.windowsAbove,
+        hostsUntracked: anomaly.table.untracked,
+      },
+    } : {}),
   };
 }
 
@@ -221,6 +231,12 @@ export function renderSummary(r: SummaryReport): string {
     const d = r.detection;
     out.push(`  flows     ${nf.format(d.flows.created)} tracked (table of ${nf.format(d.flows.capacity)}, ${nf.format(d.flows.evictions)} evicted); ` +
       `hosts table ${nf.format(d.hosts.capacity)} per direction, ${nf.format(d.hosts.evictions)} evicted; tracking memory ${d.trackingMemoryMiB} MiB`);
+    if (d.model) {
+      const m = d.model;
+      out.push(`Model: ${m.path} (${m.type}, threshold ${m.threshold.toPrecision(4)}): ${nf.format(m.windowsScored)} host windows of ${m.windowSec} s scored, ` +
+        `${nf.format(m.windowsAbove)} above the threshold, ${nf.format(m.windowsTooSmall)} too small to judge` +
+        (m.hostsUntracked > 0 ? `, ${nf.format(m.hostsUntracked)} host-windows not tracked (table full)` : ''));
+    }
     out.push(`Alerts: ${nf.format(d.alertsRaised)} raised, ${nf.format(d.alertsSuppressed)} repeats folded into incidents`);
     for (const a of d.alerts) out.push(`  ${alertLine(a)}`);
     if (d.alertsOmitted > 0) out.push(`  ... ${nf.format(d.alertsOmitted)} more (use --alerts FILE for all)`);

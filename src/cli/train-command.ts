@@ -1,0 +1,121 @@
+// `netwatch train`: learn a baseline of normal traffic from capture files and write the model file.
+
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { loadDetectionConfig } from '../config/detection-config-file.js';
+import { defaultModelPath } from '../config/default-paths.js';
+import { DetectionEngine } from '../detect/detection-engine.js';
+import { saveModel, type ModelType } from '../detect/anomaly-model.js';
+import { DEFAULT_ALERTS_PER_DAY, trainModel } from '../detect/model-training.js';
+import { TrainingCollector } from '../detect/training-collector.js';
+import { NetwatchError } from '../errors.js';
+import { Pipeline, runFiles, type FileProgress } from '../pipeline.js';
+import { checkNumber } from './number-args.js';
+import { listenForStop } from './stop-signals.js';
+import { parseDurationArg } from './time-args.js';
+
+interface TrainArgs {
+  files: string[];
+  model?: string;
+  'model-type': ModelType;
+  window: string;
+  'alerts-per-day'?: number;
+  contamination?: number;
+  seed: number;
+  'min-packets': number;
+  trees: number;
+  epochs: number;
+  config?: string;
+  json: boolean;
+}
+
+function progressPrinter(): ((p: FileProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (p) => {
+    const pct = p.size > 0 ? ((100 * p.bytesRead) / p.size).toFixed(0) : '?';
+    process.stderr.write(`\r\x1b[Kreading ${p.fileIndex + 1}/${p.files} ${p.path} ${pct}%  ${p.packets.toLocaleString('en-US')} packets`);
+  };
+}
+
+async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
+  if (argv.files === undefined || argv.files.length === 0) throw new NetwatchError('NW_ERR_USAGE', 'train: name at least one capture file of normal traffic');
+  if (argv['alerts-per-day'] !== undefined && argv.contamination !== undefined) {
+    throw new NetwatchError('NW_ERR_USAGE', 'train: give --alerts-per-day or --contamination, not both');
+  }
+  checkNumber('alerts-per-day', argv['alerts-per-day'], { min: 0 });
+  checkNumber('contamination', argv.contamination, { min: 0, max: 0.5 });
+  checkNumber('seed', argv.seed, { min: 0, max: 4294967295, integer: true });
+  checkNumber('min-packets', argv['min-packets'], { min: 1, integer: true });
+  checkNumber('trees', argv.trees, { min: 1, max: 10000, integer: true });
+  checkNumber('epochs', argv.epochs, { min: 1, max: 1000, integer: true });
+  const windowSec = parseDurationArg('window', argv.window);
+  const modelPath = argv.model ?? defaultModelPath();
+  const cfg = loadDetectionConfig(argv.config);
+
+  // The heuristic detectors run too: a host they name is left out of training for that window.
+  const engine = new DetectionEngine(cfg);
+  const collector = new TrainingCollector(windowSec, argv['min-packets'], cfg.anomaly.hostCapacity, engine.hub);
+  engine.addDetector(collector);
+  const pipeline = new Pipeline([], engine);
+  const stop = listenForStop(() => process.exit(130));
+  const progress = progressPrinter();
+  const started = performance.now();
+  try {
+    await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested });
+  } finally {
+    stop.dispose();
+    if (progress) process.stderr.write('\r\x1b[K');
+  }
+  pipeline.finish();
+  const set = collector.trainingSet(argv.files, pipeline.summary.packets, engine.rareService.tables());
+  let model;
+  try {
+    model = trainModel(set, {
+      modelType: argv['model-type'], windowSec, minPackets: argv['min-packets'], seed: argv.seed,
+      alertsPerDay: argv['alerts-per-day'], contamination: argv.contamination, trees: argv.trees, epochs: argv.epochs,
+    });
+  } catch (e) {
+    if (e instanceof RangeError) throw new NetwatchError('NW_ERR_USAGE', `train: ${e.message}`);
+    throw e;
+  }
+  saveModel(model, modelPath, true);
+  const tr = model.training;
+  if (argv.json) {
+    process.stdout.write(JSON.stringify({ model: modelPath, model_type: model.model_type, threshold: model.threshold, window_sec: windowSec, training: tr }) + '\n');
+    return;
+  }
+  const budget = 'contamination' in model.budget ? `contamination ${model.budget.contamination}` : `${model.budget.alerts_per_day} alerts/day`;
+  const lines = [
+    `model        ${modelPath} (${model.model_type}, seed ${model.seed}, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    `traffic      ${tr.packets.toLocaleString('en-US')} packets, ${tr.duration_sec.toFixed(0)} s of packet time in ${tr.files.length} file(s)`,
+    `windows      ${tr.windows_used.toLocaleString('en-US')} used of ${tr.windows_total.toLocaleString('en-US')} (${windowSec} s each; ` +
+      `${tr.windows_too_small} under ${model.min_packets} packets, ${tr.windows_alerted} named by an alert)`,
+    `hosts        ${tr.hosts} (${Object.keys(model.baseline.hosts).length} with a baseline of their own)`,
+    `threshold    ${model.threshold.toPrecision(6)} for a budget of ${budget} (scores p50 ${tr.score_quantiles.p50}, p99 ${tr.score_quantiles.p99}, max ${tr.score_quantiles.max})`,
+    `expected     ${tr.expected_alerts_per_hour.toFixed(2)} alerts/hour (${tr.expected_alerts_per_day.toFixed(1)}/day) on traffic like the training traffic`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train [files..]',
+  describe: 'Learn a baseline of normal traffic from capture files (Isolation Forest or autoencoders)',
+  builder: (y: Argv) => y
+    .positional('files', { type: 'string', array: true, describe: 'capture files of normal traffic (.pcap, .pcapng)' })
+    .option('model', { type: 'string', describe: 'model file to write (default $NETWATCH_MODEL or ~/.local/share/netwatch/model.json); an existing one is kept as FILE.prev' })
+    .option('model-type', { type: 'string', choices: ['isolation-forest', 'autoencoder'] as const, default: 'isolation-forest' as const, describe: 'the model' })
+    .option('window', { type: 'string', default: '10s', describe: 'host window length in packet time (10s, 1m)' })
+    .option('alerts-per-day', { type: 'number', describe: `alert budget: the threshold lets this many windows a day through on traffic like this (default ${DEFAULT_ALERTS_PER_DAY})` })
+    .option('contamination', { type: 'number', describe: 'alert budget as the share of windows above the threshold (0-0.5), instead of --alerts-per-day' })
+    .option('seed', { type: 'number', default: 1, describe: 'random seed: the same seed and traffic give the same model' })
+    .option('min-packets', { type: 'number', default: 5, describe: 'windows with fewer packets (sent plus received) are neither learnt nor scored' })
+    .option('trees', { type: 'number', default: 100, describe: 'Isolation Forest: number of trees' })
+    .option('epochs', { type: 'number', default: 10, describe: 'autoencoder: passes over the training windows' })
+    .option('config', { type: 'string', describe: 'JSON config file with detection thresholds (the heuristic detectors screen the training traffic)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the training summary as one JSON object' })
+    .example('netwatch train normal.pcap --model model.json', 'learn from one capture of normal traffic')
+    .example('netwatch train mon.pcap tue.pcap --alerts-per-day 5 --seed 7', 'a stricter budget, a fixed seed')
+    .example('netwatch train normal.pcap --model-type autoencoder --model ae.json', 'the KitNET-style autoencoder ensemble')
+    .epilog('Then: netwatch detect suspect.pcap --model model.json, or capture --model, or "model" in the daemon config. ' +
+      'See docs/model.md for the features and how the threshold is chosen.') as unknown as Argv<TrainArgs>,
+  handler,
+};

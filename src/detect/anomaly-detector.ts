@@ -1,0 +1,107 @@
+// The model as a detector: host feature windows are scored as they close; a window above the model's
+// threshold raises an `anomaly` alert that carries the score, the threshold and the features that stand
+// out against the host's (or the network's) baseline. Windows that raised no alert, and whose host no
+// other detector named, are kept (bounded) for the daemon's scheduled refresh.
+
+import type { AlertSink } from '../alert/alert-hub.js';
+import type { EveAlert } from '../alert/eve-alert.js';
+import type { DetectionConfig } from '../config/detection-defaults.js';
+import { wordsToString } from '../track/address-key.js';
+import { parseAddressWords } from '../track/address-parse.js';
+import { HostFeatureTable } from '../track/host-features.js';
+import { contributionText } from './feature-baseline.js';
+import { FEATURE_INDEX } from './feature-set.js';
+import type { AnomalyModel } from './anomaly-model.js';
+import { RecentWindows } from './recent-windows.js';
+import type { Detector, PacketContext } from './detector.js';
+import type { AlertHub } from '../alert/alert-hub.js';
+
+const VARIANT: Record<AnomalyModel['type'], number> = { 'isolation-forest': 1, autoencoder: 2 };
+
+/** Marks the hosts an alert names (source and destination) as alerted in the open feature window. */
+export function markAlertedHosts(table: HostFeatureTable, a: EveAlert, scratch: Uint32Array): void {
+  if (parseAddressWords(a.src_ip, scratch, 0)) table.markAlerted(scratch, 0);
+  if (a.dest_ip !== a.src_ip && parseAddressWords(a.dest_ip, scratch, 0)) table.markAlerted(scratch, 0);
+}
+
+export class AnomalyDetector implements Detector, AlertSink {
+  readonly name = 'anomaly' as const;
+  private model: AnomalyModel;
+  readonly table: HostFeatureTable;
+  /** Clean windows for a refresh (daemon); null when not kept. */
+  readonly recent: RecentWindows | null;
+  private cfg: DetectionConfig['anomaly'];
+  private readonly hub: AlertHub;
+  private readonly scratch = new Uint32Array(4);
+  private t = 0;
+  windowsScored = 0;
+  windowsTooSmall = 0;
+  windowsAbove = 0;
+
+  constructor(model: AnomalyModel, cfg: DetectionConfig['anomaly'], hub: AlertHub, keepRecent: boolean) {
+    this.model = model;
+    this.cfg = cfg;
+    this.hub = hub;
+    this.table = new HostFeatureTable(model.file.window_sec, cfg.hostCapacity);
+    this.table.onWindow = (key, off, start, row, slot) => this.judge(key, off, start, row, slot);
+    this.recent = keepRecent ? new RecentWindows(cfg.refreshWindows) : null;
+    hub.addSink(this);
+  }
+
+  get current(): AnomalyModel { return this.model; }
+
+  /** A refreshed model of the same window length replaces the current one; tables stay. */
+  replaceModel(m: AnomalyModel): void {
+    if (m.file.window_sec !== this.model.file.window_sec) throw new Error('a replacement model must keep the window length');
+    this.model = m;
+  }
+
+  configure(all: DetectionConfig): void {
+    this.cfg = all.anomaly;
+  }
+
+  packet(c: PacketContext): void {
+    this.t = c.t;
+    if (c.isIp) this.table.update(c.rec, c.t);
+    else this.table.advance(c.t);
+  }
+
+  finish(): void {
+    this.table.closeAll();
+  }
+
+  /** Heuristic alerts name hosts: their open windows are not normal traffic and must not train a refresh. */
+  alert(a: EveAlert): void {
+    if (a.netwatch.detector !== this.name) markAlertedHosts(this.table, a, this.scratch);
+  }
+
+  private judge(key: Uint32Array, off: number, start: number, row: Float64Array, slot: number): void {
+    const m = this.model;
+    const F = FEATURE_INDEX;
+    const packets = row[F.packets_out] + row[F.packets_in];
+    if (packets < m.file.min_packets) { this.windowsTooSmall++; return; }
+    this.windowsScored++;
+    const score = m.score(row);
+    const host = wordsToString(key, off);
+    if (score <= m.threshold) {
+      if (this.recent !== null && this.table.alerted[slot] !== 1) this.recent.add(row, host, start);
+      return;
+    }
+    this.windowsAbove++;
+    const top = m.explain(row, host, this.cfg.topFeatures);
+    const sender = row[F.packets_out] >= row[F.packets_in];
+    const w = m.file.window_sec;
+    this.hub.raise({
+      detector: this.name, variant: VARIANT[m.type],
+      detail: `${host} ${sender ? 'sent' : 'received'} unusual traffic: ${top.map(contributionText).join('; ')}`,
+      key: `anomaly|${host}`,
+      src: host, dst: host, proto: 'IP',
+      score, threshold: m.threshold,
+      evidence: {
+        host, role: sender ? 'sender' : 'receiver', model_type: m.type, window_start: start, packets,
+        top_features: top,
+      },
+      window: `${w}s`,
+    }, this.t);
+  }
+}

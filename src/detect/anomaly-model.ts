@@ -1,0 +1,154 @@
+// The model file (what `netwatch train` writes and every scorer reads) and the loaded model: scaling,
+// scorer, threshold, baselines for explanations, rarity tables. A file from another format version or
+// another feature set is refused with a message that says what to do.
+
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { NetwatchError } from '../errors.js';
+import { AutoencoderEnsemble, type AutoencoderJson } from './autoencoder.js';
+import { explain, type FeatureBaseline, type FeatureContribution } from './feature-baseline.js';
+import { FEATURES, FEATURE_COUNT, FEATURE_SET_ID, transformRow } from './feature-set.js';
+import { IsolationForest, type IsolationForestJson } from './isolation-forest.js';
+
+export const MODEL_FORMAT = 'netwatch-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export type ModelType = 'isolation-forest' | 'autoencoder';
+
+export interface RarityTables {
+  /** New flows per IP protocol number. */
+  protocols: Record<string, number>;
+  /** Answered server ports: "tcp/22", "udp/53" -> times seen. */
+  services: Record<string, number>;
+}
+
+export interface TrainingSummary {
+  files: string[];
+  packets: number;
+  /** Packet-time span of the training traffic, seconds (summed over files). */
+  duration_sec: number;
+  windows_total: number;
+  windows_used: number;
+  windows_too_small: number;
+  windows_alerted: number;
+  hosts: number;
+  score_quantiles: { p50: number; p90: number; p99: number; max: number };
+  /** Training windows above the threshold, per hour and per day of training traffic. */
+  expected_alerts_per_hour: number;
+  expected_alerts_per_day: number;
+  trained_at: string;
+}
+
+export interface ModelFile {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  created_by: string;
+  feature_set: { id: string; features: string[] };
+  model_type: ModelType;
+  window_sec: number;
+  /** Windows with fewer packets (sent plus received) are neither trained on nor scored. */
+  min_packets: number;
+  seed: number;
+  scaling: { center: number[]; scale: number[] };
+  baseline: { network: FeatureBaseline; hosts: Record<string, FeatureBaseline> };
+  rarity: RarityTables;
+  threshold: number;
+  /** Which scores the threshold was read from (out-of-fold unless the training set was tiny). */
+  calibration: { folds: number; scores: 'in-sample' | 'out-of-fold' };
+  budget: { alerts_per_day: number } | { contamination: number };
+  training: TrainingSummary;
+  forest?: IsolationForestJson;
+  autoencoder?: AutoencoderJson;
+}
+
+interface Scorer { score(row: ArrayLike<number>): number }
+
+export class AnomalyModel {
+  readonly file: ModelFile;
+  readonly path: string;
+  private readonly scorer: Scorer;
+  private readonly t = new Float64Array(FEATURE_COUNT);
+  private readonly z = new Float64Array(FEATURE_COUNT);
+
+  constructor(file: ModelFile, path: string) {
+    this.file = file;
+    this.path = path;
+    if (file.model_type === 'isolation-forest' && file.forest !== undefined) this.scorer = IsolationForest.fromJSON(file.forest);
+    else if (file.model_type === 'autoencoder' && file.autoencoder !== undefined) this.scorer = AutoencoderEnsemble.fromJSON(file.autoencoder);
+    else throw new NetwatchError('NW_ERR_MODEL', `${path}: model type ${String(file.model_type)} has no model data`);
+  }
+
+  get threshold(): number { return this.file.threshold; }
+  get type(): ModelType { return this.file.model_type; }
+
+  /** Anomaly score of a raw feature row (higher is stranger). */
+  score(raw: ArrayLike<number>): number {
+    return this.scorer.score(standardize(raw, this.file.scaling, this.t, this.z));
+  }
+
+  /** The top features of a window against the host's own baseline when there is one, else the network's. */
+  explain(raw: ArrayLike<number>, host: string, top = 3): FeatureContribution[] {
+    const own = this.file.baseline.hosts[host];
+    return own !== undefined ? explain(raw, own, 'host', top) : explain(raw, this.file.baseline.network, 'network', top);
+  }
+}
+
+/** The scorer's input: the transformed row centred on the training median and divided by its spread. */
+export function standardize(raw: ArrayLike<number>, s: ModelFile['scaling'], t: Float64Array, out: Float64Array): Float64Array {
+  transformRow(raw, t);
+  for (let i = 0; i < FEATURE_COUNT; i++) out[i] = (t[i] - s.center[i]) / s.scale[i];
+  return out;
+}
+
+/** Reads and checks a model file; every refusal names the file and what to do. */
+export function loadModel(path: string): AnomalyModel {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: cannot read model: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  let j: Partial<ModelFile>;
+  try {
+    j = JSON.parse(text) as Partial<ModelFile>;
+  } catch (e) {
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: not a netwatch model (not JSON: ${(e as Error).message})`, { cause: e });
+  }
+  if (j === null || typeof j !== 'object' || j.format !== MODEL_FORMAT) {
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: not a netwatch model file (no "format": "${MODEL_FORMAT}")`);
+  }
+  if (j.version !== MODEL_FORMAT_VERSION) {
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: model format version ${String(j.version)} (made by ${String(j.created_by)}); ` +
+      `this netwatch reads version ${MODEL_FORMAT_VERSION}: retrain it with netwatch train`);
+  }
+  const fs = j.feature_set;
+  if (fs === undefined || fs.id !== FEATURE_SET_ID || fs.features.length !== FEATURE_COUNT || fs.features.some((n, i) => n !== FEATURES[i].name)) {
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: model was trained on feature set ${String(fs?.id)} (${fs?.features.length ?? 0} features); ` +
+      `this netwatch computes ${FEATURE_SET_ID} (${FEATURE_COUNT} features): retrain it with netwatch train`);
+  }
+  if (typeof j.threshold !== 'number' || !Number.isFinite(j.threshold) || typeof j.window_sec !== 'number' || !(j.window_sec > 0)) {
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: model has no valid threshold or window length`);
+  }
+  try {
+    return new AnomalyModel(j as ModelFile, path);
+  } catch (e) {
+    if (e instanceof NetwatchError) throw e;
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: model data is damaged: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * Writes a model atomically (a temporary file renamed into place). With keepPrevious, an existing model
+ * at that path is first copied to PATH.prev, so a refresh can be undone.
+ */
+export function saveModel(file: ModelFile, path: string, keepPrevious = false): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, JSON.stringify(file) + '\n');
+    if (keepPrevious && existsSync(path)) copyFileSync(path, `${path}.prev`);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw new NetwatchError('NW_ERR_OUTPUT', `${path}: cannot write model: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+}

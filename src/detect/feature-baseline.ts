@@ -1,0 +1,105 @@
+// Per-feature baselines (median and MAD of the raw values) and the explanation of a score against them:
+// "unique destination ports 812 (baseline median 3, 270 MADs above)".
+
+import { FEATURES, FEATURE_COUNT, transformRow } from './feature-set.js';
+
+export interface FeatureBaseline {
+  windows: number;
+  /** Raw feature values. */
+  median: number[];
+  /** Median absolute deviation of the raw values. */
+  mad: number[];
+  /** The spread an explanation divides by: the MAD, or a fallback when the MAD is 0 (docs/model.md). */
+  scale: number[];
+  /** Median and spread of the model's (log) view, used to rank which features stand out. */
+  tMedian: number[];
+  tScale: number[];
+}
+
+function median(sorted: Float64Array): number {
+  const n = sorted.length;
+  if (n === 0) return 0;
+  return n % 2 === 1 ? sorted[(n - 1) >> 1] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+/** Median, MAD and a non-zero spread of one column. */
+function columnStats(values: Float64Array, unit: number): { median: number; mad: number; scale: number } {
+  const v = Float64Array.from(values).sort();
+  const m = median(v);
+  const dev = v.map((x) => Math.abs(x - m)).sort();
+  const mad = median(dev);
+  let scale = mad;
+  if (!(scale > 0)) {
+    // Most windows equal the median: fall back to the mean absolute deviation (x 1.2533 makes it
+    // comparable to a MAD for normal data), then to a tenth of the median, then to one unit.
+    let s = 0;
+    for (const x of dev) s += x;
+    scale = (s / Math.max(1, dev.length)) * 1.2533;
+    if (!(scale > 0)) scale = Math.abs(m) * 0.1;
+    if (!(scale > 0)) scale = unit;
+  }
+  return { median: m, mad, scale };
+}
+
+export function computeBaseline(rows: readonly ArrayLike<number>[]): FeatureBaseline {
+  const n = rows.length;
+  const b: FeatureBaseline = { windows: n, median: [], mad: [], scale: [], tMedian: [], tScale: [] };
+  const col = new Float64Array(n);
+  const tcol = new Float64Array(n);
+  const t = new Float64Array(FEATURE_COUNT);
+  const trows = rows.map((r) => Float64Array.from(transformRow(r, t)));
+  for (let f = 0; f < FEATURE_COUNT; f++) {
+    for (let i = 0; i < n; i++) { col[i] = rows[i][f]; tcol[i] = trows[i][f]; }
+    const unit = FEATURES[f].kind === 'ratio' ? 0.01 : 1;
+    const s = columnStats(col, unit);
+    const ts = columnStats(tcol, FEATURES[f].kind === 'ratio' ? 0.01 : 0.1);
+    b.median.push(round6(s.median)); b.mad.push(round6(s.mad)); b.scale.push(round6(s.scale));
+    b.tMedian.push(round6(ts.median)); b.tScale.push(round6(ts.scale));
+  }
+  return b;
+}
+
+export interface FeatureContribution {
+  feature: string;
+  label: string;
+  value: number;
+  baseline_median: number;
+  /** How many baseline spreads (MADs) the value lies from the median; positive above, negative below. */
+  mads: number;
+  /** Whose baseline: the host's own, or the whole network's. */
+  baseline: 'host' | 'network';
+}
+
+/** The features that stand out most (in the model's log view), with raw values against the baseline. */
+export function explain(raw: ArrayLike<number>, base: FeatureBaseline, which: 'host' | 'network', top: number): FeatureContribution[] {
+  const t = transformRow(raw, new Float64Array(FEATURE_COUNT));
+  const ranked: { f: number; z: number }[] = [];
+  for (let f = 0; f < FEATURE_COUNT; f++) {
+    const z = (t[f] - base.tMedian[f]) / base.tScale[f];
+    if (Math.abs(z) > 0) ranked.push({ f, z });
+  }
+  ranked.sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.f - b.f);
+  return ranked.slice(0, top).map(({ f }) => ({
+    feature: FEATURES[f].name,
+    label: FEATURES[f].label,
+    value: round3(raw[f]),
+    baseline_median: round3(base.median[f]),
+    mads: Math.round(((raw[f] - base.median[f]) / base.scale[f]) * 10) / 10,
+    baseline: which,
+  }));
+}
+
+/** "unique destination ports 812 (baseline median 3, 270 MADs above)". */
+export function contributionText(c: FeatureContribution): string {
+  const side = c.mads >= 0 ? 'above' : 'below';
+  const m = Math.abs(c.mads);
+  const mads = m >= 10 ? Math.round(m).toString() : m.toFixed(1);
+  return `${c.label} ${fmt(c.value)} (${c.baseline === 'host' ? 'host' : 'baseline'} median ${fmt(c.baseline_median)}, ${mads} MADs ${side})`;
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? x.toString() : x.toFixed(Math.abs(x) < 10 ? 2 : 1);
+}
+
+function round3(x: number): number { return Math.round(x * 1000) / 1000; }
+function round6(x: number): number { return Math.round(x * 1e6) / 1e6; }

@@ -1,0 +1,63 @@
+// The model's feature vector: what each position means, how it is scaled, and the id a model file
+// carries so a model made for another feature set is refused. Documented in docs/model.md.
+
+import { createHash } from 'node:crypto';
+
+export interface FeatureInfo {
+  /** Stable name, as written in model files and alerts. */
+  name: string;
+  /** How an operator reads it in an explanation ("unique destination ports 812 (...)"). */
+  label: string;
+  /** Counts are fed to the model as log1p(x); ratios and shares (0..1) as they are. */
+  kind: 'count' | 'ratio';
+}
+
+export const FEATURES: readonly FeatureInfo[] = Object.freeze([
+  { name: 'packets_out', label: 'packets sent', kind: 'count' },
+  { name: 'bytes_out', label: 'bytes sent', kind: 'count' },
+  { name: 'packets_in', label: 'packets received', kind: 'count' },
+  { name: 'bytes_in', label: 'bytes received', kind: 'count' },
+  { name: 'unique_dsts', label: 'unique destinations', kind: 'count' },
+  { name: 'unique_dst_ports', label: 'unique destination ports', kind: 'count' },
+  { name: 'unique_src_ports', label: 'unique source ports', kind: 'count' },
+  { name: 'unique_srcs_in', label: 'unique peers sending to it', kind: 'count' },
+  { name: 'unique_ports_in', label: 'unique local ports contacted', kind: 'count' },
+  { name: 'mean_pkt_len_out', label: 'mean packet length sent', kind: 'count' },
+  { name: 'max_pkt_len_out', label: 'max packet length sent', kind: 'count' },
+  { name: 'port_ratio', label: 'destination ports per destination', kind: 'count' },
+  { name: 'pkts_per_dst', label: 'packets per destination', kind: 'count' },
+  { name: 'syn_ratio_out', label: 'SYN share of TCP sent', kind: 'ratio' },
+  { name: 'fin_ratio_out', label: 'FIN share of TCP sent', kind: 'ratio' },
+  { name: 'rst_ratio_out', label: 'RST share of TCP sent', kind: 'ratio' },
+  { name: 'failed_conn_ratio', label: 'share of SYNs sent not answered by SYN-ACK', kind: 'ratio' },
+  { name: 'syn_ratio_in', label: 'SYN share of TCP received', kind: 'ratio' },
+  { name: 'rst_ratio_in', label: 'RST share of TCP received', kind: 'ratio' },
+  { name: 'icmp_share', label: 'ICMP share of packets', kind: 'ratio' },
+  { name: 'udp_share', label: 'UDP share of packets', kind: 'ratio' },
+  { name: 'ttl_mean_out', label: 'mean TTL / hop limit sent', kind: 'count' },
+  { name: 'ttl_std_out', label: 'TTL standard deviation sent', kind: 'count' },
+  { name: 'tcp_window_mean_out', label: 'mean TCP window sent', kind: 'count' },
+  { name: 'dns_queries', label: 'DNS queries sent', kind: 'count' },
+  { name: 'dns_name_entropy', label: 'mean DNS query name entropy (bits/char)', kind: 'count' },
+  { name: 'dns_name_len', label: 'mean DNS query name length', kind: 'count' },
+  { name: 'conns_out', label: 'TCP connections opened (SYN sent)', kind: 'count' },
+  { name: 'conns_per_service', label: 'connections per destination service', kind: 'count' },
+  { name: 'pkts_per_conn_out', label: 'packets sent per connection opened', kind: 'count' },
+]);
+
+export const FEATURE_COUNT = FEATURES.length;
+
+/** Bumped when the meaning of a feature changes without its name changing. */
+const FEATURE_SEMANTICS = 1;
+
+/** Names the feature set: a model is only valid for the set it was trained on. */
+export const FEATURE_SET_ID = 'fs' + FEATURE_SEMANTICS + '-' +
+  createHash('sha256').update(FEATURES.map((f) => `${f.name}:${f.kind}`).join(',')).digest('hex').slice(0, 12);
+
+export const FEATURE_INDEX: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(FEATURES.map((f, i) => [f.name, i])));
+
+/** The model's view of a raw feature row: log1p on counts, ratios unchanged. Writes into out. */
+export function transformRow(raw: ArrayLike<number>, out: Float64Array): Float64Array {
+  for (let i = 0; i < FEATURE_COUNT; i++) out[i] = FEATURES[i].kind === 'count' ? Math.log1p(Math.max(0, raw[i])) : raw[i];
+  return out;
+}

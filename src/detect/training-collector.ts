@@ -1,0 +1,91 @@
+// Collects the host windows a model is trained on, with the same feature code that scores them later.
+// Windows of hosts that any detector named while the window was open are left out (an attack in the
+// training traffic must not become normal), as are windows of fewer than minPackets packets.
+
+import type { AlertSink } from '../alert/alert-hub.js';
+import type { EveAlert } from '../alert/eve-alert.js';
+import type { AlertHub } from '../alert/alert-hub.js';
+import { wordsToString } from '../track/address-key.js';
+import { HostFeatureTable } from '../track/host-features.js';
+import type { RarityTables } from './anomaly-model.js';
+import { markAlertedHosts } from './anomaly-detector.js';
+import type { Detector, PacketContext } from './detector.js';
+import { FEATURE_INDEX } from './feature-set.js';
+import type { TrainingSet } from './model-training.js';
+
+export class TrainingCollector implements Detector, AlertSink {
+  readonly name = 'anomaly' as const;
+  readonly table: HostFeatureTable;
+  private readonly minPackets: number;
+  private readonly scratch = new Uint32Array(4);
+  /** Every window of at least minPackets packets, with its host, start and whether an alert named the host. */
+  readonly rows: Float64Array[] = [];
+  readonly hosts: string[] = [];
+  readonly starts: number[] = [];
+  readonly alerted: boolean[] = [];
+  windowsTotal = 0;
+  windowsTooSmall = 0;
+  windowsAlerted = 0;
+  /** Packet-time span per input (first and last packet), summed at the end of each file. */
+  private first = NaN;
+  private last = NaN;
+  spanSec = 0;
+  private file: string | null | undefined = undefined;
+  private readonly hub: AlertHub;
+
+  constructor(windowSec: number, minPackets: number, hostCapacity: number, hub: AlertHub) {
+    this.minPackets = minPackets;
+    this.hub = hub;
+    this.table = new HostFeatureTable(windowSec, hostCapacity);
+    this.table.onWindow = (key, off, start, row, slot) => {
+      this.windowsTotal++;
+      if (row[FEATURE_INDEX.packets_out] + row[FEATURE_INDEX.packets_in] < this.minPackets) { this.windowsTooSmall++; return; }
+      const alerted = this.table.alerted[slot] === 1;
+      if (alerted) this.windowsAlerted++;
+      this.rows.push(Float64Array.from(row));
+      this.hosts.push(wordsToString(key, off));
+      this.starts.push(start);
+      this.alerted.push(alerted);
+    };
+    hub.addSink(this);
+  }
+
+  packet(c: PacketContext): void {
+    const f = this.hub.position.file;
+    if (f !== this.file) {
+      if (this.file !== undefined) this.endOfFile();
+      this.file = f;
+    }
+    if (Number.isNaN(this.first)) this.first = c.t;
+    this.last = c.t;
+    if (c.isIp) this.table.update(c.rec, c.t);
+    else this.table.advance(c.t);
+  }
+
+  /** A new service is not an attack: rare_service alerts do not exclude a window. */
+  alert(a: EveAlert): void {
+    if (a.netwatch.detector !== 'rare_service') markAlertedHosts(this.table, a, this.scratch);
+  }
+
+  /** End of one input file: its last window closes and its span is added (files may be far apart in time). */
+  private endOfFile(): void {
+    this.table.closeAll();
+    this.table.start = NaN;
+    if (!Number.isNaN(this.first)) this.spanSec += Math.max(0, this.last - this.first);
+    this.first = NaN;
+    this.last = NaN;
+  }
+
+  finish(): void {
+    this.endOfFile();
+  }
+
+  /** The windows no alert named, ready to train on. */
+  trainingSet(files: string[], packets: number, rarity: RarityTables): TrainingSet {
+    const keep = this.alerted.map((a) => !a);
+    return {
+      rows: this.rows.filter((_, i) => keep[i]), hosts: this.hosts.filter((_, i) => keep[i]), files, packets, durationSec: this.spanSec,
+      windowsTotal: this.windowsTotal, windowsTooSmall: this.windowsTooSmall, windowsAlerted: this.windowsAlerted, rarity,
+    };
+  }
+}
