@@ -10,6 +10,9 @@ import { LiveCapture } from './capture/live-capture.js';
 import { assertInterfaceExists, defaultInterface, interfaceIndex } from './capture/network-interfaces.js';
 import { loadDaemonConfig, type DaemonConfig } from './config/daemon-config.js';
 import { DetectionEngine } from './detect/detection-engine.js';
+import { AnomalyDetector } from './detect/anomaly-detector.js';
+import { loadModel } from './detect/anomaly-model.js';
+import { refreshModel } from './detect/model-refresh.js';
 import { isNetwatchError } from './errors.js';
 import { AlertLogSink } from './output/alert-sinks.js';
 import { Pipeline, runLive } from './pipeline.js';
@@ -31,6 +34,14 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   assertInterfaceExists(device);
 
   const engine = new DetectionEngine(cfg.detection);
+  // The model (when configured) is checked before capture starts: a bad file is a config error.
+  let anomaly: AnomalyDetector | null = null;
+  if (cfg.model !== null) {
+    const model = loadModel(cfg.model);
+    anomaly = new AnomalyDetector(model, cfg.detection.anomaly, engine.hub, true);
+    engine.addDetector(anomaly);
+    engine.rareService.preload(model.file.rarity);
+  }
   const store = new RunStore(cfg.db, 'interface', device, cfg.dbFlows);
   const alertLog = cfg.alertLog !== null ? new AlertLogSink(cfg.alertLog) : null;
   engine.hub.addSink(store);
@@ -57,9 +68,10 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       const changes: string[] = [];
       if (next.logLevel !== cfg.logLevel) { root.level = next.logLevel; changes.push('logLevel'); }
       if (JSON.stringify(next.detection) !== JSON.stringify(cfg.detection)) { engine.reconfigure(next.detection); changes.push('detection'); }
+      if (next.modelRefreshMinWindows !== cfg.modelRefreshMinWindows) changes.push('modelRefreshMinWindows');
       if (next.filter !== cfg.filter) { restart = true; changes.push('filter'); }
-      const fixed = (['interface', 'db', 'alertLog', 'dbFlows', 'bufferMb', 'ringMb', 'snaplen'] as const).filter((k) => next[k] !== cfg[k]);
-      cfg = { ...next, interface: cfg.interface, db: cfg.db, alertLog: cfg.alertLog, dbFlows: cfg.dbFlows, bufferMb: cfg.bufferMb, ringMb: cfg.ringMb, snaplen: cfg.snaplen };
+      const fixed = (['interface', 'db', 'alertLog', 'dbFlows', 'bufferMb', 'ringMb', 'snaplen', 'model'] as const).filter((k) => next[k] !== cfg[k]);
+      cfg = { ...next, interface: cfg.interface, db: cfg.db, alertLog: cfg.alertLog, dbFlows: cfg.dbFlows, bufferMb: cfg.bufferMb, ringMb: cfg.ringMb, snaplen: cfg.snaplen, model: cfg.model };
       log.info({ changed: changes, needsRestart: fixed }, 'config reloaded');
     } catch (e) {
       log.error({ err: isNetwatchError(e) ? e.message : String(e) }, 'config reload refused; the running config is kept');
@@ -81,6 +93,18 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       log.info({ job: 'checkpoint', ...r }, 'WAL checkpoint done');
     }, { noOverlap: true, name: 'checkpoint' }),
   ];
+  if (anomaly !== null) {
+    const det = anomaly;
+    jobs.push(cron.schedule(cfg.schedules.modelRefresh, () => {
+      try {
+        const r = refreshModel(det, engine.rareService.tables(), cfg.modelRefreshMinWindows);
+        if (r.refreshed) log.info({ job: 'modelRefresh', model: det.current.path, previous: `${det.current.path}.prev`, ...r }, 'model refreshed');
+        else log.info({ job: 'modelRefresh', ...r }, 'model refresh skipped');
+      } catch (e) {
+        log.error({ job: 'modelRefresh', err: (e as Error).message }, 'model refresh failed; the current model is kept');
+      }
+    }, { noOverlap: true, name: 'modelRefresh' }));
+  }
 
   const lag = monitorEventLoopDelay({ resolution: 20 });
   lag.enable();
@@ -88,7 +112,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   let lastPackets = 0;
   let reportedWriteErrors = 0;
   let backoff = 1000;
-  log.info({ interface: device, filter: cfg.filter, db: cfg.db, alertLog: cfg.alertLog }, 'started');
+  log.info({ interface: device, filter: cfg.filter, db: cfg.db, alertLog: cfg.alertLog, model: cfg.model, threshold: anomaly?.current.threshold }, 'started');
 
   while (!stopping) {
     try {

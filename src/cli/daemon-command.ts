@@ -10,6 +10,7 @@ interface DaemonArgs {
   filter?: string;
   db?: string;
   'log-level'?: string;
+  model?: string;
 }
 
 export const daemonCommand: CommandModule<object, DaemonArgs> = {
@@ -22,12 +23,13 @@ export const daemonCommand: CommandModule<object, DaemonArgs> = {
     .option('filter', { alias: 'f', type: 'string', describe: 'BPF capture filter (overrides the config)' })
     .option('db', { type: 'string', describe: 'SQLite database (overrides the config)' })
     .option('log-level', { type: 'string', describe: 'fatal, error, warn, info, debug or trace' })
+    .option('model', { type: 'string', describe: 'model file from netwatch train (overrides the config); refreshed on schedules.modelRefresh' })
     .example('netwatch daemon --config /etc/netwatch/netwatch.json', 'as systemd runs it')
     .example('NETWATCH_INTERFACE=eth1 netwatch daemon', 'the interface from the environment')
     .epilog('Signals: SIGTERM/SIGINT stop cleanly (drain, flush, exit 0); SIGHUP reloads the config (thresholds, ' +
       'filter, log level; a bad file is refused and the running config kept); SIGUSR2 reopens the alert log after rotation.') as unknown as Argv<DaemonArgs>,
   handler: async (argv: ArgumentsCamelCase<DaemonArgs>) => {
-    const flags = { interface: argv.interface, filter: argv.filter, db: argv.db, logLevel: argv['log-level'] };
+    const flags = { interface: argv.interface, filter: argv.filter, db: argv.db, logLevel: argv['log-level'], model: argv.model };
     const cfg = loadDaemonConfig(argv.config, flags);
     process.exitCode = await runDaemon({ configFile: argv.config, flags }, cfg);
   },

@@ -26,7 +26,11 @@ export interface DaemonConfig {
   retentionDays: number;
   retentionBatch: number;
   /** node-cron expressions (5 fields, or 6 with seconds). */
-  schedules: { retention: string; checkpoint: string; rollup: string };
+  schedules: { retention: string; checkpoint: string; rollup: string; modelRefresh: string };
+  /** Model file (from netwatch train) scoring host windows; null for none. Refreshed in place on schedules.modelRefresh. */
+  model: string | null;
+  /** A refresh waits until this many clean windows were collected. */
+  modelRefreshMinWindows: number;
   detection: DetectionConfig;
 }
 
@@ -55,7 +59,9 @@ export function daemonDefaults(): DaemonConfig {
     statsIntervalSec: 60,
     retentionDays: 30,
     retentionBatch: 5000,
-    schedules: { retention: '17 * * * *', checkpoint: '*/5 * * * *', rollup: '* * * * *' },
+    schedules: { retention: '17 * * * *', checkpoint: '*/5 * * * *', rollup: '* * * * *', modelRefresh: '43 3 * * *' },
+    model: null,
+    modelRefreshMinWindows: 500,
     detection: DETECTION_DEFAULTS,
   };
 }
@@ -83,6 +89,10 @@ function apply(cfg: DaemonConfig, layer: Record<string, unknown>, where: string)
         if (typeof v !== 'string' || v === '') bad(where, key, 'must be a file path');
         cfg.db = v;
         break;
+      case 'model':
+        if (v !== null && (typeof v !== 'string' || v === '')) bad(where, key, 'must be a model file path or null');
+        cfg.model = v as string | null;
+        break;
       case 'alertLog':
         if (v !== null && (typeof v !== 'string' || v === '')) bad(where, key, 'must be a file path or null');
         cfg.alertLog = v as string | null;
@@ -95,10 +105,11 @@ function apply(cfg: DaemonConfig, layer: Record<string, unknown>, where: string)
         if (typeof v !== 'string' || !LEVELS.includes(v)) bad(where, key, `must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
         cfg.logLevel = v as DaemonConfig['logLevel'];
         break;
-      case 'bufferMb': case 'ringMb': case 'snaplen': case 'statsIntervalSec': case 'retentionDays': case 'retentionBatch': {
+      case 'bufferMb': case 'ringMb': case 'snaplen': case 'statsIntervalSec': case 'retentionDays': case 'retentionBatch': case 'modelRefreshMinWindows': {
         const n = typeof v === 'string' ? Number(v) : v;
         const limits: Record<string, [number, number]> = {
           bufferMb: [1, 4096], ringMb: [1, 1024], snaplen: [64, 262144], statsIntervalSec: [1, 86400], retentionDays: [0, 36500], retentionBatch: [1, 1_000_000],
+          modelRefreshMinWindows: [2, 10_000_000],
         };
         const [lo, hi] = limits[key];
         if (typeof n !== 'number' || !Number.isFinite(n) || n < lo || n > hi) bad(where, key, `must be a number from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
@@ -128,7 +139,7 @@ function apply(cfg: DaemonConfig, layer: Record<string, unknown>, where: string)
 const ENV: Readonly<Record<string, keyof DaemonConfig>> = {
   NETWATCH_INTERFACE: 'interface', NETWATCH_FILTER: 'filter', NETWATCH_DB: 'db', NETWATCH_ALERT_LOG: 'alertLog',
   NETWATCH_LOG_LEVEL: 'logLevel', NETWATCH_DB_FLOWS: 'dbFlows', NETWATCH_STATS_INTERVAL: 'statsIntervalSec',
-  NETWATCH_RETENTION_DAYS: 'retentionDays',
+  NETWATCH_RETENTION_DAYS: 'retentionDays', NETWATCH_MODEL: 'model',
 };
 
 /** file < environment < flags. */

@@ -76,7 +76,8 @@ export function explain(raw: ArrayLike<number>, base: FeatureBaseline, which: 'h
   const ranked: { f: number; z: number }[] = [];
   for (let f = 0; f < FEATURE_COUNT; f++) {
     const z = (t[f] - base.tMedian[f]) / base.tScale[f];
-    if (Math.abs(z) > 0) ranked.push({ f, z });
+    // Baselines are stored to 6 decimals: a value at its median must not show up as a departure.
+    if (Math.abs(z) >= 0.01) ranked.push({ f, z });
   }
   ranked.sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.f - b.f);
   return ranked.slice(0, top).map(({ f }) => ({

@@ -1,0 +1,39 @@
+// The daemon's scheduled refresh: a new model fitted on recent windows that raised no alert, with the
+// current model's type, window, seed and budget; written atomically (the previous file kept as
+// PATH.prev) and swapped in. Returns what changed, for the log.
+
+import type { AnomalyDetector } from './anomaly-detector.js';
+import { loadModel, saveModel } from './anomaly-model.js';
+import { trainModel } from './model-training.js';
+import type { RarityTables } from './anomaly-model.js';
+
+export interface RefreshResult {
+  refreshed: boolean;
+  reason?: string;
+  windows: number;
+  oldThreshold: number;
+  newThreshold?: number;
+  oldScores: Record<string, number>;
+  newScores?: Record<string, number>;
+  ms: number;
+}
+
+export function refreshModel(det: AnomalyDetector, rarity: RarityTables, minWindows: number): RefreshResult {
+  const t0 = Date.now();
+  const cur = det.current;
+  const recent = det.recent;
+  const windows = recent?.size ?? 0;
+  const base = { windows, oldThreshold: cur.threshold, oldScores: cur.file.training.score_quantiles };
+  if (recent === null || windows < minWindows) {
+    return { ...base, refreshed: false, reason: `${windows} clean windows collected, ${minWindows} needed`, ms: Date.now() - t0 };
+  }
+  const f = cur.file;
+  const set = recent.toTrainingSet(f.window_sec, rarity, `daemon refresh of ${cur.path}`);
+  const next = trainModel(set, {
+    modelType: f.model_type, windowSec: f.window_sec, minPackets: f.min_packets, seed: f.seed,
+    ...('contamination' in f.budget ? { contamination: f.budget.contamination } : { alertsPerDay: f.budget.alerts_per_day }),
+  });
+  saveModel(next, cur.path, true);
+  det.replaceModel(loadModel(cur.path));
+  return { ...base, refreshed: true, newThreshold: next.threshold, newScores: next.training.score_quantiles, ms: Date.now() - t0 };
+}

@@ -1,0 +1,155 @@
+// The model's contract: deterministic for a seed, identical scores after save and load, refusal of a
+// model from another format version or feature set, explanations that are right on a constructed case,
+// and the train/detect commands end to end on the corpus.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel, saveModel, type ModelFile } from '../../src/detect/anomaly-model.js';
+import { contributionText, explain, computeBaseline } from '../../src/detect/feature-baseline.js';
+import { FEATURES, FEATURE_COUNT, FEATURE_INDEX, FEATURE_SET_ID } from '../../src/detect/feature-set.js';
+import { trainModel, thresholdFor, type TrainingSet } from '../../src/detect/model-training.js';
+import { extract, EVAL_DEFAULTS } from '../../eval/model-eval.js';
+import { CLI, CORPUS } from '../support/corpus.js';
+import type { EveAlert } from '../../src/alert/eve-alert.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nw-model-'));
+const BENIGN = ['pcapplusplus_tls2.pcap', 'pcapplusplus_example_web.pcap', 'pcapplusplus_DnsPackets.pcap'].map((f) => join(CORPUS, 'benign', f));
+
+async function benignSet(): Promise<TrainingSet> {
+  const parts = await Promise.all(BENIGN.map((f) => extract(f, EVAL_DEFAULTS)));
+  const set: TrainingSet = {
+    rows: [], hosts: [], files: BENIGN, packets: 0, durationSec: 0, windowsTotal: 0, windowsTooSmall: 0, windowsAlerted: 0,
+    rarity: { protocols: {}, services: {} },
+  };
+  for (const p of parts) {
+    p.rows.forEach((r, i) => { if (!p.alerted[i]) { set.rows.push(r); set.hosts.push(p.hosts[i]); } });
+    set.packets += p.packets;
+    set.durationSec += p.durationSec;
+  }
+  return set;
+}
+
+for (const modelType of ['isolation-forest', 'autoencoder'] as const) {
+  test(`${modelType}: the same seed gives the same model and scores; another seed another model`, async () => {
+    const set = await benignSet();
+    assert.ok(set.rows.length > 100, `${set.rows.length} windows`);
+    const o = { modelType, windowSec: 10, minPackets: 5, seed: 7, alertsPerDay: 12 };
+    const a = trainModel(set, o);
+    const b = trainModel(set, o);
+    const c = trainModel(set, { ...o, seed: 8 });
+    const strip = (m: ModelFile) => JSON.stringify({ ...m, training: { ...m.training, trained_at: '' } });
+    assert.equal(strip(a), strip(b));
+    assert.notEqual(strip(a), strip(c));
+    assert.equal(a.threshold, b.threshold);
+  });
+
+  test(`${modelType}: saved and loaded, every window scores exactly the same`, async () => {
+    const set = await benignSet();
+    const file = trainModel(set, { modelType, windowSec: 10, minPackets: 5, seed: 3, alertsPerDay: 12 });
+    const path = join(dir, `${modelType}.json`);
+    saveModel(file, path);
+    const m1 = loadModel(path);
+    saveModel(m1.file, join(dir, `${modelType}-again.json`));
+    const m2 = loadModel(join(dir, `${modelType}-again.json`));
+    for (const r of set.rows) assert.equal(m2.score(r), m1.score(r));
+    assert.equal(readFileSync(path, 'utf8'), readFileSync(join(dir, `${modelType}-again.json`), 'utf8'));
+    // The file's threshold lets the budgeted share of out-of-fold scores through, and the scorer is the file's.
+    assert.equal(m1.threshold, file.threshold);
+    assert.equal(m1.type, modelType);
+  });
+}
+
+test('the threshold lets exactly the budgeted number of windows through', () => {
+  const scores = Float64Array.from([0.1, 0.5, 0.3, 0.9, 0.7]);
+  assert.equal(thresholdFor(scores, 2), (0.7 + 0.5) / 2);
+  assert.ok(thresholdFor(scores, 0.4) > 0.9);
+  assert.equal(thresholdFor(scores, 10), 0.1);
+});
+
+test('a model from another format version or feature set is refused, naming the file and what to do', async () => {
+  const set = await benignSet();
+  const good = trainModel(set, { modelType: 'isolation-forest', windowSec: 10, minPackets: 5, seed: 1, alertsPerDay: 12 });
+  const cases: [string, unknown, RegExp][] = [
+    ['version.json', { ...good, version: 99 }, /model format version 99 .*reads version 1: retrain it with netwatch train/],
+    ['features.json', { ...good, feature_set: { id: 'fs0-000000000000', features: good.feature_set.features.slice(0, 20) } },
+      new RegExp(`trained on feature set fs0-000000000000 \\(20 features\\); this netwatch computes ${FEATURE_SET_ID} \\(${FEATURE_COUNT} features\\)`)],
+    ['renamed.json', { ...good, feature_set: { id: FEATURE_SET_ID, features: good.feature_set.features.map((f, i) => (i === 0 ? 'pkts' : f)) } }, /trained on feature set/],
+    ['other.json', { hello: 1 }, /not a netwatch model file/],
+  ];
+  for (const [name, content, why] of cases) {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(content));
+    assert.throws(() => loadModel(path), why);
+    const r = spawnSync(CLI, ['detect', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--model', path, '--no-store', '-q'], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^netwatch: ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
+  }
+  writeFileSync(join(dir, 'junk.json'), '{ not json');
+  assert.throws(() => loadModel(join(dir, 'junk.json')), /not a netwatch model \(not JSON/);
+});
+
+test('explanation on a constructed case: the feature that departs leads, with the right numbers', () => {
+  // 200 windows of a quiet client: 3 destination ports (sometimes 2 or 4), 20-40 packets.
+  const rows: Float64Array[] = [];
+  for (let i = 0; i < 200; i++) {
+    const r = new Float64Array(FEATURE_COUNT);
+    r[FEATURE_INDEX.unique_dst_ports] = [2, 3, 3, 3, 4][i % 5];
+    r[FEATURE_INDEX.packets_out] = 20 + (i % 21);
+    r[FEATURE_INDEX.unique_dsts] = 2;
+    rows.push(r);
+  }
+  const base = computeBaseline(rows);
+  assert.equal(base.median[FEATURE_INDEX.unique_dst_ports], 3);
+  // Three of five windows equal the median: the MAD is 0, so the spread falls back to 1.2533 x the mean absolute deviation (0.4).
+  assert.equal(base.mad[FEATURE_INDEX.unique_dst_ports], 0);
+  const scale = 0.4 * 1.2533;
+  assert.ok(Math.abs(base.scale[FEATURE_INDEX.unique_dst_ports] - scale) < 1e-6);
+  const scan = Float64Array.from(rows[2]);
+  scan[FEATURE_INDEX.unique_dst_ports] = 812;
+  const top = explain(scan, base, 'network', 3);
+  assert.equal(top[0].feature, 'unique_dst_ports');
+  assert.equal(top[0].value, 812);
+  assert.equal(top[0].baseline_median, 3);
+  assert.equal(top[0].mads, Math.round(((812 - 3) / scale) * 10) / 10);
+  assert.equal(contributionText(top[0]), `unique destination ports 812 (baseline median 3, ${Math.round((812 - 3) / scale)} MADs above)`);
+  // Features at their median never appear.
+  assert.ok(!top.some((c) => c.feature === 'unique_dsts'));
+  assert.ok(FEATURES.length === FEATURE_COUNT);
+});
+
+test('train then detect: the scanner of ppa_synscan raises an explained anomaly alert; benign traffic trains cleanly', () => {
+  const model = join(dir, 'cli-model.json');
+  const t = spawnSync(CLI, ['train', ...BENIGN, '--model', model, '--contamination', '0.02', '--json'], { encoding: 'utf8' });
+  assert.equal(t.status, 0, t.stderr);
+  const summary = JSON.parse(t.stdout) as { threshold: number; training: { windows_used: number; hosts: number; expected_alerts_per_hour: number } };
+  assert.ok(summary.training.windows_used > 100 && summary.training.hosts > 10, t.stdout);
+  const text = spawnSync(CLI, ['train', ...BENIGN, '--model', model, '--contamination', '0.02'], { encoding: 'utf8' });
+  assert.match(text.stdout, /^windows +\d+ used of \d+/m);
+  assert.match(text.stdout, /^threshold +[\d.]+ for a budget of contamination 0\.02/m);
+  assert.match(text.stdout, /^expected +[\d.]+ alerts\/hour/m);
+  const alerts = join(dir, 'scan-alerts.json');
+  const d = spawnSync(CLI, ['detect', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--model', model, '--alerts', alerts, '--no-store', '-q'], { encoding: 'utf8' });
+  assert.equal(d.status, 0, d.stderr);
+  assert.match(d.stdout, /Model: .*cli-model\.json \(isolation-forest, threshold [\d.]+\): \d+ host windows of 10 s scored, [1-9]\d* above the threshold/);
+  const ml = readFileSync(alerts, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert).filter((a) => a.netwatch.detector === 'anomaly');
+  assert.ok(ml.length >= 1);
+  const a = ml[0];
+  assert.equal(a.src_ip, '172.16.0.8');
+  assert.equal(a.alert.signature_id, 9101401);
+  assert.ok(a.netwatch.score > (a.netwatch.threshold as number));
+  const top = (a.netwatch.evidence as { top_features: { feature: string; mads: number }[] }).top_features;
+  assert.equal(top.length, 3);
+  assert.ok(top.every((f) => Math.abs(f.mads) > 3), JSON.stringify(top));
+  assert.match(a.alert.signature, /172\.16\.0\.8 sent unusual traffic: .+ \(baseline median [\d.]+, \d+ MADs above\)/);
+  // --no-detect and --model together is a usage error.
+  const bad = spawnSync(CLI, ['analyze', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--model', model, '--no-detect'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  const both = spawnSync(CLI, ['train', BENIGN[0], '--alerts-per-day', '3', '--contamination', '0.1'], { encoding: 'utf8' });
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /not both/);
+});
