@@ -30,14 +30,14 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   let cfg = first;
   const root: Logger = pino({ level: cfg.logLevel, base: { app: 'netwatch' } }, pino.destination({ dest: 1, sync: true }));
   const log = root.child({ component: 'daemon' });
+  // The model (when configured) is checked first: a bad file is a config error, refused before capture.
+  const model = cfg.model !== null ? loadModel(cfg.model) : null;
   const device = cfg.interface ?? defaultInterface();
   assertInterfaceExists(device);
 
   const engine = new DetectionEngine(cfg.detection);
-  // The model (when configured) is checked before capture starts: a bad file is a config error.
   let anomaly: AnomalyDetector | null = null;
-  if (cfg.model !== null) {
-    const model = loadModel(cfg.model);
+  if (model !== null) {
     anomaly = new AnomalyDetector(model, cfg.detection.anomaly, engine.hub, true);
     engine.addDetector(anomaly);
     engine.rareService.preload(model.file.rarity);

@@ -188,3 +188,37 @@ test('database on a full filesystem: a clear error, capture goes on, alerts reac
     spawnSync('umount', ['-l', mnt]);
   }
 });
+
+test('model refresh on its schedule: a new model from clean windows, written atomically, the previous kept, the change logged', { timeout: 90_000 }, async () => {
+  const model = join(dir, 'model.json');
+  // A 1 s window so a few seconds of ping make enough windows.
+  const t = spawnSync(CLI, ['train', join(CORPUS, 'benign/pcapplusplus_tls2.pcap'), '--model', model, '--window', '1s', '--min-packets', '3'], { encoding: 'utf8' });
+  assert.equal(t.status, 0, t.stderr);
+  const before = JSON.parse(readFileSync(model, 'utf8')) as { threshold: number; training: { files: string[] } };
+  const bad = join(dir, 'bad-model.json');
+  writeFileSync(bad, JSON.stringify({ format: 'netwatch-model', version: 7 }));
+  const r = spawnSync(process.execPath, [CLI, 'daemon', '--model', bad, '--interface', net.ifA, '--db', join(dir, 'dx.db')], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /bad-model\.json: model format version 7/);
+
+  const d = startDaemon({ interface: net.ifA, db: join(dir, 'd6.db'), model, modelRefreshMinWindows: 4, schedules: { modelRefresh: '*/3 * * * * *' } }, 'd6');
+  await until('capturing', () => d.log().includes('"msg":"capturing"'), 20_000);
+  assert.match(d.log(), /"model":"[^"]*model\.json","threshold":[\d.]+/);
+  net.exec(net.nsB, ['ping', '-c', '40', '-i', '0.1', '-W', '1', net.ipA]);
+  await until('model refreshed', () => d.log().includes('"msg":"model refreshed"'), 20_000);
+  d.child.kill('SIGTERM');
+  assert.equal(await d.exit, 0, d.log());
+  const line = d.log().split('\n').find((l) => l.includes('"msg":"model refreshed"'))!;
+  const logged = JSON.parse(line) as { oldThreshold: number; newThreshold: number; windows: number; oldScores: object; newScores: object; previous: string };
+  assert.equal(logged.oldThreshold, before.threshold);
+  assert.ok(logged.windows >= 4 && Number.isFinite(logged.newThreshold) && logged.newScores !== undefined, line);
+  // The previous model is kept beside the new one, byte for byte.
+  const prev = JSON.parse(readFileSync(`${model}.prev`, 'utf8')) as { threshold: number };
+  assert.equal(prev.threshold, before.threshold);
+  const after = JSON.parse(readFileSync(model, 'utf8')) as { threshold: number; training: { files: string[] } };
+  assert.equal(after.threshold, logged.newThreshold);
+  assert.match(after.training.files[0], /daemon refresh/);
+  // The new file is a whole model that loads and scores.
+  const again = spawnSync(CLI, ['detect', join(CORPUS, 'benign/ppa_http_espn.pcapng'), '--model', model, '--no-store', '-q', '--summary', 'json'], { encoding: 'utf8' });
+  assert.equal(again.status, 0, again.stderr);
+});
