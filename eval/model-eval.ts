@@ -54,6 +54,7 @@ export interface Extracted {
   path: string;
   rows: Float64Array[];
   hosts: string[];
+  starts: number[];
   alerted: boolean[];
   durationSec: number;
   packets: number;
@@ -66,28 +67,44 @@ export interface EvalOptions {
   minPackets: number;
   seed: number;
   alertsPerDay: number;
+  /** Share of each split benign capture's packet time used for training; the rest is held out. */
+  trainShare: number;
+  /** Window grids the training windows are read on (train --phases). */
+  phases: number;
 }
 
-export const EVAL_DEFAULTS: EvalOptions = { modelType: 'isolation-forest', windowSec: 10, minPackets: 5, seed: 1, alertsPerDay: 12 };
+export const EVAL_DEFAULTS: EvalOptions = { modelType: 'isolation-forest', windowSec: 30, minPackets: 5, seed: 1, alertsPerDay: 12, trainShare: 0.7, phases: 5 };
 
 /** Every host window of a capture, with the heuristic detectors' verdicts (as `train` sees them). */
-export async function extract(path: string, o: EvalOptions): Promise<Extracted> {
+export async function extract(path: string, o: Pick<EvalOptions, 'windowSec' | 'minPackets'>, phases = 1): Promise<Extracted> {
   const engine = new DetectionEngine(DETECTION_DEFAULTS);
-  const c = new TrainingCollector(o.windowSec, o.minPackets, DETECTION_DEFAULTS.anomaly.hostCapacity, engine.hub);
+  const c = new TrainingCollector(o.windowSec, o.minPackets, DETECTION_DEFAULTS.anomaly.hostCapacity, engine.hub, phases);
   engine.addDetector(c);
   const p = new Pipeline([], engine);
   await runFiles(p, [path]);
   p.finish();
-  return { path, rows: c.rows, hosts: c.hosts, alerted: c.alerted, durationSec: c.spanSec, packets: p.summary.packets, rarity: engine.rareService.tables() };
+  return {
+    path, rows: c.rows, hosts: c.hosts, starts: c.starts, alerted: c.alerted, durationSec: c.spanSec, packets: p.summary.packets,
+    rarity: engine.rareService.tables(),
+  };
+}
+
+/** The windows of e whose start is before (train) or from (held out) the cut, as a new Extracted. */
+function part(e: Extracted, keep: (start: number) => boolean, durationSec: number): Extracted {
+  const idx = e.rows.map((_, i) => i).filter((i) => keep(e.starts[i]));
+  return {
+    path: e.path, rows: idx.map((i) => e.rows[i]), hosts: idx.map((i) => e.hosts[i]), starts: idx.map((i) => e.starts[i]),
+    alerted: idx.map((i) => e.alerted[i]), durationSec, packets: 0, rarity: e.rarity,
+  };
 }
 
 function combine(parts: Extracted[]): TrainingSet {
   const set: TrainingSet = {
-    rows: [], hosts: [], files: parts.map((p) => p.path), packets: 0, durationSec: 0, windowsTotal: 0, windowsTooSmall: 0, windowsAlerted: 0,
+    rows: [], hosts: [], starts: [], files: parts.map((p) => p.path), packets: 0, durationSec: 0, windowsTotal: 0, windowsTooSmall: 0, windowsAlerted: 0,
     rarity: { protocols: {}, services: {} },
   };
   for (const p of parts) {
-    p.rows.forEach((r, i) => { if (!p.alerted[i]) { set.rows.push(r); set.hosts.push(p.hosts[i]); } else set.windowsAlerted++; });
+    p.rows.forEach((r, i) => { if (!p.alerted[i]) { set.rows.push(r); set.hosts.push(p.hosts[i]); set.starts.push(p.starts[i]); } else set.windowsAlerted++; });
     set.windowsTotal += p.rows.length;
     set.packets += p.packets;
     set.durationSec += p.durationSec;
@@ -95,42 +112,62 @@ function combine(parts: Extracted[]): TrainingSet {
   return set;
 }
 
-/** Anomaly alerts raised by the full detect pipeline on a file with a model. */
-async function anomalyAlerts(path: string, modelPath: string): Promise<number> {
+/** Anomaly alerts raised by the full detect pipeline on a file with a model, by host named. */
+async function anomalyAlerts(path: string, modelPath: string): Promise<string[]> {
   const engine = new DetectionEngine(DETECTION_DEFAULTS);
   const det = new AnomalyDetector(loadModel(modelPath), DETECTION_DEFAULTS.anomaly, engine.hub, false);
   engine.addDetector(det);
-  let n = 0;
-  engine.hub.addSink({ alert: (a) => { if (a.netwatch.detector === 'anomaly') n++; } });
+  const hosts: string[] = [];
+  engine.hub.addSink({ alert: (a) => { if (a.netwatch.detector === 'anomaly') hosts.push(a.src_ip); } });
   const p = new Pipeline([], engine);
   await runFiles(p, [path]);
   p.finish();
+  return hosts;
+}
+
+/**
+ * Alerts the held-out windows would raise: a window above the threshold raises one unless its host
+ * raised one less than suppressSec earlier (the alert hub's suppression; repeats fold into the incident).
+ */
+function alertsFrom(e: Extracted, scores: number[], threshold: number, suppressSec: number, windowSec: number): number {
+  const last = new Map<string, number>();
+  let n = 0;
+  const order = scores.map((_, i) => i).sort((a, b) => e.starts[a] - e.starts[b] || a - b);
+  for (const i of order) {
+    if (!(scores[i] > threshold)) continue;
+    const t = e.starts[i] + windowSec;
+    const prev = last.get(e.hosts[i]);
+    if (prev !== undefined && t - prev < suppressSec) continue;
+    last.set(e.hosts[i], t);
+    n++;
+  }
   return n;
 }
 
 export interface CaptureResult {
   file: string;
   type: AttackType;
+  /** Windows of the labelled hosts (of at least minPackets packets). */
   positives: number;
   auc: number;
-  /** Share of labelled windows above the threshold (mean over folds). */
+  /** Share of labelled windows above the threshold. */
   windowDetectionRate: number;
-  /** Folds in which some labelled window was above the threshold. */
-  detectedFolds: number;
-  folds: number;
+  /** `detect` with the model raised an anomaly alert naming a labelled host. */
+  alerted: boolean;
 }
 
 export interface EvalReport {
   options: EvalOptions;
-  benign: { files: string[]; heldOutHours: number; heldOutWindows: number; falseAlerts: number; falseAlertsPerHour: number };
+  training: { windows: number; hosts: number; threshold: number; hours: number };
+  benign: { heldOutHours: number; heldOutWindows: number; falseAlerts: number; falseAlertsPerHour: number; files: string[] };
   captures: CaptureResult[];
-  byType: Record<string, { captures: number; minAuc: number; meanAuc: number; windowDetectionRate: number; capturesDetected: number }>;
-  /** Benign files always in training (e.g. recorded live), never held out. */
-  alwaysTrained: string[];
+  byType: Record<string, { captures: number; minAuc: number; meanAuc: number; windowDetectionRate: number; capturesAlerted: number }>;
+  /** The same model at other alert budgets: only the threshold moves. */
+  budgets: { alertsPerDay: number; threshold: number; falseAlertsPerHour: number; windowDetectionRate: Record<string, number> }[];
 }
 
 /** AUC by pair counting: P(positive > negative) with ties counted half. */
-function pairWins(pos: number[], neg: number[]): { wins: number; pairs: number } {
+function auc(pos: number[], neg: number[]): number {
   const n = Float64Array.from(neg).sort();
   let wins = 0;
   for (const p of pos) {
@@ -141,50 +178,62 @@ function pairWins(pos: number[], neg: number[]): { wins: number; pairs: number }
     while (eq < n.length && n[eq] === p) eq++;
     wins += lo + (eq - lo) / 2;
   }
-  return { wins, pairs: pos.length * n.length };
+  return pos.length * n.length > 0 ? wins / (pos.length * n.length) : NaN;
 }
 
-export async function evaluate(benignFiles: string[], extraBenign: string[], attacks: LabelledCapture[], o: EvalOptions = EVAL_DEFAULTS): Promise<EvalReport> {
+export interface BenignInputs {
+  /** Captures split in time: the first trainShare of each trains, the rest is held out. */
+  split: string[];
+  /** Captures only trained on, and only held out (e.g. two live recordings). */
+  trainOnly: string[];
+  heldOutOnly: string[];
+}
+
+export async function evaluate(benignIn: BenignInputs, attacks: LabelledCapture[], o: EvalOptions = EVAL_DEFAULTS, otherBudgets: number[] = [48, 240]): Promise<EvalReport> {
   const dir = mkdtempSync(join(tmpdir(), 'nw-eval-'));
   try {
-    const benign = await Promise.all(benignFiles.map((f) => extract(f, o)));
-    const extra = await Promise.all(extraBenign.map((f) => extract(f, o)));
-    const attackData = await Promise.all(attacks.map((a) => extract(a.path, o)));
-    const acc = attacks.map(() => ({ wins: 0, pairs: 0, rate: 0, detected: 0, positives: 0, folds: 0 }));
+    const split = await Promise.all(benignIn.split.map((f) => extract(f, o)));
+    const splitPhased = await Promise.all(benignIn.split.map((f) => extract(f, o, o.phases)));
+    const trainOnly = await Promise.all(benignIn.trainOnly.map((f) => extract(f, o, o.phases)));
+    const heldOnly = await Promise.all(benignIn.heldOutOnly.map((f) => extract(f, o)));
+    const trainParts: Extracted[] = [...trainOnly];
+    const heldParts: Extracted[] = [...heldOnly];
+    // Training windows (on every phase's grid) must end before the cut; held-out ones (the scoring grid) start at it.
+    split.forEach((e, k) => {
+      if (e.rows.length === 0) return;
+      const first = Math.min(...e.starts);
+      const cut = first + Math.round((e.durationSec * o.trainShare) / o.windowSec) * o.windowSec;
+      trainParts.push(part(splitPhased[k], (s) => s + o.windowSec <= cut, cut - first));
+      heldParts.push(part(e, (s) => s >= cut, Math.max(0, e.durationSec - (cut - first))));
+    });
+    const set = combine(trainParts);
+    set.rarity = mergeRarity(trainParts.map((p) => p.rarity));
+    const model = trainModel(set, { modelType: o.modelType, windowSec: o.windowSec, minPackets: o.minPackets, seed: o.seed, alertsPerDay: o.alertsPerDay, phases: o.phases });
+    const modelPath = join(dir, 'model.json');
+    saveModel(model, modelPath);
+    const m = loadModel(modelPath);
+    const neg: number[] = [];
     let falseAlerts = 0;
-    let heldOutSec = 0;
-    let heldOutWindows = 0;
-    for (let k = 0; k < benign.length; k++) {
-      const train = combine([...benign.filter((_, i) => i !== k), ...extra]);
-      const model = trainModel(train, { modelType: o.modelType, windowSec: o.windowSec, minPackets: o.minPackets, seed: o.seed, alertsPerDay: o.alertsPerDay });
-      const modelPath = join(dir, `fold-${k}.json`);
-      saveModel(model, modelPath);
-      const m = loadModel(modelPath);
-      const held = benign[k];
-      const neg = held.rows.map((r) => m.score(r));
-      heldOutWindows += neg.length;
-      heldOutSec += held.durationSec;
-      falseAlerts += await anomalyAlerts(held.path, modelPath);
-      attacks.forEach((a, i) => {
-        const d = attackData[i];
-        const pos = d.rows.filter((_, j) => a.hosts.includes(d.hosts[j])).map((r) => m.score(r));
-        const r = acc[i];
-        r.positives = pos.length;
-        if (pos.length === 0) return;
-        r.folds++;
-        const w = pairWins(pos, neg);
-        r.wins += w.wins; r.pairs += w.pairs;
-        const above = pos.filter((s) => s > m.threshold).length;
-        r.rate += above / pos.length;
-        if (above > 0) r.detected++;
+    let heldSec = 0;
+    for (const h of heldParts) {
+      const scores = h.rows.map((r) => m.score(r));
+      neg.push(...scores);
+      heldSec += h.durationSec;
+      falseAlerts += alertsFrom(h, scores, m.threshold, DETECTION_DEFAULTS.alerts.suppressSec, o.windowSec);
+    }
+    const captures: CaptureResult[] = [];
+    const posScores: number[][] = [];
+    for (const a of attacks) {
+      const d = await extract(a.path, o);
+      const pos = d.rows.filter((_, j) => a.hosts.includes(d.hosts[j])).map((r) => m.score(r));
+      posScores.push(pos);
+      const named = await anomalyAlerts(a.path, modelPath);
+      captures.push({
+        file: a.path, type: a.type, positives: pos.length, auc: round3(auc(pos, neg)),
+        windowDetectionRate: pos.length > 0 ? round3(pos.filter((s) => s > m.threshold).length / pos.length) : 0,
+        alerted: named.some((h) => a.hosts.includes(h)),
       });
     }
-    const captures: CaptureResult[] = attacks.map((a, i) => ({
-      file: a.path, type: a.type, positives: acc[i].positives,
-      auc: acc[i].pairs > 0 ? round3(acc[i].wins / acc[i].pairs) : NaN,
-      windowDetectionRate: acc[i].folds > 0 ? round3(acc[i].rate / acc[i].folds) : 0,
-      detectedFolds: acc[i].detected, folds: acc[i].folds,
-    }));
     const byType: EvalReport['byType'] = {};
     for (const t of ['scan', 'flood', 'brute_force', 'tunnel'] as const) {
       const cs = captures.filter((c) => c.type === t && c.positives > 0);
@@ -194,18 +243,45 @@ export async function evaluate(benignFiles: string[], extraBenign: string[], att
         minAuc: Math.min(...cs.map((c) => c.auc)),
         meanAuc: round3(cs.reduce((s, c) => s + c.auc, 0) / cs.length),
         windowDetectionRate: round3(cs.reduce((s, c) => s + c.windowDetectionRate, 0) / cs.length),
-        capturesDetected: cs.filter((c) => c.detectedFolds > c.folds / 2).length,
+        capturesAlerted: cs.filter((c) => c.alerted).length,
       };
     }
-    const hours = heldOutSec / 3600;
+    const hours = heldSec / 3600;
+    const budgets: EvalReport['budgets'] = [];
+    for (const perDay of otherBudgets) {
+      const thr = trainModel(set, { modelType: o.modelType, windowSec: o.windowSec, minPackets: o.minPackets, seed: o.seed, alertsPerDay: perDay, phases: o.phases }).threshold;
+      let fa = 0;
+      let k = 0;
+      for (const h of heldParts) { const sc = neg.slice(k, k + h.rows.length); k += h.rows.length; fa += alertsFrom(h, sc, thr, DETECTION_DEFAULTS.alerts.suppressSec, o.windowSec); }
+      const rate: Record<string, number> = {};
+      for (const t of Object.keys(byType)) {
+        const idx = captures.map((c, i) => (c.type === t && c.positives > 0 ? i : -1)).filter((i) => i >= 0);
+        rate[t] = round3(idx.reduce((sum, i) => sum + posScores[i].filter((x) => x > thr).length / posScores[i].length, 0) / idx.length);
+      }
+      budgets.push({ alertsPerDay: perDay, threshold: thr, falseAlertsPerHour: round3(fa / hours), windowDetectionRate: rate });
+    }
     return {
+      budgets,
       options: o,
-      benign: { files: benignFiles, heldOutHours: round3(hours), heldOutWindows, falseAlerts, falseAlertsPerHour: round3(falseAlerts / hours) },
-      captures, byType, alwaysTrained: extraBenign,
+      training: { windows: model.training.windows_used, hosts: model.training.hosts, threshold: model.threshold, hours: round3(model.training.duration_sec / 3600) },
+      benign: {
+        heldOutHours: round3(hours), heldOutWindows: neg.length, falseAlerts, falseAlertsPerHour: round3(falseAlerts / hours),
+        files: [...benignIn.split, ...benignIn.trainOnly, ...benignIn.heldOutOnly],
+      },
+      captures, byType,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function mergeRarity(list: RarityTables[]): RarityTables {
+  const out: RarityTables = { protocols: {}, services: {} };
+  for (const r of list) {
+    for (const [k, v] of Object.entries(r.protocols)) out.protocols[k] = (out.protocols[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(r.services)) out.services[k] = (out.services[k] ?? 0) + v;
+  }
+  return out;
 }
 
 function round3(x: number): number { return Math.round(x * 1000) / 1000; }

@@ -24,6 +24,7 @@ interface TrainArgs {
   'min-packets': number;
   trees: number;
   epochs: number;
+  phases: number;
   config?: string;
   json: boolean;
 }
@@ -47,13 +48,14 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   checkNumber('min-packets', argv['min-packets'], { min: 1, integer: true });
   checkNumber('trees', argv.trees, { min: 1, max: 10000, integer: true });
   checkNumber('epochs', argv.epochs, { min: 1, max: 1000, integer: true });
+  checkNumber('phases', argv.phases, { min: 1, max: 20, integer: true });
   const windowSec = parseDurationArg('window', argv.window);
   const modelPath = argv.model ?? defaultModelPath();
   const cfg = loadDetectionConfig(argv.config);
 
   // The heuristic detectors run too: a host they name is left out of training for that window.
   const engine = new DetectionEngine(cfg);
-  const collector = new TrainingCollector(windowSec, argv['min-packets'], cfg.anomaly.hostCapacity, engine.hub);
+  const collector = new TrainingCollector(windowSec, argv['min-packets'], cfg.anomaly.hostCapacity, engine.hub, argv.phases);
   engine.addDetector(collector);
   const pipeline = new Pipeline([], engine);
   const stop = listenForStop(() => process.exit(130));
@@ -71,7 +73,7 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   try {
     model = trainModel(set, {
       modelType: argv['model-type'], windowSec, minPackets: argv['min-packets'], seed: argv.seed,
-      alertsPerDay: argv['alerts-per-day'], contamination: argv.contamination, trees: argv.trees, epochs: argv.epochs,
+      alertsPerDay: argv['alerts-per-day'], contamination: argv.contamination, trees: argv.trees, epochs: argv.epochs, phases: argv.phases,
     });
   } catch (e) {
     if (e instanceof RangeError) throw new NetwatchError('NW_ERR_USAGE', `train: ${e.message}`);
@@ -87,7 +89,7 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const lines = [
     `model        ${modelPath} (${model.model_type}, seed ${model.seed}, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
     `traffic      ${tr.packets.toLocaleString('en-US')} packets, ${tr.duration_sec.toFixed(0)} s of packet time in ${tr.files.length} file(s)`,
-    `windows      ${tr.windows_used.toLocaleString('en-US')} used of ${tr.windows_total.toLocaleString('en-US')} (${windowSec} s each; ` +
+    `windows      ${tr.windows_used.toLocaleString('en-US')} used of ${tr.windows_total.toLocaleString('en-US')} (${windowSec} s each, ${model.phases} phase(s); ` +
       `${tr.windows_too_small} under ${model.min_packets} packets, ${tr.windows_alerted} named by an alert)`,
     `hosts        ${tr.hosts} (${Object.keys(model.baseline.hosts).length} with a baseline of their own)`,
     `threshold    ${model.threshold.toPrecision(6)} for a budget of ${budget} (scores p50 ${tr.score_quantiles.p50}, p99 ${tr.score_quantiles.p99}, max ${tr.score_quantiles.max})`,
@@ -103,11 +105,12 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .positional('files', { type: 'string', array: true, describe: 'capture files of normal traffic (.pcap, .pcapng)' })
     .option('model', { type: 'string', describe: 'model file to write (default $NETWATCH_MODEL or ~/.local/share/netwatch/model.json); an existing one is kept as FILE.prev' })
     .option('model-type', { type: 'string', choices: ['isolation-forest', 'autoencoder'] as const, default: 'isolation-forest' as const, describe: 'the model' })
-    .option('window', { type: 'string', default: '10s', describe: 'host window length in packet time (10s, 1m)' })
+    .option('window', { type: 'string', default: '30s', describe: 'host window length in packet time (10s, 1m)' })
     .option('alerts-per-day', { type: 'number', describe: `alert budget: the threshold lets this many windows a day through on traffic like this (default ${DEFAULT_ALERTS_PER_DAY})` })
     .option('contamination', { type: 'number', describe: 'alert budget as the share of windows above the threshold (0-0.5), instead of --alerts-per-day' })
     .option('seed', { type: 'number', default: 1, describe: 'random seed: the same seed and traffic give the same model' })
     .option('min-packets', { type: 'number', default: 5, describe: 'windows with fewer packets (sent plus received) are neither learnt nor scored' })
+    .option('phases', { type: 'number', default: 5, describe: 'read the training traffic on this many window grids, shifted by window/phases (more windows of the same length)' })
     .option('trees', { type: 'number', default: 100, describe: 'Isolation Forest: number of trees' })
     .option('epochs', { type: 'number', default: 10, describe: 'autoencoder: passes over the training windows' })
     .option('config', { type: 'string', describe: 'JSON config file with detection thresholds (the heuristic detectors screen the training traffic)' })

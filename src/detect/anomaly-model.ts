@@ -46,6 +46,8 @@ export interface ModelFile {
   feature_set: { id: string; features: string[] };
   model_type: ModelType;
   window_sec: number;
+  /** Training read the traffic on this many window grids shifted by window_sec / phases (more windows, same length). */
+  phases: number;
   /** Windows with fewer packets (sent plus received) are neither trained on nor scored. */
   min_packets: number;
   seed: number;

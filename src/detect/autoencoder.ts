@@ -51,7 +51,9 @@ class DenoisingAutoencoder {
   /** Normalises v into x and reconstructs it into z; returns the RMSE. */
   private forward(v: ArrayLike<number>): number {
     const { x, y, z, w, visible: n, hidden: h } = this;
-    for (let i = 0; i < n; i++) x[i] = (v[i] - this.min[i]) / (this.max[i] - this.min[i] + 1e-16);
+    // A feature constant in training keeps its own unit (the inputs are already standardised): dividing
+    // by KitNET's 1e-16 would turn any later change into an error of 1e16 and drown every other group.
+    for (let i = 0; i < n; i++) { const range = this.max[i] - this.min[i]; x[i] = (v[i] - this.min[i]) / (range > 0 ? range : 1); }
     for (let j = 0; j < h; j++) {
       let s = this.hbias[j];
       for (let i = 0; i < n; i++) s += x[i] * w[i * h + j];

@@ -43,6 +43,10 @@ export const FEATURES: readonly FeatureInfo[] = Object.freeze([
   { name: 'conns_out', label: 'TCP connections opened (SYN sent)', kind: 'count' },
   { name: 'conns_per_service', label: 'connections per destination service', kind: 'count' },
   { name: 'pkts_per_conn_out', label: 'packets sent per connection opened', kind: 'count' },
+  { name: 'icmp_out', label: 'ICMP packets sent', kind: 'count' },
+  { name: 'udp_out', label: 'UDP packets sent', kind: 'count' },
+  { name: 'failed_conns', label: 'SYNs sent not answered by SYN-ACK', kind: 'count' },
+  { name: 'rst_in', label: 'RSTs received', kind: 'count' },
 ]);
 
 export const FEATURE_COUNT = FEATURES.length;

@@ -14,6 +14,8 @@ export interface TrainingSet {
   rows: Float64Array[];
   /** The host (address text) of each row. */
   hosts: string[];
+  /** Start (packet time, seconds) of each row's window: calibration folds are blocks of time. */
+  starts: number[];
   files: string[];
   packets: number;
   durationSec: number;
@@ -33,6 +35,8 @@ export interface TrainOptions {
   contamination?: number;
   trees?: number;
   epochs?: number;
+  /** Window grids the training windows were read on (recorded in the model; see train --phases). */
+  phases?: number;
 }
 
 /** Hosts with at least this many windows get a baseline of their own (at most HOST_BASELINES_MAX of them). */
@@ -41,6 +45,8 @@ const HOST_BASELINES_MAX = 1000;
 
 export const DEFAULT_ALERTS_PER_DAY = 12;
 const CALIBRATION_FOLDS = 3;
+/** Consecutive windows kept together in one calibration fold. */
+const CALIBRATION_BLOCK = 4;
 /** Fewer windows than this are scored in-sample (folds would be too small to fit). */
 const CALIBRATION_MIN_WINDOWS = 60;
 
@@ -78,22 +84,29 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
       ? new IsolationForest({ trees: o.trees ?? 100, seed: o.seed }).fit(rows)
       : new AutoencoderEnsemble({ seed: o.seed, epochs: o.epochs ?? 10 }).fit(rows);
   const final = fit(inputs);
-  // The threshold comes from out-of-fold scores: every CALIBRATION_FOLDS-th window forms a fold, and
-  // each fold is scored by a model fitted on the others. A model scores the windows it was
-  // fitted on lower than new ones (the autoencoder much lower), so in-sample scores would set the
-  // threshold too low for the traffic it will actually see.
-  const folds = inputs.length >= CALIBRATION_MIN_WINDOWS ? CALIBRATION_FOLDS : 1;
+  // The threshold comes from out-of-fold scores: packet time is cut into blocks of CALIBRATION_BLOCK
+  // windows, the blocks are dealt round-robin into CALIBRATION_FOLDS folds, and each fold is scored by a
+  // model fitted on the others. A model scores the windows it was fitted on lower than new ones (the
+  // autoencoder much lower), and neighbouring windows (or the same traffic on another phase's grid) are
+  // near copies, so only whole blocks of time keep a fold's windows new to its model.
+  const blockSec = CALIBRATION_BLOCK * o.windowSec;
+  const foldOf = set.rows.map((_, i) => Math.floor(set.starts[i] / blockSec) % CALIBRATION_FOLDS);
+  const usable = inputs.length >= CALIBRATION_MIN_WINDOWS && new Set(foldOf).size === CALIBRATION_FOLDS;
+  const folds = usable ? CALIBRATION_FOLDS : 1;
   const scores = new Float64Array(inputs.length);
   if (folds === 1) {
     inputs.forEach((r, i) => { scores[i] = final.score(r); });
   } else {
     for (let k = 0; k < folds; k++) {
-      const m = fit(inputs.filter((_, i) => i % folds !== k));
-      for (let i = k; i < inputs.length; i += folds) scores[i] = m.score(inputs[i]);
+      const m = fit(inputs.filter((_, i) => foldOf[i] !== k));
+      inputs.forEach((r, i) => { if (foldOf[i] === k) scores[i] = m.score(r); });
     }
   }
 
-  const durationSec = Math.max(set.durationSec, o.windowSec);
+  // With P phases the training traffic was read P times over: budgets are per day of traffic, so the
+  // day count is multiplied by P when turning a budget into a number of training windows.
+  const phases = o.phases ?? 1;
+  const durationSec = Math.max(set.durationSec, o.windowSec) * phases;
   const days = durationSec / 86400;
   const allowed = o.contamination !== undefined ? o.contamination * scores.length : (o.alertsPerDay ?? DEFAULT_ALERTS_PER_DAY) * days;
   const threshold = thresholdFor(scores, allowed);
@@ -122,6 +135,7 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
     feature_set: { id: FEATURE_SET_ID, features: FEATURES.map((f) => f.name) },
     model_type: o.modelType,
     window_sec: o.windowSec,
+    phases: o.phases ?? 1,
     min_packets: o.minPackets,
     seed: o.seed,
     scaling,

@@ -39,6 +39,7 @@ export class RecentWindows {
     const first = n < this.capacity ? 0 : this.next;
     const rows: Float64Array[] = [];
     const hosts: string[] = [];
+    const starts: number[] = [];
     let lo = Infinity;
     let hi = -Infinity;
     let packets = 0;
@@ -46,12 +47,13 @@ export class RecentWindows {
       const i = (first + k) % this.capacity;
       rows.push(this.rows.slice(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT));
       hosts.push(this.hosts[i]);
+      starts.push(this.starts[i]);
       packets += this.rows[i * FEATURE_COUNT + FEATURE_INDEX.packets_out];
       if (this.starts[i] < lo) lo = this.starts[i];
       if (this.starts[i] > hi) hi = this.starts[i];
     }
     return {
-      rows, hosts, files: [source], packets, durationSec: n > 0 ? hi - lo + windowSec : 0,
+      rows, hosts, starts, files: [source], packets, durationSec: n > 0 ? hi - lo + windowSec : 0,
       windowsTotal: n, windowsTooSmall: 0, windowsAlerted: 0, rarity,
     };
   }

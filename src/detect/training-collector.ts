@@ -15,7 +15,8 @@ import type { TrainingSet } from './model-training.js';
 
 export class TrainingCollector implements Detector, AlertSink {
   readonly name = 'anomaly' as const;
-  readonly table: HostFeatureTable;
+  /** One table per phase: windows of the same length on grids shifted by windowSec / phases. */
+  readonly tables: HostFeatureTable[];
   private readonly minPackets: number;
   private readonly scratch = new Uint32Array(4);
   /** Every window of at least minPackets packets, with its host, start and whether an alert named the host. */
@@ -33,20 +34,24 @@ export class TrainingCollector implements Detector, AlertSink {
   private file: string | null | undefined = undefined;
   private readonly hub: AlertHub;
 
-  constructor(windowSec: number, minPackets: number, hostCapacity: number, hub: AlertHub) {
+  constructor(windowSec: number, minPackets: number, hostCapacity: number, hub: AlertHub, phases = 1) {
     this.minPackets = minPackets;
     this.hub = hub;
-    this.table = new HostFeatureTable(windowSec, hostCapacity);
-    this.table.onWindow = (key, off, start, row, slot) => {
-      this.windowsTotal++;
-      if (row[FEATURE_INDEX.packets_out] + row[FEATURE_INDEX.packets_in] < this.minPackets) { this.windowsTooSmall++; return; }
-      const alerted = this.table.alerted[slot] === 1;
-      if (alerted) this.windowsAlerted++;
-      this.rows.push(Float64Array.from(row));
-      this.hosts.push(wordsToString(key, off));
-      this.starts.push(start);
-      this.alerted.push(alerted);
-    };
+    this.tables = [];
+    for (let p = 0; p < phases; p++) {
+      const table = new HostFeatureTable(windowSec, hostCapacity, (p * windowSec) / phases);
+      table.onWindow = (key, off, start, row, slot) => {
+        this.windowsTotal++;
+        if (row[FEATURE_INDEX.packets_out] + row[FEATURE_INDEX.packets_in] < this.minPackets) { this.windowsTooSmall++; return; }
+        const alerted = table.alerted[slot] === 1;
+        if (alerted) this.windowsAlerted++;
+        this.rows.push(Float64Array.from(row));
+        this.hosts.push(wordsToString(key, off));
+        this.starts.push(start);
+        this.alerted.push(alerted);
+      };
+      this.tables.push(table);
+    }
     hub.addSink(this);
   }
 
@@ -58,19 +63,23 @@ export class TrainingCollector implements Detector, AlertSink {
     }
     if (Number.isNaN(this.first)) this.first = c.t;
     this.last = c.t;
-    if (c.isIp) this.table.update(c.rec, c.t);
-    else this.table.advance(c.t);
+    for (const table of this.tables) {
+      if (c.isIp) table.update(c.rec, c.t);
+      else table.advance(c.t);
+    }
   }
 
   /** A new service is not an attack: rare_service alerts do not exclude a window. */
   alert(a: EveAlert): void {
-    if (a.netwatch.detector !== 'rare_service') markAlertedHosts(this.table, a, this.scratch);
+    if (a.netwatch.detector !== 'rare_service') for (const table of this.tables) markAlertedHosts(table, a, this.scratch);
   }
 
   /** End of one input file: its last window closes and its span is added (files may be far apart in time). */
   private endOfFile(): void {
-    this.table.closeAll();
-    this.table.start = NaN;
+    for (const table of this.tables) {
+      table.closeAll();
+      table.start = NaN;
+    }
     if (!Number.isNaN(this.first)) this.spanSec += Math.max(0, this.last - this.first);
     this.first = NaN;
     this.last = NaN;
@@ -84,7 +93,7 @@ export class TrainingCollector implements Detector, AlertSink {
   trainingSet(files: string[], packets: number, rarity: RarityTables): TrainingSet {
     const keep = this.alerted.map((a) => !a);
     return {
-      rows: this.rows.filter((_, i) => keep[i]), hosts: this.hosts.filter((_, i) => keep[i]), files, packets, durationSec: this.spanSec,
+      rows: this.rows.filter((_, i) => keep[i]), hosts: this.hosts.filter((_, i) => keep[i]), starts: this.starts.filter((_, i) => keep[i]), files, packets, durationSec: this.spanSec,
       windowsTotal: this.windowsTotal, windowsTooSmall: this.windowsTooSmall, windowsAlerted: this.windowsAlerted, rarity,
     };
   }

@@ -31,7 +31,9 @@ const A_OUT_WIN_SUM = 17;
 const A_DNS_Q = 18;
 const A_DNS_ENT = 19;
 const A_DNS_LEN = 20;
-const ACC = 21;
+const A_OUT_ICMP = 21;
+const A_OUT_UDP = 22;
+const ACC = 23;
 
 // Distinct-count bitmaps per slot (linear counting, 1024 bits each).
 const B_DSTS = 0;
@@ -53,6 +55,7 @@ export interface FeatureWindowListener {
 
 export class HostFeatureTable {
   readonly windowSec: number;
+  readonly phase: number;
   readonly capacity: number;
   private readonly mask: number;
   private readonly keys: Uint32Array;
@@ -74,9 +77,11 @@ export class HostFeatureTable {
   private readonly charCounts = new Int32Array(256);
   onWindow: FeatureWindowListener | null = null;
 
-  constructor(windowSec: number, capacity: number) {
+  /** phaseSec shifts the window grid (windows start at phaseSec + k * windowSec); training uses several phases. */
+  constructor(windowSec: number, capacity: number, phaseSec = 0) {
     if (!(windowSec > 0)) throw new RangeError('windowSec must be positive');
     this.windowSec = windowSec;
+    this.phase = phaseSec;
     this.capacity = capacity;
     let size = 1;
     while (size < capacity * 2) size <<= 1;
@@ -139,11 +144,12 @@ export class HostFeatureTable {
   /** Packet time t (seconds): closes the open window first when t has left it. */
   advance(t: number): void {
     const w = this.windowSec;
-    if (Number.isNaN(this.start)) { this.start = Math.floor(t / w) * w; return; }
+    const ph = this.phase;
+    if (Number.isNaN(this.start)) { this.start = Math.floor((t - ph) / w) * w + ph; return; }
     // Later packets close the window; a step back of more than one window (a new file, a clock step) too.
     if (t >= this.start + w || t < this.start - w) {
       this.closeAll();
-      this.start = Math.floor(t / w) * w;
+      this.start = Math.floor((t - ph) / w) * w + ph;
     }
   }
 
@@ -182,9 +188,11 @@ export class HostFeatureTable {
         if ((f & TCP_RST) !== 0) a[b + A_OUT_RST]++;
       } else if (p === IPPROTO_UDP) {
         a[b + A_UDP]++;
+        a[b + A_OUT_UDP]++;
         if (rec.dnsQnameOffset >= 0 && !rec.dnsIsResponse) this.countQuery(b, rec);
       } else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
         a[b + A_ICMP]++;
+        a[b + A_OUT_ICMP]++;
       }
     }
     if (d >= 0) {
@@ -283,6 +291,10 @@ export class HostFeatureTable {
     r[F.conns_out] = syn;
     r[F.conns_per_service] = services > 0 ? syn / services : 0;
     r[F.pkts_per_conn_out] = syn > 0 ? outP / syn : 0;
+    r[F.icmp_out] = a[b + A_OUT_ICMP];
+    r[F.udp_out] = a[b + A_OUT_UDP];
+    r[F.failed_conns] = Math.max(0, syn - a[b + A_IN_SYNACK]);
+    r[F.rst_in] = a[b + A_IN_RST];
     return r;
   }
 

