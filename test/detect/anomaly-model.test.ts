@@ -129,13 +129,13 @@ test('train then detect: the scanner of ppa_synscan raises an explained anomaly 
   const summary = JSON.parse(t.stdout) as { threshold: number; training: { windows_used: number; hosts: number; expected_alerts_per_hour: number } };
   assert.ok(summary.training.windows_used > 100 && summary.training.hosts > 10, t.stdout);
   const text = spawnSync(CLI, ['train', ...BENIGN, '--model', model, '--contamination', '0.02'], { encoding: 'utf8' });
-  assert.match(text.stdout, /^windows +\d+ used of \d+/m);
+  assert.match(text.stdout, /^windows +[\d,]+ used of [\d,]+ \(30 s each, 5 phase\(s\)/m);
   assert.match(text.stdout, /^threshold +[\d.]+ for a budget of contamination 0\.02/m);
   assert.match(text.stdout, /^expected +[\d.]+ alerts\/hour/m);
   const alerts = join(dir, 'scan-alerts.json');
   const d = spawnSync(CLI, ['detect', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--model', model, '--alerts', alerts, '--no-store', '-q'], { encoding: 'utf8' });
   assert.equal(d.status, 0, d.stderr);
-  assert.match(d.stdout, /Model: .*cli-model\.json \(isolation-forest, threshold [\d.]+\): \d+ host windows of 10 s scored, [1-9]\d* above the threshold/);
+  assert.match(d.stdout, /Model: .*cli-model\.json \(isolation-forest, threshold [\d.]+\): \d+ host windows of 30 s scored, [1-9]\d* above the threshold/);
   const ml = readFileSync(alerts, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert).filter((a) => a.netwatch.detector === 'anomaly');
   assert.ok(ml.length >= 1);
   const a = ml[0];

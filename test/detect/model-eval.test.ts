@@ -1,0 +1,62 @@
+// The evaluation of npm run eval, with fixed expectations: trained on benign traffic (the corpus and a
+// live recording between namespaces), scored on the corpus attack captures and on live attacks made by
+// nmap, hping3, hydra and dig, against benign traffic held out from training.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CORPUS } from '../support/corpus.js';
+import { CORPUS_ATTACKS, EVAL_DEFAULTS, evaluate, type EvalReport, type LabelledCapture } from '../../eval/model-eval.js';
+import { recordLiveTraffic, type LiveRecordings } from '../../eval/live-traffic.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nw-eval-test-'));
+let live: LiveRecordings;
+const reports: Partial<Record<'isolation-forest' | 'autoencoder', EvalReport>> = {};
+
+before(async () => {
+  live = await recordLiveTraffic(dir, 60);
+}, { timeout: 300_000 });
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function report(modelType: 'isolation-forest' | 'autoencoder'): Promise<EvalReport> {
+  if (reports[modelType] === undefined) {
+    const benign = readdirSync(join(CORPUS, 'benign')).sort().map((f) => join(CORPUS, 'benign', f));
+    const attacks: LabelledCapture[] = [...CORPUS_ATTACKS.map((a) => ({ path: join(CORPUS, a.file), type: a.type, hosts: a.hosts })), ...live.attacks];
+    reports[modelType] = await evaluate({ split: benign, trainOnly: [live.benignTrain], heldOutOnly: [live.benignHeldOut] }, attacks, { ...EVAL_DEFAULTS, modelType });
+  }
+  return reports[modelType]!;
+}
+
+const table = (r: EvalReport): string => r.captures.map((c) => `${c.file.split('/').pop()} ${c.type} auc ${c.auc}`).join('\n');
+
+test('isolation forest: scans and floods rank above held-out benign windows (ROC AUC), brute force mostly', { timeout: 300_000 }, async () => {
+  const r = await report('isolation-forest');
+  const t = r.byType;
+  // Every scored capture has windows of its labelled hosts, live ones included.
+  for (const c of r.captures) assert.ok(c.positives >= 1, `${c.file}: no window of the labelled host`);
+  assert.equal(r.captures.filter((c) => c.file.includes('/live-')).length, 8);
+  assert.ok(t.scan.minAuc >= 0.95, table(r));
+  assert.ok(t.flood.meanAuc >= 0.95 && t.flood.minAuc >= 0.93, table(r));
+  // Brute force: the slow guessers of the Zeek traces (11 logins in 70 s) look like ordinary clients
+  // in a 30 s window; the mean meets the target, the slowest capture does not (docs/model.md).
+  assert.ok(t.brute_force.meanAuc >= 0.94 && t.brute_force.minAuc >= 0.87, table(r));
+  assert.ok(t.tunnel.minAuc >= 0.8, table(r));
+});
+
+test('isolation forest: at most one false alert per hour of held-out benign traffic at the default budget', { timeout: 300_000 }, async () => {
+  const r = await report('isolation-forest');
+  assert.ok(r.benign.heldOutHours > 0.1 && r.benign.heldOutWindows > 100, JSON.stringify(r.benign));
+  assert.ok(r.benign.falseAlertsPerHour <= 1, JSON.stringify(r.benign));
+  // A looser budget lets more through: the threshold moves down, never up.
+  assert.ok(r.budgets[1].threshold <= r.budgets[0].threshold && r.budgets[0].threshold <= r.training.threshold);
+});
+
+test('autoencoder ensemble: ranks scans and floods as well, on the same evaluation', { timeout: 300_000 }, async () => {
+  const r = await report('autoencoder');
+  assert.ok(r.byType.scan.meanAuc >= 0.95, table(r));
+  assert.ok(r.byType.flood.meanAuc >= 0.95, table(r));
+  assert.ok(r.benign.falseAlertsPerHour <= 1, JSON.stringify(r.benign));
+});
