@@ -2,6 +2,7 @@
 //   offline: analyze (decode only) on a generated 1M-packet pcap vs tcpdump -r and tshark -T fields
 //   pipeline: the full pipeline against decode-only on that file; peak memory under a 1M-source SYN flood
 //   store: alert and flow insert rates; `netwatch alerts` latency on a database of a million alerts
+//   model: training time for 100k host windows and scoring cost per window, both model types
 //   live: highest lossless rate of netwatch capture vs tcpdump, traffic replayed by tcpreplay on a veth pair
 
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { CLI, REPO_ROOT } from '../test/support/corpus.js';
 import { createNetnsPair, waitForExit, waitForStderr, type NetnsPair } from '../test/support/netns.js';
 import { writeSyntheticPcap } from './synthetic-capture.js';
+import { modelBench } from './model-bench.js';
 
 const OUT = join(REPO_ROOT, 'bench-out');
 const args = new Set(process.argv.slice(2));
@@ -272,6 +274,10 @@ async function main(): Promise<void> {
   if (only('store')) {
     results.store = store();
     process.stdout.write(`store: ${JSON.stringify(results.store, null, 2)}\n`);
+  }
+  if (only('model')) {
+    results.model = await modelBench();
+    process.stdout.write(`model: ${JSON.stringify(results.model, null, 2)}\n`);
   }
   if (only('live')) {
     results.live = await live();

@@ -95,9 +95,9 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   ];
   if (anomaly !== null) {
     const det = anomaly;
-    jobs.push(cron.schedule(cfg.schedules.modelRefresh, () => {
+    jobs.push(cron.schedule(cfg.schedules.modelRefresh, async () => {
       try {
-        const r = refreshModel(det, engine.rareService.tables(), cfg.modelRefreshMinWindows);
+        const r = await refreshModel(det, engine.rareService.tables(), cfg.modelRefreshMinWindows);
         if (r.refreshed) log.info({ job: 'modelRefresh', model: det.current.path, previous: `${det.current.path}.prev`, ...r }, 'model refreshed');
         else log.info({ job: 'modelRefresh', ...r }, 'model refresh skipped');
       } catch (e) {

@@ -4,8 +4,9 @@
 
 import type { AnomalyDetector } from './anomaly-detector.js';
 import { loadModel, saveModel } from './anomaly-model.js';
-import { trainModel } from './model-training.js';
-import type { RarityTables } from './anomaly-model.js';
+import { Worker } from 'node:worker_threads';
+import type { TrainOptions, TrainingSet } from './model-training.js';
+import type { ModelFile, RarityTables } from './anomaly-model.js';
 
 export interface RefreshResult {
   refreshed: boolean;
@@ -18,7 +19,19 @@ export interface RefreshResult {
   ms: number;
 }
 
-export function refreshModel(det: AnomalyDetector, rarity: RarityTables, minWindows: number): RefreshResult {
+/** Runs trainModel in a worker thread so capture and detection go on while the model is fitted. */
+function trainInWorker(set: TrainingSet, options: TrainOptions): Promise<ModelFile> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./model-refresh-worker.js', import.meta.url), { workerData: { set, options } });
+    w.once('message', (m: { ok: true; model: ModelFile } | { ok: false; error: string }) => {
+      void w.terminate();
+      if (m.ok) resolve(m.model); else reject(new Error(m.error));
+    });
+    w.once('error', reject);
+  });
+}
+
+export async function refreshModel(det: AnomalyDetector, rarity: RarityTables, minWindows: number): Promise<RefreshResult> {
   const t0 = Date.now();
   const cur = det.current;
   const recent = det.recent;
@@ -29,8 +42,8 @@ export function refreshModel(det: AnomalyDetector, rarity: RarityTables, minWind
   }
   const f = cur.file;
   const set = recent.toTrainingSet(f.window_sec, rarity, `daemon refresh of ${cur.path}`);
-  const next = trainModel(set, {
-    modelType: f.model_type, windowSec: f.window_sec, minPackets: f.min_packets, seed: f.seed,
+  const next = await trainInWorker(set, {
+    modelType: f.model_type, windowSec: f.window_sec, minPackets: f.min_packets, seed: f.seed, phases: 1,
     ...('contamination' in f.budget ? { contamination: f.budget.contamination } : { alertsPerDay: f.budget.alerts_per_day }),
   });
   saveModel(next, cur.path, true);
