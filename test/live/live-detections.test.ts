@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { EveAlert } from '../../src/alert/eve-alert.js';
-import { CLI } from '../support/corpus.js';
+import { CLI, CORPUS } from '../support/corpus.js';
 import { createNetnsPair, waitForExit, waitForStderr, type NetnsPair } from '../support/netns.js';
 import { startServices, waitForPort, type Services } from '../support/live-services.js';
 
@@ -214,4 +214,31 @@ test('live and offline agree: tcpdump records the same attacks, analyze gives th
   const key = (a: EveAlert) => `${a.alert.signature_id} ${a.src_ip} ${a.dest_ip} ${a.dest_port ?? ''}`;
   assert.ok(live.length >= 2, live.map((a) => a.alert.signature).join(' | '));
   assert.deepEqual([...new Set(off.map(key))].sort(), [...new Set(live.map(key))].sort());
+});
+
+test('capture --model scores live host windows: an nmap scan raises an explained anomaly alert naming the scanner', { timeout: 120_000 }, async () => {
+  const model = join(dir, 'live-model.json');
+  const benign = ['pcapplusplus_tls2.pcap', 'pcapplusplus_example_web.pcap', 'pcapplusplus_http-packets.pcap'].map((f) => join(CORPUS, 'benign', f));
+  const t = spawnSync(CLI, ['train', ...benign, '--model', model, '--window', '2s', '--contamination', '0.05'], { encoding: 'utf8' });
+  assert.equal(t.status, 0, t.stderr);
+  const cap = await startCapture(['--model', model]);
+  const started = Date.now();
+  const scan = attack(['nmap', '-n', '-Pn', '-sS', '-p', '1-1000', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], 40);
+  try {
+    // The scan's window closes when packet time enters the next 2 s window: keep a little traffic flowing.
+    const ping = attack(['ping', '-c', '20', '-i', '0.5', net.ipA], 15);
+    const { alert } = await waitForAlert(cap.alertLog, (a) => a.netwatch.detector === 'anomaly' && a.src_ip === net.ipB, started, 15_000);
+    ping.kill('SIGKILL');
+    assert.equal(alert.alert.signature_id, 9101401);
+    const ev = alert.netwatch.evidence as { top_features: { feature: string; mads: number }[]; role: string };
+    assert.equal(ev.role, 'sender');
+    assert.equal(ev.top_features.length, 3);
+    assert.match(alert.alert.signature, /unusual traffic: .+ MADs (above|below)/);
+  } finally {
+    scan.kill('SIGKILL');
+    await done(scan);
+    const res = await cap.stop();
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /"model":\{"path":"[^"]*live-model\.json","type":"isolation-forest"/);
+  }
 });
