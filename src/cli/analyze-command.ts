@@ -76,12 +76,17 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   }
 }
 
+/** What analyze and detect both take: the output and detection options and the capture files. */
+function fileOptions(y: Argv) {
+  return withDetectionOptions(withOutputOptions(y))
+    .positional('files', { type: 'string', array: true, describe: 'capture files (.pcap, .pcapng)' });
+}
+
 /** `netwatch detect`: analyze with the model scoring host windows (the default model when --model is absent). */
 export const detectCommand: CommandModule<object, AnalyzeArgs> = {
   command: 'detect [files..]',
   describe: 'Analyse capture files against a trained model (analyze plus anomaly scoring)',
-  builder: (y: Argv) => withDetectionOptions(withOutputOptions(y))
-    .positional('files', { type: 'string', array: true, describe: 'capture files (.pcap, .pcapng)' })
+  builder: (y: Argv) => fileOptions(y)
     .example('netwatch detect suspect.pcap --model model.json', 'heuristic and model alerts, with the features behind each')
     .example('netwatch detect suspect.pcap --alerts alerts.json -q', 'alerts to a file, no summary of packets')
     .epilog('Without --model, the model at $NETWATCH_MODEL or ~/.local/share/netwatch/model.json (what netwatch train ' +
@@ -95,8 +100,7 @@ export const detectCommand: CommandModule<object, AnalyzeArgs> = {
 export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   command: 'analyze [files..]',
   describe: 'Analyse pcap/pcapng files: summary, volume over time, protocol mix, export',
-  builder: (y: Argv) => withDetectionOptions(withOutputOptions(y))
-    .positional('files', { type: 'string', array: true, describe: 'capture files (.pcap, .pcapng)' })
+  builder: (y: Argv) => fileOptions(y)
     .example('netwatch analyze traffic.pcap', 'summary of one file')
     .example('netwatch analyze a.pcap b.pcapng --export csv -o packets.csv', 'every packet of both files to CSV')
     .example('netwatch analyze traffic.pcap --export json | jq .src_ip', 'JSON Lines on stdout, summary on stderr')

@@ -101,8 +101,8 @@ export class HostFeatureTable {
     return this.keys.byteLength + this.used.byteLength + this.acc.byteLength + this.bits.byteLength + this.alerted.byteLength + this.order.byteLength;
   }
 
-  /** The slot of a host in the open window, or -1. */
-  find(key: Uint32Array, off: number): number {
+  /** The host's slot, or -(empty slot + 1) where it would go. */
+  private probe(key: Uint32Array, off: number): number {
     const k = this.keys;
     let i = hashWords(key, off, KEY_WORDS, 0x5eed) & this.mask;
     while (this.used[i] === 1) {
@@ -110,20 +110,23 @@ export class HostFeatureTable {
       if (k[b] === key[off] && k[b + 1] === key[off + 1] && k[b + 2] === key[off + 2] && k[b + 3] === key[off + 3]) return i;
       i = (i + 1) & this.mask;
     }
-    return -1;
+    return -(i + 1);
+  }
+
+  /** The slot of a host in the open window, or -1. */
+  find(key: Uint32Array, off: number): number {
+    const p = this.probe(key, off);
+    return p >= 0 ? p : -1;
   }
 
   private slotFor(key: Uint32Array, off: number): number {
-    const k = this.keys;
-    let i = hashWords(key, off, KEY_WORDS, 0x5eed) & this.mask;
-    while (this.used[i] === 1) {
-      const b = i * KEY_WORDS;
-      if (k[b] === key[off] && k[b + 1] === key[off + 1] && k[b + 2] === key[off + 2] && k[b + 3] === key[off + 3]) return i;
-      i = (i + 1) & this.mask;
-    }
+    const p = this.probe(key, off);
+    if (p >= 0) return p;
     if (this.count >= this.capacity) { this.untracked++; return -1; }
+    const i = -p - 1;
     this.used[i] = 1;
     const b = i * KEY_WORDS;
+    const k = this.keys;
     k[b] = key[off]; k[b + 1] = key[off + 1]; k[b + 2] = key[off + 2]; k[b + 3] = key[off + 3];
     this.order[this.count++] = i;
     return i;
