@@ -108,7 +108,9 @@ export function loadModel(path: string): AnomalyModel {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new NetwatchError('NW_ERR_MODEL', `${path}: cannot read model: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    const code = (e as NodeJS.ErrnoException).code;
+    const hint = code === 'ENOENT' ? ' (make one with: netwatch train NORMAL.pcap --model FILE)' : '';
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: cannot read model: ${code ?? (e as Error).message}${hint}`, { cause: e });
   }
   let j: Partial<ModelFile>;
   try {
