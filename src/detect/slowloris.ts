@@ -52,8 +52,10 @@ export class SlowlorisDetector implements Detector {
     const groups = this.groups;
     groups.clear();
     const t = c.t;
-    for (let s = 0; s < flows.capacity; s++) {
-      if (!flows.isUsed(s) || flows.proto[s] !== IPPROTO_TCP || flows.closing[s] !== 0) continue;
+    // In hash-slot order, as the table has always been walked (groups, and so alerts, keep their order).
+    for (let i = 0; i < flows.capacity; i++) {
+      const s = flows.recordAt(i);
+      if (s < 0 || flows.proto[s] !== IPPROTO_TCP || flows.closing[s] !== 0) continue;
       if (this.ports[flows.respPort(s)] === 0) continue;
       if ((flows.hist[s * 2 + 1] & H_SYNACK) === 0) continue;
       const age = t - flows.first[s];
