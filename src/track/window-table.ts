@@ -44,10 +44,11 @@ export class WindowTable {
   private readonly used: Uint8Array;
   /** Hash of each slot's key, compared before the key itself. */
   private readonly hashes: Uint32Array;
+  /** Kept apart from the records, like the hashes, so choosing an eviction victim reads one line, not eight records. */
+  private readonly lastSeen: Float64Array;
   /** Words (4 bytes) per record, a whole number of 64-byte lines. */
   private readonly rw: number;
-  /** Record word offsets: lastSeen and start[scale] (Float64, even offsets), cur/prev counters and bitmaps per scale. */
-  private readonly lsAt: number;
+  /** Record word offsets: start[scale] (Float64, even offset), cur/prev counters and bitmaps per scale. */
   private readonly stAt: number;
   private readonly curAt: Int32Array;
   private readonly prevAt: Int32Array;
@@ -75,16 +76,16 @@ export class WindowTable {
     this.mask = o.capacity - 1;
     this.used = new Uint8Array(o.capacity);
     this.hashes = new Uint32Array(o.capacity);
+    this.lastSeen = new Float64Array(o.capacity);
     this.nb = o.bitmaps ?? 0;
     this.bits = o.bitmapBits ?? 256;
     this.bw = this.bits >>> 5;
     const ns = this.ns;
     const nf = this.nf;
     const per = this.nb * this.bw;
-    // Key, then lastSeen and the window starts, then scale 0's counters and bitmaps (every packet), then
-    // each larger scale's current and previous counters (sliding reads), then the rest.
+    // Key, then the window starts, then scale 0's counters and bitmaps (every packet), then each larger
+    // scale's current and previous counters (sliding reads), then the rest.
     let w = this.kw + (this.kw & 1);
-    this.lsAt = w; w += 2;
     this.stAt = w; w += 2 * ns;
     this.curAt = new Int32Array(ns);
     this.prevAt = new Int32Array(ns);
@@ -118,14 +119,12 @@ export class WindowTable {
         return s;
       }
       if (this.hashes[s] === h && this.sameKey(s, key, off)) {
-        const r2 = (s * this.rw) >>> 1;
-        const st0 = this.f64[r2 + (this.stAt >>> 1)];
+        const st0 = this.f64[((s * this.rw) >>> 1) + (this.stAt >>> 1)];
         if (t >= st0 + this.scales[0] || t < st0) this.roll(s, t);
-        const ls = r2 + (this.lsAt >>> 1);
-        if (t > this.f64[ls]) this.f64[ls] = t;
+        if (t > this.lastSeen[s]) this.lastSeen[s] = t;
         return s;
       }
-      if (victim < 0 || this.lastSeen(s) < this.lastSeen(victim)) victim = s;
+      if (victim < 0 || this.lastSeen[s] < this.lastSeen[victim]) victim = s;
     }
     this.evictions++;
     this.hashes[victim] = h;
@@ -145,10 +144,6 @@ export class WindowTable {
       }
     }
     return -1;
-  }
-
-  private lastSeen(s: number): number {
-    return this.f64[((s * this.rw) >>> 1) + (this.lsAt >>> 1)];
   }
 
   private startOf(s: number, c: number): number {
@@ -172,7 +167,7 @@ export class WindowTable {
     const u = this.u32;
     for (let k = 0; k < kw; k++) u[r + k] = key[off + k];
     this.used[s] = 1;
-    this.f64[(r + this.lsAt) >>> 1] = t;
+    this.lastSeen[s] = t;
     const n = this.ns;
     for (let c = 0; c < n; c++) this.setStart(s, c, Math.floor(t / this.scales[c]) * this.scales[c]);
     // Counters and bitmaps of every scale follow the window starts: zero them all at once.
@@ -329,6 +324,6 @@ export class WindowTable {
 
   /** Bytes of typed arrays held (for the memory report). */
   get memoryBytes(): number {
-    return this.hashes.byteLength + this.used.byteLength + this.u32.byteLength;
+    return this.hashes.byteLength + this.used.byteLength + this.lastSeen.byteLength + this.u32.byteLength;
   }
 }
