@@ -362,6 +362,9 @@ export class FlowTable {
 
   isUsed(s: number): boolean { return this.used[s] !== 0; }
 
+  /** Records handed out so far: every live flow's record is below this. */
+  get recordsHandedOut(): number { return this.fresh; }
+
   /** Offsets in `addrs` of the originator's and responder's addresses. */
   origAddrOffset(s: number): number { return s * 8 + (this.origIsLo[s] === 1 ? 0 : 4); }
   respAddrOffset(s: number): number { return s * 8 + (this.origIsLo[s] === 1 ? 4 : 0); }
