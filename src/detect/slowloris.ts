@@ -46,30 +46,32 @@ export class SlowlorisDetector implements Detector {
 
   packet(): void { /* all work is in tick() */ }
 
+  /** A live TCP connection to a watched port, answered, old enough and nearly empty. */
+  private slow(flows: FlowTable, s: number, t: number): boolean {
+    const cfg = this.cfg;
+    if (flows.proto[s] !== IPPROTO_TCP || flows.closing[s] !== 0) return false;
+    if (this.ports[flows.respPort(s)] === 0) return false;
+    if ((flows.hist[s * 2 + 1] & H_SYNACK) === 0) return false;
+    return t - flows.first[s] >= cfg.minAgeSec && flows.bytes[s * 2] <= cfg.maxBytesPerConnection;
+  }
+
   tick(c: PacketContext): void {
     const flows: FlowTable = c.flows;
     const cfg = this.cfg;
     const groups = this.groups;
-    groups.clear();
     const t = c.t;
-    for (let s = 0; s < flows.capacity; s++) {
-      if (!flows.isUsed(s) || flows.proto[s] !== IPPROTO_TCP || flows.closing[s] !== 0) continue;
-      if (this.ports[flows.respPort(s)] === 0) continue;
-      if ((flows.hist[s * 2 + 1] & H_SYNACK) === 0) continue;
-      const age = t - flows.first[s];
-      const sent = flows.bytes[s * 2];
-      if (age < cfg.minAgeSec || sent > cfg.maxBytesPerConnection) continue;
-      const o = flows.origAddrOffset(s);
-      const r = flows.respAddrOffset(s);
-      const a = flows.addrs;
-      const k = this.key;
-      for (let i = 0; i < 4; i++) { k[i] = a[o + i]; k[4 + i] = a[r + i]; }
-      k[8] = flows.respPort(s);
-      let h = hashWords(k, 0, 9, 0x51ed);
-      let g = groups.get(h);
-      while (g !== undefined && !samePair(flows, g.slot, s)) { h = (h + 1) >>> 0; g = groups.get(h); }
-      if (g === undefined) groups.set(h, { flows: 1, bytes: sent, oldest: age, slot: s });
-      else { g.flows++; g.bytes += sent; if (age > g.oldest) g.oldest = age; }
+    // Group by walking the records, which are packed low (a short pass); the groups do not depend on the
+    // order of the walk, only the order of raising does. Usually no group reaches the threshold and that is all.
+    groups.clear();
+    const n = flows.recordsHandedOut;
+    let largest = 0;
+    for (let s = 0; s < n; s++) if (flows.isUsed(s) && this.slow(flows, s, t)) largest = Math.max(largest, this.group(flows, s, t));
+    if (largest < cfg.minConnections) return;
+    // Some group will raise: group again in hash-slot order, as the table has always been walked, so alerts keep their order.
+    groups.clear();
+    for (let i = 0; i < flows.capacity; i++) {
+      const s = flows.recordAt(i);
+      if (s >= 0 && this.slow(flows, s, t)) this.group(flows, s, t);
     }
     for (const g of groups.values()) {
       if (g.flows < cfg.minConnections) continue;
@@ -79,6 +81,25 @@ export class SlowlorisDetector implements Detector {
       // Raised every pass while it lasts: the hub suppresses repeats and keeps the incident current.
       c.hub.raise(this.request(src, dst, flows.respPort(s), g), t);
     }
+  }
+
+  /** Counts slow connection s into its group (same originator, responder and port); returns the group's size. */
+  private group(flows: FlowTable, s: number, t: number): number {
+    const groups = this.groups;
+    const age = t - flows.first[s];
+    const sent = flows.bytes[s * 2];
+    const o = flows.origAddrOffset(s);
+    const r = flows.respAddrOffset(s);
+    const a = flows.addrs;
+    const k = this.key;
+    for (let i = 0; i < 4; i++) { k[i] = a[o + i]; k[4 + i] = a[r + i]; }
+    k[8] = flows.respPort(s);
+    let h = hashWords(k, 0, 9, 0x51ed);
+    let g = groups.get(h);
+    while (g !== undefined && !samePair(flows, g.slot, s)) { h = (h + 1) >>> 0; g = groups.get(h); }
+    if (g === undefined) { groups.set(h, { flows: 1, bytes: sent, oldest: age, slot: s }); return 1; }
+    g.flows++; g.bytes += sent; if (age > g.oldest) g.oldest = age;
+    return g.flows;
   }
 
   private request(src: string, dst: string, port: number, g: Group): RaiseRequest {

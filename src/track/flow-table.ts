@@ -1,4 +1,7 @@
-// Bidirectional flows keyed by 5-tuple in a fixed-capacity open-addressing table (struct of arrays):
+// Bidirectional flows keyed by 5-tuple in a fixed-capacity open-addressing table: the hash slots hold
+// record numbers, and each flow's fields live in struct-of-arrays records handed out from a free list.
+// Live flows thus occupy the low record numbers, so a packet's fields sit in memory that stays cached
+// however large the table is, and closing a flow shifts only slot entries, not whole records:
 // packets, bytes, flags and history each way, Zeek conn_state, close reasons, timeouts in packet time,
 // and the next-hop MAC each way (so a gateway takeover mid-flow can be seen).
 
@@ -40,7 +43,9 @@ const SCAN = 16;
 const SCPS = 132;
 
 export class FlowTable {
+  /** Hash slots (power of two). */
   readonly capacity: number;
+  /** Most flows open at once, and the number of records: the arrays below are indexed by record (0..maxFlows). */
   readonly maxFlows: number;
   readonly timeouts: FlowTimeouts;
   count = 0;
@@ -61,6 +66,12 @@ export class FlowTable {
   lastPrevMacLo = 0;
 
   private readonly mask: number;
+  /** Per hash slot: the record there, or -1 (linear probing, backward-shift deletion). */
+  private readonly slots: Int32Array;
+  /** Records closed and free again (a stack, so live records stay packed low); records never used start at `fresh`. */
+  private readonly free: Int32Array;
+  private freeTop = 0;
+  private fresh = 0;
   /** Key: lo address (4 words), hi address (4 words). */
   readonly addrs: Uint32Array;
   /** lo port << 16 | hi port. */
@@ -96,29 +107,32 @@ export class FlowTable {
     this.maxFlows = (capacity * 3) >>> 2;
     this.timeouts = timeouts;
     this.mask = capacity - 1;
-    this.addrs = new Uint32Array(capacity * 8);
-    this.ports = new Uint32Array(capacity);
-    this.proto = new Uint8Array(capacity);
-    this.hash = new Uint32Array(capacity);
-    this.used = new Uint8Array(capacity);
-    this.origIsLo = new Uint8Array(capacity);
-    this.oneWay = new Uint8Array(capacity);
-    this.first = new Float64Array(capacity);
-    this.last = new Float64Array(capacity);
-    this.pkts = new Float64Array(capacity * 2);
-    this.bytes = new Float64Array(capacity * 2);
-    this.flags = new Uint16Array(capacity * 2);
-    this.hist = new Uint8Array(capacity * 2);
-    this.closing = new Uint8Array(capacity);
-    this.closingAt = new Float64Array(capacity);
-    this.macHi = new Uint32Array(capacity * 2);
-    this.macLo = new Uint32Array(capacity * 2);
-    this.macSet = new Uint8Array(capacity * 2);
-    this.seq = new Float64Array(capacity);
-    this.alerted = new Uint8Array(capacity);
+    this.slots = new Int32Array(capacity).fill(-1);
+    const n = this.maxFlows;
+    this.free = new Int32Array(n);
+    this.addrs = new Uint32Array(n * 8);
+    this.ports = new Uint32Array(n);
+    this.proto = new Uint8Array(n);
+    this.hash = new Uint32Array(n);
+    this.used = new Uint8Array(n);
+    this.origIsLo = new Uint8Array(n);
+    this.oneWay = new Uint8Array(n);
+    this.first = new Float64Array(n);
+    this.last = new Float64Array(n);
+    this.pkts = new Float64Array(n * 2);
+    this.bytes = new Float64Array(n * 2);
+    this.flags = new Uint16Array(n * 2);
+    this.hist = new Uint8Array(n * 2);
+    this.closing = new Uint8Array(n);
+    this.closingAt = new Float64Array(n);
+    this.macHi = new Uint32Array(n * 2);
+    this.macLo = new Uint32Array(n * 2);
+    this.macSet = new Uint8Array(n * 2);
+    this.seq = new Float64Array(n);
+    this.alerted = new Uint8Array(n);
   }
 
-  /** Folds the packet into its flow (creating it); returns the slot, or -1 when the packet has no flow (non-IP, later fragments). */
+  /** Folds the packet into its flow (creating it); returns its record, or -1 when the packet has no flow (non-IP, later fragments). */
   update(rec: PacketRecord, t: number): number {
     this.lastSlot = -1;
     this.lastIsNew = false;
@@ -221,10 +235,12 @@ export class FlowTable {
     return s;
   }
 
+  /** The record holding the key, or -1. */
   private find(k: Uint32Array, proto: number, h: number): number {
+    const slots = this.slots;
     for (let i = 0; i <= this.mask; i++) {
-      const s = (h + i) & this.mask;
-      if (this.used[s] === 0) return -1;
+      const s = slots[(h + i) & this.mask];
+      if (s < 0) return -1;
       if (this.hash[s] !== h || this.proto[s] !== proto || this.ports[s] !== k[8]) continue;
       const o = s * 8;
       const a = this.addrs;
@@ -234,9 +250,12 @@ export class FlowTable {
     return -1;
   }
 
+  /** Takes a free record for the key and puts it in the first empty slot from the key's home; returns the record. */
   private insertAt(k: Uint32Array, proto: number, h: number): number {
-    let s = h & this.mask;
-    while (this.used[s] !== 0) s = (s + 1) & this.mask;
+    let i = h & this.mask;
+    while (this.slots[i] >= 0) i = (i + 1) & this.mask;
+    const s = this.freeTop > 0 ? this.free[--this.freeTop] : this.fresh++;
+    this.slots[i] = s;
     this.used[s] = 1;
     this.hash[s] = h;
     this.proto[s] = proto;
@@ -256,14 +275,16 @@ export class FlowTable {
 
   /** Table full: close the least recently seen flow among those near the new key's home slot. */
   private evictNear(h: number, _t: number): void {
+    const slots = this.slots;
     let victim = -1;
-    for (let i = 0; i < SCAN; i++) {
-      const s = (h + i) & this.mask;
-      if (this.used[s] === 0) continue;
-      if (victim < 0 || this.last[s] < this.last[victim]) victim = s;
+    for (let j = 0; j < SCAN; j++) {
+      const i = (h + j) & this.mask;
+      const s = slots[i];
+      if (s < 0) continue;
+      if (victim < 0 || this.last[s] < this.last[slots[victim]]) victim = i;
     }
     if (victim < 0) {
-      for (let s = 0; s < this.capacity; s++) if (this.used[s] !== 0) { victim = s; break; }
+      for (let i = 0; i < this.capacity; i++) if (slots[i] >= 0) { victim = i; break; }
     }
     this.evictions++;
     this.close(victim, CloseReason.Eviction);
@@ -273,8 +294,9 @@ export class FlowTable {
   sweep(t: number): void {
     this.nextSweep = Math.floor(t) + 1;
     const to = this.timeouts;
-    for (let s = 0; s < this.capacity; s++) {
-      while (this.used[s] !== 0) {
+    const slots = this.slots;
+    for (let i = 0; i < this.capacity; i++) {
+      for (let s = slots[i]; s >= 0; s = slots[i]) {
         const idle = t - this.last[s];
         let reason = -1;
         if (this.closing[s] !== 0 && t - this.closingAt[s] >= to.tcpClosed) {
@@ -293,70 +315,55 @@ export class FlowTable {
           if (idle >= limit) reason = CloseReason.IdleTimeout;
         }
         if (reason < 0) break;
-        this.close(s, reason as CloseReason);
-        // close() shifted a later entry into s: look at it too.
+        this.close(i, reason as CloseReason);
+        // close() shifted a later entry into slot i: look at it too.
       }
     }
   }
 
   /** Closes every flow (end of input or shutdown). */
   closeAll(): void {
-    for (let s = 0; s < this.capacity; s++) {
-      while (this.used[s] !== 0) this.close(s, CloseReason.Shutdown);
+    for (let i = 0; i < this.capacity; i++) {
+      while (this.slots[i] >= 0) this.close(i, CloseReason.Shutdown);
     }
   }
 
-  private close(s: number, reason: CloseReason): void {
+  /** Closes the flow in hash slot i: the listener sees its record, which then goes back to the free list. */
+  private close(i: number, reason: CloseReason): void {
+    const s = this.slots[i];
     this.closedBy[reason]++;
     this.listener?.flowClosed(this, s, reason);
     this.count--;
-    this.remove(s);
+    this.used[s] = 0;
+    this.free[this.freeTop++] = s;
+    this.remove(i);
   }
 
   /** Backward-shift deletion keeps linear probing correct without tombstones. */
   private remove(i: number): void {
+    const slots = this.slots;
     let hole = i;
     let j = i;
     for (;;) {
       j = (j + 1) & this.mask;
-      if (this.used[j] === 0) break;
-      const home = this.hash[j] & this.mask;
+      const s = slots[j];
+      if (s < 0) break;
+      const home = this.hash[s] & this.mask;
       const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (between) continue;
-      this.move(j, hole);
+      slots[hole] = s;
       hole = j;
     }
-    this.used[hole] = 0;
+    slots[hole] = -1;
   }
 
-  private move(from: number, to: number): void {
-    this.used[to] = 1;
-    this.hash[to] = this.hash[from];
-    this.proto[to] = this.proto[from];
-    this.ports[to] = this.ports[from];
-    for (let i = 0; i < 8; i++) this.addrs[to * 8 + i] = this.addrs[from * 8 + i];
-    this.origIsLo[to] = this.origIsLo[from];
-    this.oneWay[to] = this.oneWay[from];
-    this.first[to] = this.first[from];
-    this.last[to] = this.last[from];
-    this.closing[to] = this.closing[from];
-    this.closingAt[to] = this.closingAt[from];
-    this.seq[to] = this.seq[from];
-    this.alerted[to] = this.alerted[from];
-    for (let d = 0; d < 2; d++) {
-      const a = to * 2 + d;
-      const b = from * 2 + d;
-      this.pkts[a] = this.pkts[b];
-      this.bytes[a] = this.bytes[b];
-      this.flags[a] = this.flags[b];
-      this.hist[a] = this.hist[b];
-      this.macHi[a] = this.macHi[b];
-      this.macLo[a] = this.macLo[b];
-      this.macSet[a] = this.macSet[b];
-    }
-  }
+  /** The record in hash slot i (0..capacity), or -1: passes over the table in this order see flows as sweep() does. */
+  recordAt(i: number): number { return this.slots[i]; }
 
   isUsed(s: number): boolean { return this.used[s] !== 0; }
+
+  /** Records handed out so far: every live flow's record is below this. */
+  get recordsHandedOut(): number { return this.fresh; }
 
   /** Offsets in `addrs` of the originator's and responder's addresses. */
   origAddrOffset(s: number): number { return s * 8 + (this.origIsLo[s] === 1 ? 0 : 4); }
@@ -413,7 +420,7 @@ export class FlowTable {
   /** Bytes of typed arrays held. */
   get memoryBytes(): number {
     let n = 0;
-    for (const a of [this.addrs, this.ports, this.proto, this.hash, this.used, this.origIsLo, this.oneWay, this.first, this.last,
+    for (const a of [this.slots, this.free, this.addrs, this.ports, this.proto, this.hash, this.used, this.origIsLo, this.oneWay, this.first, this.last,
       this.pkts, this.bytes, this.flags, this.hist, this.closing, this.closingAt, this.macHi, this.macLo, this.macSet, this.seq, this.alerted]) n += a.byteLength;
     return n;
   }

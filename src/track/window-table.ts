@@ -2,6 +2,9 @@
 // capacity, linear probing, the least recently seen entry of a full probe window evicted and counted.
 // Each entry keeps the current and the previous window of every scale, so values are read as a
 // sliding estimate, and optional bitmaps give distinct counts (linear counting) without storing keys.
+// An entry is one record of 64-byte lines in a single buffer (key, times, counters, bitmaps), laid out
+// so that what every packet touches (the key, the smallest scale's counters and bitmaps, then the next
+// scale's windows that detectors read) comes first and sits in as few cache lines as possible.
 
 import { hashWords } from './address-key.js';
 import { linearCount, popcount32 } from './linear-count.js';
@@ -38,25 +41,29 @@ export class WindowTable {
   private readonly ns: number;
   private readonly rolled: number;
   private readonly mask: number;
-  private readonly keys: Uint32Array;
   private readonly used: Uint8Array;
+  /** Hash of each slot's key, compared before the key itself. */
+  private readonly hashes: Uint32Array;
+  /** Kept apart from the records, like the hashes, so choosing an eviction victim reads one line, not eight records. */
   private readonly lastSeen: Float64Array;
-  /** [slot * ns + scale] */
-  private readonly start: Float64Array;
-  /** [(slot * ns + scale) * nf + field] */
+  /** Words (4 bytes) per record, a whole number of 64-byte lines. */
+  private readonly rw: number;
+  /** Record word offsets: start[scale] (Float64, even offset), cur/prev counters and bitmaps per scale. */
+  private readonly stAt: number;
+  private readonly curAt: Int32Array;
+  private readonly prevAt: Int32Array;
+  private readonly cbAt: Int32Array;
+  private readonly pbAt: Int32Array;
+  /** Views of the one buffer of records, indexed in words (f64 in half words). */
+  private readonly u32: Uint32Array;
+  private readonly f64: Float64Array;
   /** Hot-path writers may add to cur[base(s) + field] directly (scale 0 is where packets count). */
   readonly cur: Float32Array;
-  private readonly prev: Float32Array;
   private readonly nb: number;
   private readonly bw: number;
   private readonly bits: number;
-  /** [((slot * ns + scale) * nb + bitmap) * bw + word] */
-  private readonly curBits: Uint32Array;
-  private readonly prevBits: Uint32Array;
   private readonly onRoll: ((slot: number, emptyWindows: number) => void) | undefined;
   private readonly rollScaleIndex: number;
-  /** Hash of each slot's key, compared before the key itself. */
-  private readonly hashes: Uint32Array;
 
   constructor(o: WindowTableOptions) {
     if ((o.capacity & (o.capacity - 1)) !== 0) throw new RangeError('capacity must be a power of two');
@@ -67,20 +74,36 @@ export class WindowTable {
     this.ns = o.scales.length;
     this.rolled = o.fields - (o.keptFields ?? 0);
     this.mask = o.capacity - 1;
-    this.keys = new Uint32Array(o.capacity * o.keyWords);
     this.used = new Uint8Array(o.capacity);
+    this.hashes = new Uint32Array(o.capacity);
     this.lastSeen = new Float64Array(o.capacity);
-    this.start = new Float64Array(o.capacity * this.ns);
-    this.cur = new Float32Array(o.capacity * this.ns * o.fields);
-    this.prev = new Float32Array(o.capacity * this.ns * o.fields);
     this.nb = o.bitmaps ?? 0;
     this.bits = o.bitmapBits ?? 256;
     this.bw = this.bits >>> 5;
-    this.curBits = new Uint32Array(o.capacity * this.ns * this.nb * this.bw);
-    this.prevBits = new Uint32Array(o.capacity * this.ns * this.nb * this.bw);
+    const ns = this.ns;
+    const nf = this.nf;
+    const per = this.nb * this.bw;
+    // Key, then the window starts, then scale 0's counters and bitmaps (every packet), then each larger
+    // scale's current and previous counters (sliding reads), then the rest.
+    let w = this.kw + (this.kw & 1);
+    this.stAt = w; w += 2 * ns;
+    this.curAt = new Int32Array(ns);
+    this.prevAt = new Int32Array(ns);
+    this.cbAt = new Int32Array(ns);
+    this.pbAt = new Int32Array(ns);
+    this.curAt[0] = w; w += nf;
+    this.cbAt[0] = w; w += per;
+    for (let c = 1; c < ns; c++) { this.curAt[c] = w; w += nf; this.prevAt[c] = w; w += nf; }
+    this.prevAt[0] = w; w += nf;
+    for (let c = 1; c < ns; c++) { this.cbAt[c] = w; w += per; }
+    for (let c = 0; c < ns; c++) { this.pbAt[c] = w; w += per; }
+    this.rw = (w + 15) & ~15;
+    const buf = new ArrayBuffer(o.capacity * this.rw * 4);
+    this.u32 = new Uint32Array(buf);
+    this.f64 = new Float64Array(buf);
+    this.cur = new Float32Array(buf);
     this.onRoll = o.onRoll;
     this.rollScaleIndex = o.rollScale ?? 0;
-    this.hashes = new Uint32Array(o.capacity);
   }
 
   /** Finds or creates the entry for key[off..off+keyWords) at packet time t, rolling its windows. Returns the slot. */
@@ -96,7 +119,7 @@ export class WindowTable {
         return s;
       }
       if (this.hashes[s] === h && this.sameKey(s, key, off)) {
-        const st0 = this.start[s * this.ns];
+        const st0 = this.f64[((s * this.rw) >>> 1) + (this.stAt >>> 1)];
         if (t >= st0 + this.scales[0] || t < st0) this.roll(s, t);
         if (t > this.lastSeen[s]) this.lastSeen[s] = t;
         return s;
@@ -123,24 +146,32 @@ export class WindowTable {
     return -1;
   }
 
+  private startOf(s: number, c: number): number {
+    return this.f64[((s * this.rw) >>> 1) + (this.stAt >>> 1) + c];
+  }
+
+  private setStart(s: number, c: number, v: number): void {
+    this.f64[((s * this.rw) >>> 1) + (this.stAt >>> 1) + c] = v;
+  }
+
   private sameKey(s: number, key: Uint32Array, off: number): boolean {
-    const ko = s * this.kw;
-    for (let k = 0; k < this.kw; k++) if (this.keys[ko + k] !== key[off + k]) return false;
+    const ko = s * this.rw;
+    const u = this.u32;
+    for (let k = 0; k < this.kw; k++) if (u[ko + k] !== key[off + k]) return false;
     return true;
   }
 
   private claim(s: number, key: Uint32Array, off: number, t: number): void {
     const kw = this.kw;
-    for (let k = 0; k < kw; k++) this.keys[s * kw + k] = key[off + k];
+    const r = s * this.rw;
+    const u = this.u32;
+    for (let k = 0; k < kw; k++) u[r + k] = key[off + k];
     this.used[s] = 1;
     this.lastSeen[s] = t;
     const n = this.ns;
-    for (let c = 0; c < n; c++) this.start[s * n + c] = Math.floor(t / this.scales[c]) * this.scales[c];
-    this.cur.fill(0, s * n * this.nf, (s + 1) * n * this.nf);
-    this.prev.fill(0, s * n * this.nf, (s + 1) * n * this.nf);
-    const bn = n * this.nb * this.bw;
-    this.curBits.fill(0, s * bn, (s + 1) * bn);
-    this.prevBits.fill(0, s * bn, (s + 1) * bn);
+    for (let c = 0; c < n; c++) this.setStart(s, c, Math.floor(t / this.scales[c]) * this.scales[c]);
+    // Counters and bitmaps of every scale follow the window starts: zero them all at once.
+    u.fill(0, r + this.stAt + 2 * n, r + this.rw);
   }
 
   /**
@@ -150,8 +181,7 @@ export class WindowTable {
    */
   private roll(s: number, t: number): void {
     const len0 = this.scales[0];
-    const b0 = s * this.ns;
-    const st0 = this.start[b0];
+    const st0 = this.startOf(s, 0);
     if (t < st0) {
       // Packet time stepped back (clock step, files out of order): restart the entry's windows at t.
       this.restart(s, t);
@@ -168,108 +198,122 @@ export class WindowTable {
 
   private restart(s: number, t: number): void {
     const n = this.ns;
-    for (let c = 0; c < n; c++) this.start[s * n + c] = Math.floor(t / this.scales[c]) * this.scales[c];
-    const nf = this.nf;
+    for (let c = 0; c < n; c++) this.setStart(s, c, Math.floor(t / this.scales[c]) * this.scales[c]);
+    const r = s * this.rw;
+    const cur = this.cur;
     for (let c = 0; c < n; c++) {
-      const fo = (s * n + c) * nf;
-      for (let f = 0; f < this.rolled; f++) { this.cur[fo + f] = 0; this.prev[fo + f] = 0; }
+      const co = r + this.curAt[c];
+      const po = r + this.prevAt[c];
+      for (let f = 0; f < this.rolled; f++) { cur[co + f] = 0; cur[po + f] = 0; }
     }
-    const bn = n * this.nb * this.bw;
-    this.curBits.fill(0, s * bn, (s + 1) * bn);
-    this.prevBits.fill(0, s * bn, (s + 1) * bn);
+    const per = this.nb * this.bw;
+    const u = this.u32;
+    for (let c = 0; c < n; c++) {
+      const cb = r + this.cbAt[c];
+      const pb = r + this.pbAt[c];
+      for (let b = 0; b < per; b++) { u[cb + b] = 0; u[pb + b] = 0; }
+    }
   }
 
   private rollScale(s: number, c: number, t: number): void {
     const len = this.scales[c];
-    const si = s * this.ns + c;
-    const st = this.start[si];
+    const st = this.startOf(s, c);
     if (t < st + len) return;
-    const nf = this.nf;
     const rf = this.rolled;
     const per = this.nb * this.bw;
-    const fo = si * nf;
-    const bo = si * per;
+    const r = s * this.rw;
+    const co = r + this.curAt[c];
+    const po = r + this.prevAt[c];
+    const cb = r + this.cbAt[c];
+    const pb = r + this.pbAt[c];
+    const cur = this.cur;
+    const u = this.u32;
     const gap = Math.floor((t - st) / len);
     const notify = c === this.rollScaleIndex && this.onRoll !== undefined;
-    for (let f = 0; f < rf; f++) { this.prev[fo + f] = this.cur[fo + f]; this.cur[fo + f] = 0; }
-    for (let b = 0; b < per; b++) { this.prevBits[bo + b] = this.curBits[bo + b]; this.curBits[bo + b] = 0; }
+    for (let f = 0; f < rf; f++) { cur[po + f] = cur[co + f]; cur[co + f] = 0; }
+    for (let b = 0; b < per; b++) { u[pb + b] = u[cb + b]; u[cb + b] = 0; }
     if (notify) this.onRoll!(s, 0);
     if (gap > 1) {
       // Whole windows passed with nothing in them: the previous window is empty too.
-      for (let f = 0; f < rf; f++) this.prev[fo + f] = 0;
-      this.prevBits.fill(0, bo, bo + per);
+      for (let f = 0; f < rf; f++) cur[po + f] = 0;
+      for (let b = 0; b < per; b++) u[pb + b] = 0;
       if (notify) this.onRoll!(s, gap - 1);
     }
-    this.start[si] = st + gap * len;
+    this.setStart(s, c, st + gap * len);
   }
 
   /** Adds the smallest scale's open window into scale c's current window. */
   private fold(s: number, c: number): void {
-    const nf = this.nf;
     const per = this.nb * this.bw;
-    const from = s * this.ns * nf;
-    const to = (s * this.ns + c) * nf;
-    for (let f = 0; f < this.rolled; f++) this.cur[to + f] += this.cur[from + f];
-    const bf = s * this.ns * per;
-    const bt = (s * this.ns + c) * per;
-    for (let b = 0; b < per; b++) this.curBits[bt + b] |= this.curBits[bf + b];
+    const r = s * this.rw;
+    const from = r + this.curAt[0];
+    const to = r + this.curAt[c];
+    const cur = this.cur;
+    for (let f = 0; f < this.rolled; f++) cur[to + f] += cur[from + f];
+    const bf = r + this.cbAt[0];
+    const bt = r + this.cbAt[c];
+    const u = this.u32;
+    for (let b = 0; b < per; b++) u[bt + b] |= u[bf + b];
   }
 
   /** Index in `cur` of field 0 of the entry's smallest-scale window. */
   base(s: number): number {
-    return s * this.ns * this.nf;
+    return s * this.rw + this.curAt[0];
   }
 
   add(s: number, field: number, v: number): void {
-    this.cur[s * this.ns * this.nf + field] += v;
+    this.cur[s * this.rw + this.curAt[0] + field] += v;
   }
 
   /** Sliding-window estimate at time t for one scale: the current window plus the part of the previous one still inside. */
   value(s: number, scale: number, field: number, t: number): number {
-    const si = s * this.ns + scale;
-    const i = si * this.nf + field;
-    const frac = (t - this.start[si]) / this.scales[scale];
+    const r = s * this.rw;
+    const frac = (t - this.f64[((r + this.stAt) >>> 1) + scale]) / this.scales[scale];
     const w = frac >= 1 ? 0 : 1 - (frac < 0 ? 0 : frac);
-    const open = scale === 0 ? 0 : this.cur[s * this.ns * this.nf + field];
-    return this.cur[i] + open + this.prev[i] * w;
+    const cur = this.cur;
+    const open = scale === 0 ? 0 : cur[r + this.curAt[0] + field];
+    return cur[r + this.curAt[scale] + field] + open + cur[r + this.prevAt[scale] + field] * w;
   }
 
   /** The open (not yet finished) window's value of a field, smallest scale. */
   current(s: number, field: number): number {
-    return this.cur[s * this.ns * this.nf + field];
+    return this.cur[s * this.rw + this.curAt[0] + field];
   }
 
   /** The last finished window's value of a field (for onRoll handlers and baselines). */
   previous(s: number, scale: number, field: number): number {
-    return this.prev[(s * this.ns + scale) * this.nf + field];
+    return this.cur[s * this.rw + this.prevAt[scale] + field];
   }
 
   /** Reads or writes a kept field (not reset by rolls), stored in scale 0's current window. */
   kept(s: number, field: number): number {
-    return this.cur[s * this.ns * this.nf + field];
+    return this.cur[s * this.rw + this.curAt[0] + field];
   }
 
   setKept(s: number, field: number, v: number): void {
-    this.cur[s * this.ns * this.nf + field] = v;
+    this.cur[s * this.rw + this.curAt[0] + field] = v;
   }
 
   /** Counts hash h into distinct-count bitmap b. */
   mark(s: number, b: number, h: number): void {
     const bit = h & (this.bits - 1);
-    this.curBits[(s * this.ns * this.nb + b) * this.bw + (bit >>> 5)] |= 1 << (bit & 31);
+    this.u32[s * this.rw + this.cbAt[0] + b * this.bw + (bit >>> 5)] |= 1 << (bit & 31);
   }
 
   /** Distinct count over the current and previous windows of a scale (their union), by linear counting. */
   distinct(s: number, scale: number, b: number): number {
-    const o = ((s * this.ns + scale) * this.nb + b) * this.bw;
-    const o0 = (s * this.ns * this.nb + b) * this.bw;
+    const r = s * this.rw;
+    const o = r + this.cbAt[scale] + b * this.bw;
+    const p = r + this.pbAt[scale] + b * this.bw;
+    const o0 = r + this.cbAt[0] + b * this.bw;
+    const u = this.u32;
     let zeros = 0;
-    for (let w = 0; w < this.bw; w++) zeros += 32 - popcount32(this.curBits[o + w] | this.prevBits[o + w] | this.curBits[o0 + w]);
+    for (let w = 0; w < this.bw; w++) zeros += 32 - popcount32(u[o + w] | u[p + w] | u[o0 + w]);
     return linearCount(this.bits, zeros);
   }
 
   keyOf(s: number, out: Uint32Array, off: number): void {
-    for (let k = 0; k < this.kw; k++) out[off + k] = this.keys[s * this.kw + k];
+    for (let k = 0; k < this.kw; k++) out[off + k] = this.u32[s * this.rw + k];
   }
 
   get size(): number {
@@ -280,7 +324,6 @@ export class WindowTable {
 
   /** Bytes of typed arrays held (for the memory report). */
   get memoryBytes(): number {
-    return this.hashes.byteLength + this.keys.byteLength + this.used.byteLength + this.lastSeen.byteLength + this.start.byteLength +
-      this.cur.byteLength + this.prev.byteLength + this.curBits.byteLength + this.prevBits.byteLength;
+    return this.hashes.byteLength + this.used.byteLength + this.lastSeen.byteLength + this.u32.byteLength;
   }
 }
