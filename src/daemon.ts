@@ -13,6 +13,8 @@ import { DetectionEngine } from './detect/detection-engine.js';
 import { AnomalyDetector } from './detect/anomaly-detector.js';
 import { loadModel } from './detect/anomaly-model.js';
 import { refreshModel } from './detect/model-refresh.js';
+import { IntelMatchDetector } from './detect/intel-match.js';
+import { IntelStore } from './intel/intel-store.js';
 import { isNetwatchError } from './errors.js';
 import { AlertLogSink } from './output/alert-sinks.js';
 import { Pipeline, runLive } from './pipeline.js';
@@ -36,6 +38,25 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   assertInterfaceExists(device);
 
   const engine = new DetectionEngine(cfg.detection);
+  // Feeds are read before capture starts: an unreadable feed is a config error; bad lines are counted.
+  const intelLog = root.child({ component: 'intel' });
+  const loadIntel = (feeds: DaemonConfig['intel']): IntelStore => {
+    const store = IntelStore.load(feeds);
+    for (const l of store.loads) intelLog.info({ feed: l.feed, path: l.path, format: l.format, indicators: l.indicators, duplicates: l.duplicates, badLines: l.badLines, badExamples: l.badExamples, ms: l.ms }, 'intel feed loaded');
+    return store;
+  };
+  const intel = new IntelMatchDetector(loadIntel(cfg.intel));
+  engine.addDetector(intel);
+  engine.hub.annotate = (a) => intel.annotate(a);
+  const reloadIntel = (feeds: DaemonConfig['intel'], why: string): void => {
+    try {
+      const store = loadIntel(feeds);
+      intel.replaceStore(store);
+      intelLog.info({ why, feeds: feeds.length, indicators: store.indicators }, 'intel reloaded');
+    } catch (e) {
+      intelLog.error({ why, err: (e as Error).message }, 'intel reload failed; the loaded indicators are kept');
+    }
+  };
   let anomaly: AnomalyDetector | null = null;
   if (model !== null) {
     anomaly = new AnomalyDetector(model, cfg.detection.anomaly, engine.hub, true);
@@ -69,6 +90,9 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       if (next.logLevel !== cfg.logLevel) { root.level = next.logLevel; changes.push('logLevel'); }
       if (JSON.stringify(next.detection) !== JSON.stringify(cfg.detection)) { engine.reconfigure(next.detection); changes.push('detection'); }
       if (next.modelRefreshMinWindows !== cfg.modelRefreshMinWindows) changes.push('modelRefreshMinWindows');
+      // Feeds are read again on every SIGHUP: the files may have changed even when the config did not.
+      reloadIntel(next.intel, 'SIGHUP');
+      changes.push('intel');
       if (next.filter !== cfg.filter) { restart = true; changes.push('filter'); }
       const fixed = (['interface', 'db', 'alertLog', 'dbFlows', 'bufferMb', 'ringMb', 'snaplen', 'model'] as const).filter((k) => next[k] !== cfg[k]);
       cfg = { ...next, interface: cfg.interface, db: cfg.db, alertLog: cfg.alertLog, dbFlows: cfg.dbFlows, bufferMb: cfg.bufferMb, ringMb: cfg.ringMb, snaplen: cfg.snaplen, model: cfg.model };
@@ -93,6 +117,9 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       log.info({ job: 'checkpoint', ...r }, 'WAL checkpoint done');
     }, { noOverlap: true, name: 'checkpoint' }),
   ];
+  if (cfg.intel.length > 0) {
+    jobs.push(cron.schedule(cfg.schedules.intelReload, () => reloadIntel(cfg.intel, 'schedule'), { noOverlap: true, name: 'intelReload' }));
+  }
   if (anomaly !== null) {
     const det = anomaly;
     jobs.push(cron.schedule(cfg.schedules.modelRefresh, async () => {

@@ -67,6 +67,8 @@ export class AlertHub {
   incidentsEvicted = 0;
   /** Set by the pipeline before each packet's detectors run. */
   readonly position: PacketPosition = { tsSec: 0, tsNsec: 0, file: null, index: 0 };
+  /** Adds context to each alert before it is written (threat-intelligence matches of its addresses). */
+  annotate: ((a: EveAlert) => void) | null = null;
   /** Live capture: how much has been lost so far. Null for files. */
   lossProvider: (() => LossSnapshot) | null = null;
 
@@ -163,6 +165,7 @@ export class AlertHub {
       ...(pos.file !== null ? { pcap_filename: pos.file, pcap_cnt: pos.index } : {}),
     };
     this.alertsRaised++;
+    this.annotate?.(a);
     const json = JSON.stringify(a);
     for (const s of this.sinks) s.alert(a, json);
   }

@@ -18,6 +18,8 @@ export interface EveAlert {
     window: string;
     loss: { ring_drops: number; kernel_drops: number; percent: number; heavy: boolean } | { source: 'file' };
     incident_id: number;
+    /** Threat-intelligence matches of the alert's addresses (when feeds are loaded and one matches). */
+    intel?: { ip: string; feed: string; indicator: string; category: string }[];
   };
   pcap_filename?: string;
   pcap_cnt?: number;

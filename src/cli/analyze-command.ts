@@ -70,7 +70,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     report.files = results.map((r) => ({ path: r.path, format: r.format, packets: r.packets, bytes: r.bytes, cutAt: r.cutAt }));
     if (stop.requested()) report.stopReason = 'on signal (files not read to the end)';
     report.run = runStats(pipeline.summary.packets, started);
-    if (detection.engine) report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly);
+    if (detection.engine) report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly, detection.intel);
     const text = argv.summary === 'json' ? JSON.stringify(report) + '\n' : renderSummary(report);
     (exportToStdout ? process.stderr : process.stdout).write(text);
   }

@@ -129,7 +129,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
       : reason === 'lost' ? `the interface went away (${live.lost})` : 'on signal';
     report.run = runStats(pipeline.summary.packets, started);
     if (detection.engine) {
-      report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly);
+      report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly, detection.intel);
       // They were printed as they happened; the summary lists only the incidents.
       if (argv.summary === 'text') report.detection.alerts = [];
     }

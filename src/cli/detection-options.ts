@@ -2,7 +2,9 @@
 
 import type { Argv } from 'yargs';
 import type { EveAlert, Incident } from '../alert/eve-alert.js';
-import { loadDetectionConfig } from '../config/detection-config-file.js';
+import { loadDetectionConfig, loadIntelFeeds } from '../config/detection-config-file.js';
+import { IntelStore } from '../intel/intel-store.js';
+import { IntelMatchDetector } from '../detect/intel-match.js';
 import { DetectionEngine } from '../detect/detection-engine.js';
 import { AlertCollector, AlertLogSink, ConsoleAlertSink, JsonlAlertSink } from '../output/alert-sinks.js';
 import { JsonlFlowSink } from '../output/flow-jsonl-sink.js';
@@ -31,7 +33,7 @@ export function withDetectionOptions<T>(y: Argv<T>) {
     .option('alerts', { type: 'string', describe: 'write every alert to this file as JSON Lines (EVE alert records)' })
     .option('alert-log', { type: 'string', describe: 'append alerts to this log as they are raised (JSON Lines, for tail -f)' })
     .option('flows', { type: 'string', describe: 'write every flow to this file as JSON Lines when it closes' })
-    .option('config', { type: 'string', describe: 'JSON file with detection thresholds ({"detection": {...}}); see docs/detectors.md' })
+    .option('config', { type: 'string', describe: 'JSON file with detection thresholds and threat-intelligence feeds ({"detection": {...}, "intel": {"feeds": [...]}}); see docs/detectors.md, docs/intel.md' })
     .option('model', { type: 'string', describe: 'score host windows with this model (from netwatch train) and raise anomaly alerts' })
     .option('store', { type: 'boolean', default: true, describe: 'record the run, its alerts and incidents in the database (--no-store: do not)' })
     .option('db', { type: 'string', describe: 'SQLite database (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db)' })
@@ -42,6 +44,8 @@ export interface DetectionSetup {
   engine: DetectionEngine | null;
   /** The model's scorer when --model was given. */
   anomaly: AnomalyDetector | null;
+  /** Threat-intelligence matching when the --config file names feeds. */
+  intel: IntelMatchDetector | null;
   collector: AlertCollector | null;
   store: RunStore | null;
   /** Per-minute statistics feeding the store (null without one). */
@@ -56,11 +60,25 @@ export interface DetectionSetup {
 export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | null, run: { kind: 'interface' | 'file'; source: string }): DetectionSetup {
   if (!args.detect) {
     if (args.model !== undefined) throw new NetwatchError('NW_ERR_USAGE', '--model needs detection: drop --no-detect');
-    return { engine: null, anomaly: null, collector: null, store: null, minutes: null, finish: () => undefined, abort: () => undefined, report: () => null };
+    return { engine: null, anomaly: null, intel: null, collector: null, store: null, minutes: null, finish: () => undefined, abort: () => undefined, report: () => null };
   }
   const cfg = loadDetectionConfig(args.config);
+  const feeds = loadIntelFeeds(args.config);
   const model = args.model !== undefined ? loadModel(args.model) : null;
   const engine = new DetectionEngine(cfg);
+  let intel: IntelMatchDetector | null = null;
+  if (feeds.length > 0) {
+    const store = IntelStore.load(feeds);
+    for (const l of store.loads) {
+      if (l.badLines > 0) {
+        process.stderr.write(`netwatch: warning: intel feed ${l.feed} (${l.path}): ${l.badLines} bad lines skipped (${l.badExamples.join('; ')})\n`);
+      }
+    }
+    intel = new IntelMatchDetector(store);
+    engine.addDetector(intel);
+    const det = intel;
+    engine.hub.annotate = (a) => det.annotate(a);
+  }
   let anomaly: AnomalyDetector | null = null;
   if (model !== null) {
     anomaly = new AnomalyDetector(model, cfg.anomaly, engine.hub, false);
@@ -95,6 +113,7 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
   return {
     engine,
     anomaly,
+    intel,
     collector,
     store,
     minutes,

@@ -9,6 +9,8 @@ import { defaultDbPath } from './default-paths.js';
 import { DETECTION_DEFAULTS, type DetectionConfig } from './detection-defaults.js';
 import { mergeDetection } from './detection-config-file.js';
 import { deepFreeze } from './deep-freeze.js';
+import { parseIntelConfig } from './intel-config.js';
+import type { FeedConfig } from '../intel/intel-store.js';
 
 export interface DaemonConfig {
   /** Capture device; null picks the first interface that is up and not loopback. */
@@ -26,7 +28,9 @@ export interface DaemonConfig {
   retentionDays: number;
   retentionBatch: number;
   /** node-cron expressions (5 fields, or 6 with seconds). */
-  schedules: { retention: string; checkpoint: string; rollup: string; modelRefresh: string };
+  schedules: { retention: string; checkpoint: string; rollup: string; modelRefresh: string; intelReload: string };
+  /** Threat-intelligence feeds (docs/intel.md), reloaded on SIGHUP and on schedules.intelReload. */
+  intel: readonly FeedConfig[];
   /** Model file (from netwatch train) scoring host windows; null for none. Refreshed in place on schedules.modelRefresh. */
   model: string | null;
   /** A refresh waits until this many clean windows were collected. */
@@ -59,7 +63,8 @@ export function daemonDefaults(): DaemonConfig {
     statsIntervalSec: 60,
     retentionDays: 30,
     retentionBatch: 5000,
-    schedules: { retention: '17 * * * *', checkpoint: '*/5 * * * *', rollup: '* * * * *', modelRefresh: '43 3 * * *' },
+    schedules: { retention: '17 * * * *', checkpoint: '*/5 * * * *', rollup: '* * * * *', modelRefresh: '43 3 * * *', intelReload: '*/30 * * * *' },
+    intel: [],
     model: null,
     modelRefreshMinWindows: 500,
     detection: DETECTION_DEFAULTS,
@@ -129,6 +134,9 @@ function apply(cfg: DaemonConfig, layer: Record<string, unknown>, where: string)
       }
       case 'detection':
         cfg.detection = mergeDetection(where, v);
+        break;
+      case 'intel':
+        cfg.intel = parseIntelConfig(where, v);
         break;
       default:
         bad(where, key, `unknown key (known: ${Object.keys(daemonDefaults()).join(', ')})`);

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { NetwatchError } from '../errors.js';
 import { DETECTION_DEFAULTS, type DetectionConfig } from './detection-defaults.js';
 import { deepFreeze } from './deep-freeze.js';
+import { parseIntelConfig } from './intel-config.js';
+import type { FeedConfig } from '../intel/intel-store.js';
 
 function fail(file: string, path: string, why: string): never {
   throw new NetwatchError('NW_ERR_CONFIG', `${file}: ${path}: ${why}`);
@@ -33,8 +35,8 @@ function merge(file: string, path: string, base: unknown, over: unknown): unknow
   return over;
 }
 
-export function loadDetectionConfig(file: string | undefined): DetectionConfig {
-  if (file === undefined) return DETECTION_DEFAULTS;
+/** Reads a --config file: a JSON object whose keys may be "detection" and "intel". */
+function readConfigObject(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -48,10 +50,22 @@ export function loadDetectionConfig(file: string | undefined): DetectionConfig {
     throw new NetwatchError('NW_ERR_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(file, '(top level)', 'must be an object');
-  for (const k of Object.keys(json as object)) if (k !== 'detection') fail(file, k, 'unknown key (known: detection)');
-  const d = (json as { detection?: unknown }).detection;
+  for (const k of Object.keys(json as object)) if (k !== 'detection' && k !== 'intel') fail(file, k, 'unknown key (known: detection, intel)');
+  return json as Record<string, unknown>;
+}
+
+export function loadDetectionConfig(file: string | undefined): DetectionConfig {
+  if (file === undefined) return DETECTION_DEFAULTS;
+  const d = readConfigObject(file).detection;
   if (d === undefined) return DETECTION_DEFAULTS;
   return mergeDetection(file, d);
+}
+
+/** The threat-intelligence feeds a --config file names (none without a file or an "intel" block). */
+export function loadIntelFeeds(file: string | undefined): readonly FeedConfig[] {
+  if (file === undefined) return [];
+  const v = readConfigObject(file).intel;
+  return v === undefined ? [] : parseIntelConfig(file, v);
 }
 
 /** The detection defaults with `over` applied, every key and value checked; frozen. */

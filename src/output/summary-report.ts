@@ -7,6 +7,7 @@ import type { Talker } from '../track/top-talkers.js';
 import type { EveAlert, Incident } from '../alert/eve-alert.js';
 import type { DetectionEngine } from '../detect/detection-engine.js';
 import type { AnomalyDetector } from '../detect/anomaly-detector.js';
+import type { IntelMatchDetector } from '../detect/intel-match.js';
 import type { DetectionSetup } from '../cli/detection-options.js';
 import { CLOSE_REASON_NAMES } from '../track/flow-table.js';
 import { alertLine } from './alert-sinks.js';
@@ -53,11 +54,14 @@ export interface DetectionReport {
   flows: { capacity: number; created: number; evictions: number; open: number; closedBy: Record<string, number> };
   hosts: { capacity: number; evictions: number };
   trackingMemoryMiB: number;
+  /** Threat-intelligence feeds loaded and first contacts that matched them. */
+  intel?: { feeds: { feed: string; indicators: number; badLines: number }[]; indicators: number; matches: number };
   /** The model's scoring, when a model was given. */
   model?: { path: string; type: string; threshold: number; windowSec: number; windowsScored: number; windowsTooSmall: number; windowsAbove: number; hostsUntracked: number };
 }
 
-export function detectionReport(engine: DetectionEngine, setup: ReturnType<DetectionSetup['report']>, anomaly: AnomalyDetector | null = null): DetectionReport {
+export function detectionReport(engine: DetectionEngine, setup: ReturnType<DetectionSetup['report']>, anomaly: AnomalyDetector | null = null,
+  intel: IntelMatchDetector | null = null): DetectionReport {
   const f = engine.flows;
   const closedBy: Record<string, number> = {};
   CLOSE_REASON_NAMES.forEach((n, i) => { if (f.closedBy[i] > 0) closedBy[n] = f.closedBy[i]; });
@@ -70,6 +74,12 @@ export function detectionReport(engine: DetectionEngine, setup: ReturnType<Detec
     flows: { capacity: f.maxFlows, created: f.created, evictions: f.evictions, open: f.count, closedBy },
     hosts: { capacity: engine.hosts.bySrc.capacity, evictions: engine.hosts.bySrc.evictions + engine.hosts.byDst.evictions },
     trackingMemoryMiB: Math.round(engine.memoryBytes / 1048576),
+    ...(intel ? {
+      intel: {
+        feeds: intel.current.loads.map((l) => ({ feed: l.feed, indicators: l.indicators, badLines: l.badLines })),
+        indicators: intel.current.indicators, matches: intel.matches,
+      },
+    } : {}),
     ...(anomaly ? {
       model: {
         path: anomaly.current.path, type: anomaly.current.type, threshold: anomaly.current.threshold, windowSec: anomaly.current.file.window_sec,
@@ -231,6 +241,11 @@ export function renderSummary(r: SummaryReport): string {
     const d = r.detection;
     out.push(`  flows     ${nf.format(d.flows.created)} tracked (table of ${nf.format(d.flows.capacity)}, ${nf.format(d.flows.evictions)} evicted); ` +
       `hosts table ${nf.format(d.hosts.capacity)} per direction, ${nf.format(d.hosts.evictions)} evicted; tracking memory ${d.trackingMemoryMiB} MiB`);
+    if (d.intel) {
+      out.push(`Threat intelligence: ${nf.format(d.intel.indicators)} indicators from ${d.intel.feeds.length} feed(s) ` +
+        `(${d.intel.feeds.map((f) => `${f.feed} ${nf.format(f.indicators)}${f.badLines > 0 ? `, ${f.badLines} bad lines` : ''}`).join('; ')}); ` +
+        `${nf.format(d.intel.matches)} matches`);
+    }
     if (d.model) {
       const m = d.model;
       out.push(`Model: ${m.path} (${m.type}, threshold ${m.threshold.toPrecision(4)}): ${nf.format(m.windowsScored)} host windows of ${m.windowSec} s scored, ` +
