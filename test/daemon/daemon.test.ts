@@ -222,3 +222,29 @@ test('model refresh on its schedule: a new model from clean windows, written ato
   const again = spawnSync(CLI, ['detect', join(CORPUS, 'benign/ppa_http_espn.pcapng'), '--model', model, '--no-store', '-q', '--summary', 'json'], { encoding: 'utf8' });
   assert.equal(again.status, 0, again.stderr);
 });
+
+test('intel feeds: loaded at start with their counts logged, read again on SIGHUP, matches alert', { timeout: 60_000 }, async () => {
+  const feed = join(dir, 'feed.txt');
+  writeFileSync(feed, '192.0.2.1\nnot-an-address!\n');
+  const alertLog = join(dir, 'd7-alerts.json');
+  const d = startDaemon({ interface: net.ifA, db: join(dir, 'd7.db'), alertLog, intel: { feeds: [{ path: feed, format: 'firehol', name: 'local' }] } }, 'd7');
+  await until('capturing', () => d.log().includes('"msg":"capturing"'), 20_000);
+  const loaded = JSON.parse(d.log().split('\n').find((l) => l.includes('"msg":"intel feed loaded"'))!) as { feed: string; indicators: number; badLines: number };
+  assert.deepEqual([loaded.feed, loaded.indicators, loaded.badLines], ['local', 1, 1]);
+  // The peer is not listed yet: its ping raises nothing.
+  net.exec(net.nsB, ['ping', '-c', '2', '-i', '0.2', '-W', '1', net.ipA]);
+  writeFileSync(feed, `192.0.2.1\n${net.ipB}\n`);
+  d.child.kill('SIGHUP');
+  await until('intel reloaded', () => d.log().includes('"msg":"intel reloaded"'), 10_000);
+  assert.match(d.log(), /"why":"SIGHUP","feeds":1,"indicators":2,"msg":"intel reloaded"/);
+  // A new flow (matching is on first contact; the ping's flow is still open).
+  net.exec(net.nsB, ['bash', '-c', `echo hello > /dev/udp/${net.ipA}/9999`]);
+  await until('intel alert', () => existsSync(alertLog) && readFileSync(alertLog, 'utf8').includes('"detector":"intel"'), 10_000);
+  const a = readFileSync(alertLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { src_ip: string; dest_ip: string; netwatch: { detector: string } })
+    .filter((x) => x.netwatch.detector === 'intel');
+  // The UDP packet from the peer, and the ICMP port-unreachable sent back to it: two first contacts.
+  assert.equal(a[0].src_ip, net.ipB);
+  assert.ok(a.every((x) => x.src_ip === net.ipB || x.dest_ip === net.ipB) && a.length <= 2, JSON.stringify(a));
+  d.child.kill('SIGTERM');
+  assert.equal(await d.exit, 0, d.log());
+});

@@ -242,3 +242,25 @@ test('capture --model scores live host windows: an nmap scan raises an explained
     assert.match(res.stdout, /"model":\{"path":"[^"]*live-model\.json","type":"isolation-forest"/);
   }
 });
+
+test('a flow to an address listed in a threat-intelligence feed raises intel live, on first contact', { timeout: 60_000 }, async () => {
+  writeFileSync(join(dir, 'drop.txt'), `; Spamhaus DROP sample\n${net.ipA.split('.').slice(0, 3).join('.')}.0/24 ; SBL999\n`);
+  const cfg = join(dir, 'intel.json');
+  writeFileSync(cfg, JSON.stringify({ intel: { feeds: [{ path: 'drop.txt', format: 'spamhaus', name: 'drop' }] } }));
+  const cap = await startCapture(['--config', cfg]);
+  const started = Date.now();
+  try {
+    net.exec(net.nsB, ['curl', '-s', '-o', '/dev/null', '--max-time', '5', `http://${net.ipA}/index.html`]);
+    const { alert, ms } = await waitForAlert(cap.alertLog, (a) => a.netwatch.detector === 'intel', started, 10_000);
+    assert.equal(alert.src_ip, net.ipB);
+    assert.equal(alert.dest_ip, net.ipA);
+    assert.equal(alert.dest_port, 80);
+    assert.equal(alert.alert.signature_id, 9101501);
+    assert.equal(alert.netwatch.evidence.reference, 'SBL999');
+    assert.equal(alert.netwatch.evidence.matched, 'destination');
+    assert.ok(ms < 10_000);
+  } finally {
+    const res = await cap.stop();
+    assert.equal(res.code, 0, res.stderr);
+  }
+});
