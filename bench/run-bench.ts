@@ -2,6 +2,7 @@
 //   offline: analyze (decode only) on a generated 1M-packet pcap vs tcpdump -r and tshark -T fields
 //   pipeline: the full pipeline against decode-only on that file; peak memory under a 1M-source SYN flood
 //   store: alert and flow insert rates; `netwatch alerts` latency on a database of a million alerts
+//   intel: one million threat-intelligence indicators: load time, memory, lookups/s against net.BlockList
 //   model: training time for 100k host windows and scoring cost per window, both model types
 //   live: highest lossless rate of netwatch capture vs tcpdump, traffic replayed by tcpreplay on a veth pair
 
@@ -21,6 +22,7 @@ import { CLI, REPO_ROOT } from '../test/support/corpus.js';
 import { createNetnsPair, waitForExit, waitForStderr, type NetnsPair } from '../test/support/netns.js';
 import { writeSyntheticPcap } from './synthetic-capture.js';
 import { modelBench } from './model-bench.js';
+import { intelBench } from './intel-bench.js';
 
 const OUT = join(REPO_ROOT, 'bench-out');
 const args = new Set(process.argv.slice(2));
@@ -274,6 +276,10 @@ async function main(): Promise<void> {
   if (only('store')) {
     results.store = store();
     process.stdout.write(`store: ${JSON.stringify(results.store, null, 2)}\n`);
+  }
+  if (only('intel')) {
+    results.intel = intelBench(OUT);
+    process.stdout.write(`intel: ${JSON.stringify(results.intel, null, 2)}\n`);
   }
   if (only('model')) {
     results.model = await modelBench();

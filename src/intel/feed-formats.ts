@@ -56,8 +56,10 @@ function stripComment(line: string, marks: string): string {
   return line.slice(0, end).trim();
 }
 
-export function parseFeed(text: string, format: FeedFormat): FeedParse {
+/** Parses a feed; with onIndicator each indicator is handed over as it is read and none are kept (a million-line feed makes no million objects at once). */
+export function parseFeed(text: string, format: FeedFormat, onIndicator?: (ind: Indicator) => void): FeedParse {
   const out: FeedParse = { indicators: [], lines: 0, badLines: 0, badExamples: [], skipped: 0 };
+  const emit = onIndicator ?? ((ind: Indicator) => { out.indicators.push(ind); });
   const bad = (n: number, why: string): void => {
     out.badLines++;
     if (out.badExamples.length < MAX_EXAMPLES) out.badExamples.push(`line ${n}: ${why}`);
@@ -65,12 +67,12 @@ export function parseFeed(text: string, format: FeedFormat): FeedParse {
   const address = (n: number, t: string, category: string | null, score: number | null, reference: string | null): void => {
     const c = parseCidr(t);
     if (typeof c === 'string') bad(n, c);
-    else out.indicators.push({ kind: 'address', value: t, prefix: c[1], category, score, reference });
+    else emit({ kind: 'address', value: t, prefix: c[1], category, score, reference });
   };
   const domain = (n: number, t: string, category: string | null, reference: string | null): void => {
     const d = t.toLowerCase().replace(/\.$/, '');
     if (!DOMAIN.test(d)) bad(n, `${t}: not a domain name`);
-    else out.indicators.push({ kind: 'domain', value: d, prefix: 0, category, score: null, reference });
+    else emit({ kind: 'domain', value: d, prefix: 0, category, score: null, reference });
   };
   let zeekFields: string[] | null = null;
   const lines = text.split('\n');

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { NetwatchError } from '../errors.js';
 import { parseAddressWords } from '../track/address-parse.js';
+import { isIpv4Words, wordsToString } from '../track/address-key.js';
 import { DomainSet } from './domain-set.js';
 import { parseFeed, type FeedFormat } from './feed-formats.js';
 import { PrefixSet } from './prefix-set.js';
@@ -37,23 +38,53 @@ export interface IntelMatch {
   reference: string | null;
 }
 
+/** Per-indicator columns in typed arrays that double when full: a million indicators stay tens of MB. */
+class Column<T extends Uint16Array | Int16Array | Uint32Array | Uint8Array> {
+  data: T;
+  constructor(private readonly make: (n: number) => T, n: number) { this.data = make(n); }
+  set(i: number, v: number): void {
+    if (i >= this.data.length) { const d = this.make(this.data.length * 2); d.set(this.data as never); this.data = d; }
+    this.data[i] = v;
+  }
+}
+
 export class IntelStore {
   readonly prefixes: PrefixSet;
   readonly domains = new DomainSet();
-  private readonly feedOf: number[] = [];
-  private readonly text: string[] = [];
-  private readonly category: string[] = [];
-  private readonly score: (number | null)[] = [];
-  private readonly reference: (string | null)[] = [];
+  private count = 0;
+  private readonly feedOf: Column<Uint16Array>;
+  private readonly categoryOf: Column<Uint16Array>;
+  /** Feed score, or -1 when the feed gives none. */
+  private readonly scoreOf: Column<Int16Array>;
+  /** Address indicators: their 4 address words and prefix length (the text is made again on a match). */
+  private readonly words: Column<Uint32Array>;
+  private readonly prefixLen: Column<Uint8Array>;
+  /** Domain indicators' names, and the few references feeds give (Spamhaus SBL ids, Zeek meta.source). */
+  private readonly domainName = new Map<number, string>();
+  private readonly references = new Map<number, string>();
+  private readonly categories: string[] = [];
+  private readonly categoryIndex = new Map<string, number>();
   private readonly feedNames: string[] = [];
   readonly loads: FeedLoad[] = [];
   private readonly scratch = new Uint32Array(4);
 
   constructor(expected = 1024) {
     this.prefixes = new PrefixSet(expected);
+    const n = Math.max(1024, expected);
+    this.feedOf = new Column((k) => new Uint16Array(k), n);
+    this.categoryOf = new Column((k) => new Uint16Array(k), n);
+    this.scoreOf = new Column((k) => new Int16Array(k), n);
+    this.words = new Column((k) => new Uint32Array(k), n * 4);
+    this.prefixLen = new Column((k) => new Uint8Array(k), n);
   }
 
-  get indicators(): number { return this.text.length; }
+  get indicators(): number { return this.count; }
+
+  private categoryId(c: string): number {
+    let i = this.categoryIndex.get(c);
+    if (i === undefined) { i = this.categories.length; this.categories.push(c); this.categoryIndex.set(c, i); }
+    return i;
+  }
 
   /** Reads and parses every feed; an unreadable file is a config error naming it. */
   static load(feeds: readonly FeedConfig[]): IntelStore {
@@ -64,37 +95,43 @@ export class IntelStore {
         throw new NetwatchError('NW_ERR_CONFIG', `intel feed ${f.name}: ${f.path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
     });
-    const store = new IntelStore(Math.max(1024, texts.reduce((n, t) => n + t.length / 12, 0)));
+    let lines = 0;
+    for (const t of texts) for (let i = t.indexOf('\n'); i >= 0; i = t.indexOf('\n', i + 1)) lines++;
+    const store = new IntelStore(lines + 16);
     feeds.forEach((f, i) => store.addFeed(f, texts[i]));
     return store;
   }
 
   addFeed(f: FeedConfig, text: string): FeedLoad {
     const t0 = performance.now();
-    const parsed = parseFeed(text, f.format);
     const feedIdx = this.feedNames.length;
     this.feedNames.push(f.name);
     let added = 0;
     let duplicates = 0;
-    for (const ind of parsed.indicators) {
-      const idx = this.text.length;
+    const parsed = parseFeed(text, f.format, (ind) => {
+      const idx = this.count;
       let isNew: boolean;
       if (ind.kind === 'domain') {
         isNew = this.domains.add(ind.value, idx);
+        if (isNew) this.domainName.set(idx, ind.value);
       } else {
         const addr = ind.value.split('/')[0];
-        if (!parseAddressWords(addr, this.scratch, 0)) continue;
+        if (!parseAddressWords(addr, this.scratch, 0)) return;
         const len = addr.includes(':') ? ind.prefix : 96 + ind.prefix;
         isNew = this.prefixes.add(this.scratch, 0, len, idx);
+        if (isNew) {
+          for (let w = 0; w < 4; w++) this.words.set(idx * 4 + w, this.scratch[w]);
+          this.prefixLen.set(idx, ind.prefix);
+        }
       }
-      if (!isNew) { duplicates++; continue; }
-      this.feedOf.push(feedIdx);
-      this.text.push(ind.value);
-      this.category.push(ind.category ?? f.category);
-      this.score.push(ind.score);
-      this.reference.push(ind.reference);
+      if (!isNew) { duplicates++; return; }
+      this.feedOf.set(idx, feedIdx);
+      this.categoryOf.set(idx, this.categoryId(ind.category ?? f.category));
+      this.scoreOf.set(idx, ind.score ?? -1);
+      if (ind.reference !== null) this.references.set(idx, ind.reference);
+      this.count++;
       added++;
-    }
+    });
     const load: FeedLoad = {
       feed: f.name, path: f.path, format: f.format, lines: parsed.lines, indicators: added, duplicates,
       badLines: parsed.badLines, badExamples: parsed.badExamples, ms: Math.round(performance.now() - t0),
@@ -122,7 +159,21 @@ export class IntelStore {
     return i < 0 ? null : this.match(i);
   }
 
+  /** The indicator as text: the domain, or the address with its prefix length unless it is a single address. */
+  private indicatorText(i: number): string {
+    const d = this.domainName.get(i);
+    if (d !== undefined) return d;
+    const w = this.words.data.subarray(i * 4, i * 4 + 4);
+    const len = this.prefixLen.data[i];
+    const v4 = isIpv4Words(w, 0);
+    return len === (v4 ? 32 : 128) ? wordsToString(w, 0) : `${wordsToString(w, 0)}/${len}`;
+  }
+
   private match(i: number): IntelMatch {
-    return { feed: this.feedNames[this.feedOf[i]], indicator: this.text[i], category: this.category[i], score: this.score[i], reference: this.reference[i] };
+    const score = this.scoreOf.data[i];
+    return {
+      feed: this.feedNames[this.feedOf.data[i]], indicator: this.indicatorText(i), category: this.categories[this.categoryOf.data[i]],
+      score: score >= 0 ? score : null, reference: this.references.get(i) ?? null,
+    };
   }
 }
