@@ -15,6 +15,8 @@ import { loadModel } from './detect/anomaly-model.js';
 import { refreshModel } from './detect/model-refresh.js';
 import { IntelMatchDetector } from './detect/intel-match.js';
 import { IntelStore } from './intel/intel-store.js';
+import { readAssets } from './store/asset-store.js';
+import { AssetServicesDetector } from './detect/asset-services.js';
 import { isNetwatchError } from './errors.js';
 import { AlertLogSink } from './output/alert-sinks.js';
 import { Pipeline, runLive } from './pipeline.js';
@@ -57,6 +59,11 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       intelLog.error({ why, err: (e as Error).message }, 'intel reload failed; the loaded indicators are kept');
     }
   };
+  const assets = readAssets(cfg.db);
+  if (assets !== null) {
+    engine.addDetector(new AssetServicesDetector(assets.services, assets.scannedAt, cfg.detection.assets));
+    log.info({ hosts: assets.services.size, scannedAt: assets.scannedAt }, 'assets loaded');
+  }
   let anomaly: AnomalyDetector | null = null;
   if (model !== null) {
     anomaly = new AnomalyDetector(model, cfg.detection.anomaly, engine.hub, true);

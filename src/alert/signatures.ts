@@ -22,6 +22,7 @@ export const SIGNATURES = {
   high_traffic: { base: 9101100, name: 'High-traffic host', category: 'Unusual Client Port Connection', severity: 3 },
   rare_service: { base: 9101200, name: 'Rare protocol or service', category: 'Unusual Client Port Connection', severity: 3 },
   arp_spoof: { base: 9101300, name: 'ARP spoofing', category: 'Attempted Administrator Privilege Gain', severity: 1 },
+  asset_service: { base: 9101600, name: 'Service not in the last scan', category: 'Unusual Client Port Connection', severity: 2 },
   intel: { base: 9101500, name: 'Threat intelligence match', category: 'Potentially Bad Traffic', severity: 1 },
   anomaly: { base: 9101400, name: 'Anomalous host behaviour (model)', category: 'Misc activity', severity: 2 },
 } as const satisfies Record<string, SignatureInfo>;

@@ -4,6 +4,8 @@ import type { Argv } from 'yargs';
 import type { EveAlert, Incident } from '../alert/eve-alert.js';
 import { loadDetectionConfig, loadIntelFeeds } from '../config/detection-config-file.js';
 import { IntelStore } from '../intel/intel-store.js';
+import { readAssets } from '../store/asset-store.js';
+import { AssetServicesDetector } from '../detect/asset-services.js';
 import { IntelMatchDetector } from '../detect/intel-match.js';
 import { DetectionEngine } from '../detect/detection-engine.js';
 import { AlertCollector, AlertLogSink, ConsoleAlertSink, JsonlAlertSink } from '../output/alert-sinks.js';
@@ -79,6 +81,9 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
     const det = intel;
     engine.hub.annotate = (a) => det.annotate(a);
   }
+  // Assets from the database (netwatch assets import): services a scanned host was not known to offer.
+  const assets = readAssets(args.db ?? defaultDbPath());
+  if (assets !== null) engine.addDetector(new AssetServicesDetector(assets.services, assets.scannedAt, cfg.assets));
   let anomaly: AnomalyDetector | null = null;
   if (model !== null) {
     anomaly = new AnomalyDetector(model, cfg.anomaly, engine.hub, false);

@@ -9,6 +9,7 @@ import { captureCommand } from './capture-command.js';
 import { interfacesCommand } from './interfaces-command.js';
 import { alertsCommand, incidentsCommand, statsCommand } from './query-commands.js';
 import { daemonCommand } from './daemon-command.js';
+import { assetsCommand } from './assets-command.js';
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
@@ -25,8 +26,9 @@ export async function main(argv: string[]): Promise<number> {
     .command(incidentsCommand)
     .command(statsCommand)
     .command(daemonCommand)
+    .command(assetsCommand)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
-    .demandCommand(1, 'name a command: capture, analyze, train, detect, interfaces, alerts, incidents, stats or daemon')
+    .demandCommand(1, 'name a command: capture, analyze, train, detect, interfaces, alerts, incidents, stats, assets or daemon')
     .strict()
     .recommendCommands()
     .help()

@@ -38,7 +38,7 @@ function filterFrom(a: QueryArgs): QueryFilter {
   };
 }
 
-function printRows(rows: Record<string, unknown>[], columns: string[], format: 'table' | 'csv'): void {
+export function printRows(rows: Record<string, unknown>[], columns: string[], format: 'table' | 'csv'): void {
   if (format === 'csv') {
     process.stdout.write([columns.join(','), ...rows.map((r) => columns.map((c) => csvField(r[c])).join(','))].join('\n') + '\n');
     return;

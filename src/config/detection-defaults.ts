@@ -25,6 +25,8 @@ export interface DetectionConfig {
   arpSpoof: { claimMemorySec: number };
   /** The model's scoring (the model file holds its window, threshold and baselines). */
   anomaly: { hostCapacity: number; topFeatures: number; refreshWindows: number };
+  /** Against the imported scan (netwatch assets import): new services always; attempts on unknown ports if set (1) or not (0). */
+  assets: { alertUnexpectedPorts: number };
 }
 
 export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
@@ -49,4 +51,5 @@ export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
   rareService: { learnSec: 3600, minCountToBeCommon: 3 },
   arpSpoof: { claimMemorySec: 300 },
   anomaly: { hostCapacity: 16384, topFeatures: 3, refreshWindows: 50000 },
+  assets: { alertUnexpectedPorts: 1 },
 });

@@ -118,6 +118,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX flows_community ON flows (community_id);
     `,
   },
+  {
+    version: 3,
+    description: 'assets and their services, from network scanner results (netwatch assets import)',
+    sql: `
+      CREATE TABLE assets (
+        address TEXT PRIMARY KEY,
+        hostnames TEXT NOT NULL,
+        mac TEXT,
+        os TEXT,
+        scanned_at TEXT NOT NULL,
+        scanned_epoch REAL NOT NULL,
+        source TEXT NOT NULL
+      );
+      CREATE TABLE asset_services (
+        address TEXT NOT NULL REFERENCES assets(address) ON DELETE CASCADE,
+        proto TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        service TEXT,
+        product TEXT,
+        version TEXT,
+        PRIMARY KEY (address, proto, port)
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -264,3 +264,42 @@ test('a flow to an address listed in a threat-intelligence feed raises intel liv
     assert.equal(res.code, 0, res.stderr);
   }
 });
+
+test('nmap -oX between namespaces, imported as assets: a new listener and an unknown port raise asset_service', { timeout: 120_000 }, async () => {
+  const xml = join(dir, 'scan.xml');
+  const db = join(dir, 'assets.db');
+  net.exec(net.nsB, ['timeout', '-s', 'KILL', '60', 'nmap', '-n', '-Pn', '-sT', '-p', '1-1000', '--max-retries', '1', '-T4', '-oX', xml, net.ipA], 70_000);
+  const imp = spawnSync(CLI, ['assets', 'import', xml, '--db', db], { encoding: 'utf8' });
+  assert.equal(imp.status, 0, imp.stderr);
+  assert.match(imp.stdout, /scan\.xml: 1 hosts, \d+ ports \(2 open\) imported/);
+  const list = spawnSync(CLI, ['assets', '--db', db, '--format', 'json'], { encoding: 'utf8' });
+  assert.equal(list.status, 0, list.stderr);
+  const rows = list.stdout.trim().split('\n').map((l) => JSON.parse(l) as { address: string; open: string });
+  assert.deepEqual(rows.map((r) => [r.address, r.open]), [[net.ipA, 'tcp/22 ssh, tcp/80 http']]);
+
+  const cap = await startCapture(['--db', db]);
+  const started = Date.now();
+  const listener = net.spawn(net.nsA, ['python3', '-m', 'http.server', '8088', '--bind', net.ipA, '--directory', dir], true);
+  children.push(listener);
+  try {
+    await waitForPort(net, net.nsB, net.ipA, 8088, 10_000);
+    net.exec(net.nsB, ['curl', '-s', '-o', '/dev/null', '--max-time', '5', `http://${net.ipA}/index.html`]);
+    net.exec(net.nsB, ['curl', '-s', '-o', '/dev/null', '--max-time', '5', `http://${net.ipA}:8088/`]);
+    const { alert } = await waitForAlert(cap.alertLog, (a) => a.netwatch.detector === 'asset_service' && a.alert.signature_id === 9101602, started, 10_000);
+    assert.equal(alert.src_ip, net.ipA);
+    assert.equal(alert.src_port, 8088);
+    assert.deepEqual(alert.netwatch.evidence.known_services, ['tcp/22', 'tcp/80']);
+    assert.match(alert.alert.signature, new RegExp(`${net.ipA.replace(/\./g, '\\.')} answered on tcp/8088, which it did not offer at the scan`));
+    net.exec(net.nsB, ['bash', '-c', `exec 3<>/dev/tcp/${net.ipA}/9999 || true`]);
+    const { alert: attempt } = await waitForAlert(cap.alertLog, (a) => a.alert.signature_id === 9101601 && a.dest_port === 9999, started, 10_000);
+    assert.equal(attempt.src_ip, net.ipB);
+    assert.equal(attempt.dest_port, 9999);
+  } finally {
+    listener.kill('SIGKILL');
+    const res = await cap.stop();
+    assert.equal(res.code, 0, res.stderr);
+  }
+  // Port 80 was in the scan: no alert names it.
+  const logged = readAlerts(cap.alertLog).filter((a) => a.netwatch.detector === 'asset_service');
+  assert.ok(!logged.some((a) => a.dest_port === 80 || a.src_port === 80), logged.map((a) => a.alert.signature).join(' | '));
+});

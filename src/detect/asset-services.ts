@@ -1,0 +1,89 @@
+// Traffic against what the last network scan found (netwatch assets import): a connection attempt to a
+// port a scanned host is not known to serve, and a scanned host answering on a service it did not have
+// at the scan (a new service). Hosts the scan did not cover are not judged. Lookups make no strings:
+// scanned hosts sit in a prefix set (/128 each), their open services in a set of numbers.
+
+import type { DetectionConfig } from '../config/detection-defaults.js';
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
+import { PrefixSet } from '../intel/prefix-set.js';
+import { parseAddressWords } from '../track/address-parse.js';
+import { dstString, protoName, srcString, type Detector, type PacketContext } from './detector.js';
+
+const VARIANT_UNEXPECTED_PORT = 1;
+const VARIANT_NEW_SERVICE = 2;
+
+export class AssetServicesDetector implements Detector {
+  readonly name = 'asset_service' as const;
+  private readonly hosts = new PrefixSet(1024);
+  private readonly open = new Set<number>();
+  private readonly addresses: string[] = [];
+  private readonly scannedAt: string;
+  private cfg: DetectionConfig['assets'];
+
+  /** services: per scanned address, its open "tcp/22" / "udp/53" entries. */
+  constructor(services: Map<string, Set<string>>, scannedAt: string, cfg: DetectionConfig['assets']) {
+    this.cfg = cfg;
+    this.scannedAt = scannedAt;
+    const k = new Uint32Array(4);
+    for (const [addr, set] of services) {
+      if (!parseAddressWords(addr, k, 0)) continue;
+      const idx = this.addresses.length;
+      if (!this.hosts.add(k, 0, 128, idx)) continue;
+      this.addresses.push(addr);
+      for (const s of set) {
+        const [proto, port] = s.split('/');
+        this.open.add(idx * 131072 + (proto === 'udp' ? 65536 : 0) + Number(port));
+      }
+    }
+  }
+
+  get scannedHosts(): number { return this.addresses.length; }
+
+  configure(all: DetectionConfig): void {
+    this.cfg = all.assets;
+  }
+
+  packet(c: PacketContext): void {
+    if (!c.isIp || c.flowSlot < 0) return;
+    const rec = c.rec;
+    const p = rec.ipProto;
+    let variant = 0;
+    if (p === IPPROTO_TCP) {
+      const f = rec.tcpFlags & (TCP_SYN | TCP_ACK);
+      if (f === TCP_SYN && c.fromOrig && this.cfg.alertUnexpectedPorts) variant = VARIANT_UNEXPECTED_PORT;
+      else if (f === (TCP_SYN | TCP_ACK) && !c.fromOrig) variant = VARIANT_NEW_SERVICE;
+    } else if (p === IPPROTO_UDP && !c.fromOrig && c.flows.pkts[c.flowSlot * 2 + 1] === 1) {
+      variant = VARIANT_NEW_SERVICE;
+    }
+    if (variant === 0) return;
+    // The server side: the destination of an attempt, the source of an answer.
+    const serverOff = variant === VARIANT_UNEXPECTED_PORT ? 4 : 0;
+    const idx = this.hosts.lookup(c.hosts.key, serverOff);
+    if (idx < 0) return;
+    const port = variant === VARIANT_UNEXPECTED_PORT ? rec.dstPort : rec.srcPort;
+    if (this.open.has(idx * 131072 + (p === IPPROTO_UDP ? 65536 : 0) + port)) return;
+    const server = this.addresses[idx];
+    const service = `${p === IPPROTO_UDP ? 'udp' : 'tcp'}/${port}`;
+    const key = `asset_service|${variant}|${server}|${service}`;
+    if (c.hub.isSuppressed(key, c.t)) return;
+    const client = variant === VARIANT_UNEXPECTED_PORT ? srcString(rec) : dstString(rec);
+    c.hub.raise({
+      detector: this.name, variant,
+      detail: variant === VARIANT_NEW_SERVICE
+        ? `${server} answered on ${service}, which it did not offer at the scan of ${this.scannedAt} (to ${client})`
+        : `${client} tried ${service} on ${server}, not a service it offered at the scan of ${this.scannedAt}`,
+      key, src: variant === VARIANT_NEW_SERVICE ? server : client, dst: variant === VARIANT_NEW_SERVICE ? client : server,
+      srcPort: rec.srcPort, dstPort: rec.dstPort, proto: protoName(rec),
+      communityId: c.flows.communityId(c.flowSlot),
+      score: 1, threshold: 1,
+      evidence: { server, service, client, scanned_at: this.scannedAt, known_services: this.knownServices(idx) },
+      window: 'since the scan',
+    }, c.t);
+  }
+
+  private knownServices(idx: number): string[] {
+    const out: string[] = [];
+    for (const v of this.open) if (Math.floor(v / 131072) === idx) { const r = v % 131072; out.push(`${r >= 65536 ? 'udp' : 'tcp'}/${r % 65536}`); }
+    return out.sort();
+  }
+}
