@@ -16,6 +16,8 @@ import { refreshModel } from './detect/model-refresh.js';
 import { IntelMatchDetector } from './detect/intel-match.js';
 import { IntelStore } from './intel/intel-store.js';
 import { readAssets } from './store/asset-store.js';
+import { computeHostScores, storeHostScores } from './store/host-scores.js';
+import { openDatabase } from './store/netwatch-db.js';
 import { AssetServicesDetector } from './detect/asset-services.js';
 import { isNetwatchError } from './errors.js';
 import { AlertLogSink } from './output/alert-sinks.js';
@@ -124,6 +126,20 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       log.info({ job: 'checkpoint', ...r }, 'WAL checkpoint done');
     }, { noOverlap: true, name: 'checkpoint' }),
   ];
+  // Threat scores from the alerts so far, stored over time (netwatch hosts --history).
+  jobs.push(cron.schedule(cfg.schedules.hostScores, () => {
+    store.flush();
+    const db = openDatabase(cfg.db, false);
+    try {
+      const { at, hosts } = computeHostScores(db, cfg.detection.threatScore);
+      const n = hosts.length > 0 ? storeHostScores(db, at, hosts) : 0;
+      log.info({ job: 'hostScores', hosts: n, top: hosts.slice(0, 3).map((h) => `${h.host} ${h.score}`) }, 'host scores stored');
+    } catch (e) {
+      log.error({ job: 'hostScores', err: (e as Error).message }, 'host scores failed');
+    } finally {
+      db.close();
+    }
+  }, { noOverlap: true, name: 'hostScores' }));
   if (cfg.intel.length > 0) {
     jobs.push(cron.schedule(cfg.schedules.intelReload, () => reloadIntel(cfg.intel, 'schedule'), { noOverlap: true, name: 'intelReload' }));
   }

@@ -10,6 +10,7 @@ import { interfacesCommand } from './interfaces-command.js';
 import { alertsCommand, incidentsCommand, statsCommand } from './query-commands.js';
 import { daemonCommand } from './daemon-command.js';
 import { assetsCommand } from './assets-command.js';
+import { hostsCommand } from './hosts-command.js';
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
@@ -27,8 +28,9 @@ export async function main(argv: string[]): Promise<number> {
     .command(statsCommand)
     .command(daemonCommand)
     .command(assetsCommand)
+    .command(hostsCommand)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
-    .demandCommand(1, 'name a command: capture, analyze, train, detect, interfaces, alerts, incidents, stats, assets or daemon')
+    .demandCommand(1, 'name a command: capture, analyze, train, detect, interfaces, alerts, incidents, stats, hosts, assets or daemon')
     .strict()
     .recommendCommands()
     .help()

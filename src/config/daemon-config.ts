@@ -28,7 +28,7 @@ export interface DaemonConfig {
   retentionDays: number;
   retentionBatch: number;
   /** node-cron expressions (5 fields, or 6 with seconds). */
-  schedules: { retention: string; checkpoint: string; rollup: string; modelRefresh: string; intelReload: string };
+  schedules: { retention: string; checkpoint: string; rollup: string; modelRefresh: string; intelReload: string; hostScores: string };
   /** Threat-intelligence feeds (docs/intel.md), reloaded on SIGHUP and on schedules.intelReload. */
   intel: readonly FeedConfig[];
   /** Model file (from netwatch train) scoring host windows; null for none. Refreshed in place on schedules.modelRefresh. */
@@ -63,7 +63,7 @@ export function daemonDefaults(): DaemonConfig {
     statsIntervalSec: 60,
     retentionDays: 30,
     retentionBatch: 5000,
-    schedules: { retention: '17 * * * *', checkpoint: '*/5 * * * *', rollup: '* * * * *', modelRefresh: '43 3 * * *', intelReload: '*/30 * * * *' },
+    schedules: { retention: '17 * * * *', checkpoint: '*/5 * * * *', rollup: '* * * * *', modelRefresh: '43 3 * * *', intelReload: '*/30 * * * *', hostScores: '*/5 * * * *' },
     intel: [],
     model: null,
     modelRefreshMinWindows: 500,

@@ -27,6 +27,11 @@ export interface DetectionConfig {
   anomaly: { hostCapacity: number; topFeatures: number; refreshWindows: number };
   /** Against the imported scan (netwatch assets import): new services always; attempts on unknown ports if set (1) or not (0). */
   assets: { alertUnexpectedPorts: number };
+  /** The threat score per host (docs/intel.md): weights of the formula. */
+  threatScore: {
+    severityHigh: number; severityMedium: number; severityLow: number;
+    attacker: number; victim: number; halfLifeHours: number; repeatBonus: number; intelListed: number; scale: number; lookbackDays: number;
+  };
 }
 
 export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
@@ -52,4 +57,8 @@ export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
   arpSpoof: { claimMemorySec: 300 },
   anomaly: { hostCapacity: 16384, topFeatures: 3, refreshWindows: 50000 },
   assets: { alertUnexpectedPorts: 1 },
+  threatScore: {
+    severityHigh: 30, severityMedium: 15, severityLow: 5,
+    attacker: 1, victim: 0.4, halfLifeHours: 24, repeatBonus: 0.25, intelListed: 20, scale: 50, lookbackDays: 7,
+  },
 });

@@ -48,7 +48,9 @@ export class IntelMatchDetector implements Detector {
     const rec = c.rec;
     const src = srcString(rec);
     const dst = dstString(rec);
-    const key = `intel|${m.feed}|${m.indicator}|${src}|${dst}`;
+    // One incident per listed address (or domain and asking host): a listed network contacted by
+    // thousands of peers is one incident with a count, not thousands of alerts.
+    const key = `intel|${m.feed}|${m.indicator}|${variant === VARIANT_DNS ? src : listed}`;
     if (c.hub.isSuppressed(key, c.t)) return;
     this.matches++;
     const what = variant === VARIANT_DNS ? `DNS query from ${src} for a name under ${m.indicator}`

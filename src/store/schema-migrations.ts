@@ -143,6 +143,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'threat scores per host over time',
+    sql: `
+      CREATE TABLE host_scores (
+        ts_epoch REAL NOT NULL,
+        host TEXT NOT NULL,
+        score REAL NOT NULL,
+        role TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        PRIMARY KEY (host, ts_epoch)
+      );
+      CREATE INDEX host_scores_time ON host_scores (ts_epoch);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

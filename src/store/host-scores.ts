@@ -1,0 +1,92 @@
+// One threat score per host, 0 to 100, from the alerts in the database (docs/intel.md):
+//   each alert weighs its severity (high 30, medium 15, low 5) x its role (the host as source: attacker
+//   1.0; as destination: victim 0.4) x recency (halved every 24 h before the reference time); model
+//   alerts also x min(2, score / threshold);
+//   per host and detector the heaviest alert counts, plus repeatBonus x ln(count) of it;
+//   a host that a threat-intelligence feed lists adds intelListed;
+//   score = 100 x (1 - exp(-sum / scale)).
+// The reference time is the newest alert considered, so a database made from old captures scores as of
+// their end. The weights are detection.threatScore in the config.
+
+import type Database from 'better-sqlite3';
+import type { DetectionConfig } from '../config/detection-defaults.js';
+
+export interface HostScore {
+  host: string;
+  score: number;
+  /** attacker when most of the weight came from alerts naming it as source, else victim. */
+  role: 'attacker' | 'victim';
+  alerts: number;
+  reasons: string[];
+}
+
+interface Row { ts_epoch: number; severity: number; detector: string; src_ip: string; dest_ip: string; eve: string }
+
+export function computeHostScores(db: Database.Database, w: DetectionConfig['threatScore'], sinceEpoch?: number): { at: number; hosts: HostScore[] } {
+  const newest = (db.prepare('SELECT max(ts_epoch) AS t FROM alerts').get() as { t: number | null }).t;
+  if (newest === null) return { at: 0, hosts: [] };
+  const from = sinceEpoch ?? newest - w.lookbackDays * 86400;
+  const rows = db.prepare('SELECT ts_epoch, severity, detector, src_ip, dest_ip, eve FROM alerts WHERE ts_epoch >= ? ORDER BY ts_epoch').all(from) as Row[];
+  const sev = (s: number): number => (s <= 1 ? w.severityHigh : s === 2 ? w.severityMedium : w.severityLow);
+  type Acc = { byDetector: Map<string, { max: number; n: number; role: 'attacker' | 'victim' }>; attackerW: number; victimW: number; alerts: number; listed: string | null };
+  const hosts = new Map<string, Acc>();
+  const acc = (h: string): Acc => {
+    let a = hosts.get(h);
+    if (a === undefined) hosts.set(h, (a = { byDetector: new Map(), attackerW: 0, victimW: 0, alerts: 0, listed: null }));
+    return a;
+  };
+  for (const r of rows) {
+    const decay = 0.5 ** ((newest - r.ts_epoch) / (w.halfLifeHours * 3600));
+    let base = sev(r.severity) * decay;
+    if (r.detector === 'anomaly') {
+      const e = JSON.parse(r.eve) as { netwatch: { score: number; threshold: number } };
+      base *= Math.min(2, e.netwatch.threshold > 0 ? e.netwatch.score / e.netwatch.threshold : 1);
+    }
+    const sides: [string, 'attacker' | 'victim'][] = r.src_ip === r.dest_ip ? [[r.src_ip, 'attacker']] : [[r.src_ip, 'attacker'], [r.dest_ip, 'victim']];
+    for (const [h, role] of sides) {
+      const a = acc(h);
+      const v = base * (role === 'attacker' ? w.attacker : w.victim);
+      a.alerts++;
+      if (role === 'attacker') a.attackerW += v; else a.victimW += v;
+      const key = `${r.detector}|${role}`;
+      const d = a.byDetector.get(key);
+      if (d === undefined) a.byDetector.set(key, { max: v, n: 1, role });
+      else { d.n++; if (v > d.max) d.max = v; }
+      if (r.detector === 'intel') {
+        const e = JSON.parse(r.eve) as { netwatch: { evidence: { indicator: string; feed: string; matched: string } } };
+        const ev = e.netwatch.evidence;
+        const listedHost = ev.matched === 'source' ? r.src_ip : ev.matched === 'destination' ? r.dest_ip : null;
+        if (listedHost === h) a.listed = `${ev.feed} (${ev.indicator})`;
+      }
+    }
+  }
+  const out: HostScore[] = [];
+  for (const [host, a] of hosts) {
+    let sum = 0;
+    const parts: { text: string; v: number }[] = [];
+    for (const [key, d] of a.byDetector) {
+      const v = d.max * (1 + w.repeatBonus * Math.log(d.n));
+      sum += v;
+      parts.push({ text: `${key.split('|')[0]} x${d.n} as ${d.role}`, v });
+    }
+    if (a.listed !== null) { sum += w.intelListed; parts.push({ text: `listed by ${a.listed}`, v: w.intelListed }); }
+    parts.sort((x, y) => y.v - x.v);
+    out.push({
+      host, score: Math.round(1000 * (1 - Math.exp(-sum / w.scale))) / 10, role: a.attackerW >= a.victimW ? 'attacker' : 'victim', alerts: a.alerts,
+      reasons: parts.slice(0, 4).map((p) => `${p.text} (+${p.v.toFixed(1)})`),
+    });
+  }
+  out.sort((x, y) => y.score - x.score || (x.host < y.host ? -1 : 1));
+  return { at: newest, hosts: out };
+}
+
+/** Stores a computation (the daemon does on its schedule): one row per host, kept over time. */
+export function storeHostScores(db: Database.Database, at: number, hosts: readonly HostScore[]): number {
+  const put = db.prepare('INSERT OR REPLACE INTO host_scores (ts_epoch, host, score, role, reasons) VALUES (?, ?, ?, ?, ?)');
+  db.transaction(() => { for (const h of hosts) put.run(at, h.host, h.score, h.role, h.reasons.join('; ')); })();
+  return hosts.length;
+}
+
+export function scoreHistory(db: Database.Database, host: string): { ts_epoch: number; score: number; role: string; reasons: string }[] {
+  return db.prepare('SELECT ts_epoch, score, role, reasons FROM host_scores WHERE host = ? ORDER BY ts_epoch').all(host) as { ts_epoch: number; score: number; role: string; reasons: string }[];
+}

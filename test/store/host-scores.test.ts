@@ -1,0 +1,56 @@
+// The threat score per host on captures with a known attacker: the attacker ranks first, its victim
+// after it, an intel listing raises the score with the reason named, the weights come from the config,
+// and every computation is stored (hosts --history).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, CORPUS } from '../support/corpus.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nw-hosts-'));
+
+interface Ranked { host: string; score: number; role: string; alerts: number; reasons: string[]; as_of: string }
+const hosts = (db: string, extra: string[] = []): Ranked[] => {
+  const r = spawnSync(CLI, ['hosts', '--db', db, '--format', 'json', ...extra], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ranked);
+};
+
+test('FTP dictionary attack: the attacker ranks first as attacker, the server after it as victim', () => {
+  const db = join(dir, 'ftp.db');
+  assert.equal(spawnSync(CLI, ['analyze', join(CORPUS, 'attack/bruteforce/ppa1e_ftp-crack.pcap'), '--db', db, '-q', '--summary', 'none']).status, 0);
+  const r = hosts(db);
+  assert.deepEqual(r.map((h) => [h.host, h.role]), [['10.234.125.254', 'attacker'], ['10.121.70.151', 'victim']]);
+  assert.ok(r[0].score > r[1].score && r[0].score > 0 && r[0].score <= 100);
+  assert.match(r[0].reasons[0], /^brute_force x\d+ as attacker \(\+[\d.]+\)$/);
+  assert.equal(r[0].as_of.slice(0, 10), '2002-06-18');
+  // Weights from the config: victims weigh nothing, so the server scores 0.
+  const cfg = join(dir, 'weights.json');
+  writeFileSync(cfg, JSON.stringify({ detection: { threatScore: { victim: 0 } } }));
+  const w = hosts(db, ['--config', cfg, '--no-store']);
+  assert.equal(w.find((h) => h.host === '10.121.70.151')?.score, 0);
+  assert.equal(w[0].score, r[0].score);
+});
+
+test('an intel listing adds to the score with its reason, and every computation is kept over time', () => {
+  const db = join(dir, 'scan.db');
+  writeFileSync(join(dir, 'list.txt'), '172.16.0.8\n');
+  const cfg = join(dir, 'intel.json');
+  writeFileSync(cfg, JSON.stringify({ intel: { feeds: [{ path: 'list.txt', format: 'plain', name: 'local' }] } }));
+  const plainDb = join(dir, 'scan-plain.db');
+  assert.equal(spawnSync(CLI, ['analyze', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--db', plainDb, '-q', '--summary', 'none']).status, 0);
+  assert.equal(spawnSync(CLI, ['analyze', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--db', db, '--config', cfg, '-q', '--summary', 'none']).status, 0);
+  const plain = hosts(plainDb)[0];
+  const listed = hosts(db)[0];
+  assert.equal(plain.host, '172.16.0.8');
+  assert.equal(listed.host, '172.16.0.8');
+  assert.ok(listed.score > plain.score, `${listed.score} vs ${plain.score}`);
+  assert.ok(listed.reasons.some((r) => /^listed by local \(172\.16\.0\.8\)/.test(r)), listed.reasons.join('; '));
+  const h = spawnSync(CLI, ['hosts', '--db', db, '--history', '172.16.0.8', '--format', 'json'], { encoding: 'utf8' });
+  assert.equal(h.status, 0, h.stderr);
+  const rows = h.stdout.trim().split('\n').map((l) => JSON.parse(l) as { score: number; role: string });
+  assert.deepEqual(rows.map((x) => [x.score, x.role]), [[listed.score, 'attacker']]);
+});
