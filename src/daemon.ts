@@ -17,6 +17,7 @@ import { IntelMatchDetector } from './detect/intel-match.js';
 import { IntelStore } from './intel/intel-store.js';
 import { readAssets } from './store/asset-store.js';
 import { computeHostScores, storeHostScores } from './store/host-scores.js';
+import { ReputationLookup } from './intel/reputation-lookup.js';
 import { openDatabase } from './store/netwatch-db.js';
 import { AssetServicesDetector } from './detect/asset-services.js';
 import { isNetwatchError } from './errors.js';
@@ -126,6 +127,23 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       log.info({ job: 'checkpoint', ...r }, 'WAL checkpoint done');
     }, { noOverlap: true, name: 'checkpoint' }),
   ];
+  // Reputation of alerted addresses, fetched in the background at the configured rate (never per packet).
+  let reputationTimer: NodeJS.Timeout | null = null;
+  let repDb: ReturnType<typeof openDatabase> | null = null;
+  if (cfg.reputation !== null) {
+    repDb = openDatabase(cfg.db, false);
+    const rep = new ReputationLookup(cfg.reputation, repDb);
+    engine.hub.addSink({ alert: (a) => { rep.enqueue(a.src_ip); if (a.dest_ip !== a.src_ip) rep.enqueue(a.dest_ip); } });
+    let busy = false;
+    reputationTimer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      rep.pump().then((n) => { if (n > 0) log.info({ job: 'reputation', ...rep.stats, pending: rep.pending }, 'reputation lookups'); })
+        .catch((e: Error) => log.error({ job: 'reputation', err: e.message }, 'reputation lookups failed'))
+        .finally(() => { busy = false; });
+    }, 2000);
+    reputationTimer.unref();
+  }
   // Threat scores from the alerts so far, stored over time (netwatch hosts --history).
   jobs.push(cron.schedule(cfg.schedules.hostScores, () => {
     store.flush();
@@ -227,6 +245,8 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   }
 
   for (const j of jobs) void j.stop();
+  if (reputationTimer !== null) clearInterval(reputationTimer);
+  repDb?.close();
   lag.disable();
   pipeline.finish();
   const c = live?.reader.counters();

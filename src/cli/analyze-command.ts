@@ -3,7 +3,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { NetwatchError } from '../errors.js';
 import { buildSummary, detectionReport, renderSummary, runStats } from '../output/summary-report.js';
-import { setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
+import { REPUTATION_WAIT_MS, setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
 import type { PacketSink } from '../output/packet-sink.js';
 import { Pipeline, runFiles, type FileProgress } from '../pipeline.js';
 import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
@@ -55,6 +55,8 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     if (progress) process.stderr.write('\r\x1b[K');
   }
   pipeline.finish();
+  // Reputation lookups queued by alerts: waited for a little, at the rate the config allows.
+  await detection.drainReputation(REPUTATION_WAIT_MS);
   detection.finish({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: 0, kernelDrops: 0 });
   for (const r of results) {
     if (r.cutAt >= 0) {
@@ -70,7 +72,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     report.files = results.map((r) => ({ path: r.path, format: r.format, packets: r.packets, bytes: r.bytes, cutAt: r.cutAt }));
     if (stop.requested()) report.stopReason = 'on signal (files not read to the end)';
     report.run = runStats(pipeline.summary.packets, started);
-    if (detection.engine) report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly, detection.intel);
+    if (detection.engine) report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly, detection.intel, detection.reputation);
     const text = argv.summary === 'json' ? JSON.stringify(report) + '\n' : renderSummary(report);
     (exportToStdout ? process.stderr : process.stdout).write(text);
   }

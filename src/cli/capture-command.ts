@@ -11,7 +11,7 @@ import { componentLogger } from '../log.js';
 import { ConsolePacketSink } from '../output/console-packet-sink.js';
 import type { PacketSink } from '../output/packet-sink.js';
 import { buildSummary, detectionReport, renderSummary, runStats, type LossReport } from '../output/summary-report.js';
-import { setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
+import { REPUTATION_WAIT_MS, setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
 import { Pipeline, runLive } from '../pipeline.js';
 import { checkNumber } from './number-args.js';
 import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
@@ -121,6 +121,8 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   }
   const c = live.reader.counters();
   pipeline.finish();
+  // Reputation lookups queued by alerts: waited for a little, at the rate the config allows.
+  await detection.drainReputation(REPUTATION_WAIT_MS);
   detection.finish({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: c.drops, kernelDrops: c.kernel?.dropped ?? 0 });
 
   if (argv.summary !== 'none') {
@@ -129,7 +131,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
       : reason === 'lost' ? `the interface went away (${live.lost})` : 'on signal';
     report.run = runStats(pipeline.summary.packets, started);
     if (detection.engine) {
-      report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly, detection.intel);
+      report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly, detection.intel, detection.reputation);
       // They were printed as they happened; the summary lists only the incidents.
       if (argv.summary === 'text') report.detection.alerts = [];
     }

@@ -2,9 +2,11 @@
 
 import type { Argv } from 'yargs';
 import type { EveAlert, Incident } from '../alert/eve-alert.js';
-import { loadDetectionConfig, loadIntelFeeds } from '../config/detection-config-file.js';
+import { loadDetectionConfig, loadIntelFeeds, loadReputationConfig } from '../config/detection-config-file.js';
 import { IntelStore } from '../intel/intel-store.js';
 import { readAssets } from '../store/asset-store.js';
+import { ReputationLookup } from '../intel/reputation-lookup.js';
+import { openDatabase } from '../store/netwatch-db.js';
 import { AssetServicesDetector } from '../detect/asset-services.js';
 import { IntelMatchDetector } from '../detect/intel-match.js';
 import { DetectionEngine } from '../detect/detection-engine.js';
@@ -48,6 +50,10 @@ export interface DetectionSetup {
   anomaly: AnomalyDetector | null;
   /** Threat-intelligence matching when the --config file names feeds. */
   intel: IntelMatchDetector | null;
+  /** Online reputation of alerted addresses (--config "reputation"), looked up off the packet path. */
+  reputation: ReputationLookup | null;
+  /** End of input: waits (bounded) for the queued reputation lookups. */
+  drainReputation(maxMs: number): Promise<void>;
   collector: AlertCollector | null;
   store: RunStore | null;
   /** Per-minute statistics feeding the store (null without one). */
@@ -59,10 +65,13 @@ export interface DetectionSetup {
   report(): { raised: number; suppressed: number; listed: EveAlert[]; omitted: number; incidents: Incident[] } | null;
 }
 
+/** How long the end of a run waits for queued reputation lookups. */
+export const REPUTATION_WAIT_MS = 15_000;
+
 export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | null, run: { kind: 'interface' | 'file'; source: string }): DetectionSetup {
   if (!args.detect) {
     if (args.model !== undefined) throw new NetwatchError('NW_ERR_USAGE', '--model needs detection: drop --no-detect');
-    return { engine: null, anomaly: null, intel: null, collector: null, store: null, minutes: null, finish: () => undefined, abort: () => undefined, report: () => null };
+    return { engine: null, anomaly: null, intel: null, reputation: null, drainReputation: async () => undefined, collector: null, store: null, minutes: null, finish: () => undefined, abort: () => undefined, report: () => null };
   }
   const cfg = loadDetectionConfig(args.config);
   const feeds = loadIntelFeeds(args.config);
@@ -107,6 +116,16 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
     minutes = new MinuteStats();
     minutes.onMinute = (row) => store.minute(row);
   }
+  const repCfg = loadReputationConfig(args.config);
+  let reputation: ReputationLookup | null = null;
+  let repDb: ReturnType<typeof openDatabase> | null = null;
+  if (repCfg !== null) {
+    if (!store) throw new NetwatchError('NW_ERR_USAGE', 'reputation lookups are cached in the database: drop --no-store');
+    repDb = openDatabase(store.path, false);
+    const rep = new ReputationLookup(repCfg, repDb);
+    reputation = rep;
+    engine.hub.addSink({ alert: (a) => { rep.enqueue(a.src_ip); if (a.dest_ip !== a.src_ip) rep.enqueue(a.dest_ip); } });
+  }
   const closeStore = (totals: Omit<RunTotals, 'alerts'>, status: 'completed' | 'failed'): void => {
     if (!store) return;
     store.finish(engine.hub.allIncidents(), { ...totals, alerts: engine.hub.alertsRaised }, status);
@@ -119,6 +138,8 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
     engine,
     anomaly,
     intel,
+    reputation,
+    drainReputation: async (maxMs) => { if (reputation !== null) await reputation.drain(maxMs); repDb?.close(); repDb = null; },
     collector,
     store,
     minutes,

@@ -9,7 +9,8 @@ import { defaultDbPath } from './default-paths.js';
 import { DETECTION_DEFAULTS, type DetectionConfig } from './detection-defaults.js';
 import { mergeDetection } from './detection-config-file.js';
 import { deepFreeze } from './deep-freeze.js';
-import { parseIntelConfig } from './intel-config.js';
+import { parseIntelConfig, parseReputationConfig } from './intel-config.js';
+import type { ReputationConfig } from '../intel/reputation-lookup.js';
 import type { FeedConfig } from '../intel/intel-store.js';
 
 export interface DaemonConfig {
@@ -31,6 +32,8 @@ export interface DaemonConfig {
   schedules: { retention: string; checkpoint: string; rollup: string; modelRefresh: string; intelReload: string; hostScores: string };
   /** Threat-intelligence feeds (docs/intel.md), reloaded on SIGHUP and on schedules.intelReload. */
   intel: readonly FeedConfig[];
+  /** Online reputation lookups of alerted addresses (docs/intel.md); null for none. */
+  reputation: ReputationConfig | null;
   /** Model file (from netwatch train) scoring host windows; null for none. Refreshed in place on schedules.modelRefresh. */
   model: string | null;
   /** A refresh waits until this many clean windows were collected. */
@@ -65,6 +68,7 @@ export function daemonDefaults(): DaemonConfig {
     retentionBatch: 5000,
     schedules: { retention: '17 * * * *', checkpoint: '*/5 * * * *', rollup: '* * * * *', modelRefresh: '43 3 * * *', intelReload: '*/30 * * * *', hostScores: '*/5 * * * *' },
     intel: [],
+    reputation: null,
     model: null,
     modelRefreshMinWindows: 500,
     detection: DETECTION_DEFAULTS,
@@ -137,6 +141,9 @@ function apply(cfg: DaemonConfig, layer: Record<string, unknown>, where: string)
         break;
       case 'intel':
         cfg.intel = parseIntelConfig(where, v);
+        break;
+      case 'reputation':
+        cfg.reputation = v === null ? null : parseReputationConfig(where, v);
         break;
       default:
         bad(where, key, `unknown key (known: ${Object.keys(daemonDefaults()).join(', ')})`);

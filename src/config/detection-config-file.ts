@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { NetwatchError } from '../errors.js';
 import { DETECTION_DEFAULTS, type DetectionConfig } from './detection-defaults.js';
 import { deepFreeze } from './deep-freeze.js';
-import { parseIntelConfig } from './intel-config.js';
+import { parseIntelConfig, parseReputationConfig } from './intel-config.js';
+import type { ReputationConfig } from '../intel/reputation-lookup.js';
 import type { FeedConfig } from '../intel/intel-store.js';
 
 function fail(file: string, path: string, why: string): never {
@@ -50,7 +51,7 @@ function readConfigObject(file: string): Record<string, unknown> {
     throw new NetwatchError('NW_ERR_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(file, '(top level)', 'must be an object');
-  for (const k of Object.keys(json as object)) if (k !== 'detection' && k !== 'intel') fail(file, k, 'unknown key (known: detection, intel)');
+  for (const k of Object.keys(json as object)) if (k !== 'detection' && k !== 'intel' && k !== 'reputation') fail(file, k, 'unknown key (known: detection, intel, reputation)');
   return json as Record<string, unknown>;
 }
 
@@ -59,6 +60,13 @@ export function loadDetectionConfig(file: string | undefined): DetectionConfig {
   const d = readConfigObject(file).detection;
   if (d === undefined) return DETECTION_DEFAULTS;
   return mergeDetection(file, d);
+}
+
+/** The online reputation lookups a --config file configures, or null. */
+export function loadReputationConfig(file: string | undefined): ReputationConfig | null {
+  if (file === undefined) return null;
+  const v = readConfigObject(file).reputation;
+  return v === undefined ? null : parseReputationConfig(file, v);
 }
 
 /** The threat-intelligence feeds a --config file names (none without a file or an "intel" block). */

@@ -8,6 +8,7 @@ import type { EveAlert, Incident } from '../alert/eve-alert.js';
 import type { DetectionEngine } from '../detect/detection-engine.js';
 import type { AnomalyDetector } from '../detect/anomaly-detector.js';
 import type { IntelMatchDetector } from '../detect/intel-match.js';
+import type { ReputationLookup, ReputationStats } from '../intel/reputation-lookup.js';
 import type { DetectionSetup } from '../cli/detection-options.js';
 import { CLOSE_REASON_NAMES } from '../track/flow-table.js';
 import { alertLine } from './alert-sinks.js';
@@ -54,6 +55,8 @@ export interface DetectionReport {
   flows: { capacity: number; created: number; evictions: number; open: number; closedBy: Record<string, number> };
   hosts: { capacity: number; evictions: number };
   trackingMemoryMiB: number;
+  /** Online reputation lookups of alerted addresses. */
+  reputation?: ReputationStats;
   /** Threat-intelligence feeds loaded and first contacts that matched them. */
   intel?: { feeds: { feed: string; indicators: number; badLines: number }[]; indicators: number; matches: number };
   /** The model's scoring, when a model was given. */
@@ -61,7 +64,7 @@ export interface DetectionReport {
 }
 
 export function detectionReport(engine: DetectionEngine, setup: ReturnType<DetectionSetup['report']>, anomaly: AnomalyDetector | null = null,
-  intel: IntelMatchDetector | null = null): DetectionReport {
+  intel: IntelMatchDetector | null = null, reputation: ReputationLookup | null = null): DetectionReport {
   const f = engine.flows;
   const closedBy: Record<string, number> = {};
   CLOSE_REASON_NAMES.forEach((n, i) => { if (f.closedBy[i] > 0) closedBy[n] = f.closedBy[i]; });
@@ -74,6 +77,7 @@ export function detectionReport(engine: DetectionEngine, setup: ReturnType<Detec
     flows: { capacity: f.maxFlows, created: f.created, evictions: f.evictions, open: f.count, closedBy },
     hosts: { capacity: engine.hosts.bySrc.capacity, evictions: engine.hosts.bySrc.evictions + engine.hosts.byDst.evictions },
     trackingMemoryMiB: Math.round(engine.memoryBytes / 1048576),
+    ...(reputation ? { reputation: { ...reputation.stats } } : {}),
     ...(intel ? {
       intel: {
         feeds: intel.current.loads.map((l) => ({ feed: l.feed, indicators: l.indicators, badLines: l.badLines })),
@@ -245,6 +249,11 @@ export function renderSummary(r: SummaryReport): string {
       out.push(`Threat intelligence: ${nf.format(d.intel.indicators)} indicators from ${d.intel.feeds.length} feed(s) ` +
         `(${d.intel.feeds.map((f) => `${f.feed} ${nf.format(f.indicators)}${f.badLines > 0 ? `, ${f.badLines} bad lines` : ''}`).join('; ')}); ` +
         `${nf.format(d.intel.matches)} matches`);
+    }
+    if (d.reputation) {
+      const r = d.reputation;
+      out.push(`Reputation lookups: ${r.fetched} fetched, ${r.cached} cached, ${r.errors} failed, ${r.skippedPrivate} private addresses skipped` +
+        (r.rateLimited > 0 || r.dropped > 0 ? `, rate limit reached ${r.rateLimited} times, ${r.dropped} dropped` : ''));
     }
     if (d.model) {
       const m = d.model;

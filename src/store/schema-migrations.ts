@@ -158,6 +158,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX host_scores_time ON host_scores (ts_epoch);
     `,
   },
+  {
+    version: 5,
+    description: 'online reputation lookups, cached with their time',
+    sql: `
+      CREATE TABLE reputation (
+        address TEXT PRIMARY KEY,
+        fetched_epoch REAL NOT NULL,
+        status INTEGER NOT NULL,
+        score REAL,
+        body TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
