@@ -102,7 +102,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       if (next.modelRefreshMinWindows !== cfg.modelRefreshMinWindows) changes.push('modelRefreshMinWindows');
       // Feeds are read again on every SIGHUP: the files may have changed even when the config did not.
       reloadIntel(next.intel, 'SIGHUP');
-      changes.push('intel');
+      if (JSON.stringify(next.intel) !== JSON.stringify(cfg.intel)) changes.push('intel');
       if (next.filter !== cfg.filter) { restart = true; changes.push('filter'); }
       const fixed = (['interface', 'db', 'alertLog', 'dbFlows', 'bufferMb', 'ringMb', 'snaplen', 'model'] as const).filter((k) => next[k] !== cfg[k]);
       cfg = { ...next, interface: cfg.interface, db: cfg.db, alertLog: cfg.alertLog, dbFlows: cfg.dbFlows, bufferMb: cfg.bufferMb, ringMb: cfg.ringMb, snaplen: cfg.snaplen, model: cfg.model };
