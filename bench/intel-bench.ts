@@ -38,7 +38,7 @@ export function intelBench(outDir: string): Record<string, unknown> {
   for (let i = 0; i < N; i++) writeIpv4(keys, i * 4, i % 2 === 0 ? addrs[i % addrs.length] : (rng.next() * 4294967296) >>> 0);
   let hits = 0;
   const t1 = performance.now();
-  for (let i = 0; i < N; i++) if (store.prefixes.lookup(keys, i * 4) >= 0) hits++;
+  for (let i = 0; i < N; i++) if (store.lookupAddress(keys, i * 4) >= 0) hits++;
   const lookupSec = (performance.now() - t1) / 1000;
 
   // Node's BlockList with the same address rules (it checks its rules in turn, so fewer lookups).
@@ -64,7 +64,7 @@ export function intelBench(outDir: string): Record<string, unknown> {
     loadSec: Math.round(loadSec * 100) / 100,
     heapMiB: Math.round((heap1.heapUsed - heap0.heapUsed) / 1048576),
     rssMiB: Math.round((heap1.rss - heap0.rss) / 1048576),
-    tableMiB: Math.round(store.prefixes.memoryBytes / 1048576),
+    tableMiB: Math.round(store.prefixBytes / 1048576),
     lookupsPerSec: Math.round(ours),
     hitShare: Math.round((hits / N) * 1000) / 1000,
     blockList: { loadSec: Math.round(blLoadSec * 100) / 100, lookupsPerSec: Math.round(theirs), hitShare: Math.round((blHits / M) * 1000) / 1000 },

@@ -158,9 +158,8 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       db.close();
     }
   }, { noOverlap: true, name: 'hostScores' }));
-  if (cfg.intel.length > 0) {
-    jobs.push(cron.schedule(cfg.schedules.intelReload, () => reloadIntel(cfg.intel, 'schedule'), { noOverlap: true, name: 'intelReload' }));
-  }
+  // Scheduled even without feeds: a SIGHUP may add some.
+  jobs.push(cron.schedule(cfg.schedules.intelReload, () => { if (cfg.intel.length > 0) reloadIntel(cfg.intel, 'schedule'); }, { noOverlap: true, name: 'intelReload' }));
   if (anomaly !== null) {
     const det = anomaly;
     jobs.push(cron.schedule(cfg.schedules.modelRefresh, async () => {

@@ -67,6 +67,8 @@ export class AlertHub {
   incidentsEvicted = 0;
   /** Set by the pipeline before each packet's detectors run. */
   readonly position: PacketPosition = { tsSec: 0, tsNsec: 0, file: null, index: 0 };
+  /** Told of every raise, suppressed repeats included (who is under attack right now, for the model's windows). */
+  readonly observers: ((r: Pick<RaiseRequest, 'detector' | 'src' | 'dst'>) => void)[] = [];
   /** Adds context to each alert before it is written (threat-intelligence matches of its addresses). */
   annotate: ((a: EveAlert) => void) | null = null;
   /** Live capture: how much has been lost so far. Null for files. */
@@ -86,7 +88,13 @@ export class AlertHub {
     return st !== undefined && t >= st.lastAlertT && t - st.lastAlertT < this.cfg.suppressSec;
   }
 
+  /** A detector that skipped a suppressed repeat (isSuppressed) still says who was involved. */
+  notify(r: Pick<RaiseRequest, 'detector' | 'src' | 'dst'>): void {
+    for (let i = 0; i < this.observers.length; i++) this.observers[i](r);
+  }
+
   raise(r: RaiseRequest, t: number): void {
+    this.notify(r);
     const pos = this.position;
     let st = this.incidents.get(r.key);
     let ts: string;

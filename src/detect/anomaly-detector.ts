@@ -3,8 +3,6 @@
 // out against the host's (or the network's) baseline. Windows that raised no alert, and whose host no
 // other detector named, are kept (bounded) for the daemon's scheduled refresh.
 
-import type { AlertSink } from '../alert/alert-hub.js';
-import type { EveAlert } from '../alert/eve-alert.js';
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { wordsToString } from '../track/address-key.js';
 import { parseAddressWords } from '../track/address-parse.js';
@@ -18,13 +16,13 @@ import type { AlertHub } from '../alert/alert-hub.js';
 
 const VARIANT: Record<AnomalyModel['type'], number> = { 'isolation-forest': 1, autoencoder: 2 };
 
-/** Marks the hosts an alert names (source and destination) as alerted in the open feature window. */
-export function markAlertedHosts(table: HostFeatureTable, a: EveAlert, scratch: Uint32Array): void {
-  if (parseAddressWords(a.src_ip, scratch, 0)) table.markAlerted(scratch, 0);
-  if (a.dest_ip !== a.src_ip && parseAddressWords(a.dest_ip, scratch, 0)) table.markAlerted(scratch, 0);
+/** Marks the hosts a raise names (source and destination) as alerted in the open feature window. */
+export function markAlertedHosts(table: HostFeatureTable, src: string, dst: string, scratch: Uint32Array): void {
+  if (parseAddressWords(src, scratch, 0)) table.markAlerted(scratch, 0);
+  if (dst !== src && parseAddressWords(dst, scratch, 0)) table.markAlerted(scratch, 0);
 }
 
-export class AnomalyDetector implements Detector, AlertSink {
+export class AnomalyDetector implements Detector {
   readonly name = 'anomaly' as const;
   private model: AnomalyModel;
   readonly table: HostFeatureTable;
@@ -37,6 +35,9 @@ export class AnomalyDetector implements Detector, AlertSink {
   windowsScored = 0;
   windowsTooSmall = 0;
   windowsAbove = 0;
+  windowsUnscorable = 0;
+  /** Windows above the threshold since the last refresh: they are not in the refresh's training set. */
+  aboveSinceRefresh = 0;
 
   constructor(model: AnomalyModel, cfg: DetectionConfig['anomaly'], hub: AlertHub, keepRecent: boolean) {
     this.model = model;
@@ -45,7 +46,8 @@ export class AnomalyDetector implements Detector, AlertSink {
     this.table = new HostFeatureTable(model.file.window_sec, cfg.hostCapacity);
     this.table.onWindow = (key, off, start, row, slot) => this.judge(key, off, start, row, slot);
     this.recent = keepRecent ? new RecentWindows(cfg.refreshWindows) : null;
-    hub.addSink(this);
+    // Every raise, suppressed repeats included: an attack's later windows are not clean either.
+    hub.observers.push((r) => { if (r.detector !== this.name) markAlertedHosts(this.table, r.src, r.dst, this.scratch); });
   }
 
   get current(): AnomalyModel { return this.model; }
@@ -54,6 +56,7 @@ export class AnomalyDetector implements Detector, AlertSink {
   replaceModel(m: AnomalyModel): void {
     if (m.file.window_sec !== this.model.file.window_sec) throw new Error('a replacement model must keep the window length');
     this.model = m;
+    this.aboveSinceRefresh = 0;
   }
 
   configure(all: DetectionConfig): void {
@@ -70,11 +73,6 @@ export class AnomalyDetector implements Detector, AlertSink {
     this.table.closeAll();
   }
 
-  /** Heuristic alerts name hosts: their open windows are not normal traffic and must not train a refresh. */
-  alert(a: EveAlert): void {
-    if (a.netwatch.detector !== this.name) markAlertedHosts(this.table, a, this.scratch);
-  }
-
   private judge(key: Uint32Array, off: number, start: number, row: Float64Array, slot: number): void {
     const m = this.model;
     const F = FEATURE_INDEX;
@@ -82,12 +80,15 @@ export class AnomalyDetector implements Detector, AlertSink {
     if (packets < m.file.min_packets) { this.windowsTooSmall++; return; }
     this.windowsScored++;
     const score = m.score(row);
+    // A damaged model could give NaN, which no comparison puts below the threshold: never an alert.
+    if (!Number.isFinite(score)) { this.windowsUnscorable++; return; }
     const host = wordsToString(key, off);
     if (score <= m.threshold) {
       if (this.recent !== null && this.table.alerted[slot] !== 1) this.recent.add(row, host, start);
       return;
     }
     this.windowsAbove++;
+    this.aboveSinceRefresh++;
     const top = m.explain(row, host, this.cfg.topFeatures);
     const sender = row[F.packets_out] >= row[F.packets_in];
     const w = m.file.window_sec;

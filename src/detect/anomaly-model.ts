@@ -133,6 +133,12 @@ export function loadModel(path: string): AnomalyModel {
   if (typeof j.threshold !== 'number' || !Number.isFinite(j.threshold) || typeof j.window_sec !== 'number' || !(j.window_sec > 0)) {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: model has no valid threshold or window length`);
   }
+  const sc = j.scaling;
+  const finite = (a: unknown, positive: boolean): boolean =>
+    Array.isArray(a) && a.length === FEATURE_COUNT && a.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
+  if (sc === undefined || !finite(sc.center, false) || !finite(sc.scale, true)) {
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: model scaling is damaged (${FEATURE_COUNT} finite centres and positive scales expected): retrain it with netwatch train`);
+  }
   try {
     return new AnomalyModel(j as ModelFile, path);
   } catch (e) {

@@ -17,6 +17,8 @@ export class AssetServicesDetector implements Detector {
   private readonly hosts = new PrefixSet(1024);
   private readonly open = new Set<number>();
   private readonly addresses: string[] = [];
+  /** Per scanned host, its open services as text (for the evidence), made once. */
+  private readonly known: string[][] = [];
   private readonly scannedAt: string;
   private cfg: DetectionConfig['assets'];
 
@@ -30,6 +32,7 @@ export class AssetServicesDetector implements Detector {
       const idx = this.addresses.length;
       if (!this.hosts.add(k, 0, 128, idx)) continue;
       this.addresses.push(addr);
+      this.known.push([...set].sort());
       for (const s of set) {
         const [proto, port] = s.split('/');
         this.open.add(idx * 131072 + (proto === 'udp' ? 65536 : 0) + Number(port));
@@ -64,9 +67,11 @@ export class AssetServicesDetector implements Detector {
     if (this.open.has(idx * 131072 + (p === IPPROTO_UDP ? 65536 : 0) + port)) return;
     const server = this.addresses[idx];
     const service = `${p === IPPROTO_UDP ? 'udp' : 'tcp'}/${port}`;
-    const key = `asset_service|${variant}|${server}|${service}`;
-    if (c.hub.isSuppressed(key, c.t)) return;
     const client = variant === VARIANT_UNEXPECTED_PORT ? srcString(rec) : dstString(rec);
+    // A new service is an incident per service; attempts on unknown ports are one incident per client
+    // and server (a port scan of a scanned host is one incident, the ports in its count).
+    const key = variant === VARIANT_NEW_SERVICE ? `asset_service|new|${server}|${service}` : `asset_service|port|${server}|${client}`;
+    if (c.hub.isSuppressed(key, c.t)) { c.hub.notify({ detector: this.name, src: client, dst: server }); return; }
     c.hub.raise({
       detector: this.name, variant,
       detail: variant === VARIANT_NEW_SERVICE
@@ -76,14 +81,8 @@ export class AssetServicesDetector implements Detector {
       srcPort: rec.srcPort, dstPort: rec.dstPort, proto: protoName(rec),
       communityId: c.flows.communityId(c.flowSlot),
       score: 1, threshold: 1,
-      evidence: { server, service, client, scanned_at: this.scannedAt, known_services: this.knownServices(idx) },
+      evidence: { server, service, client, scanned_at: this.scannedAt, known_services: this.known[idx] },
       window: 'since the scan',
     }, c.t);
-  }
-
-  private knownServices(idx: number): string[] {
-    const out: string[] = [];
-    for (const v of this.open) if (Math.floor(v / 131072) === idx) { const r = v % 131072; out.push(`${r >= 65536 ? 'udp' : 'tcp'}/${r % 65536}`); }
-    return out.sort();
   }
 }

@@ -31,7 +31,7 @@ export class IntelMatchDetector implements Detector {
     if (!c.isIp) return;
     const rec = c.rec;
     const s = this.store;
-    if (c.newFlow && s.prefixes.size > 0) {
+    if (c.newFlow && s.addressCount > 0) {
       const k = c.hosts.key;
       const d = s.matchAddress(k, 4);
       if (d !== null) this.raise(c, d, VARIANT_DST, dstString(rec));
@@ -51,8 +51,8 @@ export class IntelMatchDetector implements Detector {
     // One incident per listed address (or domain and asking host): a listed network contacted by
     // thousands of peers is one incident with a count, not thousands of alerts.
     const key = `intel|${m.feed}|${m.indicator}|${variant === VARIANT_DNS ? src : listed}`;
-    if (c.hub.isSuppressed(key, c.t)) return;
     this.matches++;
+    if (c.hub.isSuppressed(key, c.t)) { c.hub.notify({ detector: this.name, src, dst }); return; }
     const what = variant === VARIANT_DNS ? `DNS query from ${src} for a name under ${m.indicator}`
       : variant === VARIANT_DST ? `${src} contacted ${listed}` : `${listed} contacted ${dst}`;
     c.hub.raise({
@@ -73,7 +73,7 @@ export class IntelMatchDetector implements Detector {
 
   /** Other detectors' alerts about a listed address carry the match. */
   annotate(a: EveAlert): void {
-    if (a.netwatch.detector === this.name || this.store.prefixes.size === 0) return;
+    if (a.netwatch.detector === this.name || this.store.addressCount === 0) return;
     const found: NonNullable<EveAlert['netwatch']['intel']> = [];
     for (const ip of a.src_ip === a.dest_ip ? [a.src_ip] : [a.src_ip, a.dest_ip]) {
       const m = this.store.matchText(ip);

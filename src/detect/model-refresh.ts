@@ -28,6 +28,7 @@ function trainInWorker(set: TrainingSet, options: TrainOptions): Promise<ModelFi
       if (m.ok) resolve(m.model); else reject(new Error(m.error));
     });
     w.once('error', reject);
+    w.once('exit', (code) => { if (code !== 0) reject(new Error(`the refresh worker exited with status ${code}`)); });
   });
 }
 
@@ -43,7 +44,7 @@ export async function refreshModel(det: AnomalyDetector, rarity: RarityTables, m
   const f = cur.file;
   const set = recent.toTrainingSet(f.window_sec, rarity, `daemon refresh of ${cur.path}`);
   const next = await trainInWorker(set, {
-    modelType: f.model_type, windowSec: f.window_sec, minPackets: f.min_packets, seed: f.seed, phases: 1,
+    modelType: f.model_type, windowSec: f.window_sec, minPackets: f.min_packets, seed: f.seed, phases: 1, aboveAlready: Math.min(det.aboveSinceRefresh, windows),
     ...('contamination' in f.budget ? { contamination: f.budget.contamination } : { alertsPerDay: f.budget.alerts_per_day }),
   });
   saveModel(next, cur.path, true);

@@ -37,6 +37,12 @@ export interface TrainOptions {
   epochs?: number;
   /** Window grids the training windows were read on (recorded in the model; see train --phases). */
   phases?: number;
+  /**
+   * Windows of the same traffic left out because they already scored above a threshold (a refresh
+   * trains only on windows under the old one): they count against the budget, or each refresh would
+   * cut the tail again and lower the threshold step by step.
+   */
+  aboveAlready?: number;
 }
 
 /** Hosts with at least this many windows get a baseline of their own (at most HOST_BASELINES_MAX of them). */
@@ -90,7 +96,10 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
   // autoencoder much lower), and neighbouring windows (or the same traffic on another phase's grid) are
   // near copies, so only whole blocks of time keep a fold's windows new to its model.
   const blockSec = CALIBRATION_BLOCK * o.windowSec;
-  const foldOf = set.rows.map((_, i) => Math.floor(set.starts[i] / blockSec) % CALIBRATION_FOLDS);
+  const foldOf = set.rows.map((_, i) => {
+    const b = Math.floor(set.starts[i] / blockSec);
+    return Number.isFinite(b) ? ((b % CALIBRATION_FOLDS) + CALIBRATION_FOLDS) % CALIBRATION_FOLDS : i % CALIBRATION_FOLDS;
+  });
   const usable = inputs.length >= CALIBRATION_MIN_WINDOWS && new Set(foldOf).size === CALIBRATION_FOLDS;
   const folds = usable ? CALIBRATION_FOLDS : 1;
   const scores = new Float64Array(inputs.length);
@@ -108,7 +117,8 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
   const phases = o.phases ?? 1;
   const durationSec = Math.max(set.durationSec, o.windowSec) * phases;
   const days = durationSec / 86400;
-  const allowed = o.contamination !== undefined ? o.contamination * scores.length : (o.alertsPerDay ?? DEFAULT_ALERTS_PER_DAY) * days;
+  const above0 = o.aboveAlready ?? 0;
+  const allowed = Math.max(0, (o.contamination !== undefined ? o.contamination * (scores.length + above0) : (o.alertsPerDay ?? DEFAULT_ALERTS_PER_DAY) * days) - above0);
   const threshold = thresholdFor(scores, allowed);
   let above = 0;
   for (const s of scores) if (s > threshold) above++;

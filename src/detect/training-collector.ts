@@ -2,8 +2,6 @@
 // Windows of hosts that any detector named while the window was open are left out (an attack in the
 // training traffic must not become normal), as are windows of fewer than minPackets packets.
 
-import type { AlertSink } from '../alert/alert-hub.js';
-import type { EveAlert } from '../alert/eve-alert.js';
 import type { AlertHub } from '../alert/alert-hub.js';
 import { wordsToString } from '../track/address-key.js';
 import { HostFeatureTable } from '../track/host-features.js';
@@ -13,7 +11,7 @@ import type { Detector, PacketContext } from './detector.js';
 import { FEATURE_INDEX } from './feature-set.js';
 import type { TrainingSet } from './model-training.js';
 
-export class TrainingCollector implements Detector, AlertSink {
+export class TrainingCollector implements Detector {
   readonly name = 'anomaly' as const;
   /** One table per phase: windows of the same length on grids shifted by windowSec / phases. */
   readonly tables: HostFeatureTable[];
@@ -52,7 +50,10 @@ export class TrainingCollector implements Detector, AlertSink {
       };
       this.tables.push(table);
     }
-    hub.addSink(this);
+    // Every raise, suppressed repeats included; a new service is not an attack, so rare_service does not count.
+    hub.observers.push((r) => {
+      if (r.detector !== 'rare_service') for (const table of this.tables) markAlertedHosts(table, r.src, r.dst, this.scratch);
+    });
   }
 
   packet(c: PacketContext): void {
@@ -67,11 +68,6 @@ export class TrainingCollector implements Detector, AlertSink {
       if (c.isIp) table.update(c.rec, c.t);
       else table.advance(c.t);
     }
-  }
-
-  /** A new service is not an attack: rare_service alerts do not exclude a window. */
-  alert(a: EveAlert): void {
-    if (a.netwatch.detector !== 'rare_service') for (const table of this.tables) markAlertedHosts(table, a, this.scratch);
   }
 
   /** End of one input file: its last window closes and its span is added (files may be far apart in time). */

@@ -17,6 +17,9 @@ export class DomainSet {
   private readonly names: string[] = [];
   private readonly values: number[] = [];
   private readonly text = new Uint8Array(256);
+  private readonly labelStart = new Int32Array(128);
+  /** The most labels any listed domain has: a query is looked up only by that many trailing suffixes. */
+  private maxLabels = 0;
 
   get size(): number { return this.names.length; }
 
@@ -28,6 +31,7 @@ export class DomainSet {
     if (list?.some((i) => this.names[i] === d)) return false;
     const i = this.names.length;
     this.names.push(d);
+    this.maxLabels = Math.max(this.maxLabels, d.split('.').length);
     this.values.push(value);
     if (list) list.push(i); else this.byHash.set(h, [i]);
     return true;
@@ -49,27 +53,45 @@ export class DomainSet {
 
   /**
    * The same for a DNS name in wire form (labels with length bytes, compression pointers followed),
-   * read in place: the dotted lower-case text is assembled in a fixed buffer, hashed per suffix.
+   * read in place: the dotted lower-case text is assembled in a fixed buffer and only the suffixes of at
+   * most as many labels as the longest listed domain are hashed. A name that does not end properly
+   * (a compression loop, a pointer forwards, a dot inside a label) matches nothing.
    */
   lookupWire(d: Uint8Array, msg: number, nameOff: number): number {
     const t = this.text;
+    const starts = this.labelStart;
     let n = 0;
+    let labels = 0;
     let p = nameOff;
+    let ended = false;
     for (let hops = 0; hops < 17 && p < d.length;) {
       const len = d[p];
-      if (len === 0) break;
-      if ((len & 0xc0) === 0xc0) { p = msg + (((len & 0x3f) << 8) | d[p + 1]); hops++; continue; }
+      if (len === 0) { ended = true; break; }
+      if ((len & 0xc0) === 0xc0) {
+        if (p + 1 >= d.length) return -1;
+        const to = msg + (((len & 0x3f) << 8) | d[p + 1]);
+        // Compression points backwards only; anything else is a loop or garbage.
+        if (to >= p) return -1;
+        p = to;
+        hops++;
+        continue;
+      }
+      if (labels >= starts.length) return -1;
       if (n > 0) { if (n >= t.length) return -1; t[n++] = 0x2e; }
+      starts[labels++] = n;
       for (let i = 1; i <= len; i++) {
         if (n >= t.length || p + i >= d.length) return -1;
         let c = d[p + i];
+        if (c === 0x2e) return -1; // a dot inside a label would fake a parent domain
         if (c >= 0x41 && c <= 0x5a) c |= 0x20;
         t[n++] = c;
       }
       p += len + 1;
     }
-    // Suffixes from the whole name down to the last label.
-    for (let start = 0; start < n;) {
+    if (!ended) return -1;
+    // Suffixes of at most maxLabels labels, longest first: bounded work whatever the name.
+    for (let k = Math.max(0, labels - this.maxLabels); k < labels; k++) {
+      const start = starts[k];
       let h = FNV_OFFSET;
       for (let i = start; i < n; i++) h = Math.imul(h ^ t[i], FNV_PRIME);
       const list = this.byHash.get(h >>> 0);
@@ -77,11 +99,7 @@ export class DomainSet {
         const s = String.fromCharCode(...t.subarray(start, n));
         for (const i of list) if (this.names[i] === s) return this.values[i];
       }
-      let dot = start;
-      while (dot < n && t[dot] !== 0x2e) dot++;
-      start = dot + 1;
     }
     return -1;
   }
-
 }

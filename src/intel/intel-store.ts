@@ -49,7 +49,9 @@ class Column<T extends Uint16Array | Int16Array | Uint32Array | Uint8Array> {
 }
 
 export class IntelStore {
-  readonly prefixes: PrefixSet;
+  /** IPv4 and IPv6 prefixes apart: an IPv6 prefix of /96 or shorter (::/8 in bogon lists) must not cover IPv4-mapped addresses. */
+  private readonly v4: PrefixSet;
+  private readonly v6: PrefixSet;
   readonly domains = new DomainSet();
   private count = 0;
   private readonly feedOf: Column<Uint16Array>;
@@ -69,7 +71,8 @@ export class IntelStore {
   private readonly scratch = new Uint32Array(4);
 
   constructor(expected = 1024) {
-    this.prefixes = new PrefixSet(expected);
+    this.v4 = new PrefixSet(expected);
+    this.v6 = new PrefixSet(1024);
     const n = Math.max(1024, expected);
     this.feedOf = new Column((k) => new Uint16Array(k), n);
     this.categoryOf = new Column((k) => new Uint16Array(k), n);
@@ -117,8 +120,9 @@ export class IntelStore {
       } else {
         const addr = ind.value.split('/')[0];
         if (!parseAddressWords(addr, this.scratch, 0)) return;
+        const v4 = !addr.includes(':') || isIpv4Words(this.scratch, 0);
         const len = addr.includes(':') ? ind.prefix : 96 + ind.prefix;
-        isNew = this.prefixes.add(this.scratch, 0, len, idx);
+        isNew = v4 ? this.v4.add(this.scratch, 0, Math.max(96, len), idx) : this.v6.add(this.scratch, 0, len, idx);
         if (isNew) {
           for (let w = 0; w < 4; w++) this.words.set(idx * 4 + w, this.scratch[w]);
           this.prefixLen.set(idx, ind.prefix);
@@ -140,9 +144,20 @@ export class IntelStore {
     return load;
   }
 
+  /** Address indicators loaded (IPv4 and IPv6). */
+  get addressCount(): number { return this.v4.size + this.v6.size; }
+
+  /** Memory of the prefix tables, bytes. */
+  get prefixBytes(): number { return this.v4.memoryBytes + this.v6.memoryBytes; }
+
+  /** The indicator index of the longest prefix holding the address key (4 words at key[off]), or -1. */
+  lookupAddress(key: Uint32Array, off: number): number {
+    return isIpv4Words(key, off) ? this.v4.lookup(key, off) : this.v6.lookup(key, off);
+  }
+
   /** The match for an address key (4 words at key[off]), or null. */
   matchAddress(key: Uint32Array, off: number): IntelMatch | null {
-    const i = this.prefixes.lookup(key, off);
+    const i = this.lookupAddress(key, off);
     return i < 0 ? null : this.match(i);
   }
 

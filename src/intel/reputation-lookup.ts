@@ -25,6 +25,8 @@ export interface ReputationStats { queued: number; fetched: number; cached: numb
 
 /** True for addresses no outside service should hear about. */
 export function isPrivateAddress(ip: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped !== null) return isPrivateAddress(mapped[1]);
   const v = isIP(ip);
   if (v === 4) {
     const [a, b] = ip.split('.').map(Number);
@@ -34,7 +36,7 @@ export function isPrivateAddress(ip: string): boolean {
   if (v === 6) {
     const l = ip.toLowerCase();
     return l === '::1' || l === '::' || l.startsWith('fc') || l.startsWith('fd') || l.startsWith('fe8') || l.startsWith('fe9') ||
-      l.startsWith('fea') || l.startsWith('feb') || l.startsWith('ff') || l.startsWith('::ffff:10.') || l.startsWith('::ffff:192.168.');
+      l.startsWith('fea') || l.startsWith('feb') || l.startsWith('ff');
   }
   return true;
 }

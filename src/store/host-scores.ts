@@ -26,7 +26,9 @@ export function computeHostScores(db: Database.Database, w: DetectionConfig['thr
   const newest = (db.prepare('SELECT max(ts_epoch) AS t FROM alerts').get() as { t: number | null }).t;
   if (newest === null) return { at: 0, hosts: [] };
   const from = sinceEpoch ?? newest - w.lookbackDays * 86400;
-  const rows = db.prepare('SELECT ts_epoch, severity, detector, src_ip, dest_ip, eve FROM alerts WHERE ts_epoch >= ? ORDER BY ts_epoch').all(from) as Row[];
+  // The EVE text is only needed (and parsed) for model and intel alerts.
+  const rows = db.prepare(`SELECT ts_epoch, severity, detector, src_ip, dest_ip, CASE WHEN detector IN ('anomaly', 'intel') THEN eve ELSE '' END AS eve
+    FROM alerts WHERE ts_epoch >= ? ORDER BY ts_epoch`).all(from) as Row[];
   const sev = (s: number): number => (s <= 1 ? w.severityHigh : s === 2 ? w.severityMedium : w.severityLow);
   type Acc = { byDetector: Map<string, { max: number; n: number; role: 'attacker' | 'victim' }>; attackerW: number; victimW: number; alerts: number; listed: string | null };
   const hosts = new Map<string, Acc>();

@@ -189,10 +189,13 @@ export class RunStore implements AlertSink, FlowSink {
    * capture analysis never waits long. Returns rows deleted per table.
    */
   async deleteOlderThan(cutoff: number, batch: number): Promise<Record<string, number>> {
-    const tables: [string, string][] = [['alerts', 'ts_epoch'], ['flows', 'ts_epoch'], ['stats_minutes', 'minute_epoch'], ['incidents', 'last_epoch']];
+    const tables: [string, string][] = [
+      ['alerts', 'ts_epoch'], ['flows', 'ts_epoch'], ['stats_minutes', 'minute_epoch'], ['incidents', 'last_epoch'],
+      ['host_scores', 'ts_epoch'], ['reputation', 'fetched_epoch'],
+    ];
     const deleted: Record<string, number> = {};
     for (const [table, column] of tables) {
-      const stmt = this.db.prepare(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${column} < ? LIMIT ?)`);
+      const stmt = this.db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} < ? LIMIT ?)`);
       deleted[table] = 0;
       for (;;) {
         const n = stmt.run(cutoff, batch).changes;

