@@ -230,8 +230,9 @@ test('capture --model scores live host windows: an nmap scan raises an explained
     const { alert } = await waitForAlert(cap.alertLog, (a) => a.netwatch.detector === 'anomaly' && a.src_ip === net.ipB, started, 15_000);
     ping.kill('SIGKILL');
     assert.equal(alert.alert.signature_id, 9101401);
+    // A scanner sends a probe and gets an RST back for each port: sender or receiver by a few packets.
     const ev = alert.netwatch.evidence as { top_features: { feature: string; mads: number }[]; role: string };
-    assert.equal(ev.role, 'sender');
+    assert.ok(ev.role === 'sender' || ev.role === 'receiver');
     assert.equal(ev.top_features.length, 3);
     assert.match(alert.alert.signature, /unusual traffic: .+ MADs (above|below)/);
   } finally {
@@ -290,16 +291,20 @@ test('nmap -oX between namespaces, imported as assets: a new listener and an unk
     assert.equal(alert.src_port, 8088);
     assert.deepEqual(alert.netwatch.evidence.known_services, ['tcp/22', 'tcp/80']);
     assert.match(alert.alert.signature, new RegExp(`${net.ipA.replace(/\./g, '\\.')} answered on tcp/8088, which it did not offer at the scan`));
+    // The attempt on 8088 (not in the scan) is one incident per client and server; a later attempt on
+    // 9999 folds into it rather than raising again.
     net.exec(net.nsB, ['bash', '-c', `exec 3<>/dev/tcp/${net.ipA}/9999 || true`]);
-    const { alert: attempt } = await waitForAlert(cap.alertLog, (a) => a.alert.signature_id === 9101601 && a.dest_port === 9999, started, 10_000);
+    const { alert: attempt } = await waitForAlert(cap.alertLog, (a) => a.alert.signature_id === 9101601, started, 10_000);
     assert.equal(attempt.src_ip, net.ipB);
-    assert.equal(attempt.dest_port, 9999);
+    assert.equal(attempt.dest_ip, net.ipA);
+    assert.equal(attempt.dest_port, 8088);
   } finally {
     listener.kill('SIGKILL');
     const res = await cap.stop();
     assert.equal(res.code, 0, res.stderr);
   }
-  // Port 80 was in the scan: no alert names it.
+  // Port 80 was in the scan: no alert names it; 9999 folded into the client's incident.
   const logged = readAlerts(cap.alertLog).filter((a) => a.netwatch.detector === 'asset_service');
+  assert.equal(logged.filter((a) => a.alert.signature_id === 9101601).length, 1);
   assert.ok(!logged.some((a) => a.dest_port === 80 || a.src_port === 80), logged.map((a) => a.alert.signature).join(' | '));
 });
