@@ -5,25 +5,14 @@ import { NetwatchError } from '../errors.js';
 import { buildSummary, detectionReport, renderSummary, runStats } from '../output/summary-report.js';
 import { REPUTATION_WAIT_MS, setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
 import type { PacketSink } from '../output/packet-sink.js';
-import { Pipeline, runFiles, type FileProgress } from '../pipeline.js';
+import { Pipeline, runFiles } from '../pipeline.js';
 import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
+import { fileProgressPrinter } from './file-progress.js';
 import { defaultModelPath } from '../config/default-paths.js';
 
 interface AnalyzeArgs extends OutputArgs, DetectionArgs {
   files: string[];
-}
-
-function progressPrinter(): ((p: FileProgress) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  const started = Date.now();
-  return (p) => {
-    const secs = (Date.now() - started) / 1000;
-    if (secs < 1) return;
-    const pctDone = p.size > 0 ? ((100 * p.bytesRead) / p.size).toFixed(0) : '?';
-    const rate = Math.round(p.packets / secs).toLocaleString('en-US');
-    process.stderr.write(`\r\x1b[Kanalyzing ${p.fileIndex + 1}/${p.files} ${p.path} ${pctDone}%  ${p.packets.toLocaleString('en-US')} packets  ${rate} pkt/s`);
-  };
 }
 
 async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
@@ -41,7 +30,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     pipeline.abort();
     process.exit(130);
   });
-  const progress = argv.quiet ? undefined : progressPrinter();
+  const progress = argv.quiet ? undefined : fileProgressPrinter('analyzing');
   let results;
   const started = performance.now();
   try {

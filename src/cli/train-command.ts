@@ -8,9 +8,10 @@ import { saveModel, type ModelType } from '../detect/anomaly-model.js';
 import { DEFAULT_ALERTS_PER_DAY, trainModel } from '../detect/model-training.js';
 import { TrainingCollector } from '../detect/training-collector.js';
 import { NetwatchError } from '../errors.js';
-import { Pipeline, runFiles, type FileProgress } from '../pipeline.js';
+import { Pipeline, runFiles } from '../pipeline.js';
 import { checkNumber } from './number-args.js';
 import { listenForStop } from './stop-signals.js';
+import { fileProgressPrinter } from './file-progress.js';
 import { parseDurationArg } from './time-args.js';
 
 interface TrainArgs {
@@ -27,14 +28,6 @@ interface TrainArgs {
   phases: number;
   config?: string;
   json: boolean;
-}
-
-function progressPrinter(): ((p: FileProgress) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  return (p) => {
-    const pct = p.size > 0 ? ((100 * p.bytesRead) / p.size).toFixed(0) : '?';
-    process.stderr.write(`\r\x1b[Kreading ${p.fileIndex + 1}/${p.files} ${p.path} ${pct}%  ${p.packets.toLocaleString('en-US')} packets`);
-  };
 }
 
 async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
@@ -59,7 +52,7 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   engine.addDetector(collector);
   const pipeline = new Pipeline([], engine);
   const stop = listenForStop(() => process.exit(130));
-  const progress = progressPrinter();
+  const progress = fileProgressPrinter('reading');
   const started = performance.now();
   try {
     await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested });
