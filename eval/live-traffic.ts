@@ -3,11 +3,11 @@
 // ssh logins, ping, a bounded iperf3 transfer) and one capture per attack tool, every generator bounded
 // in count and time. Needs root and the tools the live tests use.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createNetnsPair, waitForExit, waitForStderr, type NetnsPair } from '../test/support/netns.js';
+import { createNetnsPair, stopGenerator, waitForExit, waitForStderr, type NetnsPair } from '../test/support/netns.js';
 import { startServices, waitForPort, type Services } from '../test/support/live-services.js';
 import type { AttackType, LabelledCapture } from './model-eval.js';
 
@@ -30,8 +30,8 @@ const ATTACKS: LiveAttack[] = [
   { name: 'dig-dns-exfiltration', type: 'tunnel', seconds: 30, cmd: (n, d) => ['dig', `@${n.ipA}`, '-f', join(d, 'exfil-names.txt'), '+tries=1', '+time=1'] },
 ];
 
-function run(ns: string, cmd: string[], seconds: number, children: ChildProcess[]): Promise<void> {
-  const c = spawn('ip', ['netns', 'exec', ns, 'timeout', '-s', 'KILL', String(seconds), ...cmd], { stdio: 'ignore' });
+function run(net: NetnsPair, ns: string, cmd: string[], seconds: number, children: ChildProcess[]): Promise<void> {
+  const c = net.generate(ns, cmd, seconds);
   children.push(c);
   return new Promise((r) => c.on('exit', () => r()));
 }
@@ -55,13 +55,13 @@ async function benign(net: NetnsPair, services: Services, seconds: number, seed:
   const names = ['www.example.com', 'mail.example.org', 'api.example.net', 'cdn.example.com', 'docs.example.org'];
   while (Date.now() < end) {
     const r = rand();
-    if (r < 0.45) await run(net.nsB, ['curl', '-s', '-o', '/dev/null', '--max-time', '5', `http://${net.ipA}/index.html`], 10, children);
-    else if (r < 0.75) await run(net.nsB, ['dig', `@${net.ipA}`, '+tries=1', '+time=2', names[Math.floor(rand() * names.length)], 'A'], 10, children);
+    if (r < 0.45) await run(net, net.nsB, ['curl', '-s', '-o', '/dev/null', '--max-time', '5', `http://${net.ipA}/index.html`], 10, children);
+    else if (r < 0.75) await run(net, net.nsB, ['dig', `@${net.ipA}`, '+tries=1', '+time=2', names[Math.floor(rand() * names.length)], 'A'], 10, children);
     else if (r < 0.85) {
-      await run(net.nsB, ['ssh', '-i', services.sshKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+      await run(net, net.nsB, ['ssh', '-i', services.sshKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
         '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${net.ipA}`, 'true'], 20, children);
-    } else if (r < 0.97) await run(net.nsB, ['ping', '-c', '3', '-i', '0.3', '-W', '1', net.ipA], 10, children);
-    else await run(net.nsB, ['iperf3', '-c', net.ipA, '-t', '1', '-b', '50M'], 15, children);
+    } else if (r < 0.97) await run(net, net.nsB, ['ping', '-c', '3', '-i', '0.3', '-W', '1', net.ipA], 10, children);
+    else await run(net, net.nsB, ['iperf3', '-c', net.ipA, '-t', '1', '-b', '50M'], 15, children);
     await new Promise((res) => setTimeout(res, 200 + rand() * 1800));
   }
 }
@@ -105,14 +105,14 @@ export async function recordLiveTraffic(dir: string, benignSeconds: number, log:
     for (const a of ATTACKS) {
       log(`recording ${a.name}`);
       const file = join(dir, `live-${a.name}.pcap`);
-      await record(net, file, children, () => run(net.nsB, a.cmd(net, dir), a.seconds, children));
+      await record(net, file, children, () => run(net, net.nsB, a.cmd(net, dir), a.seconds, children));
       attacks.push({ path: file, type: a.type, hosts: [net.ipB] });
     }
     writeFileSync(join(dir, 'attacker.txt'), net.ipB + '\n');
     return { benignTrain, benignHeldOut, attacks };
   } finally {
     services?.stop();
-    for (const c of children) c.kill('SIGKILL');
+    for (const c of children) { stopGenerator(c); c.kill('SIGKILL'); }
     net.destroy();
   }
 }

@@ -4,14 +4,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { EveAlert } from '../../src/alert/eve-alert.js';
 import { CLI, CORPUS } from '../support/corpus.js';
-import { createNetnsPair, waitForExit, waitForStderr, type NetnsPair } from '../support/netns.js';
+import { createNetnsPair, stopGenerator, waitForExit, waitForStderr, type NetnsPair } from '../support/netns.js';
 import { startServices, waitForPort, type Services } from '../support/live-services.js';
 
 let net: NetnsPair;
@@ -31,7 +31,7 @@ before(async () => {
 
 after(() => {
   services?.stop();
-  for (const c of children) c.kill('SIGKILL');
+  for (const c of children) { stopGenerator(c); c.kill('SIGKILL'); }
   net?.destroy();
 });
 
@@ -70,7 +70,7 @@ async function waitForAlert(path: string, match: (a: EveAlert) => boolean, since
 
 /** Starts a bounded traffic generator in the attacker namespace without waiting for it. */
 function attack(cmd: string[], timeoutSec: number): ChildProcess {
-  const c = spawn('ip', ['netns', 'exec', net.nsB, 'timeout', '-s', 'KILL', String(timeoutSec), ...cmd], { stdio: 'ignore', cwd: dir });
+  const c = net.generate(net.nsB, cmd, timeoutSec, dir);
   children.push(c);
   return c;
 }
@@ -135,7 +135,7 @@ for (const c of ATTACKS) {
       assert.ok(ms <= 10_000, `${ms} ms`);
       c.extra?.(alert);
     } finally {
-      gen.kill('SIGKILL');
+      stopGenerator(gen);
       await done(gen);
       const res = await cap.stop();
       assert.equal(res.code, 0, res.stderr);
@@ -182,7 +182,7 @@ test('a live alert is in the database the moment it is raised, before the captur
     const rows = q.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert);
     assert.ok(rows.some((r) => r.timestamp === alert.timestamp && r.src_ip === net.ipB), q.stdout);
   } finally {
-    gen.kill('SIGKILL');
+    stopGenerator(gen);
     await done(gen);
     const res = await cap.stop();
     assert.equal(res.code, 0, res.stderr);
@@ -228,7 +228,7 @@ test('capture --model scores live host windows: an nmap scan raises an explained
     // The scan's window closes when packet time enters the next 2 s window: keep a little traffic flowing.
     const ping = attack(['ping', '-c', '20', '-i', '0.5', net.ipA], 15);
     const { alert } = await waitForAlert(cap.alertLog, (a) => a.netwatch.detector === 'anomaly' && a.src_ip === net.ipB, started, 15_000);
-    ping.kill('SIGKILL');
+    stopGenerator(ping);
     assert.equal(alert.alert.signature_id, 9101401);
     // A scanner sends a probe and gets an RST back for each port: sender or receiver by a few packets.
     const ev = alert.netwatch.evidence as { top_features: { feature: string; mads: number }[]; role: string };
@@ -236,7 +236,7 @@ test('capture --model scores live host windows: an nmap scan raises an explained
     assert.equal(ev.top_features.length, 3);
     assert.match(alert.alert.signature, /unusual traffic: .+ MADs (above|below)/);
   } finally {
-    scan.kill('SIGKILL');
+    stopGenerator(scan);
     await done(scan);
     const res = await cap.stop();
     assert.equal(res.code, 0, res.stderr);

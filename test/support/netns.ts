@@ -15,6 +15,11 @@ export interface NetnsPair {
   exec(ns: string, cmd: string[], timeoutMs?: number): string;
   /** quiet: the output is discarded (long-running services must not block on a full pipe). */
   spawn(ns: string, cmd: string[], quiet?: boolean): ChildProcess;
+  /**
+   * Starts a traffic generator bounded by `seconds` (then SIGKILL) in a process group of its own, so
+   * stopGenerator() ends it and everything it started: killing `timeout` alone leaves its child running.
+   */
+  generate(ns: string, cmd: string[], seconds: number, cwd?: string): ChildProcess;
   /** Deletes the veth pair and makes it again with the same names, addresses and MACs. */
   recreateLink(): void;
   destroy(): void;
@@ -39,6 +44,9 @@ export function createNetnsPair(tag: string): NetnsPair {
     },
     spawn(ns, cmd, quiet = false) {
       return spawn('ip', ['netns', 'exec', ns, ...cmd], { stdio: quiet ? 'ignore' : ['ignore', 'pipe', 'pipe'] });
+    },
+    generate(ns, cmd, seconds, cwd) {
+      return spawn('ip', ['netns', 'exec', ns, 'timeout', '-s', 'KILL', String(seconds), ...cmd], { stdio: 'ignore', cwd, detached: true });
     },
     recreateLink() {
       try { ip(['-n', pair.nsA, 'link', 'del', pair.ifA]); } catch { /* already gone */ }
@@ -106,4 +114,10 @@ export function waitForStderr(child: ChildProcess, pattern: RegExp, timeoutMs: n
       }
     });
   });
+}
+
+/** Ends a generator started by NetnsPair.generate and every process in its group; harmless once it has exited. */
+export function stopGenerator(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try { process.kill(-child.pid, 'SIGKILL'); } catch { /* the group is gone */ }
 }
