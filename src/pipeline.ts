@@ -11,6 +11,7 @@ import type { PacketSink } from './output/packet-sink.js';
 import { TrafficSummary } from './track/traffic-summary.js';
 import type { DetectionEngine } from './detect/detection-engine.js';
 import type { MinuteStats } from './track/minute-stats.js';
+import type { TrafficProfile } from './track/traffic-profile.js';
 
 /** Frames handled between yields to the event loop (signals, progress, worker messages). */
 const BATCH = 16384;
@@ -28,6 +29,9 @@ export class Pipeline {
   /** Per-minute statistics for the database, when one is written. */
   readonly minutes: MinuteStats | null;
 
+  /** The traffic's shape for a report of the files (netwatch report FILE). */
+  profile: TrafficProfile | null = null;
+
   constructor(sinks: PacketSink[], engine: DetectionEngine | null = null, minutes: MinuteStats | null = null) {
     this.sinks = sinks;
     this.engine = engine;
@@ -39,7 +43,9 @@ export class Pipeline {
     this.decoder.decode(frame, rec);
     this.summary.add(rec);
     if (this.engine !== null) this.engine.process(rec, this.currentFile);
-    if (this.minutes !== null) this.minutes.add(rec);
+    const newFlow = this.engine !== null && this.engine.flows.lastIsNew;
+    if (this.minutes !== null) this.minutes.add(rec, newFlow);
+    if (this.profile !== null) this.profile.add(rec, newFlow);
     const sinks = this.sinks;
     for (let i = 0; i < sinks.length; i++) sinks[i].packet(rec);
   }

@@ -22,13 +22,14 @@ export interface HostScore {
 
 interface Row { ts_epoch: number; severity: number; detector: string; src_ip: string; dest_ip: string; eve: string }
 
-export function computeHostScores(db: Database.Database, w: DetectionConfig['threatScore'], sinceEpoch?: number): { at: number; hosts: HostScore[] } {
-  const newest = (db.prepare('SELECT max(ts_epoch) AS t FROM alerts').get() as { t: number | null }).t;
+export function computeHostScores(db: Database.Database, w: DetectionConfig['threatScore'], sinceEpoch?: number,
+  untilEpoch = Number.MAX_VALUE): { at: number; hosts: HostScore[] } {
+  const newest = (db.prepare('SELECT max(ts_epoch) AS t FROM alerts WHERE ts_epoch <= ?').get(untilEpoch) as { t: number | null }).t;
   if (newest === null) return { at: 0, hosts: [] };
   const from = sinceEpoch ?? newest - w.lookbackDays * 86400;
   // The EVE text is only needed (and parsed) for model and intel alerts.
   const rows = db.prepare(`SELECT ts_epoch, severity, detector, src_ip, dest_ip, CASE WHEN detector IN ('anomaly', 'intel') THEN eve ELSE '' END AS eve
-    FROM alerts WHERE ts_epoch >= ? ORDER BY ts_epoch`).all(from) as Row[];
+    FROM alerts WHERE ts_epoch >= ? AND ts_epoch <= ? ORDER BY ts_epoch`).all(from, untilEpoch) as Row[];
   const sev = (s: number): number => (s <= 1 ? w.severityHigh : s === 2 ? w.severityMedium : w.severityLow);
   type Acc = { byDetector: Map<string, { max: number; n: number; role: 'attacker' | 'victim' }>; attackerW: number; victimW: number; alerts: number; listed: string | null };
   const hosts = new Map<string, Acc>();

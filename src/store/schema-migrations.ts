@@ -171,6 +171,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: 'per-minute top receivers and services, for reports and the dashboard',
+    sql: `
+      ALTER TABLE stats_minutes ADD COLUMN top_destinations TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE stats_minutes ADD COLUMN top_services TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,9 +1,11 @@
 // Per-minute statistics in packet time for the database: packets, bytes, protocol split, distinct hosts,
-// top talkers and capture drops. Fixed counters and a bounded talker table, reset each minute.
+// top talkers (senders and receivers), the services most connected to, and capture drops. Fixed counters
+// and bounded tables, reset each minute.
 
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
 import { TopTalkers, type Talker } from './top-talkers.js';
 import { linearCount, popcount32 } from './linear-count.js';
+import { ServicePorts, type ServiceCount } from './service-ports.js';
 
 export interface MinuteRow {
   minuteEpoch: number;
@@ -15,11 +17,16 @@ export interface MinuteRow {
   other: number;
   distinctHosts: number;
   topTalkers: Talker[];
+  /** The busiest receivers by bytes. */
+  topDestinations: Talker[];
+  topServices: ServiceCount[];
   ringDrops: number;
   kernelDrops: number;
 }
 
 const BITS = 4096;
+/** Entries kept per minute in each top list; a report over many minutes sums them. */
+const TOP = 10;
 
 export class MinuteStats {
   /** Receives each finished minute (and the last, partial one at the end). */
@@ -35,9 +42,12 @@ export class MinuteStats {
   private other = 0;
   private readonly hosts = new Uint32Array(BITS / 32);
   private talkers = new TopTalkers(1024);
+  private receivers = new TopTalkers(1024);
+  private readonly services = new ServicePorts();
   private dropsAtStart = { ring: 0, kernel: 0 };
 
-  add(rec: PacketRecord): void {
+  /** newFlow: the packet opened a flow (its destination port counts as a service). */
+  add(rec: PacketRecord, newFlow: boolean): void {
     const m = Math.floor(rec.tsSec / 60);
     if (m !== this.minute) {
       if (this.minute >= 0) this.emit();
@@ -51,12 +61,15 @@ export class MinuteStats {
     else if (p === IPPROTO_UDP) this.udp++;
     else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) this.icmp++;
     else this.other++;
+    if (newFlow) this.services.flowStarted(rec);
     let h: number;
     if (rec.l3 === L3_IPV4) {
       this.talkers.addIpv4(rec.src4, rec.wireLen);
+      this.receivers.addIpv4(rec.dst4, rec.wireLen);
       h = Math.imul(rec.src4, 0x9e3779b1);
     } else {
       this.talkers.addIpv6(rec.src6, rec.wireLen);
+      this.receivers.addIpv6(rec.dst6, rec.wireLen);
       const b = rec.src6;
       h = Math.imul((b[12] << 24) | (b[13] << 16) | (b[14] << 8) | b[15], 0x9e3779b1) ^ Math.imul((b[8] << 24) | (b[9] << 16), 0x85ebca6b);
     }
@@ -77,11 +90,13 @@ export class MinuteStats {
     this.onMinute?.({
       minuteEpoch: this.minute * 60, packets: this.packets, bytes: this.bytes, tcp: this.tcp, udp: this.udp, icmp: this.icmp,
       other: this.other, distinctHosts: linearCount(BITS, zeros),
-      topTalkers: this.talkers.top(5), ringDrops: drops.ring - this.dropsAtStart.ring, kernelDrops: drops.kernel - this.dropsAtStart.kernel,
+      topTalkers: this.talkers.top(TOP), topDestinations: this.receivers.top(TOP), topServices: this.services.top(TOP), ringDrops: drops.ring - this.dropsAtStart.ring, kernelDrops: drops.kernel - this.dropsAtStart.kernel,
     });
     this.dropsAtStart = drops;
     this.packets = 0; this.bytes = 0; this.tcp = 0; this.udp = 0; this.icmp = 0; this.other = 0;
     this.hosts.fill(0);
     this.talkers = new TopTalkers(1024);
+    this.receivers = new TopTalkers(1024);
+    this.services.reset();
   }
 }

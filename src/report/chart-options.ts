@@ -1,0 +1,115 @@
+// ECharts options for every chart netwatch draws: plain JSON (no functions), so the same option renders in
+// the browser (HTML report, dashboard) and on the server (SVG, then PNG for --png).
+
+import type { ServiceCount } from '../track/service-ports.js';
+import type { TimelinePoint } from '../track/traffic-profile.js';
+import type { Talker } from '../track/top-talkers.js';
+import type { ReportAlert, ReportData } from './report-data.js';
+
+export type ChartOption = Record<string, unknown>;
+
+export interface NamedChart {
+  /** File name stem for --png and the element id in the page. */
+  id: string;
+  title: string;
+  option: ChartOption;
+}
+
+const COLORS = ['#3b6fd8', '#e8833a', '#3aa76d', '#c9473f', '#8a63c9', '#7a7a7a'];
+const SEVERITY_COLORS = ['#c9473f', '#e8833a', '#d9b92f'];
+
+function base(title: string): ChartOption {
+  return {
+    animation: false,
+    color: COLORS,
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    tooltip: { trigger: 'axis', renderMode: 'richText' },
+    grid: { left: 70, right: 70, top: 50, bottom: 40, containLabel: false },
+  };
+}
+
+/** Packets and bytes per bucket over time (two axes). */
+export function volumeChart(timeline: readonly TimelinePoint[], bucketSec: number): ChartOption {
+  const per = bucketSec === 1 ? 'second' : bucketSec === 60 ? 'minute' : `${bucketSec} s`;
+  return {
+    ...base(`Traffic per ${per}`),
+    legend: { bottom: 0, data: ['packets', 'bytes'] },
+    grid: { left: 70, right: 80, top: 50, bottom: 60 },
+    xAxis: { type: 'time' },
+    yAxis: [
+      { type: 'value', name: 'packets', splitLine: { show: true } },
+      { type: 'value', name: 'bytes', splitLine: { show: false } },
+    ],
+    series: [
+      { name: 'packets', type: 'line', step: 'start', showSymbol: timeline.length < 60, data: timeline.map((p) => [p.t * 1000, p.packets]) },
+      { name: 'bytes', type: 'line', step: 'start', yAxisIndex: 1, showSymbol: timeline.length < 60, data: timeline.map((p) => [p.t * 1000, p.bytes]) },
+    ],
+  };
+}
+
+/** Share of packets by transport protocol. */
+export function protocolChart(p: ReportData['protocols']): ChartOption {
+  const data = [
+    { name: 'TCP', value: p.tcp }, { name: 'UDP', value: p.udp }, { name: 'ICMP', value: p.icmp }, { name: 'other', value: p.other },
+  ].filter((d) => d.value > 0);
+  return {
+    ...base('Packets by protocol'),
+    tooltip: { trigger: 'item', renderMode: 'richText' },
+    legend: { bottom: 0 },
+    series: [{ type: 'pie', radius: ['35%', '65%'], center: ['50%', '52%'], label: { formatter: '{b} {d}%' }, data }],
+  };
+}
+
+/** A horizontal bar per entry, largest on top. */
+export function barChart(title: string, unit: string, entries: readonly { label: string; value: number }[]): ChartOption {
+  const rows = [...entries].reverse();
+  return {
+    ...base(title),
+    grid: { left: 10, right: 40, top: 40, bottom: 30, containLabel: true },
+    tooltip: { trigger: 'axis', renderMode: 'richText', axisPointer: { type: 'shadow' } },
+    xAxis: { type: 'value', name: unit, nameLocation: 'middle', nameGap: 22 },
+    yAxis: { type: 'category', data: rows.map((e) => e.label), axisLabel: { width: 220, overflow: 'truncate' } },
+    series: [{ type: 'bar', data: rows.map((e) => e.value), label: { show: true, position: 'right' } }],
+  };
+}
+
+export function talkersChart(title: string, talkers: readonly Talker[]): ChartOption {
+  return barChart(title, 'bytes', talkers.map((t) => ({ label: t.address, value: t.bytes })));
+}
+
+export function servicesChart(services: readonly ServiceCount[]): ChartOption {
+  return barChart('Services most connected to', 'connections', services.map((s) => ({ label: `${s.proto}/${s.port}`, value: s.flows })));
+}
+
+/** Each alert as a point: time across, detector down, colour and size by severity. */
+export function alertTimelineChart(alerts: readonly ReportAlert[]): ChartOption {
+  const detectors = [...new Set(alerts.map((a) => a.detector))].sort();
+  const series = [1, 2, 3].map((sev) => ({
+    name: sev === 1 ? 'high' : sev === 2 ? 'medium' : 'low',
+    type: 'scatter',
+    symbolSize: 14 - 3 * sev,
+    itemStyle: { color: SEVERITY_COLORS[sev - 1] },
+    data: alerts.filter((a) => a.severity === sev).map((a) => [a.epoch * 1000, a.detector]),
+  }));
+  return {
+    ...base('Alerts over time'),
+    tooltip: { trigger: 'item', renderMode: 'richText' },
+    legend: { bottom: 0, data: ['high', 'medium', 'low'] },
+    grid: { left: 10, right: 40, top: 50, bottom: 60, containLabel: true },
+    xAxis: { type: 'time' },
+    yAxis: { type: 'category', data: detectors },
+    series,
+  };
+}
+
+/** The charts of a report, in page order. */
+export function reportCharts(d: ReportData): NamedChart[] {
+  return [
+    { id: 'traffic', title: 'Traffic over time', option: volumeChart(d.timeline, d.bucketSec) },
+    { id: 'alerts', title: 'Alerts over time', option: alertTimelineChart(d.alerts) },
+    { id: 'protocols', title: 'Protocols', option: protocolChart(d.protocols) },
+    { id: 'sources', title: 'Top sources', option: talkersChart('Top sources (bytes sent)', d.topSources) },
+    { id: 'destinations', title: 'Top destinations', option: talkersChart('Top destinations (bytes received)', d.topDestinations) },
+    { id: 'services', title: 'Top services', option: servicesChart(d.topServices) },
+  ];
+}

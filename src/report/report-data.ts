@@ -1,0 +1,244 @@
+// Everything a report shows, read from a netwatch database for a time range: volume over time, protocol
+// split, top senders/receivers/services, alerts and incidents, flagged hosts with their threat scores and
+// the model's explanations, capture loss and the runs. Plain data (numbers and strings), so the HTML
+// report, the PNG charts and the dashboard all draw from the same thing.
+
+import type Database from 'better-sqlite3';
+import type { DetectionConfig } from '../config/detection-defaults.js';
+import { computeHostScores } from '../store/host-scores.js';
+import type { ServiceCount } from '../track/service-ports.js';
+import type { TimelinePoint, TrafficProfile } from '../track/traffic-profile.js';
+import type { Talker } from '../track/top-talkers.js';
+import { NETWATCH_VERSION } from '../version.js';
+import { contributionText, type FeatureContribution } from '../detect/feature-baseline.js';
+
+export interface ReportAlert {
+  id: number;
+  timestamp: string;
+  epoch: number;
+  severity: number;
+  detector: string;
+  signature_id: number;
+  signature: string;
+  src_ip: string;
+  src_port: number | null;
+  dest_ip: string;
+  dest_port: number | null;
+  proto: string;
+  score: number;
+  incident_id: number | null;
+  /** Model alerts: the top features against their baseline, one line each. */
+  explanation: string[];
+}
+
+export interface ReportIncident {
+  id: number;
+  detector: string;
+  signature: string;
+  src_ip: string;
+  dest_ip: string;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  alerts: number;
+  peak_score: number;
+}
+
+export interface ReportHost {
+  host: string;
+  score: number;
+  role: 'attacker' | 'victim';
+  alerts: number;
+  reasons: string[];
+}
+
+export interface ReportRun {
+  id: number;
+  kind: string;
+  source: string;
+  started_at: string;
+  ended_at: string | null;
+  packets: number;
+  bytes: number;
+  ring_drops: number;
+  kernel_drops: number;
+  alerts: number;
+  status: string;
+}
+
+export interface ReportData {
+  title: string;
+  generatedAt: string;
+  version: string;
+  /** Packet time covered, epoch seconds (null: nothing in range). */
+  from: number | null;
+  to: number | null;
+  summary: {
+    packets: number;
+    bytes: number;
+    runs: number;
+    alerts: number;
+    incidents: number;
+    flaggedHosts: number;
+    ringDrops: number;
+    kernelDrops: number;
+    /** Dropped / (captured + dropped), percent. */
+    lossPercent: number;
+  };
+  bucketSec: number;
+  timeline: TimelinePoint[];
+  protocols: { tcp: number; udp: number; icmp: number; other: number };
+  topSources: Talker[];
+  topDestinations: Talker[];
+  topServices: ServiceCount[];
+  alertsByDetector: { detector: string; count: number }[];
+  /** Newest first, at most `maxRows`; summary.alerts has the full count. */
+  alerts: ReportAlert[];
+  incidents: ReportIncident[];
+  hosts: ReportHost[];
+  runs: ReportRun[];
+}
+
+export interface ReportQuery {
+  title: string;
+  /** Epoch seconds, inclusive (packet time of alerts and statistics). */
+  since?: number;
+  until?: number;
+  weights: DetectionConfig['threatScore'];
+  /** Cap on alert and incident rows listed (the counts stay exact). */
+  maxRows?: number;
+  top?: number;
+}
+
+const TIMELINE_POINTS = 720;
+
+/** A report of what the database holds between since and until. */
+export function reportFromDatabase(db: Database.Database, q: ReportQuery): ReportData {
+  const since = q.since ?? -Number.MAX_VALUE;
+  const until = q.until ?? Number.MAX_VALUE;
+  const maxRows = q.maxRows ?? 5000;
+  const top = q.top ?? 10;
+  const range = { since, until };
+
+  const span = db.prepare(`SELECT min(minute_epoch) AS a, max(minute_epoch) AS b, coalesce(sum(packets), 0) AS packets,
+    coalesce(sum(bytes), 0) AS bytes, coalesce(sum(tcp), 0) AS tcp, coalesce(sum(udp), 0) AS udp, coalesce(sum(icmp), 0) AS icmp,
+    coalesce(sum(other), 0) AS other, coalesce(sum(ring_drops), 0) AS ring, coalesce(sum(kernel_drops), 0) AS kernel
+    FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until`).get(range) as
+    { a: number | null; b: number | null; packets: number; bytes: number; tcp: number; udp: number; icmp: number; other: number; ring: number; kernel: number };
+  const alertSpan = db.prepare('SELECT min(ts_epoch) AS a, max(ts_epoch) AS b, count(*) AS n FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until')
+    .get(range) as { a: number | null; b: number | null; n: number };
+  const from = minOf(span.a, alertSpan.a);
+  const to = maxOf(span.b === null ? null : span.b + 60, alertSpan.b);
+
+  // Minutes folded into wider buckets when the range is long, so a chart has at most TIMELINE_POINTS points.
+  const minutes = span.a === null || span.b === null ? 0 : (span.b - span.a) / 60 + 1;
+  const bucketSec = 60 * Math.max(1, Math.ceil(minutes / TIMELINE_POINTS));
+  const timeline = db.prepare(`SELECT (minute_epoch / @b) * @b AS t, sum(packets) AS packets, sum(bytes) AS bytes, sum(tcp) AS tcp,
+    sum(udp) AS udp, sum(icmp) AS icmp, sum(other) AS other FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until
+    GROUP BY 1 ORDER BY 1`).all({ ...range, b: bucketSec }) as TimelinePoint[];
+
+  // Each minute keeps its own top lists: summed over the range they rank the busiest well, though a host
+  // that was never in a minute's top ten is missing from its total.
+  const senders = new Map<string, Talker>();
+  const receivers = new Map<string, Talker>();
+  const services = new Map<string, ServiceCount>();
+  const tops = db.prepare(`SELECT top_talkers, top_destinations, top_services FROM stats_minutes
+    WHERE minute_epoch >= @since AND minute_epoch <= @until`);
+  for (const r of tops.iterate(range) as Iterable<{ top_talkers: string; top_destinations: string; top_services: string }>) {
+    addTalkers(senders, r.top_talkers);
+    addTalkers(receivers, r.top_destinations);
+    for (const s of JSON.parse(r.top_services) as ServiceCount[]) {
+      const k = `${s.proto}/${s.port}`;
+      const e = services.get(k);
+      if (e) e.flows += s.flows; else services.set(k, { ...s });
+    }
+  }
+
+  const alerts = (db.prepare(`SELECT id, timestamp, ts_epoch AS epoch, severity, detector, signature_id, signature, src_ip, src_port,
+    dest_ip, dest_port, proto, score, incident_id, CASE WHEN detector = 'anomaly' THEN eve ELSE '' END AS eve FROM alerts
+    WHERE ts_epoch >= @since AND ts_epoch <= @until ORDER BY ts_epoch DESC, id DESC LIMIT @limit`)
+    .all({ ...range, limit: maxRows }) as (Omit<ReportAlert, 'explanation'> & { eve: string })[])
+    .map(({ eve, ...a }) => ({ ...a, explanation: eve === '' ? [] : explanationOf(eve) }));
+  const byDetector = db.prepare(`SELECT detector, count(*) AS count FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until
+    GROUP BY detector ORDER BY count DESC, detector`).all(range) as { detector: string; count: number }[];
+  const incidentCount = (db.prepare(`SELECT count(*) AS n FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until`)
+    .get(range) as { n: number }).n;
+  const incidents = db.prepare(`SELECT id, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score
+    FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until ORDER BY last_epoch DESC, id DESC LIMIT @limit`)
+    .all({ ...range, limit: maxRows }) as ReportIncident[];
+  const scored = alertSpan.n > 0 ? computeHostScores(db, q.weights, q.since ?? alertSpan.a ?? undefined, until).hosts : [];
+  const hosts = scored.filter((h) => h.score > 0).map((h) => ({ host: h.host, score: Math.round(h.score * 10) / 10, role: h.role, alerts: h.alerts, reasons: h.reasons }));
+  const runs = db.prepare(`SELECT id, kind, source, started_at, ended_at, packets, bytes, ring_drops, kernel_drops, alerts, status
+    FROM capture_runs WHERE id IN (SELECT DISTINCT run_id FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until
+    UNION SELECT DISTINCT run_id FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until) ORDER BY id`).all(range) as ReportRun[];
+
+  const dropped = span.ring + span.kernel;
+  return {
+    title: q.title,
+    generatedAt: new Date().toISOString(),
+    version: NETWATCH_VERSION,
+    from, to,
+    summary: {
+      packets: span.packets, bytes: span.bytes, runs: runs.length, alerts: alertSpan.n, incidents: incidentCount,
+      flaggedHosts: hosts.length, ringDrops: span.ring, kernelDrops: span.kernel,
+      lossPercent: dropped === 0 ? 0 : (100 * dropped) / (span.packets + dropped),
+    },
+    bucketSec,
+    timeline,
+    protocols: { tcp: span.tcp, udp: span.udp, icmp: span.icmp, other: span.other },
+    topSources: rank(senders, top),
+    topDestinations: rank(receivers, top),
+    topServices: [...services.values()].sort((a, b) => b.flows - a.flows || a.port - b.port).slice(0, top),
+    alertsByDetector: byDetector,
+    alerts,
+    incidents,
+    hosts,
+    runs,
+  };
+}
+
+/**
+ * A report of one capture file: the database (a fresh one holding only this run) gives the alerts,
+ * incidents, scores and loss; the profile gives volume in buckets finer than a minute and exact top lists.
+ */
+export function withProfile(data: ReportData, p: TrafficProfile, top = 10): ReportData {
+  const timeline = p.timeline();
+  const protocols = { tcp: 0, udp: 0, icmp: 0, other: 0 };
+  for (const t of timeline) { protocols.tcp += t.tcp; protocols.udp += t.udp; protocols.icmp += t.icmp; protocols.other += t.other; }
+  const last = timeline.length > 0 ? timeline[timeline.length - 1].t + p.bucketSec : null;
+  return {
+    ...data,
+    from: timeline.length > 0 ? minOf(timeline[0].t, data.from) : data.from,
+    to: maxOf(last, data.to),
+    bucketSec: p.bucketSec,
+    timeline,
+    protocols,
+    topSources: p.senders.top(top),
+    topDestinations: p.receivers.top(top),
+    topServices: p.services.top(top),
+  };
+}
+
+function addTalkers(into: Map<string, Talker>, json: string): void {
+  for (const t of JSON.parse(json) as Talker[]) {
+    const e = into.get(t.address);
+    if (e) { e.packets += t.packets; e.bytes += t.bytes; } else into.set(t.address, { ...t });
+  }
+}
+
+function rank(m: Map<string, Talker>, n: number): Talker[] {
+  return [...m.values()].sort((a, b) => b.bytes - a.bytes || b.packets - a.packets || (a.address < b.address ? -1 : 1)).slice(0, n);
+}
+
+function explanationOf(eve: string): string[] {
+  const ev = (JSON.parse(eve) as { netwatch?: { evidence?: { top_features?: FeatureContribution[] } } }).netwatch?.evidence?.top_features;
+  return Array.isArray(ev) ? ev.map(contributionText) : [];
+}
+
+function minOf(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
+function maxOf(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.max(a, b);
+}

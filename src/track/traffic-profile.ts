@@ -1,0 +1,89 @@
+// The shape of one capture's traffic for a report: volume over time in buckets that widen as the capture
+// grows (at most MAX_BUCKETS, so a long file needs no more memory than a short one), the protocol split,
+// the busiest senders and receivers and the services most connected to. Bounded tables throughout.
+
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
+import { ServicePorts } from './service-ports.js';
+import { TopTalkers } from './top-talkers.js';
+
+const MAX_BUCKETS = 720;
+/** Columns per bucket: packets, bytes, tcp, udp, icmp, other. */
+const COLS = 6;
+
+export interface TimelinePoint {
+  /** Bucket start, epoch seconds. */
+  t: number;
+  packets: number;
+  bytes: number;
+  tcp: number;
+  udp: number;
+  icmp: number;
+  other: number;
+}
+
+export class TrafficProfile {
+  readonly senders = new TopTalkers(4096);
+  readonly receivers = new TopTalkers(4096);
+  readonly services = new ServicePorts();
+  /** Bucket width in seconds: 1, doubled whenever the capture outgrows MAX_BUCKETS buckets. */
+  bucketSec = 1;
+  private origin = -1;
+  private used = 0;
+  private readonly buckets = new Float64Array(MAX_BUCKETS * COLS);
+
+  add(rec: PacketRecord, newFlow: boolean): void {
+    const sec = rec.tsSec;
+    if (this.origin < 0) this.origin = sec;
+    // A packet from before the first one (a reordered file) counts in the first bucket.
+    let b = sec < this.origin ? 0 : Math.floor((sec - this.origin) / this.bucketSec);
+    while (b >= MAX_BUCKETS) {
+      this.widen();
+      b = Math.floor((sec - this.origin) / this.bucketSec);
+    }
+    if (b >= this.used) this.used = b + 1;
+    const o = b * COLS;
+    const k = this.buckets;
+    k[o]++;
+    k[o + 1] += rec.wireLen;
+    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) { k[o + 5]++; return; }
+    const p = rec.ipProto;
+    if (p === IPPROTO_TCP) k[o + 2]++;
+    else if (p === IPPROTO_UDP) k[o + 3]++;
+    else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) k[o + 4]++;
+    else k[o + 5]++;
+    if (newFlow) this.services.flowStarted(rec);
+    if (rec.l3 === L3_IPV4) {
+      this.senders.addIpv4(rec.src4, rec.wireLen);
+      this.receivers.addIpv4(rec.dst4, rec.wireLen);
+    } else {
+      this.senders.addIpv6(rec.src6, rec.wireLen);
+      this.receivers.addIpv6(rec.dst6, rec.wireLen);
+    }
+  }
+
+  /** Doubles the bucket width, folding each pair of buckets into one. */
+  private widen(): void {
+    const k = this.buckets;
+    const half = Math.ceil(this.used / 2);
+    for (let i = 0; i < half; i++) {
+      for (let c = 0; c < COLS; c++) {
+        const a = (2 * i) * COLS + c;
+        const b = (2 * i + 1) * COLS + c;
+        k[i * COLS + c] = k[a] + (2 * i + 1 < this.used ? k[b] : 0);
+      }
+    }
+    k.fill(0, half * COLS);
+    this.used = half;
+    this.bucketSec *= 2;
+  }
+
+  timeline(): TimelinePoint[] {
+    const out: TimelinePoint[] = [];
+    const k = this.buckets;
+    for (let i = 0; i < this.used; i++) {
+      const o = i * COLS;
+      out.push({ t: this.origin + i * this.bucketSec, packets: k[o], bytes: k[o + 1], tcp: k[o + 2], udp: k[o + 3], icmp: k[o + 4], other: k[o + 5] });
+    }
+    return out;
+  }
+}
