@@ -14,7 +14,7 @@ COPY src ./src
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libpcap0.8 libcap2-bin \
+RUN apt-get update && apt-get install -y --no-install-recommends libpcap0.8 libcap2-bin fonts-dejavu-core \
     && setcap cap_net_raw,cap_net_admin=eip "$(readlink -f /usr/local/bin/node)" \
     && apt-get purge -y libcap2-bin && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
@@ -22,6 +22,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
+COPY web ./web
 USER node
 VOLUME ["/data"]
 ENTRYPOINT ["node", "/app/bin/netwatch"]

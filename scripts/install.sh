@@ -17,11 +17,11 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 node_ok() { command -v node >/dev/null 2>&1 && node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; }
 
-pkgs=(libpcap-dev python3 make g++ ca-certificates)
+pkgs=(libpcap-dev python3 make g++ ca-certificates fonts-dejavu-core)
 node_ok || pkgs+=(nodejs npm)
 if [ "$with_tests" -eq 1 ]; then
   pkgs+=(tshark tcpdump nmap hping3 tcpreplay iproute2 iputils-ping util-linux time procps systemd \
-    hydra slowhttptest iperf3 openssh-server openssh-client dnsutils curl python3)
+    hydra slowhttptest iperf3 openssh-server openssh-client dnsutils curl python3 chromium)
 fi
 
 export DEBIAN_FRONTEND=noninteractive
