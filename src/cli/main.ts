@@ -11,6 +11,7 @@ import { alertsCommand, incidentsCommand, statsCommand } from './query-commands.
 import { daemonCommand } from './daemon-command.js';
 import { assetsCommand } from './assets-command.js';
 import { hostsCommand } from './hosts-command.js';
+import { reportCommand } from './report-command.js';
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
@@ -29,8 +30,9 @@ export async function main(argv: string[]): Promise<number> {
     .command(daemonCommand)
     .command(assetsCommand)
     .command(hostsCommand)
+    .command(reportCommand)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
-    .demandCommand(1, 'name a command: capture, analyze, train, detect, interfaces, alerts, incidents, stats, hosts, assets or daemon')
+    .demandCommand(1, 'name a command: capture, analyze, train, detect, interfaces, alerts, incidents, stats, hosts, assets, report or daemon')
     .strict()
     .recommendCommands()
     .help()

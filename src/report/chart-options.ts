@@ -21,6 +21,8 @@ const SEVERITY_COLORS = ['#c9473f', '#e8833a', '#d9b92f'];
 function base(title: string): ChartOption {
   return {
     animation: false,
+    // Axis times in UTC, like every timestamp in the tables and the alert records.
+    useUTC: true,
     color: COLORS,
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
     tooltip: { trigger: 'axis', renderMode: 'richText' },
@@ -82,7 +84,7 @@ export function servicesChart(services: readonly ServiceCount[]): ChartOption {
 }
 
 /** Each alert as a point: time across, detector down, colour and size by severity. */
-export function alertTimelineChart(alerts: readonly ReportAlert[]): ChartOption {
+export function alertTimelineChart(alerts: readonly ReportAlert[], from: number | null = null, to: number | null = null): ChartOption {
   const detectors = [...new Set(alerts.map((a) => a.detector))].sort();
   const series = [1, 2, 3].map((sev) => ({
     name: sev === 1 ? 'high' : sev === 2 ? 'medium' : 'low',
@@ -96,7 +98,8 @@ export function alertTimelineChart(alerts: readonly ReportAlert[]): ChartOption 
     tooltip: { trigger: 'item', renderMode: 'richText' },
     legend: { bottom: 0, data: ['high', 'medium', 'low'] },
     grid: { left: 10, right: 40, top: 50, bottom: 60, containLabel: true },
-    xAxis: { type: 'time' },
+    // The report's whole range, so one alert is placed in time rather than centred on an axis of its own.
+    xAxis: { type: 'time', ...(from !== null && to !== null && to > from ? { min: from * 1000, max: to * 1000 } : {}) },
     yAxis: { type: 'category', data: detectors },
     series,
   };
@@ -106,7 +109,7 @@ export function alertTimelineChart(alerts: readonly ReportAlert[]): ChartOption 
 export function reportCharts(d: ReportData): NamedChart[] {
   return [
     { id: 'traffic', title: 'Traffic over time', option: volumeChart(d.timeline, d.bucketSec) },
-    { id: 'alerts', title: 'Alerts over time', option: alertTimelineChart(d.alerts) },
+    { id: 'alerts', title: 'Alerts over time', option: alertTimelineChart(d.alerts, d.from, d.to) },
     { id: 'protocols', title: 'Protocols', option: protocolChart(d.protocols) },
     { id: 'sources', title: 'Top sources', option: talkersChart('Top sources (bytes sent)', d.topSources) },
     { id: 'destinations', title: 'Top destinations', option: talkersChart('Top destinations (bytes received)', d.topDestinations) },

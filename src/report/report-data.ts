@@ -27,6 +27,8 @@ export interface ReportAlert {
   proto: string;
   score: number;
   incident_id: number | null;
+  /** The numbers behind the verdict as key=value text (model features are in explanation). */
+  evidence: string;
   /** Model alerts: the top features against their baseline, one line each. */
   explanation: string[];
 }
@@ -155,10 +157,10 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
   }
 
   const alerts = (db.prepare(`SELECT id, timestamp, ts_epoch AS epoch, severity, detector, signature_id, signature, src_ip, src_port,
-    dest_ip, dest_port, proto, score, incident_id, CASE WHEN detector = 'anomaly' THEN eve ELSE '' END AS eve FROM alerts
+    dest_ip, dest_port, proto, score, incident_id, eve FROM alerts
     WHERE ts_epoch >= @since AND ts_epoch <= @until ORDER BY ts_epoch DESC, id DESC LIMIT @limit`)
-    .all({ ...range, limit: maxRows }) as (Omit<ReportAlert, 'explanation'> & { eve: string })[])
-    .map(({ eve, ...a }) => ({ ...a, explanation: eve === '' ? [] : explanationOf(eve) }));
+    .all({ ...range, limit: maxRows }) as (Omit<ReportAlert, 'explanation' | 'evidence'> & { eve: string })[])
+    .map(({ eve, ...a }) => ({ ...a, ...evidenceOf(eve) }));
   const byDetector = db.prepare(`SELECT detector, count(*) AS count FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until
     GROUP BY detector ORDER BY count DESC, detector`).all(range) as { detector: string; count: number }[];
   const incidentCount = (db.prepare(`SELECT count(*) AS n FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until`)
@@ -208,8 +210,9 @@ export function withProfile(data: ReportData, p: TrafficProfile, top = 10): Repo
   const last = timeline.length > 0 ? timeline[timeline.length - 1].t + p.bucketSec : null;
   return {
     ...data,
-    from: timeline.length > 0 ? minOf(timeline[0].t, data.from) : data.from,
-    to: maxOf(last, data.to),
+    // The file's own first and last second, not the database's whole minutes.
+    from: timeline.length > 0 ? timeline[0].t : data.from,
+    to: last ?? data.to,
     bucketSec: p.bucketSec,
     timeline,
     protocols,
@@ -230,9 +233,17 @@ function rank(m: Map<string, Talker>, n: number): Talker[] {
   return [...m.values()].sort((a, b) => b.bytes - a.bytes || b.packets - a.packets || (a.address < b.address ? -1 : 1)).slice(0, n);
 }
 
-function explanationOf(eve: string): string[] {
-  const ev = (JSON.parse(eve) as { netwatch?: { evidence?: { top_features?: FeatureContribution[] } } }).netwatch?.evidence?.top_features;
-  return Array.isArray(ev) ? ev.map(contributionText) : [];
+const EVIDENCE_CHARS = 400;
+
+/** The stored EVE record's evidence as text, and the model's explanation lines. */
+export function evidenceOf(eve: string): { evidence: string; explanation: string[] } {
+  const ev = (JSON.parse(eve) as { netwatch?: { evidence?: Record<string, unknown> } }).netwatch?.evidence ?? {};
+  const top = ev.top_features;
+  const explanation = Array.isArray(top) ? (top as FeatureContribution[]).map(contributionText) : [];
+  let text = Object.entries(ev).filter(([k]) => k !== 'top_features')
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+  if (text.length > EVIDENCE_CHARS) text = text.slice(0, EVIDENCE_CHARS) + '...';
+  return { evidence: text, explanation };
 }
 
 function minOf(a: number | null, b: number | null): number | null {

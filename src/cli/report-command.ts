@@ -1,0 +1,123 @@
+// `netwatch report`: a self-contained HTML report (and PNG charts) of capture files, or of what a database
+// holds for a time range.
+
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { defaultDbPath } from '../config/default-paths.js';
+import { loadDetectionConfig } from '../config/detection-config-file.js';
+import { NetwatchError } from '../errors.js';
+import { formatBytes } from '../output/summary-report.js';
+import { reportFromCapture } from '../report/capture-report.js';
+import { reportCharts } from '../report/chart-options.js';
+import { writeChartPngs } from '../report/chart-png.js';
+import { reportFromDatabase, type ReportData } from '../report/report-data.js';
+import { renderReportHtml } from '../report/report-html.js';
+import { openDatabase } from '../store/netwatch-db.js';
+import { fileProgressPrinter } from './file-progress.js';
+import { checkNumber } from './number-args.js';
+import { listenForStop } from './stop-signals.js';
+import { parseTimeArg } from './time-args.js';
+
+interface ReportArgs {
+  files?: string[];
+  db?: string;
+  since?: string;
+  until?: string;
+  html?: string;
+  png?: string;
+  config?: string;
+  model?: string;
+  'max-rows': number;
+  title?: string;
+  quiet: boolean;
+}
+
+async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
+  const files = argv.files ?? [];
+  if (argv.html === undefined && argv.png === undefined) {
+    throw new NetwatchError('NW_ERR_USAGE', 'report: say where to write it: --html FILE and/or --png DIR');
+  }
+  checkNumber('max-rows', argv['max-rows'], { min: 1, integer: true });
+  if (files.length > 0 && (argv.since !== undefined || argv.until !== undefined)) {
+    throw new NetwatchError('NW_ERR_USAGE', 'report: --since and --until select from a database; a capture file is reported whole');
+  }
+  if (files.length === 0 && argv.model !== undefined) {
+    throw new NetwatchError('NW_ERR_USAGE', 'report: --model scores capture files; a database report shows the alerts already stored');
+  }
+  let data: ReportData;
+  if (files.length > 0) {
+    const progress = argv.quiet ? undefined : fileProgressPrinter('analyzing');
+    const stop = listenForStop(() => process.exit(130));
+    try {
+      const r = await reportFromCapture(files, {
+        config: argv.config, model: argv.model, db: argv.db, onProgress: progress, shouldStop: stop.requested, maxRows: argv['max-rows'],
+      });
+      data = r.data;
+      for (const f of r.files) {
+        if (f.cutAt >= 0) process.stderr.write(`netwatch: warning: ${f.path}: file ends in the middle of a packet record at byte offset ${f.cutAt}\n`);
+      }
+    } finally {
+      stop.dispose();
+      if (progress) process.stderr.write('\r\x1b[K');
+    }
+  } else {
+    const path = argv.db ?? defaultDbPath();
+    if (!existsSync(path)) {
+      throw new NetwatchError('NW_ERR_USAGE', `report: no capture file named and no database at ${path} (name files, or --db FILE)`);
+    }
+    const since = argv.since !== undefined ? parseTimeArg('since', argv.since) : undefined;
+    const until = argv.until !== undefined ? parseTimeArg('until', argv.until) : undefined;
+    if (since !== undefined && until !== undefined && until < since) {
+      throw new NetwatchError('NW_ERR_USAGE', `report: --until ${argv.until} is before --since ${argv.since}`);
+    }
+    const db = openDatabase(path, true);
+    try {
+      const range = argv.since !== undefined ? `, since ${argv.since}` : '';
+      data = reportFromDatabase(db, {
+        title: argv.title ?? `${path}${range}`, since, until, weights: loadDetectionConfig(argv.config).threatScore, maxRows: argv['max-rows'],
+      });
+    } finally {
+      db.close();
+    }
+  }
+  if (argv.title !== undefined) data = { ...data, title: argv.title };
+  const s = data.summary;
+  const what = `${s.packets.toLocaleString('en-US')} packets, ${s.alerts} alerts, ${s.incidents} incidents, ${s.flaggedHosts} flagged hosts`;
+  if (argv.html !== undefined) {
+    const html = renderReportHtml(data);
+    try {
+      writeFileSync(argv.html, html);
+    } catch (e) {
+      throw new NetwatchError('NW_ERR_OUTPUT', `--html ${argv.html}: cannot write (${(e as Error).message})`);
+    }
+    process.stdout.write(`${argv.html}: ${what} (${formatBytes(statSync(argv.html).size)})\n`);
+  }
+  if (argv.png !== undefined) {
+    const written = await writeChartPngs(reportCharts(data), argv.png);
+    process.stdout.write(`${argv.png}: ${written.length} charts (${written.map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ')})\n`);
+  }
+  if (s.packets === 0 && s.alerts === 0) {
+    process.stderr.write('netwatch: warning: nothing to report in this range (no statistics and no alerts)\n');
+  }
+}
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report [files..]',
+  describe: 'Write a self-contained HTML report (charts, alerts, incidents, flagged hosts) of capture files or of the database',
+  builder: (y: Argv) => y
+    .positional('files', { type: 'string', array: true, describe: 'pcap/pcapng files to analyse and report (omit to report from the database)' })
+    .option('html', { type: 'string', describe: 'write the report to this HTML file (opens offline: everything is inlined)' })
+    .option('png', { type: 'string', describe: 'also write the main charts as PNG images into this directory' })
+    .option('db', { type: 'string', describe: 'database to report from (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db); with files: keep their analysis in it' })
+    .option('since', { type: 'string', describe: 'database report: from this time (90s, 15m, 24h, 7d, or a date/time; packet time)' })
+    .option('until', { type: 'string', describe: 'database report: up to this time' })
+    .option('config', { type: 'string', describe: 'JSON config: detection thresholds, intel feeds, threat-score weights (as for analyze)' })
+    .option('model', { type: 'string', describe: 'files: score host windows with this model (from netwatch train)' })
+    .option('max-rows', { type: 'number', default: 5000, describe: 'most alerts and incidents listed (the counts stay exact)' })
+    .option('title', { type: 'string', describe: 'title of the report (default: the file name or the database)' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress line' })
+    .example('netwatch report traffic.pcap --html report.html', 'analyse a capture and write its report')
+    .example('netwatch report --db netwatch.db --since 24h --html day.html --png charts/', 'the last day of the daemon, with PNG charts')
+    .epilog('A capture is analysed as netwatch analyze would (same detectors, --config and --model), into a temporary database unless --db is given.') as unknown as Argv<ReportArgs>,
+  handler,
+};
