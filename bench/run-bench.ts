@@ -4,6 +4,7 @@
 //   store: alert and flow insert rates; `netwatch alerts` latency on a database of a million alerts
 //   intel: one million threat-intelligence indicators: load time, memory, lookups/s against net.BlockList
 //   model: training time for 100k host windows and scoring cost per window, both model types
+//   report: netwatch report --html (and --png) on the 1M-packet capture vs analyze alone and tshark's statistics
 //   live: highest lossless rate of netwatch capture vs tcpdump, traffic replayed by tcpreplay on a veth pair
 
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,7 @@ import { createNetnsPair, waitForExit, waitForStderr, type NetnsPair } from '../
 import { writeSyntheticPcap } from './synthetic-capture.js';
 import { modelBench } from './model-bench.js';
 import { intelBench } from './intel-bench.js';
+import { reportBench } from './report-bench.js';
 
 const OUT = join(REPO_ROOT, 'bench-out');
 const args = new Set(process.argv.slice(2));
@@ -284,6 +286,10 @@ async function main(): Promise<void> {
   if (only('model')) {
     results.model = await modelBench();
     process.stdout.write(`model: ${JSON.stringify(results.model, null, 2)}\n`);
+  }
+  if (only('report')) {
+    results.report = reportBench(OUT, input(MIX_FILE, 'mixed'), timed);
+    process.stdout.write(`report: ${JSON.stringify(results.report, null, 2)}\n`);
   }
   if (only('live')) {
     results.live = await live();
