@@ -1,0 +1,66 @@
+// The report's traffic profile: buckets that double in width keep every packet and byte and stay within
+// their bound; service counts take the first packet of flows only.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RawFrame } from '../../src/capture/raw-frame.js';
+import { PacketDecoder } from '../../src/decode/packet-decoder.js';
+import { PacketRecord } from '../../src/decode/packet-record.js';
+import { TrafficProfile } from '../../src/track/traffic-profile.js';
+import { ServicePorts } from '../../src/track/service-ports.js';
+import { dnsQuery, ip, ipv4Icmp, ipv4Tcp, ipv4Udp } from '../support/frame-builder.js';
+
+const frame = new RawFrame();
+const rec = new PacketRecord();
+const dec = new PacketDecoder();
+function decode(data: Buffer, t: number): PacketRecord {
+  frame.data = data; frame.offset = 0; frame.capLen = data.length; frame.wireLen = data.length;
+  frame.tsSec = Math.floor(t); frame.tsNsec = 0; frame.linkType = 1;
+  dec.decode(frame, rec);
+  return rec;
+}
+
+const A = ip('10.77.0.1');
+const B = ip('10.77.0.2');
+
+test('a long capture widens the buckets, keeps every packet and byte, and never passes 720 buckets', () => {
+  const p = new TrafficProfile();
+  let packets = 0;
+  let bytes = 0;
+  const counts = { tcp: 0, udp: 0, icmp: 0 };
+  // Ten hours, one packet every 7 s, alternating protocols.
+  for (let t = 1_000_000; t < 1_000_000 + 36_000; t += 7) {
+    const k = (t / 7) % 3 | 0;
+    const data = k === 0 ? ipv4Tcp({ src: A, dst: B, sport: 40000, dport: 443, flags: 0x10, payload: 100 })
+      : k === 1 ? ipv4Udp(A, B, 5353, 53, dnsQuery('www.example.com', 1)) : ipv4Icmp(A, B, 8, 0);
+    const r = decode(data, t);
+    p.add(r, false);
+    packets++;
+    bytes += r.wireLen;
+    if (k === 0) counts.tcp++; else if (k === 1) counts.udp++; else counts.icmp++;
+  }
+  const tl = p.timeline();
+  assert.ok(tl.length <= 720, `${tl.length} buckets`);
+  // 36,000 s in at most 720 buckets: 1 s doubled six times is 64 s (50 s would not be a power of two).
+  assert.equal(p.bucketSec, 64);
+  assert.equal(tl.reduce((n, b) => n + b.packets, 0), packets);
+  assert.equal(tl.reduce((n, b) => n + b.bytes, 0), bytes);
+  assert.deepEqual({ tcp: tl.reduce((n, b) => n + b.tcp, 0), udp: tl.reduce((n, b) => n + b.udp, 0), icmp: tl.reduce((n, b) => n + b.icmp, 0) }, counts);
+  assert.equal(tl[0].t, 1_000_000);
+  for (let i = 1; i < tl.length; i++) assert.equal(tl[i].t - tl[i - 1].t, 64);
+  // Each 64 s bucket holds 9 or 10 packets at one per 7 s.
+  assert.ok(tl.slice(0, -1).every((b) => b.packets === 9 || b.packets === 10));
+  assert.deepEqual(p.senders.top(1).map((x) => [x.address, x.packets]), [['10.77.0.1', packets]]);
+});
+
+test('services count flows started, not packets, and rank by count', () => {
+  const s = new ServicePorts();
+  for (let i = 0; i < 5; i++) s.flowStarted(decode(ipv4Tcp({ src: A, dst: B, sport: 40000 + i, dport: 22, flags: 0x02 }), 1));
+  for (let i = 0; i < 3; i++) s.flowStarted(decode(ipv4Udp(A, B, 50000 + i, 53, dnsQuery('a.example', 1)), 1));
+  s.flowStarted(decode(ipv4Tcp({ src: A, dst: B, sport: 41000, dport: 443, flags: 0x02 }), 1));
+  s.flowStarted(decode(ipv4Icmp(A, B, 8, 0), 1));
+  assert.deepEqual(s.top(2), [{ proto: 'tcp', port: 22, flows: 5 }, { proto: 'udp', port: 53, flows: 3 }]);
+  assert.deepEqual(s.top(10).map((x) => `${x.proto}/${x.port}`), ['tcp/22', 'udp/53', 'tcp/443']);
+  s.reset();
+  assert.deepEqual(s.top(10), []);
+});
