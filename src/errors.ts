@@ -14,7 +14,8 @@ export type NetwatchErrorCode =
   | 'NW_ERR_PERMISSION'
   | 'NW_ERR_CAPTURE'
   | 'NW_ERR_NATIVE_MODULE'
-  | 'NW_ERR_MODEL';
+  | 'NW_ERR_MODEL'
+  | 'NW_ERR_LISTEN';
 
 /** Exit status per code: 2 for what the user typed, 1 for what happened at run time. */
 const USAGE_CODES: ReadonlySet<NetwatchErrorCode> = new Set([

@@ -11,6 +11,7 @@ import { alertsCommand, incidentsCommand, statsCommand } from './query-commands.
 import { daemonCommand } from './daemon-command.js';
 import { assetsCommand } from './assets-command.js';
 import { hostsCommand } from './hosts-command.js';
+import { serveCommand } from './serve-command.js';
 import { reportCommand } from './report-command.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -30,9 +31,10 @@ export async function main(argv: string[]): Promise<number> {
     .command(daemonCommand)
     .command(assetsCommand)
     .command(hostsCommand)
+    .command(serveCommand)
     .command(reportCommand)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
-    .demandCommand(1, 'name a command: capture, analyze, train, detect, interfaces, alerts, incidents, stats, hosts, assets, report or daemon')
+    .demandCommand(1, 'name a command: capture, analyze, train, detect, interfaces, alerts, incidents, stats, hosts, assets, report, serve or daemon')
     .strict()
     .recommendCommands()
     .help()

@@ -51,7 +51,9 @@ function readConfigObject(file: string): Record<string, unknown> {
     throw new NetwatchError('NW_ERR_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(file, '(top level)', 'must be an object');
-  for (const k of Object.keys(json as object)) if (k !== 'detection' && k !== 'intel' && k !== 'reputation') fail(file, k, 'unknown key (known: detection, intel, reputation)');
+  for (const k of Object.keys(json as object)) {
+    if (k !== 'detection' && k !== 'intel' && k !== 'reputation' && k !== 'dashboard') fail(file, k, 'unknown key (known: detection, intel, reputation, dashboard)');
+  }
   return json as Record<string, unknown>;
 }
 
@@ -60,6 +62,36 @@ export function loadDetectionConfig(file: string | undefined): DetectionConfig {
   const d = readConfigObject(file).detection;
   if (d === undefined) return DETECTION_DEFAULTS;
   return mergeDetection(file, d);
+}
+
+export interface DashboardFileConfig {
+  /** Access token for `netwatch serve` (at least 16 characters). */
+  token?: string;
+  /** host:port the dashboard listens on. */
+  listen?: string;
+  /** Largest capture accepted by the upload page, MiB (0: uploads off). */
+  maxUploadMb?: number;
+}
+
+/** The `dashboard` block of a --config file (netwatch serve), every key checked. */
+export function loadDashboardConfig(file: string | undefined): DashboardFileConfig {
+  if (file === undefined) return {};
+  const v = readConfigObject(file).dashboard;
+  if (v === undefined) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(file, 'dashboard', 'must be an object');
+  const out: DashboardFileConfig = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (k === 'token' || k === 'listen') {
+      if (typeof x !== 'string' || x === '') fail(file, `dashboard.${k}`, 'must be a non-empty string');
+      out[k] = x;
+    } else if (k === 'maxUploadMb') {
+      if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) fail(file, 'dashboard.maxUploadMb', `must be a non-negative number, got ${JSON.stringify(x)}`);
+      out.maxUploadMb = x;
+    } else {
+      fail(file, `dashboard.${k}`, 'unknown key (known: token, listen, maxUploadMb)');
+    }
+  }
+  return out;
 }
 
 /** The online reputation lookups a --config file configures, or null. */

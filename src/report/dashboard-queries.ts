@@ -1,0 +1,364 @@
+// The dashboard's reads of the netwatch database (opened read-only): every statement prepared once at
+// construction, every value a bound parameter. Lists are paged and counts capped, so the cost of a request
+// follows the page asked for, not the size of the database (docs/dashboard.md has the figures).
+
+import type Database from 'better-sqlite3';
+import type { DetectionConfig } from '../config/detection-defaults.js';
+import { SIGNATURES } from '../alert/signatures.js';
+import { contributionText, type FeatureContribution } from '../detect/feature-baseline.js';
+import { computeHostScores, type HostScore } from '../store/host-scores.js';
+import type { TimelinePoint } from '../track/traffic-profile.js';
+import { volumeChart, barChart } from './chart-options.js';
+import { alertCountsChart, hostTrafficChart, niceBucket, per, retitle, type HostTrafficPoint, type SeverityBucket } from './dashboard-charts.js';
+
+/** Time ranges the pages offer, seconds back from the newest data. */
+export const RANGES: Readonly<Record<string, number>> = { '15m': 900, '1h': 3600, '6h': 21600, '24h': 86400, '7d': 604800, '30d': 2592000, all: Infinity };
+
+export const ALERT_SORTS = { time: 'ts_epoch', severity: 'severity', score: 'score', detector: 'detector', src: 'src_ip', dest: 'dest_ip' } as const;
+export const INCIDENT_SORTS = { last: 'last_epoch', first: 'first_epoch', count: 'count', score: 'peak_score', detector: 'detector' } as const;
+export type AlertSort = keyof typeof ALERT_SORTS;
+export type IncidentSort = keyof typeof INCIDENT_SORTS;
+
+/** A page's total is counted up to this many rows ("100000+" beyond). */
+export const COUNT_CAP = 100_000;
+const DETECTORS = Object.keys(SIGNATURES).sort();
+
+export interface TimeRange {
+  range: string;
+  since: number;
+  until: number;
+}
+
+export interface AlertQuery extends TimeRange {
+  /** At least this severe: 1 high, 2 medium, 3 low (all). */
+  severity: number;
+  detector: string | null;
+  /** Source or destination address. */
+  host: string | null;
+  sort: AlertSort;
+  desc: boolean;
+  limit: number;
+  offset: number;
+  /** "run:incident" keys of muted incidents whose alerts are left out (empty: none). */
+  mutedAlertKeys: readonly string[];
+}
+
+export interface IncidentQuery extends TimeRange {
+  detector: string | null;
+  host: string | null;
+  sort: IncidentSort;
+  desc: boolean;
+  limit: number;
+  offset: number;
+  /** Incident ids left out (empty: none). */
+  mutedIds: readonly number[];
+}
+
+export interface DashboardAlert {
+  id: number;
+  timestamp: string;
+  epoch: number;
+  severity: number;
+  detector: string;
+  signature_id: number;
+  signature: string;
+  src_ip: string;
+  src_port: number | null;
+  dest_ip: string;
+  dest_port: number | null;
+  proto: string;
+  score: number;
+  run_id: number;
+  incident_id: number | null;
+  evidence: Record<string, unknown>;
+}
+
+export interface DashboardIncident {
+  id: number;
+  run_id: number;
+  run_incident: number;
+  detector: string;
+  signature: string;
+  src_ip: string;
+  dest_ip: string;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  alerts: number;
+  peak_score: number;
+}
+
+interface AlertDbRow extends Omit<DashboardAlert, 'evidence'> { eve: string }
+
+const ALERT_COLUMNS = `id, timestamp, ts_epoch AS epoch, severity, detector, signature_id, signature, src_ip, src_port, dest_ip, dest_port,
+  proto, score, run_id, incident_id, eve`;
+const ALERT_COMMON = `ts_epoch >= @since AND ts_epoch <= @until AND severity <= @severity
+  AND (incident_id IS NULL OR (run_id || ':' || incident_id) NOT IN (SELECT value FROM json_each(@muted)))`;
+const INCIDENT_COLUMNS = 'id, run_id, run_incident, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score';
+
+function alertOrder(sort: AlertSort, desc: boolean, alias = ''): string {
+  const d = desc ? 'DESC' : 'ASC';
+  // The outer ORDER BY of the host form reads the inner query's column names (epoch, not ts_epoch).
+  const time = alias === '' ? 'ts_epoch' : 'epoch';
+  if (sort === 'time') return `${time} ${d}, id ${d}`;
+  return `${ALERT_SORTS[sort]} ${d}, ${time} DESC, id DESC`;
+}
+
+function alertListSql(sort: AlertSort, desc: boolean, withDetector: boolean, withHost: boolean): string {
+  const det = withDetector ? ' AND detector = @detector' : '';
+  if (!withHost) {
+    return `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${ALERT_COMMON}${det} ORDER BY ${alertOrder(sort, desc)} LIMIT @limit OFFSET @offset`;
+  }
+  // Source and destination each use their own index; each side needs at most offset + limit rows.
+  const side = (col: string): string => `SELECT * FROM (SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${col} = @host AND ${ALERT_COMMON}${det}
+    ORDER BY ${alertOrder(sort, desc)} LIMIT @window)`;
+  return `SELECT * FROM (${side('src_ip')} UNION ${side('dest_ip')}) ORDER BY ${alertOrder(sort, desc, 'u')} LIMIT @limit OFFSET @offset`;
+}
+
+function alertCountSql(withDetector: boolean, withHost: boolean): string {
+  const det = withDetector ? ' AND detector = @detector' : '';
+  const host = withHost ? ' AND (src_ip = @host OR dest_ip = @host)' : '';
+  return `SELECT count(*) AS n FROM (SELECT 1 FROM alerts WHERE ${ALERT_COMMON}${det}${host} LIMIT ${COUNT_CAP + 1})`;
+}
+
+function incidentListSql(sort: IncidentSort, desc: boolean): string {
+  const d = desc ? 'DESC' : 'ASC';
+  return `SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until
+    AND (@detector IS NULL OR detector = @detector) AND (@host IS NULL OR src_ip = @host OR dest_ip = @host)
+    AND id NOT IN (SELECT value FROM json_each(@muted))
+    ORDER BY ${INCIDENT_SORTS[sort]} ${d}, id ${d} LIMIT @limit OFFSET @offset`;
+}
+
+const INCIDENT_COUNT_SQL = `SELECT count(*) AS n FROM (SELECT 1 FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until
+  AND (@detector IS NULL OR detector = @detector) AND (@host IS NULL OR src_ip = @host OR dest_ip = @host)
+  AND id NOT IN (SELECT value FROM json_each(@muted)) LIMIT ${COUNT_CAP + 1})`;
+
+export class DashboardQueries {
+  private readonly db: Database.Database;
+  private readonly weights: DetectionConfig['threatScore'];
+  private readonly scoreCacheMs: number;
+  private scoreCache: { at: number; hosts: HostScore[]; byHost: Map<string, number>; madeAt: number; ms: number } | null = null;
+  private readonly s: Record<string, Database.Statement>;
+  private readonly alertList = new Map<string, Database.Statement>();
+  private readonly alertCount = new Map<string, Database.Statement>();
+  private readonly incidentList = new Map<string, Database.Statement>();
+  private readonly detectorCount: Database.Statement;
+
+  constructor(db: Database.Database, weights: DetectionConfig['threatScore'], opts: { scoreCacheMs?: number } = {}) {
+    this.db = db;
+    this.weights = weights;
+    this.scoreCacheMs = opts.scoreCacheMs ?? 15_000;
+    const p = (sql: string): Database.Statement => db.prepare(sql);
+    this.s = {
+      span: p(`SELECT (SELECT min(minute_epoch) FROM stats_minutes) AS sa, (SELECT max(minute_epoch) FROM stats_minutes) AS sb,
+        (SELECT min(ts_epoch) FROM alerts) AS aa, (SELECT max(ts_epoch) FROM alerts) AS ab`),
+      recentMinutes: p(`SELECT minute_epoch AS t, sum(packets) AS packets, sum(bytes) AS bytes, sum(ring_drops) AS ring,
+        sum(kernel_drops) AS kernel FROM stats_minutes WHERE minute_epoch >= (SELECT max(minute_epoch) FROM stats_minutes) - @back
+        GROUP BY minute_epoch ORDER BY minute_epoch`),
+      rangeTotals: p(`SELECT coalesce(sum(packets), 0) AS packets, coalesce(sum(bytes), 0) AS bytes, coalesce(sum(ring_drops), 0) AS ring,
+        coalesce(sum(kernel_drops), 0) AS kernel, count(*) AS minutes FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until`),
+      timeline: p(`SELECT (minute_epoch / @b) * @b AS t, sum(packets) AS packets, sum(bytes) AS bytes, sum(tcp) AS tcp, sum(udp) AS udp,
+        sum(icmp) AS icmp, sum(other) AS other FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until GROUP BY 1 ORDER BY 1`),
+      alertTotal: p('SELECT count(*) AS n FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until'),
+      severityCount: p('SELECT count(*) AS n FROM alerts WHERE severity = @severity AND ts_epoch >= @since AND ts_epoch <= @until'),
+      severityBuckets: p(`SELECT CAST(ts_epoch / @b AS INTEGER) AS k, count(*) AS n FROM alerts
+        WHERE severity = @severity AND ts_epoch >= @since AND ts_epoch <= @until GROUP BY k`),
+      incidentTotal: p('SELECT count(*) AS n FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until'),
+      latest: p(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until ORDER BY ts_epoch DESC, id DESC LIMIT 10`),
+      incidentById: p(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE id = ?`),
+      incidentCount: p(INCIDENT_COUNT_SQL),
+      hostDetectors: p(`SELECT detector, sum(n) AS count FROM (
+        SELECT detector, count(*) AS n FROM alerts WHERE src_ip = @host AND ts_epoch >= @since AND ts_epoch <= @until GROUP BY detector
+        UNION ALL
+        SELECT detector, count(*) AS n FROM alerts WHERE dest_ip = @host AND src_ip <> @host AND ts_epoch >= @since AND ts_epoch <= @until GROUP BY detector)
+        GROUP BY detector ORDER BY count DESC, detector`),
+      hostAnomalies: p(`SELECT id, timestamp, eve FROM alerts WHERE src_ip = @host AND detector = 'anomaly' AND ts_epoch >= @since
+        AND ts_epoch <= @until ORDER BY ts_epoch DESC LIMIT 20`),
+      // instr() skips the minutes whose top lists do not mention the host before any JSON is parsed.
+      hostMinutes: p(`SELECT minute_epoch AS t,
+        coalesce((SELECT sum(j.value ->> 'bytes') FROM json_each(top_talkers) j WHERE j.value ->> 'address' = @host), 0) AS sent,
+        coalesce((SELECT sum(j.value ->> 'bytes') FROM json_each(top_destinations) j WHERE j.value ->> 'address' = @host), 0) AS received
+        FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until
+        AND (instr(top_talkers, @needle) > 0 OR instr(top_destinations, @needle) > 0) ORDER BY minute_epoch`),
+      asset: p('SELECT address, hostnames, mac, os, scanned_at, source FROM assets WHERE address = ?'),
+      assetServices: p('SELECT proto, port, state, service, product, version FROM asset_services WHERE address = ? ORDER BY proto, port'),
+    };
+    for (const sort of Object.keys(ALERT_SORTS) as AlertSort[]) {
+      for (const desc of [true, false]) {
+        for (const det of [false, true]) {
+          for (const host of [false, true]) this.alertList.set(`${sort}|${desc}|${det}|${host}`, p(alertListSql(sort, desc, det, host)));
+        }
+      }
+    }
+    for (const det of [false, true]) for (const host of [false, true]) this.alertCount.set(`${det}|${host}`, p(alertCountSql(det, host)));
+    for (const sort of Object.keys(INCIDENT_SORTS) as IncidentSort[]) {
+      for (const desc of [true, false]) this.incidentList.set(`${sort}|${desc}`, p(incidentListSql(sort, desc)));
+    }
+    this.detectorCount = p('SELECT count(*) AS n FROM alerts WHERE detector = @detector AND ts_epoch >= @since AND ts_epoch <= @until');
+  }
+
+  /** Packet time of the oldest and newest data (alerts and statistics), or nulls for an empty database. */
+  span(): { first: number | null; last: number | null } {
+    const r = this.s.span.get() as { sa: number | null; sb: number | null; aa: number | null; ab: number | null };
+    const first = [r.sa, r.aa].filter((x): x is number => x !== null);
+    const last = [r.sb === null ? null : r.sb + 60, r.ab].filter((x): x is number => x !== null);
+    return { first: first.length > 0 ? Math.min(...first) : null, last: last.length > 0 ? Math.max(...last) : null };
+  }
+
+  /**
+   * A named range ends at the newest data, not at the wall clock: a database made by `analyze` from last
+   * year's capture shows that capture; a live one ends now. since/until (epoch seconds) override it.
+   */
+  resolveRange(range: string, since?: number, until?: number): TimeRange {
+    const span = this.span();
+    const end = until ?? span.last ?? Date.now() / 1000;
+    const back = RANGES[range];
+    const start = since ?? (back === Infinity ? (span.first ?? end) : end - back);
+    return { range, since: start, until: end };
+  }
+
+  overview(r: TimeRange): Record<string, unknown> {
+    const range = { since: r.since, until: r.until };
+    const recent = this.s.recentMinutes.all({ back: 240 }) as { t: number; packets: number; bytes: number; ring: number; kernel: number }[];
+    const rp = recent.reduce((a, m) => ({ packets: a.packets + m.packets, bytes: a.bytes + m.bytes, dropped: a.dropped + m.ring + m.kernel }), { packets: 0, bytes: 0, dropped: 0 });
+    const seconds = recent.length * 60;
+    const totals = this.s.rangeTotals.get(range) as { packets: number; bytes: number; ring: number; kernel: number; minutes: number };
+    const dropped = totals.ring + totals.kernel;
+    const spanSec = Math.max(60, r.until - r.since);
+    const tb = Math.max(60, niceBucket(spanSec, 360));
+    const timeline = this.s.timeline.all({ ...range, b: tb }) as TimelinePoint[];
+    const ab = niceBucket(spanSec, 120);
+    const buckets = new Map<number, SeverityBucket>();
+    const bySeverity: number[] = [];
+    for (const severity of [1, 2, 3]) {
+      bySeverity.push((this.s.severityCount.get({ ...range, severity }) as { n: number }).n);
+      for (const row of this.s.severityBuckets.all({ ...range, severity, b: ab }) as { k: number; n: number }[]) {
+        let b = buckets.get(row.k);
+        if (b === undefined) buckets.set(row.k, (b = { t: row.k * ab, counts: [0, 0, 0] }));
+        b.counts[severity - 1] = row.n;
+      }
+    }
+    const total = (this.s.alertTotal.get(range) as { n: number }).n;
+    const byDetector: { detector: string; count: number }[] = [];
+    let known = 0;
+    // One index range count per known detector: cheaper than grouping a day of rows read from the table.
+    for (const detector of DETECTORS) {
+      const n = (this.detectorCount.get({ ...range, detector }) as { n: number }).n;
+      known += n;
+      if (n > 0) byDetector.push({ detector, count: n });
+    }
+    if (total > known) byDetector.push({ detector: 'other', count: total - known });
+    byDetector.sort((a, b) => b.count - a.count || (a.detector < b.detector ? -1 : 1));
+    return {
+      range: r,
+      rates: {
+        minutes: recent.length,
+        newestMinute: recent.length > 0 ? recent[recent.length - 1].t : null,
+        packetsPerSec: seconds > 0 ? rp.packets / seconds : 0,
+        bytesPerSec: seconds > 0 ? rp.bytes / seconds : 0,
+        lossPercent: rp.dropped === 0 ? 0 : (100 * rp.dropped) / (rp.packets + rp.dropped),
+      },
+      traffic: { packets: totals.packets, bytes: totals.bytes, minutes: totals.minutes, ringDrops: totals.ring, kernelDrops: totals.kernel,
+        lossPercent: dropped === 0 ? 0 : (100 * dropped) / (totals.packets + dropped) },
+      alerts: { total, bySeverity: { high: bySeverity[0], medium: bySeverity[1], low: bySeverity[2] }, byDetector },
+      incidents: (this.s.incidentTotal.get(range) as { n: number }).n,
+      latest: (this.s.latest.all(range) as AlertDbRow[]).map(toAlert),
+      charts: {
+        traffic: retitle(volumeChart(timeline, tb), `Traffic per ${per(tb)}`),
+        alerts: alertCountsChart([...buckets.values()].sort((a, b) => a.t - b.t), ab),
+        detectors: barChart('Alerts by detector', 'alerts', byDetector.slice(0, 12).map((d) => ({ label: d.detector, value: d.count }))),
+      },
+    };
+  }
+
+  alerts(q: AlertQuery): { total: number; capped: boolean; rows: DashboardAlert[] } {
+    const withDet = q.detector !== null;
+    const withHost = q.host !== null;
+    const params: Record<string, unknown> = {
+      since: q.since, until: q.until, severity: q.severity, muted: JSON.stringify(q.mutedAlertKeys), limit: q.limit, offset: q.offset,
+    };
+    if (withDet) params.detector = q.detector;
+    if (withHost) { params.host = q.host; params.window = q.offset + q.limit; }
+    const rows = (this.alertList.get(`${q.sort}|${q.desc}|${withDet}|${withHost}`) as Database.Statement).all(params) as AlertDbRow[];
+    const countParams = { ...params };
+    delete countParams.limit; delete countParams.offset; delete countParams.window;
+    const n = ((this.alertCount.get(`${withDet}|${withHost}`) as Database.Statement).get(countParams) as { n: number }).n;
+    return { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP, rows: rows.map(toAlert) };
+  }
+
+  incidents(q: IncidentQuery): { total: number; capped: boolean; rows: DashboardIncident[] } {
+    const params = { since: q.since, until: q.until, detector: q.detector, host: q.host, muted: JSON.stringify(q.mutedIds) };
+    const rows = (this.incidentList.get(`${q.sort}|${q.desc}`) as Database.Statement).all({ ...params, limit: q.limit, offset: q.offset }) as DashboardIncident[];
+    const n = (this.s.incidentCount.get(params) as { n: number }).n;
+    return { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP, rows };
+  }
+
+  incident(id: number): DashboardIncident | undefined {
+    return this.s.incidentById.get(id) as DashboardIncident | undefined;
+  }
+
+  /** Threat scores of every host (computeHostScores), kept for scoreCacheMs: on a million alerts one computation takes seconds. */
+  scores(): { at: number; hosts: HostScore[]; byHost: Map<string, number>; madeAt: number; ms: number } {
+    const now = Date.now();
+    if (this.scoreCache !== null && now - this.scoreCache.madeAt < this.scoreCacheMs) return this.scoreCache;
+    const t0 = performance.now();
+    const { at, hosts } = computeHostScores(this.db, this.weights);
+    this.scoreCache = { at, hosts, byHost: new Map(hosts.map((h, i) => [h.host, i])), madeAt: now, ms: performance.now() - t0 };
+    return this.scoreCache;
+  }
+
+  host(ip: string, r: TimeRange, mutedAlertKeys: readonly string[]): Record<string, unknown> {
+    const range = { since: r.since, until: r.until };
+    const scores = this.scores();
+    const rank = scores.byHost.get(ip);
+    const score = rank === undefined ? null : { ...scores.hosts[rank], rank: rank + 1, of: scores.hosts.length, asOf: scores.at };
+    const minutes = this.s.hostMinutes.all({ ...range, host: ip, needle: `"address":${JSON.stringify(ip)}` }) as HostTrafficPoint[];
+    const b = Math.max(60, niceBucket(Math.max(60, r.until - r.since), 240));
+    const folded = new Map<number, HostTrafficPoint>();
+    let sent = 0;
+    let received = 0;
+    for (const m of minutes) {
+      const t = Math.floor(m.t / b) * b;
+      const p = folded.get(t);
+      if (p === undefined) folded.set(t, { t, sent: m.sent, received: m.received });
+      else { p.sent += m.sent; p.received += m.received; }
+      sent += m.sent;
+      received += m.received;
+    }
+    const alerts = this.alerts({ ...r, severity: 3, detector: null, host: ip, sort: 'time', desc: true, limit: 100, offset: 0, mutedAlertKeys });
+    const explanations = (this.s.hostAnomalies.all({ ...range, host: ip }) as { id: number; timestamp: string; eve: string }[])
+      .map((a) => ({ id: a.id, timestamp: a.timestamp, lines: explanationOf(a.eve) }));
+    const asset = this.s.asset.get(ip) as Record<string, unknown> | undefined;
+    return {
+      host: ip,
+      range: r,
+      score,
+      traffic: { sentBytes: sent, receivedBytes: received, minutes: minutes.length },
+      byDetector: this.s.hostDetectors.all({ ...range, host: ip }),
+      alerts,
+      explanations,
+      asset: asset === undefined ? null : { ...asset, services: this.s.assetServices.all(ip) },
+      charts: { traffic: hostTrafficChart([...folded.values()].sort((x, y) => x.t - y.t), b) },
+    };
+  }
+}
+
+function toAlert(r: AlertDbRow): DashboardAlert {
+  const { eve, ...rest } = r;
+  let evidence: Record<string, unknown> = {};
+  try {
+    const e = (JSON.parse(eve) as { netwatch?: { evidence?: Record<string, unknown> } }).netwatch?.evidence;
+    if (e !== undefined && e !== null && typeof e === 'object') evidence = e;
+  } catch { /* a damaged row shows without evidence */ }
+  return { ...rest, evidence };
+}
+
+/** The model's reasons for an anomaly alert, one line per feature (as report-data.ts writes them). */
+export function explanationOf(eve: string): string[] {
+  try {
+    const ev = (JSON.parse(eve) as { netwatch?: { evidence?: { top_features?: FeatureContribution[] } } }).netwatch?.evidence?.top_features;
+    return Array.isArray(ev) ? ev.map(contributionText) : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,465 @@
+// `netwatch serve`: the dashboard's HTTP server (fastify) over a read-only netwatch database. JSON API,
+// static page files from a fixed list, a strict Content-Security-Policy on every response, an access token
+// whenever the listener is not loopback-only, incident states in the sidecar database, capture uploads.
+
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type Database from 'better-sqlite3';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { isIP } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
+import { NetwatchError, isNetwatchError } from '../errors.js';
+import type { DetectionConfig } from '../config/detection-defaults.js';
+import { SIGNATURES } from '../alert/signatures.js';
+import { openDatabase } from '../store/netwatch-db.js';
+import { NETWATCH_VERSION } from '../version.js';
+import { reportCharts } from './chart-options.js';
+import { reportFromCapture } from './capture-report.js';
+import { DashboardState, type IncidentState, type IncidentStateName } from './dashboard-state.js';
+import {
+  ALERT_SORTS, DashboardQueries, INCIDENT_SORTS, RANGES, type AlertSort, type DashboardIncident, type IncidentSort, type TimeRange,
+} from './dashboard-queries.js';
+
+export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+  + "form-action 'self'; frame-ancestors 'none'";
+const COOKIE = 'nw_token';
+/** pcap (both byte orders, micro- and nanosecond) and pcapng section header magics, as the first four bytes. */
+const CAPTURE_MAGICS = ['d4c3b2a1', 'a1b2c3d4', '4d3cb2a1', 'a1b23c4d', '0a0d0d0a'];
+
+export interface DashboardOptions {
+  dbPath: string;
+  statePath: string;
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  /** Given by --token, NETWATCH_TOKEN or the config; null: none unless the listener needs one (then the sidecar's). */
+  token: string | null;
+  config?: string;
+  weights: DetectionConfig['threatScore'];
+  /** 0 turns the upload page off. */
+  maxUploadBytes: number;
+  scoreCacheMs?: number;
+  overviewCacheMs?: number;
+}
+
+export interface RunningDashboard {
+  url: string;
+  host: string;
+  port: number;
+  /** Where the token came from: none (loopback, none given), given, stored (sidecar), generated (now, stored). */
+  tokenSource: 'none' | 'given' | 'stored' | 'generated';
+  token: string | null;
+  close(): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** The repository's web/dashboard folder, found from this file in src/ or dist/src/. */
+function webDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'web', 'dashboard');
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+    const up = dirname(dir);
+    if (up === dir) throw new NetwatchError('NW_ERR_FILE_OPEN', 'web/dashboard/index.html not found beside the netwatch installation');
+    dir = up;
+  }
+}
+
+interface StaticFile { body: Buffer; type: string; cache: string }
+
+function loadStatic(): Map<string, StaticFile> {
+  const web = webDir();
+  const files = new Map<string, StaticFile>();
+  const add = (name: string, path: string, type: string, cache = 'no-cache'): void => { files.set(name, { body: readFileSync(path), type, cache }); };
+  add('index.html', join(web, 'index.html'), 'text/html; charset=utf-8');
+  add('app.js', join(web, 'app.js'), 'text/javascript; charset=utf-8');
+  add('style.css', join(web, 'style.css'), 'text/css; charset=utf-8');
+  add('echarts.min.js', createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js'), 'text/javascript; charset=utf-8', 'public, max-age=86400');
+  return files;
+}
+
+class HttpError extends Error {
+  constructor(readonly statusCode: number, message: string) { super(message); }
+}
+
+const bad = (msg: string): HttpError => new HttpError(400, msg);
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function cookieValue(header: string | undefined, name: string): string | null {
+  if (header === undefined) return null;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return null;
+}
+
+type Query = Record<string, string | undefined>;
+
+function intParam(q: Query, name: string, def: number, min: number, max: number): number {
+  const v = q[name];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw bad(`${name}=${v}: must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function timeParam(q: Query, name: string): number | undefined {
+  const v = q[name];
+  if (v === undefined || v === '') return undefined;
+  const n = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : Date.parse(v) / 1000;
+  if (!Number.isFinite(n)) throw bad(`${name}=${v}: not epoch seconds or a date/time`);
+  return n;
+}
+
+function hostParam(q: Query, name: string): string | null {
+  const v = q[name];
+  if (v === undefined || v === '') return null;
+  if (isIP(v) === 0) throw bad(`${name}=${v}: not an IPv4 or IPv6 address`);
+  return v;
+}
+
+function detectorParam(q: Query): string | null {
+  const v = q.detector;
+  if (v === undefined || v === '') return null;
+  if (!/^[a-z_]{1,40}$/.test(v)) throw bad(`detector=${v}: not a detector name`);
+  return v;
+}
+
+function fingerprint(i: DashboardIncident): string {
+  return `${i.first_seen}|${i.detector}|${i.src_ip}|${i.dest_ip}`;
+}
+
+export async function startDashboard(o: DashboardOptions): Promise<RunningDashboard> {
+  const db: Database.Database = openDatabase(o.dbPath, true);
+  let state: DashboardState;
+  try {
+    state = new DashboardState(o.statePath);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  try {
+    return await serve(o, db, state);
+  } catch (e) {
+    db.close();
+    state.close();
+    throw e;
+  }
+}
+
+async function serve(o: DashboardOptions, db: Database.Database, state: DashboardState): Promise<RunningDashboard> {
+  const files = loadStatic();
+  const queries = new DashboardQueries(db, o.weights, { scoreCacheMs: o.scoreCacheMs });
+  const loopbackOnly = isLoopback(o.host);
+  let token = o.token;
+  let tokenSource: RunningDashboard['tokenSource'] = token !== null ? 'given' : 'none';
+  if (token === null && !loopbackOnly) {
+    const t = state.token();
+    token = t.token;
+    tokenSource = t.created ? 'generated' : 'stored';
+  }
+  const tokenDigest = token === null ? null : digest(token);
+  const tokenOk = (given: string | null | undefined): boolean =>
+    tokenDigest !== null && typeof given === 'string' && given !== '' && timingSafeEqual(digest(given), tokenDigest);
+
+  // Incident states: the sidecar's rows that still match an incident of this database.
+  const states = new Map<number, IncidentState>();
+  for (const s of state.states()) {
+    const i = queries.incident(s.incident_id);
+    if (i !== undefined && fingerprint(i) === s.fingerprint) states.set(s.incident_id, s);
+  }
+  const muted = (): { ids: number[]; alertKeys: string[] } => {
+    const ids: number[] = [];
+    const alertKeys: string[] = [];
+    for (const s of states.values()) if (s.state === 'mute') { ids.push(s.incident_id); alertKeys.push(`${s.run_id}:${s.run_incident}`); }
+    return { ids, alertKeys };
+  };
+
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
+  const overviewCache = new Map<string, { at: number; body: unknown }>();
+  const overviewCacheMs = o.overviewCacheMs ?? 1000;
+  let analysing = false;
+
+  app.addHook('onRequest', async (req, reply) => {
+    // A page on a loopback listener reached under another name is a DNS rebinding attempt.
+    if (loopbackOnly) {
+      const h = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+      if (!isLoopback(h)) { reply.code(403).type('text/plain').send('403 Forbidden: this dashboard answers to loopback names only\n'); return reply; }
+    }
+    if (tokenDigest !== null) {
+      const auth = req.headers.authorization;
+      const bearer = auth !== undefined && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : null;
+      if (!tokenOk(bearer) && !tokenOk(cookieValue(req.headers.cookie, COOKIE))) {
+        const path = req.url.split('?')[0];
+        const q = req.query as Query;
+        if (req.method === 'GET' && path === '/' && tokenOk(q.token)) {
+          // The token leaves the address bar at once; the cookie carries it from now on.
+          reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(q.token as string)}; Path=/; HttpOnly; SameSite=Strict`);
+          reply.redirect('/', 303);
+          return reply;
+        }
+        reply.code(401).header('www-authenticate', 'Bearer realm="netwatch"').type('text/plain')
+          .send('401 Unauthorized: this dashboard needs its access token: open /?token=TOKEN once, or send Authorization: Bearer TOKEN\n');
+        return reply;
+      }
+    }
+    // Another site's page may not post here (the cookie is SameSite=Strict; loopback has no cookie at all).
+    if (req.method === 'POST') {
+      const origin = req.headers.origin;
+      if (origin !== undefined && origin !== 'null') {
+        let ok = false;
+        try { ok = new URL(origin).host === req.headers.host; } catch { ok = false; }
+        if (!ok) { reply.code(403).type('text/plain').send('403 Forbidden: cross-origin request\n'); return reply; }
+      }
+    }
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('content-security-policy', CSP);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.setErrorHandler(async (err: Error & { statusCode?: number }, _req, reply) => {
+    const code = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    reply.code(code).type('application/json').send({ error: code === 500 ? `internal error: ${err.message}` : err.message });
+  });
+  app.setNotFoundHandler(async (_req, reply) => {
+    reply.code(404).type('application/json').send({ error: 'not found' });
+  });
+
+  const sendFile = (reply: FastifyReply, name: string): FastifyReply => {
+    const f = files.get(name) as StaticFile;
+    return reply.type(f.type).header('cache-control', f.cache).send(f.body);
+  };
+  app.get('/', async (_req, reply) => sendFile(reply, 'index.html'));
+  app.get('/static/:name', async (req, reply) => {
+    const name = (req.params as { name: string }).name;
+    // A fixed list: nothing else on the disk can be named.
+    if (name === 'index.html' || !files.has(name)) throw new HttpError(404, 'not found');
+    return sendFile(reply, name);
+  });
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
+
+  const rangeOf = (q: Query): TimeRange => {
+    const range = q.range ?? '24h';
+    if (!(range in RANGES)) throw bad(`range=${range}: one of ${Object.keys(RANGES).join(', ')}`);
+    return queries.resolveRange(range, timeParam(q, 'since'), timeParam(q, 'until'));
+  };
+  const withState = (i: DashboardIncident): DashboardIncident & { state: { state: IncidentStateName; at: string; note: string } | null } => {
+    const s = states.get(i.id);
+    return { ...i, state: s === undefined ? null : { state: s.state, at: s.at, note: s.note } };
+  };
+
+  app.get('/api/meta', async () => ({
+    version: NETWATCH_VERSION,
+    database: o.dbPath.split('/').pop(),
+    detectors: Object.keys(SIGNATURES).sort(),
+    ranges: Object.keys(RANGES),
+    alertSorts: Object.keys(ALERT_SORTS),
+    incidentSorts: Object.keys(INCIDENT_SORTS),
+    maxUploadBytes: o.maxUploadBytes,
+    span: queries.span(),
+  }));
+
+  app.get('/api/overview', async (req) => {
+    const q = req.query as Query;
+    const key = `${q.range ?? ''}|${q.since ?? ''}|${q.until ?? ''}`;
+    const hit = overviewCache.get(key);
+    if (hit !== undefined && Date.now() - hit.at < overviewCacheMs) return hit.body;
+    const body = queries.overview(rangeOf(q));
+    if (overviewCacheMs > 0) {
+      if (overviewCache.size > 64) overviewCache.clear();
+      overviewCache.set(key, { at: Date.now(), body });
+    }
+    return body;
+  });
+
+  app.get('/api/alerts', async (req) => {
+    const q = req.query as Query;
+    const sort = (q.sort ?? 'time') as AlertSort;
+    if (!(sort in ALERT_SORTS)) throw bad(`sort=${q.sort}: one of ${Object.keys(ALERT_SORTS).join(', ')}`);
+    if (q.dir !== undefined && q.dir !== 'asc' && q.dir !== 'desc') throw bad(`dir=${q.dir}: asc or desc`);
+    const r = rangeOf(q);
+    const m = muted();
+    const res = queries.alerts({
+      ...r, severity: intParam(q, 'severity', 3, 1, 3), detector: detectorParam(q), host: hostParam(q, 'host'), sort, desc: q.dir !== 'asc',
+      limit: intParam(q, 'limit', 50, 1, 500), offset: intParam(q, 'offset', 0, 0, 1_000_000), mutedAlertKeys: q.muted === '1' ? [] : m.alertKeys,
+    });
+    return { range: r, ...res };
+  });
+
+  app.get('/api/incidents', async (req) => {
+    const q = req.query as Query;
+    const sort = (q.sort ?? 'last') as IncidentSort;
+    if (!(sort in INCIDENT_SORTS)) throw bad(`sort=${q.sort}: one of ${Object.keys(INCIDENT_SORTS).join(', ')}`);
+    if (q.dir !== undefined && q.dir !== 'asc' && q.dir !== 'desc') throw bad(`dir=${q.dir}: asc or desc`);
+    const r = rangeOf(q);
+    const res = queries.incidents({
+      ...r, detector: detectorParam(q), host: hostParam(q, 'host'), sort, desc: q.dir !== 'asc',
+      limit: intParam(q, 'limit', 50, 1, 500), offset: intParam(q, 'offset', 0, 0, 1_000_000), mutedIds: q.muted === '1' ? [] : muted().ids,
+    });
+    return { range: r, total: res.total, capped: res.capped, mutedCount: muted().ids.length, rows: res.rows.map(withState) };
+  });
+
+  app.post('/api/incidents/:id/state', async (req) => {
+    const id = Number((req.params as { id: string }).id);
+    if (!Number.isInteger(id) || id < 1) throw bad('incident id must be a positive integer');
+    const body = req.body as { state?: unknown; note?: unknown } | null;
+    if (body === null || typeof body !== 'object') throw bad('send JSON {"state": "ack" | "mute" | "none", "note": "..."}');
+    if (body.state !== 'ack' && body.state !== 'mute' && body.state !== 'none') throw bad('state must be "ack", "mute" or "none"');
+    if (body.note !== undefined && (typeof body.note !== 'string' || body.note.length > 500)) throw bad('note must be a string of at most 500 characters');
+    const incident = queries.incident(id);
+    if (incident === undefined) throw new HttpError(404, `no incident ${id}`);
+    if (body.state === 'none') {
+      state.clear(id);
+      states.delete(id);
+    } else {
+      const s: IncidentState = {
+        incident_id: id, run_id: incident.run_id, run_incident: incident.run_incident, fingerprint: fingerprint(incident),
+        state: body.state, at: new Date().toISOString(), note: (body.note as string | undefined) ?? '',
+      };
+      state.set(s);
+      states.set(id, s);
+    }
+    overviewCache.clear();
+    return withState(incident);
+  });
+
+  app.get('/api/hosts', async (req) => {
+    const q = req.query as Query;
+    const s = queries.scores();
+    return { asOf: s.at, computedMs: Math.round(s.ms), total: s.hosts.length, hosts: s.hosts.slice(0, intParam(q, 'limit', 50, 1, 1000)) };
+  });
+
+  app.get('/api/host', async (req) => {
+    const q = req.query as Query;
+    const ip = hostParam(q, 'ip');
+    if (ip === null) throw bad('ip=ADDRESS is required');
+    return queries.host(ip, rangeOf(q), muted().alertKeys);
+  });
+
+  // The request body reaches the route as the raw stream: it is written to disk as it arrives, never held.
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => { done(null, payload); });
+  app.post('/api/upload', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (o.maxUploadBytes <= 0) throw new HttpError(403, 'uploads are turned off (--max-upload-mb 0)');
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const limitText = `${Math.round((o.maxUploadBytes / 1048576) * 10) / 10} MiB`;
+    if (Number.isFinite(declared) && declared > o.maxUploadBytes) {
+      reply.header('connection', 'close');
+      throw new HttpError(413, `capture too large: ${declared} bytes, the limit is ${limitText} (--max-upload-mb)`);
+    }
+    if (analysing) throw new HttpError(503, 'another capture is being analysed; try again when it is done');
+    const name = String(req.headers['x-netwatch-filename'] ?? 'upload').slice(0, 200);
+    analysing = true;
+    const dir = mkdtempSync(join(tmpdir(), 'netwatch-upload-'));
+    try {
+      const file = join(dir, 'upload.cap');
+      await receive(req.body as Readable, file, o.maxUploadBytes, limitText, reply);
+      let report;
+      try {
+        report = await reportFromCapture([file], { config: o.config, maxRows: 1000 });
+      } catch (e) {
+        if (isNetwatchError(e)) throw bad(e.message.split(file).join(name));
+        throw e;
+      }
+      const data = { ...report.data, title: name };
+      return { name, data, charts: reportCharts(data) };
+    } finally {
+      analysing = false;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  try {
+    await app.listen({ host: o.host, port: o.port });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const where = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`;
+    const why = code === 'EADDRINUSE' ? 'address already in use (another netwatch serve? choose another port with --listen)'
+      : code === 'EADDRNOTAVAIL' ? 'not an address of this machine'
+        : code === 'EACCES' ? 'permission denied (ports below 1024 need privilege)' : (e as Error).message;
+    await app.close().catch(() => undefined);
+    throw new NetwatchError('NW_ERR_LISTEN', `--listen ${where}: cannot listen: ${why}`, { cause: e });
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : o.port;
+  const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
+  let closed = false;
+  return {
+    url: `http://${shown}:${port}/`,
+    host: o.host,
+    port,
+    tokenSource,
+    token,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      db.close();
+      state.close();
+    },
+  };
+}
+
+/**
+ * Streams the body to `file`, checking the capture magic first and the size limit throughout. On a refusal
+ * the rest of the body is read and dropped rather than the socket reset, so the client sees the answer.
+ */
+async function receive(body: Readable, file: string, max: number, limitText: string, reply: FastifyReply): Promise<void> {
+  if (body === undefined || body === null || typeof (body as Readable).pipe !== 'function') {
+    throw bad('send the capture as the raw request body with Content-Type: application/octet-stream');
+  }
+  const out = createWriteStream(file, { mode: 0o600 });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let n = 0;
+      let head = Buffer.alloc(0);
+      const refuse = (e: HttpError): void => {
+        body.off('data', onData);
+        body.off('end', onEnd);
+        reply.header('connection', 'close');
+        body.resume();
+        reject(e);
+      };
+      const onData = (chunk: Buffer): void => {
+        n += chunk.length;
+        if (n > max) { refuse(new HttpError(413, `capture too large: more than ${limitText} (--max-upload-mb)`)); return; }
+        if (head.length < 4) {
+          head = Buffer.concat([head, chunk.subarray(0, 4 - head.length)]);
+          if (head.length === 4 && !CAPTURE_MAGICS.includes(head.toString('hex'))) {
+            refuse(bad(`not a pcap or pcapng capture: it starts with bytes ${head.toString('hex').replace(/(..)/g, '$1 ').trim()}`));
+            return;
+          }
+        }
+        if (!out.write(chunk)) { body.pause(); out.once('drain', () => body.resume()); }
+      };
+      const onEnd = (): void => {
+        if (head.length < 4) reject(bad(`not a pcap or pcapng capture: only ${n} bytes`));
+        else resolve();
+      };
+      body.on('data', onData);
+      body.once('end', onEnd);
+      body.once('error', reject);
+      out.once('error', (e) => refuse(new HttpError(500, `cannot store the upload: ${e.message}`)));
+    });
+  } finally {
+    out.end();
+    await once(out, 'close').catch(() => undefined);
+  }
+}
