@@ -6,45 +6,24 @@
 import type Database from 'better-sqlite3';
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { computeHostScores } from '../store/host-scores.js';
+import type { AlertRow, IncidentRow } from '../store/queries.js';
 import type { ServiceCount } from '../track/service-ports.js';
 import type { TimelinePoint, TrafficProfile } from '../track/traffic-profile.js';
 import type { Talker } from '../track/top-talkers.js';
 import { NETWATCH_VERSION } from '../version.js';
 import { contributionText, type FeatureContribution } from '../detect/feature-baseline.js';
 
-export interface ReportAlert {
-  id: number;
-  timestamp: string;
+/** An alert as listed: the stored row with its evidence as text and the model's explanation. */
+export type ReportAlert = Omit<AlertRow, 'eve'> & {
   epoch: number;
-  severity: number;
-  detector: string;
-  signature_id: number;
-  signature: string;
-  src_ip: string;
-  src_port: number | null;
-  dest_ip: string;
-  dest_port: number | null;
-  proto: string;
-  score: number;
   incident_id: number | null;
   /** The numbers behind the verdict as key=value text (model features are in explanation). */
   evidence: string;
   /** Model alerts: the top features against their baseline, one line each. */
   explanation: string[];
-}
+};
 
-export interface ReportIncident {
-  id: number;
-  detector: string;
-  signature: string;
-  src_ip: string;
-  dest_ip: string;
-  first_seen: string;
-  last_seen: string;
-  count: number;
-  alerts: number;
-  peak_score: number;
-}
+export type ReportIncident = IncidentRow;
 
 export interface ReportHost {
   host: string;
