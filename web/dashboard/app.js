@@ -242,8 +242,8 @@
   ];
 
   /** The alert table; sort: {sort, dir, onSort} for sortable headers, or null. Clicking a row shows its evidence in full. */
-  function alertTable(rows, sort, id, open) {
-    const t = el('table', { id, class: 'alerts' });
+  function alertTable(rows, sort, id, open, query) {
+    const t = el('table', { id, class: 'alerts', 'data-query': query });
     const tr = el('tr');
     for (const [key, label] of ALERT_COLUMNS) {
       const th = el('th', { 'data-sort': key }, label);
@@ -283,8 +283,8 @@
     ['last', 'Last seen'], ['count', 'Count'], ['score', 'Peak score'], [null, 'State'], [null, ''],
   ];
 
-  function incidentTable(rows, sort, onState) {
-    const t = el('table', { id: 'incidents-table' });
+  function incidentTable(rows, sort, onState, query) {
+    const t = el('table', { id: 'incidents-table', 'data-query': query });
     const tr = el('tr');
     for (const [key, label] of INCIDENT_COLUMNS) {
       const th = el('th', {}, label);
@@ -388,11 +388,11 @@
     };
     const draw = () => {
       clear(incDiv);
-      incDiv.appendChild(incidentTable(incidents.rows, { sort: p.isort, dir: p.idir, onSort: (s, d) => go({ isort: s, idir: d }) }, onState));
+      incDiv.appendChild(incidentTable(incidents.rows, { sort: p.isort, dir: p.idir, onSort: (s, d) => go({ isort: s, idir: d }) }, onState, incidentsUrl()));
       document.getElementById('incidents-count').textContent =
         `${num(incidents.total)}${incidents.capped ? '+' : ''} incidents${incidents.mutedCount > 0 && p.muted !== '1' ? ` (${incidents.mutedCount} muted hidden)` : ''}`;
       clear(alertDiv);
-      alertDiv.appendChild(alertTable(alerts.rows, { sort: p.sort, dir: p.dir, onSort: (s, d) => go({ sort: s, dir: d, offset: '0' }) }, 'alerts-table', open));
+      alertDiv.appendChild(alertTable(alerts.rows, { sort: p.sort, dir: p.dir, onSort: (s, d) => go({ sort: s, dir: d, offset: '0' }) }, 'alerts-table', open, alertsUrl()));
       clear(pager);
       const off = Number(p.offset);
       const prev = el('button', { type: 'button', id: 'prev', disabled: off === 0 }, '‹ newer');
