@@ -7,7 +7,7 @@ import { defaultDbPath } from '../config/default-paths.js';
 import { loadDashboardConfig, loadDetectionConfig } from '../config/detection-config-file.js';
 import { NetwatchError } from '../errors.js';
 import { sidecarPath } from '../report/dashboard-state.js';
-import { isLoopback, startDashboard } from '../report/dashboard-server.js';
+import { startDashboard } from '../report/dashboard-server.js';
 import { checkNumber } from './number-args.js';
 
 interface ServeArgs { db?: string; listen?: string; token?: string; config?: string; state?: string; maxUploadMb?: number }
@@ -32,7 +32,7 @@ async function handler(argv: ArgumentsCamelCase<ServeArgs>): Promise<void> {
   const file = loadDashboardConfig(argv.config);
   const weights = loadDetectionConfig(argv.config).threatScore;
   const listen = parseListen(argv.listen ?? file.listen ?? DEFAULT_LISTEN);
-  const token = argv.token ?? process.env.NETWATCH_TOKEN ?? file.token ?? null;
+  const token = argv.token ?? (process.env.NETWATCH_TOKEN || undefined) ?? file.token ?? null;
   if (token !== null && (token.length < 16 || /\s/.test(token))) {
     throw new NetwatchError('NW_ERR_USAGE', 'access token: must be at least 16 characters without spaces (leave it out on a non-loopback address to have one generated)');
   }
@@ -47,17 +47,17 @@ async function handler(argv: ArgumentsCamelCase<ServeArgs>): Promise<void> {
     maxUploadBytes: Math.round(maxUploadMb * 1048576),
   });
   const err = process.stderr;
-  err.write(`netwatch serve: dashboard on ${dash.url} (database ${dbPath}, read-only; acknowledgements in ${statePath})\n`);
+  // One write, so whoever reads the address also has the token lines.
+  const lines = [`netwatch serve: dashboard on ${dash.url} (database ${dbPath}, read-only; acknowledgements in ${statePath})`];
   if (dash.tokenSource === 'generated') {
-    err.write(`netwatch serve: access token (generated, stored in ${statePath}): ${dash.token}\n`);
-    err.write(`netwatch serve: open ${dash.url}?token=${dash.token} once; the browser keeps it in a cookie\n`);
+    lines.push(`netwatch serve: access token (generated, stored in ${statePath}): ${dash.token}`);
+    lines.push(`netwatch serve: open ${dash.url}?token=${dash.token} once; the browser keeps it in a cookie`);
   } else if (dash.tokenSource === 'stored') {
-    err.write(`netwatch serve: access token required (the one stored in ${statePath}; sqlite3 ${statePath} "SELECT value FROM settings WHERE key = 'token'")\n`);
+    lines.push(`netwatch serve: access token required (the one stored in ${statePath}; sqlite3 ${statePath} "SELECT value FROM settings WHERE key = 'token'")`);
   } else if (dash.tokenSource === 'given') {
-    err.write('netwatch serve: access token required (the one given)\n');
-  } else if (!isLoopback(listen.host)) {
-    err.write('netwatch serve: warning: no access token\n');
+    lines.push('netwatch serve: access token required (the one given)');
   }
+  err.write(lines.join('\n') + '\n');
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (sig: string): void => {
