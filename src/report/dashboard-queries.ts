@@ -3,10 +3,9 @@
 // follows the page asked for, not the size of the database (docs/dashboard.md has the figures).
 
 import type Database from 'better-sqlite3';
-import type { DetectionConfig } from '../config/detection-defaults.js';
 import { SIGNATURES } from '../alert/signatures.js';
 import { contributionText, type FeatureContribution } from '../detect/feature-baseline.js';
-import { computeHostScores, type HostScore } from '../store/host-scores.js';
+import type { ScoreSnapshot } from './host-score-cache.js';
 import type { TimelinePoint } from '../track/traffic-profile.js';
 import { volumeChart, barChart } from './chart-options.js';
 import { alertCountsChart, hostTrafficChart, niceBucket, per, retitle, type HostTrafficPoint, type SeverityBucket } from './dashboard-charts.js';
@@ -19,8 +18,8 @@ export const INCIDENT_SORTS = { last: 'last_epoch', first: 'first_epoch', count:
 export type AlertSort = keyof typeof ALERT_SORTS;
 export type IncidentSort = keyof typeof INCIDENT_SORTS;
 
-/** A page's total is counted up to this many rows ("100000+" beyond). */
-export const COUNT_CAP = 100_000;
+/** A list's total is counted up to this many rows ("10,000+" beyond): counting further costs more than the page. */
+export const COUNT_CAP = 10_000;
 const DETECTORS = Object.keys(SIGNATURES).sort();
 
 export interface TimeRange {
@@ -92,8 +91,21 @@ interface AlertDbRow extends Omit<DashboardAlert, 'evidence'> { eve: string }
 
 const ALERT_COLUMNS = `id, timestamp, ts_epoch AS epoch, severity, detector, signature_id, signature, src_ip, src_port, dest_ip, dest_port,
   proto, score, run_id, incident_id, eve`;
-const ALERT_COMMON = `ts_epoch >= @since AND ts_epoch <= @until AND severity <= @severity
-  AND (incident_id IS NULL OR (run_id || ':' || incident_id) NOT IN (SELECT value FROM json_each(@muted)))`;
+/**
+ * The time range always; the severity and muted-incident conditions only in the statements that need them,
+ * because either one makes SQLite read the table row behind each index entry (a count of a day of alerts
+ * goes from a covering-index scan to one row lookup per alert).
+ */
+interface Shape { sev: boolean; muted: boolean; det: boolean; host: boolean }
+
+function alertWhere(k: Shape): string {
+  return 'ts_epoch >= @since AND ts_epoch <= @until'
+    + (k.sev ? ' AND severity <= @severity' : '')
+    + (k.muted ? " AND (incident_id IS NULL OR (run_id || ':' || incident_id) NOT IN (SELECT value FROM json_each(@muted)))" : '')
+    + (k.det ? ' AND detector = @detector' : '');
+}
+
+const shapeKey = (k: Shape): string => `${+k.sev}${+k.muted}${+k.det}${+k.host}`;
 const INCIDENT_COLUMNS = 'id, run_id, run_incident, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score';
 
 function alertOrder(sort: AlertSort, desc: boolean, alias = ''): string {
@@ -104,21 +116,19 @@ function alertOrder(sort: AlertSort, desc: boolean, alias = ''): string {
   return `${ALERT_SORTS[sort]} ${d}, ${time} DESC, id DESC`;
 }
 
-function alertListSql(sort: AlertSort, desc: boolean, withDetector: boolean, withHost: boolean): string {
-  const det = withDetector ? ' AND detector = @detector' : '';
-  if (!withHost) {
-    return `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${ALERT_COMMON}${det} ORDER BY ${alertOrder(sort, desc)} LIMIT @limit OFFSET @offset`;
+function alertListSql(sort: AlertSort, desc: boolean, k: Shape): string {
+  if (!k.host) {
+    return `SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${alertWhere(k)} ORDER BY ${alertOrder(sort, desc)} LIMIT @limit OFFSET @offset`;
   }
   // Source and destination each use their own index; each side needs at most offset + limit rows.
-  const side = (col: string): string => `SELECT * FROM (SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${col} = @host AND ${ALERT_COMMON}${det}
+  const side = (col: string): string => `SELECT * FROM (SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${col} = @host AND ${alertWhere(k)}
     ORDER BY ${alertOrder(sort, desc)} LIMIT @window)`;
   return `SELECT * FROM (${side('src_ip')} UNION ${side('dest_ip')}) ORDER BY ${alertOrder(sort, desc, 'u')} LIMIT @limit OFFSET @offset`;
 }
 
-function alertCountSql(withDetector: boolean, withHost: boolean): string {
-  const det = withDetector ? ' AND detector = @detector' : '';
-  const host = withHost ? ' AND (src_ip = @host OR dest_ip = @host)' : '';
-  return `SELECT count(*) AS n FROM (SELECT 1 FROM alerts WHERE ${ALERT_COMMON}${det}${host} LIMIT ${COUNT_CAP + 1})`;
+function alertCountSql(k: Shape): string {
+  const host = k.host ? ' AND (src_ip = @host OR dest_ip = @host)' : '';
+  return `SELECT count(*) AS n FROM (SELECT 1 FROM alerts WHERE ${alertWhere(k)}${host} LIMIT ${COUNT_CAP + 1})`;
 }
 
 function incidentListSql(sort: IncidentSort, desc: boolean): string {
@@ -134,20 +144,13 @@ const INCIDENT_COUNT_SQL = `SELECT count(*) AS n FROM (SELECT 1 FROM incidents W
   AND id NOT IN (SELECT value FROM json_each(@muted)) LIMIT ${COUNT_CAP + 1})`;
 
 export class DashboardQueries {
-  private readonly db: Database.Database;
-  private readonly weights: DetectionConfig['threatScore'];
-  private readonly scoreCacheMs: number;
-  private scoreCache: { at: number; hosts: HostScore[]; byHost: Map<string, number>; madeAt: number; ms: number } | null = null;
   private readonly s: Record<string, Database.Statement>;
   private readonly alertList = new Map<string, Database.Statement>();
   private readonly alertCount = new Map<string, Database.Statement>();
   private readonly incidentList = new Map<string, Database.Statement>();
   private readonly detectorCount: Database.Statement;
 
-  constructor(db: Database.Database, weights: DetectionConfig['threatScore'], opts: { scoreCacheMs?: number } = {}) {
-    this.db = db;
-    this.weights = weights;
-    this.scoreCacheMs = opts.scoreCacheMs ?? 15_000;
+  constructor(db: Database.Database) {
     const p = (sql: string): Database.Statement => db.prepare(sql);
     this.s = {
       span: p(`SELECT (SELECT min(minute_epoch) FROM stats_minutes) AS sa, (SELECT max(minute_epoch) FROM stats_minutes) AS sb,
@@ -163,7 +166,7 @@ export class DashboardQueries {
       severityCount: p('SELECT count(*) AS n FROM alerts WHERE severity = @severity AND ts_epoch >= @since AND ts_epoch <= @until'),
       severityBuckets: p(`SELECT CAST(ts_epoch / @b AS INTEGER) AS k, count(*) AS n FROM alerts
         WHERE severity = @severity AND ts_epoch >= @since AND ts_epoch <= @until GROUP BY k`),
-      incidentTotal: p('SELECT count(*) AS n FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until'),
+      incidentTotal: p(`SELECT count(*) AS n FROM (SELECT 1 FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until LIMIT ${COUNT_CAP + 1})`),
       latest: p(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until ORDER BY ts_epoch DESC, id DESC LIMIT 10`),
       incidentById: p(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE id = ?`),
       incidentCount: p(INCIDENT_COUNT_SQL),
@@ -183,14 +186,20 @@ export class DashboardQueries {
       asset: p('SELECT address, hostnames, mac, os, scanned_at, source FROM assets WHERE address = ?'),
       assetServices: p('SELECT proto, port, state, service, product, version FROM asset_services WHERE address = ? ORDER BY proto, port'),
     };
-    for (const sort of Object.keys(ALERT_SORTS) as AlertSort[]) {
-      for (const desc of [true, false]) {
+    // Every shape of the alert list and its count, prepared here: 6 sorts x 2 directions x 16 filter shapes.
+    for (const sev of [false, true]) {
+      for (const muted of [false, true]) {
         for (const det of [false, true]) {
-          for (const host of [false, true]) this.alertList.set(`${sort}|${desc}|${det}|${host}`, p(alertListSql(sort, desc, det, host)));
+          for (const host of [false, true]) {
+            const k = { sev, muted, det, host };
+            this.alertCount.set(shapeKey(k), p(alertCountSql(k)));
+            for (const sort of Object.keys(ALERT_SORTS) as AlertSort[]) {
+              for (const desc of [true, false]) this.alertList.set(`${sort}|${desc}|${shapeKey(k)}`, p(alertListSql(sort, desc, k)));
+            }
+          }
         }
       }
     }
-    for (const det of [false, true]) for (const host of [false, true]) this.alertCount.set(`${det}|${host}`, p(alertCountSql(det, host)));
     for (const sort of Object.keys(INCIDENT_SORTS) as IncidentSort[]) {
       for (const desc of [true, false]) this.incidentList.set(`${sort}|${desc}`, p(incidentListSql(sort, desc)));
     }
@@ -249,6 +258,7 @@ export class DashboardQueries {
     }
     if (total > known) byDetector.push({ detector: 'other', count: total - known });
     byDetector.sort((a, b) => b.count - a.count || (a.detector < b.detector ? -1 : 1));
+    const incidentTotal = (this.s.incidentTotal.get(range) as { n: number }).n;
     return {
       range: r,
       rates: {
@@ -261,7 +271,8 @@ export class DashboardQueries {
       traffic: { packets: totals.packets, bytes: totals.bytes, minutes: totals.minutes, ringDrops: totals.ring, kernelDrops: totals.kernel,
         lossPercent: dropped === 0 ? 0 : (100 * dropped) / (totals.packets + dropped) },
       alerts: { total, bySeverity: { high: bySeverity[0], medium: bySeverity[1], low: bySeverity[2] }, byDetector },
-      incidents: (this.s.incidentTotal.get(range) as { n: number }).n,
+      incidents: Math.min(COUNT_CAP, incidentTotal),
+      incidentsCapped: incidentTotal > COUNT_CAP,
       latest: (this.s.latest.all(range) as AlertDbRow[]).map(toAlert),
       charts: {
         traffic: retitle(volumeChart(timeline, tb), `Traffic per ${per(tb)}`),
@@ -272,17 +283,15 @@ export class DashboardQueries {
   }
 
   alerts(q: AlertQuery): { total: number; capped: boolean; rows: DashboardAlert[] } {
-    const withDet = q.detector !== null;
-    const withHost = q.host !== null;
-    const params: Record<string, unknown> = {
-      since: q.since, until: q.until, severity: q.severity, muted: JSON.stringify(q.mutedAlertKeys), limit: q.limit, offset: q.offset,
-    };
-    if (withDet) params.detector = q.detector;
-    if (withHost) { params.host = q.host; params.window = q.offset + q.limit; }
-    const rows = (this.alertList.get(`${q.sort}|${q.desc}|${withDet}|${withHost}`) as Database.Statement).all(params) as AlertDbRow[];
-    const countParams = { ...params };
-    delete countParams.limit; delete countParams.offset; delete countParams.window;
-    const n = ((this.alertCount.get(`${withDet}|${withHost}`) as Database.Statement).get(countParams) as { n: number }).n;
+    const k: Shape = { sev: q.severity < 3, muted: q.mutedAlertKeys.length > 0, det: q.detector !== null, host: q.host !== null };
+    const params: Record<string, unknown> = { since: q.since, until: q.until };
+    if (k.sev) params.severity = q.severity;
+    if (k.muted) params.muted = JSON.stringify(q.mutedAlertKeys);
+    if (k.det) params.detector = q.detector;
+    if (k.host) params.host = q.host;
+    const n = ((this.alertCount.get(shapeKey(k)) as Database.Statement).get(params) as { n: number }).n;
+    const page = { ...params, limit: q.limit, offset: q.offset, ...(k.host ? { window: q.offset + q.limit } : {}) };
+    const rows = (this.alertList.get(`${q.sort}|${q.desc}|${shapeKey(k)}`) as Database.Statement).all(page) as AlertDbRow[];
     return { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP, rows: rows.map(toAlert) };
   }
 
@@ -297,19 +306,9 @@ export class DashboardQueries {
     return this.s.incidentById.get(id) as DashboardIncident | undefined;
   }
 
-  /** Threat scores of every host (computeHostScores), kept for scoreCacheMs: on a million alerts one computation takes seconds. */
-  scores(): { at: number; hosts: HostScore[]; byHost: Map<string, number>; madeAt: number; ms: number } {
-    const now = Date.now();
-    if (this.scoreCache !== null && now - this.scoreCache.madeAt < this.scoreCacheMs) return this.scoreCache;
-    const t0 = performance.now();
-    const { at, hosts } = computeHostScores(this.db, this.weights);
-    this.scoreCache = { at, hosts, byHost: new Map(hosts.map((h, i) => [h.host, i])), madeAt: now, ms: performance.now() - t0 };
-    return this.scoreCache;
-  }
-
-  host(ip: string, r: TimeRange, mutedAlertKeys: readonly string[]): Record<string, unknown> {
+  /** One host: its score from `scores` (HostScoreCache), its traffic from the top lists, its alerts and the model's reasons. */
+  host(ip: string, r: TimeRange, mutedAlertKeys: readonly string[], scores: ScoreSnapshot): Record<string, unknown> {
     const range = { since: r.since, until: r.until };
-    const scores = this.scores();
     const rank = scores.byHost.get(ip);
     const score = rank === undefined ? null : { ...scores.hosts[rank], rank: rank + 1, of: scores.hosts.length, asOf: scores.at };
     const minutes = this.s.hostMinutes.all({ ...range, host: ip, needle: `"address":${JSON.stringify(ip)}` }) as HostTrafficPoint[];

@@ -20,6 +20,7 @@ import { openDatabase } from '../store/netwatch-db.js';
 import { NETWATCH_VERSION } from '../version.js';
 import { reportCharts } from './chart-options.js';
 import { reportFromCapture } from './capture-report.js';
+import { HostScoreCache } from './host-score-cache.js';
 import { DashboardState, type IncidentState, type IncidentStateName } from './dashboard-state.js';
 import {
   ALERT_SORTS, DashboardQueries, INCIDENT_SORTS, RANGES, type AlertSort, type DashboardIncident, type IncidentSort, type TimeRange,
@@ -43,6 +44,7 @@ export interface DashboardOptions {
   weights: DetectionConfig['threatScore'];
   /** 0 turns the upload page off. */
   maxUploadBytes: number;
+  /** How long computed threat scores are served before a background refresh (default 30 s). */
   scoreCacheMs?: number;
   overviewCacheMs?: number;
 }
@@ -161,7 +163,8 @@ export async function startDashboard(o: DashboardOptions): Promise<RunningDashbo
 
 async function serve(o: DashboardOptions, db: Database.Database, state: DashboardState): Promise<RunningDashboard> {
   const files = loadStatic();
-  const queries = new DashboardQueries(db, o.weights, { scoreCacheMs: o.scoreCacheMs });
+  const queries = new DashboardQueries(db);
+  const scoreCache = new HostScoreCache(o.dbPath, o.weights, o.scoreCacheMs);
   const loopbackOnly = isLoopback(o.host);
   let token = o.token;
   let tokenSource: RunningDashboard['tokenSource'] = token !== null ? 'given' : 'none';
@@ -343,15 +346,16 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
 
   app.get('/api/hosts', async (req) => {
     const q = req.query as Query;
-    const s = queries.scores();
-    return { asOf: s.at, computedMs: Math.round(s.ms), total: s.hosts.length, hosts: s.hosts.slice(0, intParam(q, 'limit', 50, 1, 1000)) };
+    const s = await scoreCache.get();
+    return { asOf: s.at, computedAt: new Date(s.madeAt).toISOString(), computedMs: Math.round(s.ms), total: s.hosts.length,
+      hosts: s.hosts.slice(0, intParam(q, 'limit', 50, 1, 1000)) };
   });
 
   app.get('/api/host', async (req) => {
     const q = req.query as Query;
     const ip = hostParam(q, 'ip');
     if (ip === null) throw bad('ip=ADDRESS is required');
-    return queries.host(ip, rangeOf(q), muted().alertKeys);
+    return queries.host(ip, rangeOf(q), muted().alertKeys, await scoreCache.get());
   });
 
   // The request body reaches the route as the raw stream: it is written to disk as it arrives, never held.
@@ -395,6 +399,7 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
       : code === 'EADDRNOTAVAIL' ? 'not an address of this machine'
         : code === 'EACCES' ? 'permission denied (ports below 1024 need privilege)' : (e as Error).message;
     await app.close().catch(() => undefined);
+    await scoreCache.close();
     throw new NetwatchError('NW_ERR_LISTEN', `--listen ${where}: cannot listen: ${why}`, { cause: e });
   }
   const addr = app.server.address();
@@ -411,6 +416,7 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
       if (closed) return;
       closed = true;
       await app.close();
+      await scoreCache.close();
       db.close();
       state.close();
     },
