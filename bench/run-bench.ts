@@ -5,6 +5,7 @@
 //   intel: one million threat-intelligence indicators: load time, memory, lookups/s against net.BlockList
 //   model: training time for 100k host windows and scoring cost per window, both model types
 //   report: netwatch report --html (and --png) on the 1M-packet capture vs analyze alone and tshark's statistics
+//   dashboard: netwatch serve API latency (p50/p95) on a database of a million alerts
 //   live: highest lossless rate of netwatch capture vs tcpdump, traffic replayed by tcpreplay on a veth pair
 
 import { spawnSync } from 'node:child_process';
@@ -24,6 +25,7 @@ import { createNetnsPair, waitForExit, waitForStderr, type NetnsPair } from '../
 import { writeSyntheticPcap } from './synthetic-capture.js';
 import { modelBench } from './model-bench.js';
 import { intelBench } from './intel-bench.js';
+import { dashboardBench } from './dashboard-bench.js';
 import { reportBench } from './report-bench.js';
 
 const OUT = join(REPO_ROOT, 'bench-out');
@@ -290,6 +292,10 @@ async function main(): Promise<void> {
   if (only('report')) {
     results.report = reportBench(OUT, input(MIX_FILE, 'mixed'), timed);
     process.stdout.write(`report: ${JSON.stringify(results.report, null, 2)}\n`);
+  }
+  if (only('dashboard')) {
+    results.dashboard = await dashboardBench(OUT);
+    process.stdout.write(`dashboard: ${JSON.stringify(results.dashboard, null, 2)}\n`);
   }
   if (only('live')) {
     results.live = await live();
