@@ -21,7 +21,8 @@ import { dnsQuery, ip, ipv4Udp, pcapFile, type PcapPacket } from '../support/fra
 // Names the page callbacks use inside the browser (the project compiles without the DOM library).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any, window: any;
-type HTMLElement = { textContent: string | null; getAttribute(n: string): string | null; querySelectorAll(s: string): { length: number } };
+type HTMLElement = { textContent: string | null; getAttribute(n: string): string | null; querySelectorAll(s: string): { length: number };
+  querySelector(s: string): unknown; getBoundingClientRect(): { width: number } };
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-dash-'));
 const corpusDb = join(dir, 'corpus.db');
@@ -84,12 +85,14 @@ async function column(page: Page, table: string, col: number): Promise<string[]>
 }
 
 /** What an echarts chart holds: series data lengths, and how many SVG shapes it drew. */
-async function chartInfo(page: Page, id: string): Promise<{ series: number[]; paths: number }> {
+async function chartInfo(page: Page, id: string): Promise<{ series: number[]; paths: number; svgWidth: number; boxWidth: number }> {
   return page.evaluate((chartId) => {
     const div = document.getElementById(`chart-${chartId}`) as HTMLElement;
     const ec = (window as unknown as { echarts: { getInstanceByDom(e: HTMLElement): { getOption(): { series: { data: unknown[] }[] } } } }).echarts;
     const opt = ec.getInstanceByDom(div).getOption();
-    return { series: opt.series.map((s) => s.data.length), paths: div.querySelectorAll('svg path').length };
+    const svg = div.querySelector('svg') as { getBoundingClientRect(): { width: number } } | null;
+    return { series: opt.series.map((s) => s.data.length), paths: div.querySelectorAll('svg path').length,
+      svgWidth: svg === null ? 0 : svg.getBoundingClientRect().width, boxWidth: div.getBoundingClientRect().width };
   }, id);
 }
 
@@ -118,6 +121,8 @@ test('overview of a database made by analyze from corpus attacks: counts, charts
     const c = await chartInfo(page, id);
     assert.ok(c.series.some((n) => n > 0), `${id}: no data in ${JSON.stringify(c.series)}`);
     assert.ok(c.paths >= 3, `${id}: ${c.paths} SVG paths`);
+    // Drawn to its grid cell's width (charts made before their neighbours must be redrawn to fit).
+    assert.ok(c.svgWidth > 100 && c.svgWidth <= c.boxWidth + 1, `${id}: svg ${c.svgWidth} px in a ${c.boxWidth} px box`);
   }
   const alertsChart = await chartInfo(page, 'alerts');
   assert.equal(alertsChart.series.length, 3);

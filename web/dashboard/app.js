@@ -103,15 +103,22 @@
     parent.appendChild(div);
     const c = window.echarts.init(div, null, { renderer: 'svg' });
     charts.push(c);
+    // A grid cell changes width when its neighbours arrive or a scrollbar appears: redraw to fit.
+    resizer.observe(div);
     return c;
   }
 
+  const resizer = new ResizeObserver((entries) => {
+    for (const e of entries) {
+      const c = window.echarts.getInstanceByDom(e.target);
+      if (c && !c.isDisposed()) c.resize();
+    }
+  });
+
   function disposeCharts() {
-    for (const c of charts) c.dispose();
+    for (const c of charts) { resizer.unobserve(c.getDom()); c.dispose(); }
     charts = [];
   }
-
-  window.addEventListener('resize', () => { for (const c of charts) c.resize(); });
 
   // ---- routing -----------------------------------------------------------------------------------
 
