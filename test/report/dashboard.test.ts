@@ -411,3 +411,24 @@ test('usage errors: missing database named (exit 2), bad --listen (exit 2), port
   assert.match(help.stdout, /Examples:/);
   assert.match(help.stdout, /--listen 0\.0\.0\.0:8080/);
 });
+
+test('the config file sets listen, token and upload limit; unknown keys refused; SIGINT closes cleanly', { timeout: 60_000 }, async () => {
+  const cfg = join(dir, 'dash.json');
+  writeFileSync(cfg, JSON.stringify({ dashboard: { listen: '127.0.0.1:0', maxUploadMb: 2, token: 'from-the-config-file-0123' } }));
+  const s = await startServe(['--db', corpusDb, '--config', cfg]);
+  servers.push(s);
+  assert.equal((await fetch(`${s.url}api/meta`)).status, 401, 'a token from the config applies on loopback too');
+  const meta = await (await fetch(`${s.url}api/meta`, { headers: { authorization: 'Bearer from-the-config-file-0123' } })).json() as { maxUploadBytes: number };
+  assert.equal(meta.maxUploadBytes, 2 * 1048576);
+  const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
+  s.child.kill('SIGINT');
+  const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running after 10 s'), 10_000))]);
+  assert.equal(code, 0, s.stderr());
+  assert.match(s.stderr(), /SIGINT: closing/);
+  servers.splice(servers.indexOf(s), 1);
+  writeFileSync(cfg, JSON.stringify({ dashboard: { port: 8080 } }));
+  const bad = spawnSync(process.execPath, [CLI, 'serve', '--db', corpusDb, '--config', cfg], { encoding: 'utf8', timeout: 15_000 });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /dash\.json: dashboard\.port: unknown key/);
+});
+
