@@ -27,6 +27,8 @@ export interface RaiseRequest {
 
 export interface AlertSink {
   alert(a: EveAlert, json: string): void;
+  /** The incident an alert or a suppressed repeat just touched (its count, last_seen and peak as they stand). */
+  incident?(i: Incident): void;
 }
 
 export interface PacketPosition {
@@ -115,6 +117,7 @@ export class AlertHub {
       this.incidents.set(r.key, st);
       if (t - st.lastAlertT < this.cfg.suppressSec) {
         this.suppressed++;
+        this.incidentTouched(st);
         return;
       }
       ts = eveTimestamp(pos.tsSec, pos.tsNsec);
@@ -176,6 +179,12 @@ export class AlertHub {
     this.annotate?.(a);
     const json = JSON.stringify(a);
     for (const s of this.sinks) s.alert(a, json);
+    this.incidentTouched(st);
+  }
+
+  private incidentTouched(st: IncidentState): void {
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) if (sinks[i].incident !== undefined) sinks[i].incident!(settle(st));
   }
 
   private retire(st: IncidentState): void {

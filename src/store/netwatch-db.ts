@@ -1,5 +1,6 @@
 // The SQLite store (better-sqlite3, WAL): opened and migrated once, every statement prepared at
-// construction; alerts are committed the moment they are raised, incidents when the run ends.
+// construction; alerts are committed the moment they are raised, with their incident; an incident's
+// count from suppressed repeats goes out with the next batch (each minute live), and all at the end.
 
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -16,7 +17,8 @@ import { history } from '../output/flow-jsonl-sink.js';
 import type { FlowSink } from '../detect/detection-engine.js';
 
 export type FlowStoreMode = 'off' | 'alerted' | 'all';
-const STATS_BATCH = 10;
+/** Minutes of statistics per write: files in batches; live every minute, so a dashboard is current. */
+const STATS_BATCH_FILE = 10;
 const FLOW_BATCH = 1000;
 
 /** EVE's "+0000" form to epoch seconds (with microseconds). */
@@ -86,12 +88,18 @@ export class RunStore implements AlertSink, FlowSink {
   /** Statistics and flows are written in batches, one transaction each. */
   private readonly pendingStats: Record<string, unknown>[] = [];
   private readonly pendingFlows: Record<string, unknown>[] = [];
+  /** Incidents touched by suppressed repeats since the last write, by run incident number. */
+  private readonly pendingIncidents = new Map<number, Incident>();
+  /** The incident of the alert just stored: the hub reports it right after the alert. */
+  private justAlerted = -1;
+  private readonly statsBatch: number;
   private readonly flowMode: FlowStoreMode;
   flowsStored = 0;
 
   constructor(path: string, kind: 'interface' | 'file', source: string, flowMode: FlowStoreMode = 'off') {
     this.path = path;
     this.flowMode = flowMode;
+    this.statsBatch = kind === 'interface' ? 1 : STATS_BATCH_FILE;
     this.db = openDatabase(path, false);
     const db = this.db;
     this.insertAlert = db.prepare(`INSERT INTO alerts (run_id, timestamp, ts_epoch, signature_id, signature, category, severity,
@@ -118,6 +126,7 @@ export class RunStore implements AlertSink, FlowSink {
   }
 
   alert(a: EveAlert, json: string): void {
+    this.justAlerted = a.netwatch.incident_id;
     try {
       this.insertAlert.run({
         run: this.runId, timestamp: a.timestamp, epoch: eveEpoch(a.timestamp), sid: a.alert.signature_id, signature: a.alert.signature,
@@ -133,6 +142,30 @@ export class RunStore implements AlertSink, FlowSink {
     }
   }
 
+  /** A new alert's incident is written with it; a suppressed repeat's count waits for the next batch. */
+  incident(i: Incident): void {
+    if (i.id === this.justAlerted) {
+      this.justAlerted = -1;
+      this.pendingIncidents.delete(i.id);
+      try {
+        this.upsertIncident.run(this.incidentRow(i));
+      } catch (e) {
+        this.writeErrors++;
+        this.lastWriteError = (e as Error).message;
+      }
+    } else {
+      this.pendingIncidents.set(i.id, i);
+    }
+  }
+
+  private incidentRow(i: Incident): Record<string, unknown> {
+    return {
+      run: this.runId, id: i.id, detector: i.detector, signature: i.signature, key: i.key, src_ip: i.src_ip, dest_ip: i.dest_ip,
+      first_seen: i.first_seen, last_seen: i.last_seen, first_epoch: eveEpoch(i.first_seen), last_epoch: eveEpoch(i.last_seen),
+      count: i.count, alerts: i.alerts, peak_score: i.peak_score,
+    };
+  }
+
   /** A finished minute of statistics; written with the next batch. */
   minute(row: MinuteRow): void {
     this.pendingStats.push({
@@ -141,7 +174,7 @@ export class RunStore implements AlertSink, FlowSink {
       topTalkers: JSON.stringify(row.topTalkers), topDestinations: JSON.stringify(row.topDestinations),
       topServices: JSON.stringify(row.topServices), ringDrops: row.ringDrops, kernelDrops: row.kernelDrops,
     });
-    if (this.pendingStats.length >= STATS_BATCH) this.flushBatches();
+    if (this.pendingStats.length >= this.statsBatch) this.flushBatches();
   }
 
   flow(f: FlowTable, s: number, reason: CloseReason): void {
@@ -168,6 +201,7 @@ export class RunStore implements AlertSink, FlowSink {
       this.db.transaction(() => {
         for (const r of this.pendingStats) this.insertStats.run(r);
         for (const r of this.pendingFlows) this.insertFlow.run(r);
+        for (const i of this.pendingIncidents.values()) this.upsertIncident.run(this.incidentRow(i));
       })();
       this.flowsStored += this.pendingFlows.length;
     } catch (e) {
@@ -176,6 +210,7 @@ export class RunStore implements AlertSink, FlowSink {
     }
     this.pendingStats.length = 0;
     this.pendingFlows.length = 0;
+    this.pendingIncidents.clear();
   }
 
   /** Round trip of a trivial query, milliseconds (the daemon's stats line). */
@@ -219,13 +254,7 @@ export class RunStore implements AlertSink, FlowSink {
     this.flushBatches();
     try {
       this.db.transaction(() => {
-        for (const i of incidents) {
-          this.upsertIncident.run({
-            run: this.runId, id: i.id, detector: i.detector, signature: i.signature, key: i.key, src_ip: i.src_ip, dest_ip: i.dest_ip,
-            first_seen: i.first_seen, last_seen: i.last_seen, first_epoch: eveEpoch(i.first_seen), last_epoch: eveEpoch(i.last_seen),
-            count: i.count, alerts: i.alerts, peak_score: i.peak_score,
-          });
-        }
+        for (const i of incidents) this.upsertIncident.run(this.incidentRow(i));
         this.finishRun.run({ run: this.runId, ended: new Date().toISOString(), ...totals, status });
       })();
     } catch (e) {

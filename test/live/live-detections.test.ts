@@ -169,7 +169,7 @@ test('benign traffic (HTTP, DNS, SSH logins, ping, a bounded iperf3 transfer) ra
   server.kill('SIGKILL');
 });
 
-test('a live alert is in the database the moment it is raised, before the capture ends', { timeout: 120_000 }, async () => {
+test('a live alert and its incident are in the database the moment it is raised, before the capture ends', { timeout: 120_000 }, async () => {
   const dbPath = join(dir, 'live.db');
   const cap = await startCapture(['--db', dbPath]);
   const started = Date.now();
@@ -181,6 +181,10 @@ test('a live alert is in the database the moment it is raised, before the captur
     assert.equal(q.status, 0, q.stderr);
     const rows = q.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert);
     assert.ok(rows.some((r) => r.timestamp === alert.timestamp && r.src_ip === net.ipB), q.stdout);
+    // Its incident too, so a dashboard can show and acknowledge it while the capture runs.
+    const live = spawnSync(CLI, ['incidents', '--db', dbPath, '--format', 'json'], { encoding: 'utf8' });
+    assert.equal(live.status, 0, live.stderr);
+    assert.match(live.stdout, new RegExp(`"detector":"syn_flood".*"src_ip":"${net.ipB.replace(/\./g, '\\.')}"`));
   } finally {
     stopGenerator(gen);
     await done(gen);
