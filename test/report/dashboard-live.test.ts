@@ -114,7 +114,7 @@ test('no token given on a non-loopback address: one is generated, printed, store
   servers.splice(servers.indexOf(again), 1);
 });
 
-test('live: an hping3 SYN flood between namespaces appears on the open alert list within seconds, without a reload', { timeout: 120_000 }, async () => {
+test('live: an hping3 SYN flood between namespaces appears on the open alert list within seconds, without a reload, and its incident can be acknowledged', { timeout: 120_000 }, async () => {
   const liveDb = join(dir, 'live.db');
   const cap = net.spawn(net.nsA, [process.execPath, CLI, 'capture', '-i', net.ifA, '-q', '--summary', 'none', '--db', liveDb]);
   children.push(cap);
@@ -148,6 +148,12 @@ test('live: an hping3 SYN flood between namespaces appears on the open alert lis
     const flo = row.find((c) => c[2] === 'syn_flood') as string[];
     assert.equal(flo[1], 'high');
     assert.match(flo[5], new RegExp(`^${net.ipA.replace(/\./g, '\\.')}:8081$`));
+    // Its incident is in the database while the capture runs, so it can be acknowledged live.
+    const incident = '#incidents-table tr[data-incident-id]';
+    await page.waitForFunction((sel) => [...document.querySelectorAll(sel)]
+      .some((r: { textContent: string }) => r.textContent.includes('syn_flood')), incident, { timeout: 10_000, polling: 200 });
+    await page.click(`${incident} button[data-action="ack"]`);
+    await page.waitForSelector(`${incident} .badge.ack`, { timeout: 5000 });
     await screenshot(page, 'dashboard-live');
     process.stderr.write(`live syn_flood on the dashboard after ${ms} ms\n`);
   } finally {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { CLI, CORPUS } from '../support/corpus.js';
-import { collectErrors, launchBrowser, screenshot } from '../support/browser.js';
+import { collectErrors, launchBrowser, screenshot, updateReadmeImage } from '../support/browser.js';
 import { startServe, stopServe, type Serve } from '../support/dashboard.js';
 import { dnsQuery, ip, ipv4Udp, pcapFile, type PcapPacket } from '../support/frame-builder.js';
 
@@ -132,6 +132,7 @@ test('overview of a database made by analyze from corpus attacks: counts, charts
   assert.equal(await page.textContent('#card-alerts-total .value'), String(total));
   const shot = await screenshot(page, 'dashboard-overview');
   assert.ok(existsSync(shot));
+  updateReadmeImage(shot, 'dashboard');
   assert.deepEqual(errors, []);
   await page.close();
   await stopServe(s);

@@ -5,12 +5,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CLI, CORPUS, REPO_ROOT } from '../support/corpus.js';
-import { collectErrors, launchBrowser, screenshot } from '../support/browser.js';
+import { CLI, CORPUS } from '../support/corpus.js';
+import { collectErrors, launchBrowser, screenshot, updateReadmeImage } from '../support/browser.js';
 import { dnsQuery, ip, ipv4Udp, pcapFile, type PcapPacket } from '../support/frame-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-report-'));
@@ -78,12 +78,7 @@ test('the report of a SYN scan capture opens offline, draws every chart with its
     assert.deepEqual(await cells(page, 'hosts-table', 0), ['172.16.0.8', '64.13.134.52']);
     assert.deepEqual(requests, [], 'the report asked the network for something');
     assert.deepEqual(errors, []);
-    const shot = await screenshot(page, 'report');
-    // The README shows this screenshot (docs/images/report.png) when NETWATCH_UPDATE_IMAGES is set.
-    if (process.env.NETWATCH_UPDATE_IMAGES === '1') {
-      mkdirSync(join(REPO_ROOT, 'docs', 'images'), { recursive: true });
-      copyFileSync(shot, join(REPO_ROOT, 'docs', 'images', 'report.png'));
-    }
+    updateReadmeImage(await screenshot(page, 'report'), 'report');
   } finally {
     await page.context().close();
   }
