@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { SIGNATURES } from '../alert/signatures.js';
 import { contributionText, type FeatureContribution } from '../detect/feature-baseline.js';
 import type { ScoreSnapshot } from './host-score-cache.js';
+import type { AlertRow, IncidentRow } from '../store/queries.js';
 import type { TimelinePoint } from '../track/traffic-profile.js';
 import { volumeChart, barChart } from './chart-options.js';
 import { alertCountsChart, hostTrafficChart, niceBucket, per, retitle, type HostTrafficPoint, type SeverityBucket } from './dashboard-charts.js';
@@ -53,41 +54,18 @@ export interface IncidentQuery extends TimeRange {
   mutedIds: readonly number[];
 }
 
-export interface DashboardAlert {
-  id: number;
-  timestamp: string;
+/** An alert as the dashboard lists it: the stored row with its run, incident and parsed evidence. */
+export type DashboardAlert = Omit<AlertRow, 'eve'> & {
   epoch: number;
-  severity: number;
-  detector: string;
-  signature_id: number;
-  signature: string;
-  src_ip: string;
-  src_port: number | null;
-  dest_ip: string;
-  dest_port: number | null;
-  proto: string;
-  score: number;
   run_id: number;
   incident_id: number | null;
   evidence: Record<string, unknown>;
-}
+};
 
-export interface DashboardIncident {
-  id: number;
-  run_id: number;
-  run_incident: number;
-  detector: string;
-  signature: string;
-  src_ip: string;
-  dest_ip: string;
-  first_seen: string;
-  last_seen: string;
-  count: number;
-  alerts: number;
-  peak_score: number;
-}
+/** The stored incident with the run it belongs to. */
+export type DashboardIncident = IncidentRow & { run_id: number; run_incident: number };
 
-interface AlertDbRow extends Omit<DashboardAlert, 'evidence'> { eve: string }
+type AlertDbRow = Omit<DashboardAlert, 'evidence'> & { eve: string };
 
 const ALERT_COLUMNS = `id, timestamp, ts_epoch AS epoch, severity, detector, signature_id, signature, src_ip, src_port, dest_ip, dest_port,
   proto, score, run_id, incident_id, eve`;

@@ -2,6 +2,7 @@
 
 import type Database from 'better-sqlite3';
 import type { Incident } from '../alert/eve-alert.js';
+import type { TrafficCounts } from '../track/minute-stats.js';
 
 export interface QueryFilter {
   /** Epoch seconds, inclusive. */
@@ -61,14 +62,8 @@ export function queryIncidents(db: Database.Database, f: QueryFilter): IncidentR
   return db.prepare(sql).all(params) as IncidentRow[];
 }
 
-export interface StatsRow {
+export interface StatsRow extends TrafficCounts {
   minute: string;
-  packets: number;
-  bytes: number;
-  tcp: number;
-  udp: number;
-  icmp: number;
-  other: number;
   distinct_hosts: number;
   top_talkers: string;
   ring_drops: number;

@@ -7,14 +7,18 @@ import { TopTalkers, type Talker } from './top-talkers.js';
 import { linearCount, popcount32 } from './linear-count.js';
 import { ServicePorts, type ServiceCount } from './service-ports.js';
 
-export interface MinuteRow {
-  minuteEpoch: number;
+/** Packets and bytes, and packets by transport protocol: one minute, one bucket, one range. */
+export interface TrafficCounts {
   packets: number;
   bytes: number;
   tcp: number;
   udp: number;
   icmp: number;
   other: number;
+}
+
+export interface MinuteRow extends TrafficCounts {
+  minuteEpoch: number;
   distinctHosts: number;
   topTalkers: Talker[];
   /** The busiest receivers by bytes. */

@@ -3,6 +3,7 @@
 // the busiest senders and receivers and the services most connected to. Bounded tables throughout.
 
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
+import type { TrafficCounts } from './minute-stats.js';
 import { ServicePorts } from './service-ports.js';
 import { TopTalkers } from './top-talkers.js';
 
@@ -10,15 +11,9 @@ const MAX_BUCKETS = 720;
 /** Columns per bucket: packets, bytes, tcp, udp, icmp, other. */
 const COLS = 6;
 
-export interface TimelinePoint {
+export interface TimelinePoint extends TrafficCounts {
   /** Bucket start, epoch seconds. */
   t: number;
-  packets: number;
-  bytes: number;
-  tcp: number;
-  udp: number;
-  icmp: number;
-  other: number;
 }
 
 export class TrafficProfile {

@@ -248,12 +248,11 @@
     [null, 'Proto'], ['score', 'Score'], [null, 'Evidence'],
   ];
 
-  /** The alert table; sort: {sort, dir, onSort} for sortable headers, or null. Clicking a row shows its evidence in full. */
-  function alertTable(rows, sort, id, open, query) {
-    const t = el('table', { id, class: 'alerts', 'data-query': query });
+  /** A table head whose keyed columns sort server-side on click (sort: {sort, dir, onSort}, or null). */
+  function sortableHead(columns, sort, withKeys) {
     const tr = el('tr');
-    for (const [key, label] of ALERT_COLUMNS) {
-      const th = el('th', { 'data-sort': key }, label);
+    for (const [key, label] of columns) {
+      const th = el('th', withKeys ? { 'data-sort': key } : {}, label);
       if (sort && key) {
         th.classList.add('sortable');
         if (sort.sort === key) th.classList.add(sort.dir === 'asc' ? 'sorted-asc' : 'sorted-desc');
@@ -261,7 +260,13 @@
       }
       tr.appendChild(th);
     }
-    t.appendChild(el('thead', {}, tr));
+    return el('thead', {}, tr);
+  }
+
+  /** The alert table; sort: {sort, dir, onSort} for sortable headers, or null. Clicking a row shows its evidence in full. */
+  function alertTable(rows, sort, id, open, query) {
+    const t = el('table', { id, class: 'alerts', 'data-query': query });
+    t.appendChild(sortableHead(ALERT_COLUMNS, sort, true));
     const tb = el('tbody');
     for (const a of rows) {
       const row = el('tr', { class: 'alert-row', 'data-alert-id': a.id },
@@ -292,17 +297,7 @@
 
   function incidentTable(rows, sort, onState, query) {
     const t = el('table', { id: 'incidents-table', 'data-query': query });
-    const tr = el('tr');
-    for (const [key, label] of INCIDENT_COLUMNS) {
-      const th = el('th', {}, label);
-      if (sort && key) {
-        th.classList.add('sortable');
-        if (sort.sort === key) th.classList.add(sort.dir === 'asc' ? 'sorted-asc' : 'sorted-desc');
-        th.addEventListener('click', () => sort.onSort(key, sort.sort === key && sort.dir === 'desc' ? 'asc' : 'desc'));
-      }
-      tr.appendChild(th);
-    }
-    t.appendChild(el('thead', {}, tr));
+    t.appendChild(sortableHead(INCIDENT_COLUMNS, sort, false));
     const tb = el('tbody');
     for (const i of rows) {
       const st = i.state ? i.state.state : null;
