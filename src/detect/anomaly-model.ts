@@ -9,9 +9,10 @@ import { AutoencoderEnsemble, type AutoencoderJson } from './autoencoder.js';
 import { explain, type FeatureBaseline, type FeatureContribution } from './feature-baseline.js';
 import { FEATURES, FEATURE_COUNT, FEATURE_SET_ID, transformRow } from './feature-set.js';
 import { IsolationForest, type IsolationForestJson } from './isolation-forest.js';
+import { beyondRange, extendScore, type FeatureRange } from './range-extension.js';
 
 export const MODEL_FORMAT = 'netwatch-model';
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
 
 export type ModelType = 'isolation-forest' | 'autoencoder';
 
@@ -60,6 +61,8 @@ export interface ModelFile {
   budget: { alerts_per_day: number } | { contamination: number };
   training: TrainingSummary;
   forest?: IsolationForestJson;
+  /** The forest's training range (standardized), for its range extension (range-extension.ts). */
+  range?: FeatureRange;
   autoencoder?: AutoencoderJson;
 }
 
@@ -85,7 +88,10 @@ export class AnomalyModel {
 
   /** Anomaly score of a raw feature row (higher is stranger). */
   score(raw: ArrayLike<number>): number {
-    return this.scorer.score(standardize(raw, this.file.scaling, this.t, this.z));
+    const z = standardize(raw, this.file.scaling, this.t, this.z);
+    const s = this.scorer.score(z);
+    const r = this.file.range;
+    return r === undefined ? s : extendScore(s, beyondRange(z, r, this.file.scaling.scale));
   }
 
   /** The top features of a window against the host's own baseline when there is one, else the network's. */
@@ -138,6 +144,10 @@ export function loadModel(path: string): AnomalyModel {
     Array.isArray(a) && a.length === FEATURE_COUNT && a.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
   if (sc === undefined || !finite(sc.center, false) || !finite(sc.scale, true)) {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: model scaling is damaged (${FEATURE_COUNT} finite centres and positive scales expected): retrain it with netwatch train`);
+  }
+  const r = j.range;
+  if (j.model_type === 'isolation-forest' && (r === undefined || !finite(r.min, false) || !finite(r.max, false) || r.min.some((m, i) => m > r.max[i]))) {
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: the forest's training range is missing or damaged: retrain it with netwatch train`);
   }
   try {
     return new AnomalyModel(j as ModelFile, path);

@@ -8,6 +8,7 @@ import { IsolationForest, type IsolationForestJson } from './isolation-forest.js
 import { AutoencoderEnsemble, type AutoencoderJson } from './autoencoder.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, standardize, type ModelFile, type ModelType, type RarityTables } from './anomaly-model.js';
 import { NETWATCH_VERSION } from '../version.js';
+import { beyondRange, extendScore, featureRange, type FeatureRange } from './range-extension.js';
 
 /** The host windows a model is trained on, and where they came from. */
 export interface TrainingSet {
@@ -85,10 +86,16 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
   const scaling = { center: network.tMedian, scale: network.tScale };
   const t = new Float64Array(FEATURE_COUNT);
   const inputs = set.rows.map((r) => Float64Array.from(standardize(r, scaling, t, new Float64Array(FEATURE_COUNT))));
-  const fit = (rows: Float64Array[]): { score(r: ArrayLike<number>): number; toJSON(): unknown } =>
-    o.modelType === 'isolation-forest'
-      ? new IsolationForest({ trees: o.trees ?? 100, seed: o.seed }).fit(rows)
-      : new AutoencoderEnsemble({ seed: o.seed, epochs: o.epochs ?? 10 }).fit(rows);
+  // The forest is scored with its range extension (range-extension.ts), in calibration as in use.
+  const fit = (rows: Float64Array[]): { score(r: ArrayLike<number>): number; toJSON(): unknown; range: FeatureRange | null } => {
+    if (o.modelType !== 'isolation-forest') {
+      const ae = new AutoencoderEnsemble({ seed: o.seed, epochs: o.epochs ?? 10 }).fit(rows);
+      return { score: (r) => ae.score(r), toJSON: () => ae.toJSON(), range: null };
+    }
+    const forest = new IsolationForest({ trees: o.trees ?? 100, seed: o.seed }).fit(rows);
+    const range = featureRange(rows);
+    return { score: (r) => extendScore(forest.score(r), beyondRange(r, range, scaling.scale)), toJSON: () => forest.toJSON(), range };
+  };
   const final = fit(inputs);
   // The threshold comes from out-of-fold scores: packet time is cut into blocks of CALIBRATION_BLOCK
   // windows, the blocks are dealt round-robin into CALIBRATION_FOLDS folds, and each fold is scored by a
@@ -168,6 +175,6 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
       trained_at: new Date().toISOString(),
     },
     calibration: { folds, scores: folds === 1 ? 'in-sample' : 'out-of-fold' },
-    ...(o.modelType === 'isolation-forest' ? { forest: final.toJSON() as IsolationForestJson } : { autoencoder: final.toJSON() as AutoencoderJson }),
+    ...(o.modelType === 'isolation-forest' ? { forest: final.toJSON() as IsolationForestJson, range: final.range as FeatureRange } : { autoencoder: final.toJSON() as AutoencoderJson }),
   };
 }

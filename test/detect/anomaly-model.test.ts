@@ -74,12 +74,14 @@ test('a model from another format version or feature set is refused, naming the 
   const set = await benignSet();
   const good = trainModel(set, { modelType: 'isolation-forest', windowSec: 10, minPackets: 5, seed: 1, alertsPerDay: 12 });
   const cases: [string, unknown, RegExp][] = [
-    ['version.json', { ...good, version: 99 }, /model format version 99 .*reads version 1: retrain it with netwatch train/],
+    ['version.json', { ...good, version: 99 }, /model format version 99 .*reads version 2: retrain it with netwatch train/],
     ['features.json', { ...good, feature_set: { id: 'fs0-000000000000', features: good.feature_set.features.slice(0, 20) } },
       new RegExp(`trained on feature set fs0-000000000000 \\(20 features\\); this netwatch computes ${FEATURE_SET_ID} \\(${FEATURE_COUNT} features\\)`)],
     ['renamed.json', { ...good, feature_set: { id: FEATURE_SET_ID, features: good.feature_set.features.map((f, i) => (i === 0 ? 'pkts' : f)) } }, /trained on feature set/],
     ['other.json', { hello: 1 }, /not a netwatch model file/],
     ['damaged.json', { ...good, scaling: { center: good.scaling.center.map((x, i) => (i === 0 ? null : x)), scale: good.scaling.scale } }, /model scaling is damaged/],
+    // A version 1 forest had no training range: the same file without it is refused.
+    ['norange.json', { ...good, range: undefined }, /training range is missing or damaged: retrain it/],
   ];
   for (const [name, content, why] of cases) {
     const path = join(dir, name);

@@ -39,7 +39,9 @@ test('isolation forest: scans and floods rank above held-out benign windows (ROC
   for (const c of r.captures) assert.ok(c.positives >= 1, `${c.file}: no window of the labelled host`);
   assert.equal(r.captures.filter((c) => c.file.includes('/live-')).length, 8);
   assert.ok(t.scan.minAuc >= 0.95, table(r));
-  assert.ok(t.flood.meanAuc >= 0.95 && t.flood.minAuc >= 0.93, table(r));
+  // Floods: with the range extension (range-extension.ts) we measured 0.961 min, 0.996 mean; the floor
+  // keeps a margin for the live recordings, which differ from run to run.
+  assert.ok(t.flood.meanAuc >= 0.97 && t.flood.minAuc >= 0.94, table(r));
   // Brute force: the slow guessers of the Zeek traces (11 logins in 70 s) look like ordinary clients
   // in a 30 s window; the mean meets the target, the slowest capture does not (docs/model.md).
   assert.ok(t.brute_force.meanAuc >= 0.94 && t.brute_force.minAuc >= 0.87, table(r));
@@ -55,6 +57,11 @@ test('isolation forest: false alerts on held-out benign traffic at the default b
   assert.ok(r.benign.falseAlerts <= 3, JSON.stringify(r.benign));
   // A looser budget lets more through: the threshold moves down, never up.
   assert.ok(r.budgets[1].threshold <= r.budgets[0].threshold && r.budgets[0].threshold <= r.training.threshold);
+  // At that budget the floods far beyond anything normal are caught: we measured 10 of 11 captures
+  // (the forest alone, before the range extension, caught none).
+  const floods = r.captures.filter((c) => c.type === 'flood');
+  const caught = floods.filter((c) => c.alerted).length;
+  assert.ok(caught >= 7, `${caught} of ${floods.length} flood captures alerted at the default budget\n${table(r)}`);
 });
 
 test('autoencoder ensemble: ranks scans and floods as well on average, on the same evaluation', { timeout: 300_000 }, async () => {

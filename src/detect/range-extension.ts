@@ -1,0 +1,51 @@
+// What an Isolation Forest cannot see: a window beyond the training range on some feature is isolated at
+// the first split on that feature, exactly as the most extreme training window is, however far beyond it
+// lies; so a flood a hundred times past anything normal scores like the busiest normal host. The model's
+// score adds how far the window lies outside the range its forest was fitted on, in widths of that range:
+//   score = 1 - (1 - forest score) x exp(-beyond),  beyond = max over features of the distance past the
+//   training minimum or maximum in the feature's transformed units (log1p of counts: 1 is a factor of e).
+// Inside the range the forest's score is unchanged, so its ranking of ordinary windows stays standard.
+
+export interface FeatureRange {
+  min: number[];
+  max: number[];
+}
+
+export function featureRange(rows: readonly ArrayLike<number>[]): FeatureRange {
+  const n = rows.length > 0 ? rows[0].length : 0;
+  const min = new Array<number>(n).fill(Infinity);
+  const max = new Array<number>(n).fill(-Infinity);
+  for (const r of rows) {
+    for (let f = 0; f < n; f++) {
+      const v = r[f];
+      if (v < min[f]) min[f] = v;
+      if (v > max[f]) max[f] = v;
+    }
+  }
+  return { min, max };
+}
+
+/**
+ * How far past the training range the row lies, in the features' transformed units (log1p for counts,
+ * so 1 is a factor of e beyond the largest training value): z is standardized, unit[f] its spread.
+ */
+/** Transformed units past the training maximum that still count as in range. */
+const MARGIN = 1;
+
+export function beyondRange(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLike<number>): number {
+  let worst = 0;
+  const n = r.min.length;
+  for (let f = 0; f < n; f++) {
+    const v = z[f];
+    if (v <= r.max[f]) continue;
+    // Within a factor of e of the training maximum is ordinary growth (held-out normal traffic goes
+    // there); only what lies further out counts.
+    const b = (v - r.max[f]) * unit[f] - MARGIN;
+    if (b > worst) worst = b;
+  }
+  return worst;
+}
+
+export function extendScore(score: number, beyond: number): number {
+  return beyond === 0 ? score : 1 - (1 - score) * Math.exp(-beyond);
+}
