@@ -3,7 +3,8 @@
 // lies; so a flood a hundred times past anything normal scores like the busiest normal host. The model's
 // score adds how far the window lies outside the range its forest was fitted on, in widths of that range:
 //   score = 1 - (1 - forest score) x exp(-beyond),  beyond = max over features of the distance past the
-//   training minimum or maximum in the feature's transformed units (log1p of counts: 1 is a factor of e).
+//   training maximum in the feature's transformed units (log1p of counts: 1 is a factor of e), less a
+//   margin of 2.
 // Inside the range the forest's score is unchanged, so its ranking of ordinary windows stays standard.
 
 export interface FeatureRange {
@@ -30,7 +31,7 @@ export function featureRange(rows: readonly ArrayLike<number>[]): FeatureRange {
  * so 1 is a factor of e beyond the largest training value): z is standardized, unit[f] its spread.
  */
 /** Transformed units past the training maximum that still count as in range. */
-const MARGIN = 1;
+const MARGIN = 2;
 
 export function beyondRange(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLike<number>): number {
   let worst = 0;
@@ -38,8 +39,9 @@ export function beyondRange(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLi
   for (let f = 0; f < n; f++) {
     const v = z[f];
     if (v <= r.max[f]) continue;
-    // Within a factor of e of the training maximum is ordinary growth (held-out normal traffic goes
-    // there); only what lies further out counts.
+    // Within a factor of e^2 (about 7) of the training maximum is ordinary growth (held-out normal
+    // traffic goes there, and counting it let normal windows past in-range brute force); only what lies
+    // further out counts.
     const b = (v - r.max[f]) * unit[f] - MARGIN;
     if (b > worst) worst = b;
   }

@@ -1,6 +1,6 @@
 // The forest's range extension: a forest scores a point far beyond its training range no higher than the
 // most extreme training point; the extension ranks it above, leaves in-range scores as they are, and
-// ignores growth within a factor of e of the training maximum.
+// ignores growth within a factor of e^2 of the training maximum.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,18 +22,19 @@ test('a flood far past the training maximum outranks the most extreme normal win
   const ext = (r: Float64Array): number => extendScore(forest.score(r), beyondRange(r, range, unit));
   assert.ok(ext(flood) > 0.95, String(ext(flood)));
   assert.ok(ext(flood) > ext(busiest) + 0.2);
-  // In range, and within a factor of e past the maximum, the score is the forest's own.
-  for (const r of [rows[0], rows[1], busiest, Float64Array.from([range.max[0] + 0.9, 1.2])]) assert.equal(ext(r), forest.score(r));
+  // In range, and within a factor of e^2 past the maximum, the score is the forest's own.
+  for (const r of [rows[0], rows[1], busiest, Float64Array.from([range.max[0] + 1.9, 1.2])]) assert.equal(ext(r), forest.score(r));
   // Below the training minimum is not "beyond": a quiet window is the forest's business alone.
   assert.equal(beyondRange(Float64Array.from([range.min[0] - 10, 1.2]), range, unit), 0);
 });
 
-test('beyond is measured in transformed units (the spread times standardized distance), past a margin of one', () => {
+test('beyond is measured in transformed units (the spread times standardized distance), past a margin of two', () => {
   const range = { min: [0, 0], max: [1, 1] };
   assert.equal(beyondRange([1, 1], range, [1, 1]), 0);
-  assert.equal(beyondRange([3, 1], range, [1, 1]), 1);
-  assert.equal(beyondRange([3, 1], range, [2, 1]), 3);
-  assert.equal(beyondRange([2, 5], range, [1, 0.5]), 1);
+  assert.equal(beyondRange([3, 1], range, [1, 1]), 0);
+  assert.equal(beyondRange([4, 1], range, [1, 1]), 1);
+  assert.equal(beyondRange([3, 1], range, [2, 1]), 2);
+  assert.equal(beyondRange([2, 7], range, [1, 0.5]), 1);
   assert.equal(extendScore(0.6, 0), 0.6);
   assert.ok(Math.abs(extendScore(0.6, 1) - (1 - 0.4 / Math.E)) < 1e-12);
 });
