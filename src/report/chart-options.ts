@@ -5,6 +5,7 @@ import type { ServiceCount } from '../track/service-ports.js';
 import type { TimelinePoint } from '../track/traffic-profile.js';
 import type { Talker } from '../track/top-talkers.js';
 import type { ReportAlert, ReportData } from './report-data.js';
+import { eveEpoch } from '../store/netwatch-db.js';
 
 export type ChartOption = Record<string, unknown>;
 
@@ -83,9 +84,16 @@ export function servicesChart(services: readonly ServiceCount[]): ChartOption {
   return barChart('Services most connected to', 'connections', services.map((s) => ({ label: `${s.proto}/${s.port}`, value: s.flows })));
 }
 
-/** Each alert as a point: time across, detector down, colour and size by severity. */
-export function alertTimelineChart(alerts: readonly ReportAlert[], from: number | null = null, to: number | null = null): ChartOption {
-  const detectors = [...new Set(alerts.map((a) => a.detector))].sort();
+/** An incident's span on the timeline, epoch seconds. */
+export interface IncidentSpan { detector: string; first: number; last: number }
+
+/**
+ * Each alert as a point: time across, detector down, colour and size by severity; each incident as a
+ * band from its first to its last trigger behind its alerts.
+ */
+export function alertTimelineChart(alerts: readonly ReportAlert[], from: number | null = null, to: number | null = null,
+  incidents: readonly IncidentSpan[] = []): ChartOption {
+  const detectors = [...new Set([...alerts.map((a) => a.detector), ...incidents.map((i) => i.detector)])].sort();
   const series = [1, 2, 3].map((sev) => ({
     name: sev === 1 ? 'high' : sev === 2 ? 'medium' : 'low',
     type: 'scatter',
@@ -94,14 +102,25 @@ export function alertTimelineChart(alerts: readonly ReportAlert[], from: number 
     data: alerts.filter((a) => a.severity === sev).map((a) => [a.epoch * 1000, a.detector]),
   }));
   return {
-    ...base('Alerts over time'),
+    ...base('Alerts and incidents over time'),
     tooltip: { trigger: 'item', renderMode: 'richText' },
-    legend: { bottom: 0, data: ['high', 'medium', 'low'] },
+    legend: { bottom: 0, data: ['incidents', 'high', 'medium', 'low'] },
     grid: { left: 10, right: 40, top: 50, bottom: 60, containLabel: true },
     // The report's whole range, so one alert is placed in time rather than centred on an axis of its own.
     xAxis: { type: 'time', ...(from !== null && to !== null && to > from ? { min: from * 1000, max: to * 1000 } : {}) },
     yAxis: { type: 'category', data: detectors },
-    series,
+    series: [
+      {
+        name: 'incidents', type: 'lines', coordinateSystem: 'cartesian2d', z: 1,
+        lineStyle: { width: 10, opacity: 0.25, color: '#7a7a7a', cap: 'round' },
+        // A one-trigger incident still gets a visible band: at least 0.5% of the range wide.
+        data: incidents.map((i) => {
+          const pad = from !== null && to !== null && i.last - i.first < (to - from) / 200 ? (to - from) / 400 : 0;
+          return { coords: [[(i.first - pad) * 1000, i.detector], [(i.last + pad) * 1000, i.detector]] };
+        }),
+      },
+      ...series,
+    ],
   };
 }
 
@@ -109,7 +128,8 @@ export function alertTimelineChart(alerts: readonly ReportAlert[], from: number 
 export function reportCharts(d: ReportData): NamedChart[] {
   return [
     { id: 'traffic', title: 'Traffic over time', option: volumeChart(d.timeline, d.bucketSec) },
-    { id: 'alerts', title: 'Alerts over time', option: alertTimelineChart(d.alerts, d.from, d.to) },
+    { id: 'alerts', title: 'Alerts and incidents over time', option: alertTimelineChart(d.alerts, d.from, d.to,
+      d.incidents.map((i) => ({ detector: i.detector, first: eveEpoch(i.first_seen), last: eveEpoch(i.last_seen) }))) },
     { id: 'protocols', title: 'Protocols', option: protocolChart(d.protocols) },
     { id: 'sources', title: 'Top sources', option: talkersChart('Top sources (bytes sent)', d.topSources) },
     { id: 'destinations', title: 'Top destinations', option: talkersChart('Top destinations (bytes received)', d.topDestinations) },

@@ -67,6 +67,12 @@ test('the report of a SYN scan capture opens offline, draws every chart with its
     const trafficText = await page.textContent('#chart-traffic');
     assert.match(trafficText ?? '', /Traffic per second/);
     assert.match((await page.textContent('#chart-sources')) ?? '', /172\.16\.0\.8/);
+    // The incident is a band on the alert timeline, from its first to its last trigger.
+    const charts = JSON.parse((await page.textContent('#nw-charts')) ?? '[]') as { id: string; option: { series: { name: string; data: { coords?: [number, string][] }[] }[] } }[];
+    const bands = charts.find((c) => c.id === 'alerts')!.option.series.find((x) => x.name === 'incidents')!.data;
+    assert.equal(bands.length, 1);
+    assert.equal(bands[0].coords![0][1], 'port_scan');
+    assert.ok(bands[0].coords![1][0] > bands[0].coords![0][0]);
     assert.deepEqual(await cells(page, 'alerts-table', 2), ['port_scan']);
     assert.match((await cells(page, 'alerts-table', 3))[0], /SYN scan of 64\.13\.134\.52 from 172\.16\.0\.8/);
     assert.deepEqual(await cells(page, 'hosts-table', 0), ['172.16.0.8', '64.13.134.52']);
