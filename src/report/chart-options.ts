@@ -1,7 +1,7 @@
 // ECharts options for every chart netwatch draws: plain JSON (no functions), so the same option renders in
 // the browser (HTML report, dashboard) and on the server (SVG, then PNG for --png).
 
-import type { ServiceCount } from '../track/service-ports.js';
+import type { PortCount } from '../track/port-counts.js';
 import type { TimelinePoint } from '../track/traffic-profile.js';
 import type { Talker } from '../track/top-talkers.js';
 import type { ReportAlert, ReportData } from './report-data.js';
@@ -80,8 +80,8 @@ export function talkersChart(title: string, talkers: readonly Talker[]): ChartOp
   return barChart(title, 'bytes', talkers.map((t) => ({ label: t.address, value: t.bytes })));
 }
 
-export function servicesChart(services: readonly ServiceCount[]): ChartOption {
-  return barChart('Services most connected to', 'connections', services.map((s) => ({ label: `${s.proto}/${s.port}`, value: s.flows })));
+export function portsChart(title: string, unit: string, ports: readonly PortCount[]): ChartOption {
+  return barChart(title, unit, ports.map((s) => ({ label: `${s.proto}/${s.port}`, value: s.count })));
 }
 
 /** An incident's span on the timeline, epoch seconds. */
@@ -133,6 +133,7 @@ export function reportCharts(d: ReportData): NamedChart[] {
     { id: 'protocols', title: 'Protocols', option: protocolChart(d.protocols) },
     { id: 'sources', title: 'Top sources', option: talkersChart('Top sources (bytes sent)', d.topSources) },
     { id: 'destinations', title: 'Top destinations', option: talkersChart('Top destinations (bytes received)', d.topDestinations) },
-    { id: 'services', title: 'Top services', option: servicesChart(d.topServices) },
+    { id: 'services', title: 'Top services', option: portsChart('Services most connected to', 'connections', d.topServices) },
+    { id: 'source-ports', title: 'Top source ports', option: portsChart('Top source ports (packets sent from)', 'packets', d.topSourcePorts) },
   ];
 }

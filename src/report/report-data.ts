@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { computeHostScores } from '../store/host-scores.js';
 import type { AlertRow, IncidentRow } from '../store/queries.js';
-import type { ServiceCount } from '../track/service-ports.js';
+import type { PortCount } from '../track/port-counts.js';
 import type { TimelinePoint, TrafficProfile } from '../track/traffic-profile.js';
 import type { Talker } from '../track/top-talkers.js';
 import { NETWATCH_VERSION } from '../version.js';
@@ -71,7 +71,10 @@ export interface ReportData {
   protocols: { tcp: number; udp: number; icmp: number; other: number };
   topSources: Talker[];
   topDestinations: Talker[];
-  topServices: ServiceCount[];
+  /** Connections started per destination port. */
+  topServices: PortCount[];
+  /** Packets per source port (where answers came from). */
+  topSourcePorts: PortCount[];
   alertsByDetector: { detector: string; count: number }[];
   /** Newest first, at most `maxRows`; summary.alerts has the full count. */
   alerts: ReportAlert[];
@@ -122,17 +125,15 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
   // that was never in a minute's top ten is missing from its total.
   const senders = new Map<string, Talker>();
   const receivers = new Map<string, Talker>();
-  const services = new Map<string, ServiceCount>();
-  const tops = db.prepare(`SELECT top_talkers, top_destinations, top_services FROM stats_minutes
+  const services = new Map<string, PortCount>();
+  const sourcePorts = new Map<string, PortCount>();
+  const tops = db.prepare(`SELECT top_talkers, top_destinations, top_services, top_source_ports FROM stats_minutes
     WHERE minute_epoch >= @since AND minute_epoch <= @until`);
-  for (const r of tops.iterate(range) as Iterable<{ top_talkers: string; top_destinations: string; top_services: string }>) {
+  for (const r of tops.iterate(range) as Iterable<{ top_talkers: string; top_destinations: string; top_services: string; top_source_ports: string }>) {
     addTalkers(senders, r.top_talkers);
     addTalkers(receivers, r.top_destinations);
-    for (const s of JSON.parse(r.top_services) as ServiceCount[]) {
-      const k = `${s.proto}/${s.port}`;
-      const e = services.get(k);
-      if (e) e.flows += s.flows; else services.set(k, { ...s });
-    }
+    addPorts(services, r.top_services);
+    addPorts(sourcePorts, r.top_source_ports);
   }
 
   const alerts = (db.prepare(`SELECT id, timestamp, ts_epoch AS epoch, severity, detector, signature_id, signature, src_ip, src_port,
@@ -169,7 +170,8 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
     protocols: { tcp: span.tcp, udp: span.udp, icmp: span.icmp, other: span.other },
     topSources: rank(senders, top),
     topDestinations: rank(receivers, top),
-    topServices: [...services.values()].sort((a, b) => b.flows - a.flows || a.port - b.port).slice(0, top),
+    topServices: rankPorts(services, top),
+    topSourcePorts: rankPorts(sourcePorts, top),
     alertsByDetector: byDetector,
     alerts,
     incidents,
@@ -198,6 +200,7 @@ export function withProfile(data: ReportData, p: TrafficProfile, top = 10): Repo
     topSources: p.senders.top(top),
     topDestinations: p.receivers.top(top),
     topServices: p.services.top(top),
+    topSourcePorts: p.sourcePorts.top(top),
   };
 }
 
@@ -206,6 +209,18 @@ function addTalkers(into: Map<string, Talker>, json: string): void {
     const e = into.get(t.address);
     if (e) { e.packets += t.packets; e.bytes += t.bytes; } else into.set(t.address, { ...t });
   }
+}
+
+function addPorts(into: Map<string, PortCount>, json: string): void {
+  for (const s of JSON.parse(json) as PortCount[]) {
+    const k = `${s.proto}/${s.port}`;
+    const e = into.get(k);
+    if (e) e.count += s.count; else into.set(k, { ...s });
+  }
+}
+
+function rankPorts(m: Map<string, PortCount>, n: number): PortCount[] {
+  return [...m.values()].sort((a, b) => b.count - a.count || a.port - b.port || (a.proto < b.proto ? -1 : 1)).slice(0, n);
 }
 
 function rank(m: Map<string, Talker>, n: number): Talker[] {

@@ -173,10 +173,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    description: 'per-minute top receivers and services, for reports and the dashboard',
+    description: 'per-minute top receivers, services and source ports, for reports and the dashboard',
     sql: `
       ALTER TABLE stats_minutes ADD COLUMN top_destinations TEXT NOT NULL DEFAULT '[]';
       ALTER TABLE stats_minutes ADD COLUMN top_services TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE stats_minutes ADD COLUMN top_source_ports TEXT NOT NULL DEFAULT '[]';
     `,
   },
 ];

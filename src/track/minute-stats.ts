@@ -5,7 +5,7 @@
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
 import { TopTalkers, type Talker } from './top-talkers.js';
 import { linearCount, popcount32 } from './linear-count.js';
-import { ServicePorts, type ServiceCount } from './service-ports.js';
+import { PortCounts, type PortCount } from './port-counts.js';
 
 /** Packets and bytes, and packets by transport protocol: one minute, one bucket, one range. */
 export interface TrafficCounts {
@@ -23,7 +23,10 @@ export interface MinuteRow extends TrafficCounts {
   topTalkers: Talker[];
   /** The busiest receivers by bytes. */
   topDestinations: Talker[];
-  topServices: ServiceCount[];
+  /** Flows started per destination port. */
+  topServices: PortCount[];
+  /** Packets per source port. */
+  topSourcePorts: PortCount[];
   ringDrops: number;
   kernelDrops: number;
 }
@@ -47,7 +50,8 @@ export class MinuteStats {
   private readonly hosts = new Uint32Array(BITS / 32);
   private talkers = new TopTalkers(1024);
   private receivers = new TopTalkers(1024);
-  private readonly services = new ServicePorts();
+  private readonly services = new PortCounts();
+  private readonly sourcePorts = new PortCounts();
   private dropsAtStart = { ring: 0, kernel: 0 };
 
   /** newFlow: the packet opened a flow (its destination port counts as a service). */
@@ -65,7 +69,8 @@ export class MinuteStats {
     else if (p === IPPROTO_UDP) this.udp++;
     else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) this.icmp++;
     else this.other++;
-    if (newFlow) this.services.flowStarted(rec);
+    if (newFlow) this.services.countDst(rec);
+    this.sourcePorts.countSrc(rec);
     let h: number;
     if (rec.l3 === L3_IPV4) {
       this.talkers.addIpv4(rec.src4, rec.wireLen);
@@ -94,7 +99,7 @@ export class MinuteStats {
     this.onMinute?.({
       minuteEpoch: this.minute * 60, packets: this.packets, bytes: this.bytes, tcp: this.tcp, udp: this.udp, icmp: this.icmp,
       other: this.other, distinctHosts: linearCount(BITS, zeros),
-      topTalkers: this.talkers.top(TOP), topDestinations: this.receivers.top(TOP), topServices: this.services.top(TOP), ringDrops: drops.ring - this.dropsAtStart.ring, kernelDrops: drops.kernel - this.dropsAtStart.kernel,
+      topTalkers: this.talkers.top(TOP), topDestinations: this.receivers.top(TOP), topServices: this.services.top(TOP), topSourcePorts: this.sourcePorts.top(TOP), ringDrops: drops.ring - this.dropsAtStart.ring, kernelDrops: drops.kernel - this.dropsAtStart.kernel,
     });
     this.dropsAtStart = drops;
     this.packets = 0; this.bytes = 0; this.tcp = 0; this.udp = 0; this.icmp = 0; this.other = 0;
@@ -102,5 +107,6 @@ export class MinuteStats {
     this.talkers = new TopTalkers(1024);
     this.receivers = new TopTalkers(1024);
     this.services.reset();
+    this.sourcePorts.reset();
   }
 }

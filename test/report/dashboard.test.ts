@@ -351,7 +351,7 @@ test('upload a corpus capture through the page and see its alerts; oversize is 4
   assert.equal(ok.status, 200);
   const body = await ok.json() as { data: { summary: { alerts: number } }; charts: { id: string }[] };
   assert.ok(body.data.summary.alerts >= 1);
-  assert.deepEqual(body.charts.map((c) => c.id), ['traffic', 'alerts', 'protocols', 'sources', 'destinations', 'services']);
+  assert.deepEqual(body.charts.map((c) => c.id), ['traffic', 'alerts', 'protocols', 'sources', 'destinations', 'services', 'source-ports']);
   // A cut capture: analysed to its last whole packet, or refused with 400, never a 500.
   const cut = await up(readFileSync(SCAN).subarray(0, 5000));
   assert.ok(cut.status === 200 || cut.status === 400, String(cut.status));

@@ -57,9 +57,9 @@ test('the report of a SYN scan capture opens offline, draws every chart with its
   assert.match(r.stdout, /synscan\.html: 2,011 packets, 1 alerts, 1 incidents, 2 flagged hosts/);
   const { page, errors, requests } = await openOffline(html);
   try {
-    assert.equal(await page.getAttribute('html', 'data-charts-rendered'), '6');
+    assert.equal(await page.getAttribute('html', 'data-charts-rendered'), '7');
     // Every chart is an SVG with drawn marks: lines, bars, pie sectors or scatter points.
-    for (const id of ['traffic', 'alerts', 'protocols', 'sources', 'destinations', 'services']) {
+    for (const id of ['traffic', 'alerts', 'protocols', 'sources', 'destinations', 'services', 'source-ports']) {
       const marks = await page.$$eval(`#chart-${id} svg path`, (ps) => ps.filter((p) => (p.getAttribute('d') ?? '').length > 10).length);
       assert.ok(marks >= 2, `chart ${id} has ${marks} drawn paths`);
     }
@@ -122,8 +122,8 @@ test('--png writes each main chart as a real PNG image', { timeout: 60_000 }, ()
   const out = join(dir, 'png');
   const r = run(['report', SSHGUESS, '--png', out, '-q']);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /6 charts \(traffic\.png, alerts\.png, protocols\.png, sources\.png, destinations\.png, services\.png\)/);
-  assert.deepEqual(readdirSync(out).sort(), ['alerts.png', 'destinations.png', 'protocols.png', 'services.png', 'sources.png', 'traffic.png']);
+  assert.match(r.stdout, /7 charts \(traffic\.png, alerts\.png, protocols\.png, sources\.png, destinations\.png, services\.png, source-ports\.png\)/);
+  assert.deepEqual(readdirSync(out).sort(), ['alerts.png', 'destinations.png', 'protocols.png', 'services.png', 'source-ports.png', 'sources.png', 'traffic.png']);
   for (const f of readdirSync(out)) {
     const b = readFileSync(join(out, f));
     assert.deepEqual([...b.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], f);

@@ -7,7 +7,7 @@ import { RawFrame } from '../../src/capture/raw-frame.js';
 import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import { PacketRecord } from '../../src/decode/packet-record.js';
 import { TrafficProfile } from '../../src/track/traffic-profile.js';
-import { ServicePorts } from '../../src/track/service-ports.js';
+import { PortCounts } from '../../src/track/port-counts.js';
 import { dnsQuery, ip, ipv4Icmp, ipv4Tcp, ipv4Udp } from '../support/frame-builder.js';
 
 const frame = new RawFrame();
@@ -53,14 +53,24 @@ test('a long capture widens the buckets, keeps every packet and byte, and never 
   assert.deepEqual(p.senders.top(1).map((x) => [x.address, x.packets]), [['10.77.0.1', packets]]);
 });
 
-test('services count flows started, not packets, and rank by count', () => {
-  const s = new ServicePorts();
-  for (let i = 0; i < 5; i++) s.flowStarted(decode(ipv4Tcp({ src: A, dst: B, sport: 40000 + i, dport: 22, flags: 0x02 }), 1));
-  for (let i = 0; i < 3; i++) s.flowStarted(decode(ipv4Udp(A, B, 50000 + i, 53, dnsQuery('a.example', 1)), 1));
-  s.flowStarted(decode(ipv4Tcp({ src: A, dst: B, sport: 41000, dport: 443, flags: 0x02 }), 1));
-  s.flowStarted(decode(ipv4Icmp(A, B, 8, 0), 1));
-  assert.deepEqual(s.top(2), [{ proto: 'tcp', port: 22, flows: 5 }, { proto: 'udp', port: 53, flows: 3 }]);
-  assert.deepEqual(s.top(10).map((x) => `${x.proto}/${x.port}`), ['tcp/22', 'udp/53', 'tcp/443']);
+test('services count the first packet of flows, source ports every packet; both rank by count', () => {
+  const p = new TrafficProfile();
+  // Five SSH logins, three DNS queries, one HTTPS connection (first packets, new flows)...
+  for (let i = 0; i < 5; i++) p.add(decode(ipv4Tcp({ src: A, dst: B, sport: 40000 + i, dport: 22, flags: 0x02 }), 1), true);
+  for (let i = 0; i < 3; i++) p.add(decode(ipv4Udp(A, B, 50000 + i, 53, dnsQuery('a.example', 1)), 1), true);
+  p.add(decode(ipv4Tcp({ src: A, dst: B, sport: 41000, dport: 443, flags: 0x02 }), 1), true);
+  p.add(decode(ipv4Icmp(A, B, 8, 0), 1), true);
+  // ...and twenty answers from port 53 of many reflectors to one port of a victim: each opens a flow (to
+  // the victim's port, which becomes the top "service"), and port 53 leads the source ports.
+  for (let i = 0; i < 20; i++) p.add(decode(ipv4Udp(ip(`10.78.0.${i + 1}`), A, 53, 4444, dnsQuery('b.example', 1)), 1), true);
+  assert.deepEqual(p.services.top(3), [{ proto: 'udp', port: 4444, count: 20 }, { proto: 'tcp', port: 22, count: 5 }, { proto: 'udp', port: 53, count: 3 }]);
+  assert.deepEqual(p.services.top(10).map((x) => `${x.proto}/${x.port}`), ['udp/4444', 'tcp/22', 'udp/53', 'tcp/443']);
+  assert.deepEqual(p.sourcePorts.top(1), [{ proto: 'udp', port: 53, count: 20 }]);
+  const s = new PortCounts();
+  s.countDst(decode(ipv4Icmp(A, B, 8, 0), 1));
+  assert.deepEqual(s.top(10), []);
+  s.countSrc(decode(ipv4Tcp({ src: A, dst: B, sport: 80, dport: 5000, flags: 0x12 }), 1));
+  assert.deepEqual(s.top(10), [{ proto: 'tcp', port: 80, count: 1 }]);
   s.reset();
   assert.deepEqual(s.top(10), []);
 });
