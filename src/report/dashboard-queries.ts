@@ -4,7 +4,7 @@
 
 import type Database from 'better-sqlite3';
 import { SIGNATURES } from '../alert/signatures.js';
-import { contributionText, type FeatureContribution } from '../detect/feature-baseline.js';
+import { evidenceOf } from './report-data.js';
 import type { ScoreSnapshot } from './host-score-cache.js';
 import type { AlertRow, IncidentRow } from '../store/queries.js';
 import type { TimelinePoint } from '../track/traffic-profile.js';
@@ -304,7 +304,7 @@ export class DashboardQueries {
     }
     const alerts = this.alerts({ ...r, severity: 3, detector: null, host: ip, sort: 'time', desc: true, limit: 100, offset: 0, mutedAlertKeys });
     const explanations = (this.s.hostAnomalies.all({ ...range, host: ip }) as { id: number; timestamp: string; eve: string }[])
-      .map((a) => ({ id: a.id, timestamp: a.timestamp, lines: explanationOf(a.eve) }));
+      .map((a) => ({ id: a.id, timestamp: a.timestamp, lines: evidenceOf(a.eve).explanation }));
     const asset = this.s.asset.get(ip) as Record<string, unknown> | undefined;
     return {
       host: ip,
@@ -328,14 +328,4 @@ function toAlert(r: AlertDbRow): DashboardAlert {
     if (e !== undefined && e !== null && typeof e === 'object') evidence = e;
   } catch { /* a damaged row shows without evidence */ }
   return { ...rest, evidence };
-}
-
-/** The model's reasons for an anomaly alert, one line per feature (as report-data.ts writes them). */
-export function explanationOf(eve: string): string[] {
-  try {
-    const ev = (JSON.parse(eve) as { netwatch?: { evidence?: { top_features?: FeatureContribution[] } } }).netwatch?.evidence?.top_features;
-    return Array.isArray(ev) ? ev.map(contributionText) : [];
-  } catch {
-    return [];
-  }
 }

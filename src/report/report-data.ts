@@ -229,9 +229,13 @@ function rank(m: Map<string, Talker>, n: number): Talker[] {
 
 const EVIDENCE_CHARS = 400;
 
-/** The stored EVE record's evidence as text, and the model's explanation lines. */
+/** The stored EVE record's evidence as text, and the model's explanation lines (a damaged record: none). */
 export function evidenceOf(eve: string): { evidence: string; explanation: string[] } {
-  const ev = (JSON.parse(eve) as { netwatch?: { evidence?: Record<string, unknown> } }).netwatch?.evidence ?? {};
+  let ev: Record<string, unknown> = {};
+  try {
+    const e = (JSON.parse(eve) as { netwatch?: { evidence?: Record<string, unknown> } }).netwatch?.evidence;
+    if (e !== undefined && e !== null && typeof e === 'object') ev = e;
+  } catch { /* shown without evidence */ }
   const top = ev.top_features;
   const explanation = Array.isArray(top) ? (top as FeatureContribution[]).map(contributionText) : [];
   let text = Object.entries(ev).filter(([k]) => k !== 'top_features')
