@@ -27,8 +27,11 @@ export interface RaiseRequest {
 
 export interface AlertSink {
   alert(a: EveAlert, json: string): void;
-  /** The incident an alert or a suppressed repeat just touched (its count, last_seen and peak as they stand). */
-  incident?(i: Incident): void;
+  /**
+   * The incident an alert (raised: true, after alert()) or a suppressed repeat (false) just touched, with
+   * its count, last_seen and peak as they stand.
+   */
+  incident?(i: Incident, raised: boolean): void;
 }
 
 export interface PacketPosition {
@@ -117,7 +120,7 @@ export class AlertHub {
       this.incidents.set(r.key, st);
       if (t - st.lastAlertT < this.cfg.suppressSec) {
         this.suppressed++;
-        this.incidentTouched(st);
+        this.incidentTouched(st, false);
         return;
       }
       ts = eveTimestamp(pos.tsSec, pos.tsNsec);
@@ -179,12 +182,18 @@ export class AlertHub {
     this.annotate?.(a);
     const json = JSON.stringify(a);
     for (const s of this.sinks) s.alert(a, json);
-    this.incidentTouched(st);
+    this.incidentTouched(st, true);
   }
 
-  private incidentTouched(st: IncidentState): void {
+  private incidentTouched(st: IncidentState, raised: boolean): void {
     const sinks = this.sinks;
-    for (let i = 0; i < sinks.length; i++) if (sinks[i].incident !== undefined) sinks[i].incident!(settle(st));
+    let inc: Incident | null = null;
+    for (let i = 0; i < sinks.length; i++) {
+      const f = sinks[i].incident;
+      if (f === undefined) continue;
+      inc ??= settle(st);
+      f.call(sinks[i], inc, raised);
+    }
   }
 
   private retire(st: IncidentState): void {

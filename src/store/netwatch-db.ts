@@ -90,8 +90,6 @@ export class RunStore implements AlertSink, FlowSink {
   private readonly pendingFlows: Record<string, unknown>[] = [];
   /** Incidents touched by suppressed repeats since the last write, by run incident number. */
   private readonly pendingIncidents = new Map<number, Incident>();
-  /** The incident of the alert just stored: the hub reports it right after the alert. */
-  private justAlerted = -1;
   private readonly statsBatch: number;
   private readonly flowMode: FlowStoreMode;
   flowsStored = 0;
@@ -127,7 +125,6 @@ export class RunStore implements AlertSink, FlowSink {
   }
 
   alert(a: EveAlert, json: string): void {
-    this.justAlerted = a.netwatch.incident_id;
     try {
       this.insertAlert.run({
         run: this.runId, timestamp: a.timestamp, epoch: eveEpoch(a.timestamp), sid: a.alert.signature_id, signature: a.alert.signature,
@@ -144,9 +141,8 @@ export class RunStore implements AlertSink, FlowSink {
   }
 
   /** A new alert's incident is written with it; a suppressed repeat's count waits for the next batch. */
-  incident(i: Incident): void {
-    if (i.id === this.justAlerted) {
-      this.justAlerted = -1;
+  incident(i: Incident, raised: boolean): void {
+    if (raised) {
       this.pendingIncidents.delete(i.id);
       try {
         this.upsertIncident.run(this.incidentRow(i));
