@@ -48,8 +48,8 @@ export class MinuteStats {
   private icmp = 0;
   private other = 0;
   private readonly hosts = new Uint32Array(BITS / 32);
-  private talkers = new TopTalkers(1024);
-  private receivers = new TopTalkers(1024);
+  private talkers = new TopTalkers(4096);
+  private receivers = new TopTalkers(4096);
   private readonly services = new PortCounts();
   private readonly sourcePorts = new PortCounts();
   private dropsAtStart = { ring: 0, kernel: 0 };
@@ -104,8 +104,8 @@ export class MinuteStats {
     this.dropsAtStart = drops;
     this.packets = 0; this.bytes = 0; this.tcp = 0; this.udp = 0; this.icmp = 0; this.other = 0;
     this.hosts.fill(0);
-    this.talkers = new TopTalkers(1024);
-    this.receivers = new TopTalkers(1024);
+    this.talkers = new TopTalkers(4096);
+    this.receivers = new TopTalkers(4096);
     this.services.reset();
     this.sourcePorts.reset();
   }
