@@ -100,8 +100,7 @@ export class ArpSpoofDetector implements Detector {
   private nextHop(c: PacketContext): void {
     const flows = c.flows;
     const s = c.flowSlot;
-    const d = s * 2 + (c.fromOrig ? 0 : 1);
-    const mac = flows.macHi[d] * 4294967296 + flows.macLo[d];
+    const mac = flows.nextHopMac(s, c.fromOrig ? 0 : 1);
     const claims = this.macClaims.get(mac);
     if (claims === undefined || c.t - claims.t >= this.cfg.claimMemorySec) return;
     const oldMac = flows.lastPrevMacHi * 4294967296 + flows.lastPrevMacLo;
@@ -112,7 +111,7 @@ export class ArpSpoofDetector implements Detector {
       detector: this.name, variant: 3,
       detail: `traffic between ${victim} and ${remote} now passes ${macText(mac)} (was ${macText(oldMac)}), which claimed ${claimed.join(', ')}`,
       key: `arp_spoof|${macText(mac)}|mitm|${victim}`,
-      src: claimed[claimed.length - 1], dst: victim, proto: ipProtocolName(flows.proto[s]),
+      src: claimed[claimed.length - 1], dst: victim, proto: ipProtocolName(flows.proto(s)),
       communityId: flows.communityId(s),
       score: 1, threshold: 1,
       evidence: { attacker_mac: macText(mac), previous_mac: macText(oldMac), claimed_ips: claimed, victim_ip: victim, remote_ip: remote },

@@ -55,7 +55,7 @@ export class AssetServicesDetector implements Detector {
       const f = rec.tcpFlags & (TCP_SYN | TCP_ACK);
       if (f === TCP_SYN && c.fromOrig && this.cfg.alertUnexpectedPorts) variant = VARIANT_UNEXPECTED_PORT;
       else if (f === (TCP_SYN | TCP_ACK) && !c.fromOrig) variant = VARIANT_NEW_SERVICE;
-    } else if (p === IPPROTO_UDP && !c.fromOrig && c.flows.pkts[c.flowSlot * 2 + 1] === 1) {
+    } else if (p === IPPROTO_UDP && !c.fromOrig && c.flows.packets(c.flowSlot, 1) === 1) {
       variant = VARIANT_NEW_SERVICE;
     }
     if (variant === 0) return;

@@ -118,7 +118,7 @@ export class DetectionEngine implements FlowCloseListener {
     this.arpSpoof.packet(c);
     const added = this.added;
     for (let i = 0; i < added.length; i++) added[i].packet(c);
-    if (this.hub.alertsRaised !== before && c.flowSlot >= 0) flows.alerted[c.flowSlot] = 1;
+    if (this.hub.alertsRaised !== before && c.flowSlot >= 0) flows.markAlerted(c.flowSlot);
     // Once per second of packet time; a step back in time restarts the schedule.
     if (t >= this.nextTick || t < this.nextTick - 2) {
       this.nextTick = Math.floor(t) + 1;
@@ -127,7 +127,7 @@ export class DetectionEngine implements FlowCloseListener {
   }
 
   flowClosed(flows: FlowTable, slot: number, reason: CloseReason): void {
-    this.hosts.connectionEnded(flows.addrs, flows.origAddrOffset(slot), flows.addrs, flows.respAddrOffset(slot), flows.completed(slot), flows.last[slot]);
+    this.hosts.connectionEnded(flows.addrs, flows.origAddrOffset(slot), flows.addrs, flows.respAddrOffset(slot), flows.completed(slot), flows.lastSeen(slot));
     for (const s of this.flowSinks) s.flow(flows, slot, reason);
   }
 

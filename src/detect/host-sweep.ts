@@ -80,7 +80,7 @@ export class HostSweepDetector implements Detector {
         k[4] = rec.dstPort;
         writeDst(tmp, 0, rec);
         this.probe(c, tmp);
-      } else if (!c.fromOrig && c.flows.pkts[c.flowSlot * 2 + 1] === 1) {
+      } else if (!c.fromOrig && c.flows.packets(c.flowSlot, 1) === 1) {
         if (p === IPPROTO_TCP && (rec.tcpFlags & (TCP_SYN | TCP_RST)) === 0) return;
         writeDst(k, 0, rec);
         k[4] = rec.srcPort;

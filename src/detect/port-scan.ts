@@ -78,8 +78,8 @@ export class PortScanDetector implements Detector {
       const synAck = (f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
       const rst = (f & TCP_RST) !== 0;
       if (!synAck && !rst) return;
-      if (synAck && flows.pkts[fs * 2 + 1] !== 1) return;
-      if (rst && flows.pkts[fs * 2 + 1] > 2) return;
+      if (synAck && flows.packets(fs, 1) !== 1) return;
+      if (rst && flows.packets(fs, 1) > 2) return;
       const s = this.findPair(c);
       if (s >= 0) this.pairs.add(s, synAck ? F_OPEN : F_REFUSED, 1);
     } else if (c.established && p === IPPROTO_TCP) {

@@ -72,7 +72,7 @@ export class RareServiceDetector implements Detector {
     // A service is a server port that answered: SYN-ACK for TCP, the first reply for UDP.
     let idx = -1;
     if (p === IPPROTO_TCP && !c.fromOrig && (rec.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) idx = rec.srcPort;
-    else if (p === IPPROTO_UDP && !c.fromOrig && c.flows.pkts[c.flowSlot * 2 + 1] === 1) idx = 65536 + rec.srcPort;
+    else if (p === IPPROTO_UDP && !c.fromOrig && c.flows.packets(c.flowSlot, 1) === 1) idx = 65536 + rec.srcPort;
     if (idx < 0) return;
     const n = this.ports[idx]++;
     if (!learned || n >= this.cfg.minCountToBeCommon || !this.portGate.open(idx, c.t)) return;

@@ -40,7 +40,7 @@ export class ReflectionDetector implements Detector {
     if (!c.isIp) return;
     if (rec.ipProto === IPPROTO_UDP && (c.hosts.isReflectorPort(rec.srcPort) || rec.fragment === FRAG_LATER)) this.udp(c);
     else if (rec.ipProto === IPPROTO_TCP && !c.fromOrig && (rec.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK) &&
-      c.flowSlot >= 0 && (c.flows.hist[c.flowSlot * 2] & H_SYN) === 0) this.synAck(c);
+      c.flowSlot >= 0 && (c.flows.history(c.flowSlot, 0) & H_SYN) === 0) this.synAck(c);
   }
 
   private udp(c: PacketContext): void {

@@ -49,10 +49,10 @@ export class SlowlorisDetector implements Detector {
   /** A live TCP connection to a watched port, answered, old enough and nearly empty. */
   private slow(flows: FlowTable, s: number, t: number): boolean {
     const cfg = this.cfg;
-    if (flows.proto[s] !== IPPROTO_TCP || flows.closing[s] !== 0) return false;
+    if (flows.proto(s) !== IPPROTO_TCP || flows.isClosing(s)) return false;
     if (this.ports[flows.respPort(s)] === 0) return false;
-    if ((flows.hist[s * 2 + 1] & H_SYNACK) === 0) return false;
-    return t - flows.first[s] >= cfg.minAgeSec && flows.bytes[s * 2] <= cfg.maxBytesPerConnection;
+    if ((flows.history(s, 1) & H_SYNACK) === 0) return false;
+    return t - flows.firstSeen(s) >= cfg.minAgeSec && flows.bytes(s, 0) <= cfg.maxBytesPerConnection;
   }
 
   tick(c: PacketContext): void {
@@ -86,8 +86,8 @@ export class SlowlorisDetector implements Detector {
   /** Counts slow connection s into its group (same originator, responder and port); returns the group's size. */
   private group(flows: FlowTable, s: number, t: number): number {
     const groups = this.groups;
-    const age = t - flows.first[s];
-    const sent = flows.bytes[s * 2];
+    const age = t - flows.firstSeen(s);
+    const sent = flows.bytes(s, 0);
     const o = flows.origAddrOffset(s);
     const r = flows.respAddrOffset(s);
     const a = flows.addrs;

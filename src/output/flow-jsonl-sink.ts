@@ -26,7 +26,7 @@ export class JsonlFlowSink implements FlowSink {
   }
 
   flow(f: FlowTable, s: number, reason: CloseReason): void {
-    const first = f.first[s];
+    const first = f.firstSeen(s);
     const sec = Math.floor(first);
     const rec = {
       ts: eveTimestamp(sec, Math.round((first - sec) * 1e9)),
@@ -34,12 +34,12 @@ export class JsonlFlowSink implements FlowSink {
       src_port: f.origPort(s),
       dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)),
       dest_port: f.respPort(s),
-      proto: ipProtocolName(f.proto[s]),
-      duration: Math.round((f.last[s] - first) * 1e6) / 1e6,
-      orig_pkts: f.pkts[s * 2], orig_bytes: f.bytes[s * 2],
-      resp_pkts: f.pkts[s * 2 + 1], resp_bytes: f.bytes[s * 2 + 1],
+      proto: ipProtocolName(f.proto(s)),
+      duration: Math.round((f.lastSeen(s) - first) * 1e6) / 1e6,
+      orig_pkts: f.packets(s, 0), orig_bytes: f.bytes(s, 0),
+      resp_pkts: f.packets(s, 1), resp_bytes: f.bytes(s, 1),
       conn_state: f.connState(s),
-      history: history(f.hist[s * 2], f.hist[s * 2 + 1]),
+      history: history(f.history(s, 0), f.history(s, 1)),
       close_reason: CLOSE_REASON_NAMES[reason],
       community_id: f.communityId(s),
     };

@@ -175,15 +175,15 @@ export class RunStore implements AlertSink, FlowSink {
   }
 
   flow(f: FlowTable, s: number, reason: CloseReason): void {
-    if (this.flowMode === 'off' || (this.flowMode === 'alerted' && f.alerted[s] === 0)) return;
-    const first = f.first[s];
+    if (this.flowMode === 'off' || (this.flowMode === 'alerted' && f.alerted(s) === 0)) return;
+    const first = f.firstSeen(s);
     this.pendingFlows.push({
       run: this.runId, ts: new Date(first * 1000).toISOString(), epoch: first,
       src_ip: wordsToString(f.addrs, f.origAddrOffset(s)), src_port: f.origPort(s),
-      dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)), dest_port: f.respPort(s), proto: ipProtocolName(f.proto[s]),
-      duration: f.last[s] - first, orig_pkts: f.pkts[s * 2], orig_bytes: f.bytes[s * 2], resp_pkts: f.pkts[s * 2 + 1],
-      resp_bytes: f.bytes[s * 2 + 1], conn_state: f.connState(s), history: history(f.hist[s * 2], f.hist[s * 2 + 1]),
-      close_reason: CLOSE_REASON_NAMES[reason], community_id: f.communityId(s), alerted: f.alerted[s],
+      dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)), dest_port: f.respPort(s), proto: ipProtocolName(f.proto(s)),
+      duration: f.lastSeen(s) - first, orig_pkts: f.packets(s, 0), orig_bytes: f.bytes(s, 0), resp_pkts: f.packets(s, 1),
+      resp_bytes: f.bytes(s, 1), conn_state: f.connState(s), history: history(f.history(s, 0), f.history(s, 1)),
+      close_reason: CLOSE_REASON_NAMES[reason], community_id: f.communityId(s), alerted: f.alerted(s),
     });
     if (this.pendingFlows.length >= FLOW_BATCH) this.flushBatches();
   }

@@ -1,9 +1,10 @@
 // Bidirectional flows keyed by 5-tuple in a fixed-capacity open-addressing table: the hash slots hold
-// record numbers, and each flow's fields live in struct-of-arrays records handed out from a free list.
-// Live flows thus occupy the low record numbers, so a packet's fields sit in memory that stays cached
-// however large the table is, and closing a flow shifts only slot entries, not whole records:
-// packets, bytes, flags and history each way, Zeek conn_state, close reasons, timeouts in packet time,
-// and the next-hop MAC each way (so a gateway takeover mid-flow can be seen).
+// record numbers, and each flow is one record of two 64-byte lines in a single buffer, handed out from a
+// free list. The first line holds what finding the flow reads (key, hash, protocol, flags, history, last
+// seen), the second what counting it writes (packets and bytes each way, first seen, next-hop MACs), so a
+// packet touches two lines instead of one per field; and live flows occupy the low record numbers.
+// Per flow: packets, bytes, flags and history each way, Zeek conn_state, close reasons, timeouts in
+// packet time, and the next-hop MAC each way (so a gateway takeover mid-flow can be seen).
 
 import { DecodeStatus } from '../decode/decode-status.js';
 import {
@@ -42,10 +43,37 @@ export interface FlowCloseListener {
 const SCAN = 16;
 const SCPS = 132;
 
+/** A record: 32 words (two cache lines). Offsets below are in 4-byte words, byte offsets noted where smaller. */
+const RW = 32;
+// Line 1: key words 0-7 (lo address, hi address), 8 ports, 9 hash; bytes 40.. single-byte fields; 14-15 last seen.
+const W_PORTS = 8;
+const W_HASH = 9;
+const B_PROTO = 40;
+const B_USED = 41;
+const B_ORIG_IS_LO = 42;
+const B_ONE_WAY = 43;
+const B_CLOSING = 44;
+const B_ALERTED = 45;
+/** History bits of the originator, then the responder. */
+const B_HIST = 46;
+/** TCP flags seen, originator then responder (16-bit, half-word index 24). */
+const H_FLAGS = 24;
+/** Float64 index within a record (word / 2). */
+const D_LAST = 7;
+// Line 2: packets and bytes each way, first seen, closing time, next-hop MACs.
+const D_PKTS = 8;
+const D_BYTES = 10;
+const D_FIRST = 12;
+const D_CLOSING_AT = 13;
+const W_MAC_LO = 28;
+/** Next-hop MAC high 16 bits (half-word index 60, 61) and whether each is set (bytes 124, 125). */
+const H_MAC_HI = 60;
+const B_MAC_SET = 124;
+
 export class FlowTable {
   /** Hash slots (power of two). */
   readonly capacity: number;
-  /** Most flows open at once, and the number of records: the arrays below are indexed by record (0..maxFlows). */
+  /** Most flows open at once, and the number of records (0..maxFlows). */
   readonly maxFlows: number;
   readonly timeouts: FlowTimeouts;
   count = 0;
@@ -72,30 +100,14 @@ export class FlowTable {
   private readonly free: Int32Array;
   private freeTop = 0;
   private fresh = 0;
-  /** Key: lo address (4 words), hi address (4 words). */
+  /**
+   * The records, as 32-bit words: a flow's addresses are at origAddrOffset(s) and respAddrOffset(s)
+   * (4 words each; IPv4 as ::ffff:a.b.c.d).
+   */
   readonly addrs: Uint32Array;
-  /** lo port << 16 | hi port. */
-  readonly ports: Uint32Array;
-  readonly proto: Uint8Array;
-  private readonly hash: Uint32Array;
-  private readonly used: Uint8Array;
-  readonly origIsLo: Uint8Array;
-  readonly oneWay: Uint8Array;
-  readonly first: Float64Array;
-  readonly last: Float64Array;
-  /** [orig, resp] per flow. */
-  readonly pkts: Float64Array;
-  readonly bytes: Float64Array;
-  readonly flags: Uint16Array;
-  readonly hist: Uint8Array;
-  readonly closing: Uint8Array;
-  readonly closingAt: Float64Array;
-  readonly macHi: Uint32Array;
-  readonly macLo: Uint32Array;
-  readonly macSet: Uint8Array;
-  readonly seq: Float64Array;
-  /** 1 when an alert was raised on one of the flow's packets (for storing alerted flows only). */
-  readonly alerted: Uint8Array;
+  private readonly u8: Uint8Array;
+  private readonly u16: Uint16Array;
+  private readonly f64: Float64Array;
 
   private readonly key = new Uint32Array(9);
   private readonly tmp = new Uint32Array(4);
@@ -110,26 +122,11 @@ export class FlowTable {
     this.slots = new Int32Array(capacity).fill(-1);
     const n = this.maxFlows;
     this.free = new Int32Array(n);
-    this.addrs = new Uint32Array(n * 8);
-    this.ports = new Uint32Array(n);
-    this.proto = new Uint8Array(n);
-    this.hash = new Uint32Array(n);
-    this.used = new Uint8Array(n);
-    this.origIsLo = new Uint8Array(n);
-    this.oneWay = new Uint8Array(n);
-    this.first = new Float64Array(n);
-    this.last = new Float64Array(n);
-    this.pkts = new Float64Array(n * 2);
-    this.bytes = new Float64Array(n * 2);
-    this.flags = new Uint16Array(n * 2);
-    this.hist = new Uint8Array(n * 2);
-    this.closing = new Uint8Array(n);
-    this.closingAt = new Float64Array(n);
-    this.macHi = new Uint32Array(n * 2);
-    this.macLo = new Uint32Array(n * 2);
-    this.macSet = new Uint8Array(n * 2);
-    this.seq = new Float64Array(n);
-    this.alerted = new Uint8Array(n);
+    const buf = new ArrayBuffer(n * RW * 4);
+    this.addrs = new Uint32Array(buf);
+    this.u8 = new Uint8Array(buf);
+    this.u16 = new Uint16Array(buf);
+    this.f64 = new Float64Array(buf);
   }
 
   /** Folds the packet into its flow (creating it); returns its record, or -1 when the packet has no flow (non-IP, later fragments). */
@@ -171,29 +168,34 @@ export class FlowTable {
     k[8] = ((sp << 16) | dp) >>> 0;
     const h = (hashWords(k, 0, 9, proto) ^ proto) >>> 0;
 
+    const u8 = this.u8;
+    const f64 = this.f64;
     let s = this.find(k, proto, h);
     let isNew = false;
     if (s < 0) {
       if (this.count >= this.maxFlows) this.evictNear(h, t);
       s = this.insertAt(k, proto, h);
       isNew = true;
-      this.origIsLo[s] = fromLo ? 1 : 0;
       // A SYN-ACK first means the SYN was missed: its sender is the responder.
-      if (proto === IPPROTO_TCP && (rec.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) this.origIsLo[s] = fromLo ? 0 : 1;
-      this.oneWay[s] = oneWay;
-      this.first[s] = t;
-      this.last[s] = t;
-      this.seq[s] = ++this.created;
+      const synAck = proto === IPPROTO_TCP && (rec.tcpFlags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+      u8[s * RW * 4 + B_ORIG_IS_LO] = fromLo !== synAck ? 1 : 0;
+      u8[s * RW * 4 + B_ONE_WAY] = oneWay;
+      f64[s * (RW >>> 1) + D_FIRST] = t;
+      f64[s * (RW >>> 1) + D_LAST] = t;
+      this.created++;
       this.count++;
     }
-    const fromOrig = (this.origIsLo[s] === 1) === fromLo;
-    const d = s * 2 + (fromOrig ? 0 : 1);
-    if (t > this.last[s]) this.last[s] = t;
-    this.pkts[d]++;
-    this.bytes[d] += rec.wireLen;
+    const rb = s * RW * 4;
+    const rd = s * (RW >>> 1);
+    const fromOrig = (u8[rb + B_ORIG_IS_LO] === 1) === fromLo;
+    const dir = fromOrig ? 0 : 1;
+    if (t > f64[rd + D_LAST]) f64[rd + D_LAST] = t;
+    f64[rd + D_PKTS + dir]++;
+    f64[rd + D_BYTES + dir] += rec.wireLen;
+    const hd = rb + B_HIST + dir;
     if (proto === IPPROTO_TCP) {
       const f = rec.tcpFlags;
-      this.flags[d] |= f;
+      this.u16[s * RW * 2 + H_FLAGS + dir] |= f;
       let hb = 0;
       if ((f & TCP_SYN) !== 0) hb |= (f & TCP_ACK) !== 0 ? H_SYNACK : H_SYN;
       if ((f & TCP_FIN) !== 0) hb |= H_FIN;
@@ -201,17 +203,17 @@ export class FlowTable {
       if (rec.payloadLength > 0) hb |= H_DATA;
       else if (f === TCP_ACK) hb |= H_ACK;
       // The originator's first ACK (with or without data) after the responder's SYN-ACK completes the handshake.
-      if (fromOrig && (f & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_ACK && (this.hist[s * 2 + 1] & H_SYNACK) !== 0 &&
-        (this.hist[d] & (H_ACK | H_DATA)) === 0) {
+      if (fromOrig && (f & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_ACK && (u8[rb + B_HIST + 1] & H_SYNACK) !== 0 &&
+        (u8[hd] & (H_ACK | H_DATA)) === 0) {
         this.lastEstablished = true;
       }
-      this.hist[d] |= hb;
-      if (this.closing[s] === 0) {
-        if ((hb & H_RST) !== 0) { this.closing[s] = 2; this.closingAt[s] = t; }
-        else if ((this.hist[s * 2] & H_FIN) !== 0 && (this.hist[s * 2 + 1] & H_FIN) !== 0) { this.closing[s] = 1; this.closingAt[s] = t; }
+      u8[hd] |= hb;
+      if (u8[rb + B_CLOSING] === 0) {
+        if ((hb & H_RST) !== 0) { u8[rb + B_CLOSING] = 2; f64[rd + D_CLOSING_AT] = t; }
+        else if ((u8[rb + B_HIST] & H_FIN) !== 0 && (u8[rb + B_HIST + 1] & H_FIN) !== 0) { u8[rb + B_CLOSING] = 1; f64[rd + D_CLOSING_AT] = t; }
       }
     } else if (rec.payloadLength > 0) {
-      this.hist[d] |= H_DATA;
+      u8[hd] |= H_DATA;
     }
     // Next hop: the destination MAC of the originator's packets, the source MAC of the responder's.
     const mo = rec.macSrcOffset;
@@ -220,13 +222,15 @@ export class FlowTable {
       const p = fromOrig ? mo - 6 : mo;
       const hi = (b[p] << 8) | b[p + 1];
       const lo = ((b[p + 2] << 24) | (b[p + 3] << 16) | (b[p + 4] << 8) | b[p + 5]) >>> 0;
-      if (this.macSet[d] === 0) {
-        this.macSet[d] = 1; this.macHi[d] = hi; this.macLo[d] = lo;
-      } else if (this.macHi[d] !== hi || this.macLo[d] !== lo) {
+      const hiAt = s * RW * 2 + H_MAC_HI + dir;
+      const loAt = s * RW + W_MAC_LO + dir;
+      if (u8[rb + B_MAC_SET + dir] === 0) {
+        u8[rb + B_MAC_SET + dir] = 1; this.u16[hiAt] = hi; this.addrs[loAt] = lo;
+      } else if (this.u16[hiAt] !== hi || this.addrs[loAt] !== lo) {
         this.lastNextHopChanged = true;
-        this.lastPrevMacHi = this.macHi[d];
-        this.lastPrevMacLo = this.macLo[d];
-        this.macHi[d] = hi; this.macLo[d] = lo;
+        this.lastPrevMacHi = this.u16[hiAt];
+        this.lastPrevMacLo = this.addrs[loAt];
+        this.u16[hiAt] = hi; this.addrs[loAt] = lo;
       }
     }
     this.lastSlot = s;
@@ -238,12 +242,13 @@ export class FlowTable {
   /** The record holding the key, or -1. */
   private find(k: Uint32Array, proto: number, h: number): number {
     const slots = this.slots;
+    const a = this.addrs;
+    const u8 = this.u8;
     for (let i = 0; i <= this.mask; i++) {
       const s = slots[(h + i) & this.mask];
       if (s < 0) return -1;
-      if (this.hash[s] !== h || this.proto[s] !== proto || this.ports[s] !== k[8]) continue;
-      const o = s * 8;
-      const a = this.addrs;
+      const o = s * RW;
+      if (a[o + W_HASH] !== h || a[o + W_PORTS] !== k[8] || u8[o * 4 + B_PROTO] !== proto) continue;
       if (a[o] === k[0] && a[o + 1] === k[1] && a[o + 2] === k[2] && a[o + 3] === k[3] &&
         a[o + 4] === k[4] && a[o + 5] === k[5] && a[o + 6] === k[6] && a[o + 7] === k[7]) return s;
     }
@@ -256,20 +261,15 @@ export class FlowTable {
     while (this.slots[i] >= 0) i = (i + 1) & this.mask;
     const s = this.freeTop > 0 ? this.free[--this.freeTop] : this.fresh++;
     this.slots[i] = s;
-    this.used[s] = 1;
-    this.hash[s] = h;
-    this.proto[s] = proto;
-    this.ports[s] = k[8];
-    const o = s * 8;
-    for (let i = 0; i < 8; i++) this.addrs[o + i] = k[i];
-    const d = s * 2;
-    this.pkts[d] = 0; this.pkts[d + 1] = 0;
-    this.bytes[d] = 0; this.bytes[d + 1] = 0;
-    this.flags[d] = 0; this.flags[d + 1] = 0;
-    this.hist[d] = 0; this.hist[d + 1] = 0;
-    this.macSet[d] = 0; this.macSet[d + 1] = 0;
-    this.closing[s] = 0;
-    this.alerted[s] = 0;
+    const o = s * RW;
+    const a = this.addrs;
+    // Zero the whole record, then write the key.
+    a.fill(0, o, o + RW);
+    for (let w = 0; w < 8; w++) a[o + w] = k[w];
+    a[o + W_PORTS] = k[8];
+    a[o + W_HASH] = h;
+    this.u8[o * 4 + B_PROTO] = proto;
+    this.u8[o * 4 + B_USED] = 1;
     return s;
   }
 
@@ -281,7 +281,7 @@ export class FlowTable {
       const i = (h + j) & this.mask;
       const s = slots[i];
       if (s < 0) continue;
-      if (victim < 0 || this.last[s] < this.last[slots[victim]]) victim = i;
+      if (victim < 0 || this.lastSeen(s) < this.lastSeen(slots[victim])) victim = i;
     }
     if (victim < 0) {
       for (let i = 0; i < this.capacity; i++) if (slots[i] >= 0) { victim = i; break; }
@@ -295,19 +295,24 @@ export class FlowTable {
     this.nextSweep = Math.floor(t) + 1;
     const to = this.timeouts;
     const slots = this.slots;
+    const u8 = this.u8;
+    const f64 = this.f64;
     for (let i = 0; i < this.capacity; i++) {
       for (let s = slots[i]; s >= 0; s = slots[i]) {
-        const idle = t - this.last[s];
+        const rb = s * RW * 4;
+        const rd = s * (RW >>> 1);
+        const idle = t - f64[rd + D_LAST];
+        const closing = u8[rb + B_CLOSING];
         let reason = -1;
-        if (this.closing[s] !== 0 && t - this.closingAt[s] >= to.tcpClosed) {
-          reason = this.closing[s] === 2 ? CloseReason.Rst : CloseReason.Fin;
-        } else if (t - this.first[s] >= to.active) {
+        if (closing !== 0 && t - f64[rd + D_CLOSING_AT] >= to.tcpClosed) {
+          reason = closing === 2 ? CloseReason.Rst : CloseReason.Fin;
+        } else if (t - f64[rd + D_FIRST] >= to.active) {
           reason = CloseReason.ActiveTimeout;
         } else {
-          const p = this.proto[s];
+          const p = u8[rb + B_PROTO];
           let limit: number;
           if (p === IPPROTO_TCP) {
-            const established = (this.hist[s * 2 + 1] & H_SYNACK) !== 0 || (this.hist[s * 2] & H_DATA) !== 0;
+            const established = (u8[rb + B_HIST + 1] & H_SYNACK) !== 0 || (u8[rb + B_HIST] & H_DATA) !== 0;
             limit = established ? to.tcpEstablished : to.tcpAttempt;
           } else if (p === IPPROTO_UDP) limit = to.udp;
           else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) limit = to.icmp;
@@ -334,7 +339,7 @@ export class FlowTable {
     this.closedBy[reason]++;
     this.listener?.flowClosed(this, s, reason);
     this.count--;
-    this.used[s] = 0;
+    this.u8[s * RW * 4 + B_USED] = 0;
     this.free[this.freeTop++] = s;
     this.remove(i);
   }
@@ -348,7 +353,7 @@ export class FlowTable {
       j = (j + 1) & this.mask;
       const s = slots[j];
       if (s < 0) break;
-      const home = this.hash[s] & this.mask;
+      const home = this.addrs[s * RW + W_HASH] & this.mask;
       const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (between) continue;
       slots[hole] = s;
@@ -360,32 +365,54 @@ export class FlowTable {
   /** The record in hash slot i (0..capacity), or -1: passes over the table in this order see flows as sweep() does. */
   recordAt(i: number): number { return this.slots[i]; }
 
-  isUsed(s: number): boolean { return this.used[s] !== 0; }
+  isUsed(s: number): boolean { return this.u8[s * RW * 4 + B_USED] !== 0; }
 
   /** Records handed out so far: every live flow's record is below this. */
   get recordsHandedOut(): number { return this.fresh; }
 
+  private origIsLo(s: number): boolean { return this.u8[s * RW * 4 + B_ORIG_IS_LO] === 1; }
+
   /** Offsets in `addrs` of the originator's and responder's addresses. */
-  origAddrOffset(s: number): number { return s * 8 + (this.origIsLo[s] === 1 ? 0 : 4); }
-  respAddrOffset(s: number): number { return s * 8 + (this.origIsLo[s] === 1 ? 4 : 0); }
-  origPort(s: number): number { return this.origIsLo[s] === 1 ? this.ports[s] >>> 16 : this.ports[s] & 0xffff; }
-  respPort(s: number): number { return this.origIsLo[s] === 1 ? this.ports[s] & 0xffff : this.ports[s] >>> 16; }
+  origAddrOffset(s: number): number { return s * RW + (this.origIsLo(s) ? 0 : 4); }
+  respAddrOffset(s: number): number { return s * RW + (this.origIsLo(s) ? 4 : 0); }
+  origPort(s: number): number { const p = this.addrs[s * RW + W_PORTS]; return this.origIsLo(s) ? p >>> 16 : p & 0xffff; }
+  respPort(s: number): number { const p = this.addrs[s * RW + W_PORTS]; return this.origIsLo(s) ? p & 0xffff : p >>> 16; }
+
+  proto(s: number): number { return this.u8[s * RW * 4 + B_PROTO]; }
+  firstSeen(s: number): number { return this.f64[s * (RW >>> 1) + D_FIRST]; }
+  lastSeen(s: number): number { return this.f64[s * (RW >>> 1) + D_LAST]; }
+  /** Packets, bytes and history bits (H_*) of the originator's (dir 0) or the responder's (dir 1) side. */
+  packets(s: number, dir: 0 | 1): number { return this.f64[s * (RW >>> 1) + D_PKTS + dir]; }
+  bytes(s: number, dir: 0 | 1): number { return this.f64[s * (RW >>> 1) + D_BYTES + dir]; }
+  history(s: number, dir: 0 | 1): number { return this.u8[s * RW * 4 + B_HIST + dir]; }
+  /** TCP flags seen from one side. */
+  tcpFlags(s: number, dir: 0 | 1): number { return this.u16[s * RW * 2 + H_FLAGS + dir]; }
+  /** A FIN exchange or a RST is closing the flow. */
+  isClosing(s: number): boolean { return this.u8[s * RW * 4 + B_CLOSING] !== 0; }
+  /** The next-hop MAC of one side as a number (48 bits), or -1 when none was seen. */
+  nextHopMac(s: number, dir: 0 | 1): number {
+    if (this.u8[s * RW * 4 + B_MAC_SET + dir] === 0) return -1;
+    return this.u16[s * RW * 2 + H_MAC_HI + dir] * 4294967296 + this.addrs[s * RW + W_MAC_LO + dir];
+  }
+  /** 1 when an alert was raised on one of the flow's packets (for storing alerted flows only). */
+  alerted(s: number): number { return this.u8[s * RW * 4 + B_ALERTED]; }
+  markAlerted(s: number): void { this.u8[s * RW * 4 + B_ALERTED] = 1; }
 
   /** A TCP handshake that completed, or any other flow that got an answer. */
   completed(s: number): boolean {
-    const o = this.hist[s * 2];
-    const r = this.hist[s * 2 + 1];
-    if (this.proto[s] !== IPPROTO_TCP) return this.pkts[s * 2] > 0 && this.pkts[s * 2 + 1] > 0;
+    const o = this.history(s, 0);
+    const r = this.history(s, 1);
+    if (this.proto(s) !== IPPROTO_TCP) return this.packets(s, 0) > 0 && this.packets(s, 1) > 0;
     return (r & H_SYNACK) !== 0 && (o & (H_ACK | H_DATA)) !== 0;
   }
 
   /** Zeek's conn_state from the two histories. */
   connState(s: number): string {
-    const p = this.proto[s];
-    const o = this.hist[s * 2];
-    const r = this.hist[s * 2 + 1];
-    const rp = this.pkts[s * 2 + 1];
-    if (p !== IPPROTO_TCP) return rp > 0 ? (this.pkts[s * 2] > 0 ? 'SF' : 'SHR') : 'S0';
+    const p = this.proto(s);
+    const o = this.history(s, 0);
+    const r = this.history(s, 1);
+    const rp = this.packets(s, 1);
+    if (p !== IPPROTO_TCP) return rp > 0 ? (this.packets(s, 0) > 0 ? 'SF' : 'SHR') : 'S0';
     const oSyn = (o & H_SYN) !== 0;
     const rSynAck = (r & H_SYNACK) !== 0;
     if (oSyn && !rSynAck) {
@@ -413,15 +440,12 @@ export class FlowTable {
   }
 
   communityId(s: number, seed = 0): string {
-    return communityId(this.addrs, this.origAddrOffset(s), this.respAddrOffset(s), this.proto[s],
-      this.origPort(s), this.respPort(s), this.oneWay[s] === 1, seed);
+    return communityId(this.addrs, this.origAddrOffset(s), this.respAddrOffset(s), this.proto(s),
+      this.origPort(s), this.respPort(s), this.u8[s * RW * 4 + B_ONE_WAY] === 1, seed);
   }
 
   /** Bytes of typed arrays held. */
   get memoryBytes(): number {
-    let n = 0;
-    for (const a of [this.slots, this.free, this.addrs, this.ports, this.proto, this.hash, this.used, this.origIsLo, this.oneWay, this.first, this.last,
-      this.pkts, this.bytes, this.flags, this.hist, this.closing, this.closingAt, this.macHi, this.macLo, this.macSet, this.seq, this.alerted]) n += a.byteLength;
-    return n;
+    return this.slots.byteLength + this.free.byteLength + this.addrs.byteLength;
   }
 }

@@ -22,7 +22,7 @@ class Harness {
     this.flows = new FlowTable(capacity, DETECTION_DEFAULTS.flows.timeouts);
     this.flows.listener = {
       flowClosed: (f: FlowTable, s: number, reason: CloseReason) => {
-        this.closed.push({ state: f.connState(s), reason: CLOSE_REASON_NAMES[reason], origPkts: f.pkts[s * 2], respPkts: f.pkts[s * 2 + 1], cid: f.communityId(s) });
+        this.closed.push({ state: f.connState(s), reason: CLOSE_REASON_NAMES[reason], origPkts: f.packets(s, 0), respPkts: f.packets(s, 1), cid: f.communityId(s) });
       },
     };
   }
