@@ -4,7 +4,10 @@
 // sliding estimate, and optional bitmaps give distinct counts (linear counting) without storing keys.
 // An entry is one record of 64-byte lines in a single buffer (key, times, counters, bitmaps), laid out
 // so that what every packet touches (the key, the smallest scale's counters and bitmaps, then the next
-// scale's windows that detectors read) comes first and sits in as few cache lines as possible.
+// scale's windows that detectors read) comes first and sits in as few cache lines as possible. Hash
+// slots hold record numbers, handed out in order of first use (an evicted entry's record goes to its
+// successor), so the live entries sit together at the start of the buffer rather than spread over all
+// of it: fewer pages and lines to reach. Callers hold record numbers; they are stable while the entry lives.
 
 import { hashWords } from './address-key.js';
 import { linearCount, popcount32 } from './linear-count.js';
@@ -41,7 +44,10 @@ export class WindowTable {
   private readonly ns: number;
   private readonly rolled: number;
   private readonly mask: number;
-  private readonly used: Uint8Array;
+  /** Per hash slot: its record, or -1 while the slot has never been used. */
+  private readonly recOf: Int32Array;
+  /** Records handed out so far. */
+  private fresh = 0;
   /** Hash of each slot's key, compared before the key itself. */
   private readonly hashes: Uint32Array;
   /** Kept apart from the records, like the hashes, so choosing an eviction victim reads one line, not eight records. */
@@ -74,7 +80,7 @@ export class WindowTable {
     this.ns = o.scales.length;
     this.rolled = o.fields - (o.keptFields ?? 0);
     this.mask = o.capacity - 1;
-    this.used = new Uint8Array(o.capacity);
+    this.recOf = new Int32Array(o.capacity).fill(-1);
     this.hashes = new Uint32Array(o.capacity);
     this.lastSeen = new Float64Array(o.capacity);
     this.nb = o.bitmaps ?? 0;
@@ -106,41 +112,50 @@ export class WindowTable {
     this.rollScaleIndex = o.rollScale ?? 0;
   }
 
-  /** Finds or creates the entry for key[off..off+keyWords) at packet time t, rolling its windows. Returns the slot. */
+  /** Finds or creates the entry for key[off..off+keyWords) at packet time t, rolling its windows. Returns its record. */
   touch(key: Uint32Array, off: number, t: number): number {
     const kw = this.kw;
     const h = hashWords(key, off, kw, 0x2545f491);
+    const recOf = this.recOf;
+    const lastSeen = this.lastSeen;
     let victim = -1;
     for (let i = 0; i < PROBE; i++) {
       const s = (h + i) & this.mask;
-      if (this.used[s] === 0) {
+      const r = recOf[s];
+      if (r < 0) {
+        const n = this.fresh++;
+        recOf[s] = n;
         this.hashes[s] = h;
-        this.claim(s, key, off, t);
-        return s;
+        lastSeen[s] = t;
+        this.claim(n, key, off, t);
+        return n;
       }
-      if (this.hashes[s] === h && this.sameKey(s, key, off)) {
-        const st0 = this.f64[((s * this.rw) >>> 1) + (this.stAt >>> 1)];
-        if (t >= st0 + this.scales[0] || t < st0) this.roll(s, t);
-        if (t > this.lastSeen[s]) this.lastSeen[s] = t;
-        return s;
+      if (this.hashes[s] === h && this.sameKey(r, key, off)) {
+        const st0 = this.f64[((r * this.rw) >>> 1) + (this.stAt >>> 1)];
+        if (t >= st0 + this.scales[0] || t < st0) this.roll(r, t);
+        if (t > lastSeen[s]) lastSeen[s] = t;
+        return r;
       }
-      if (victim < 0 || this.lastSeen[s] < this.lastSeen[victim]) victim = s;
+      if (victim < 0 || lastSeen[s] < lastSeen[victim]) victim = s;
     }
     this.evictions++;
     this.hashes[victim] = h;
-    this.claim(victim, key, off, t);
-    return victim;
+    lastSeen[victim] = t;
+    const r = recOf[victim];
+    this.claim(r, key, off, t);
+    return r;
   }
 
-  /** Slot of an existing entry, rolled to packet time t, or -1 (nothing is inserted). */
+  /** Record of an existing entry, rolled to packet time t, or -1 (nothing is inserted). */
   find(key: Uint32Array, off: number, t: number): number {
     const h = hashWords(key, off, this.kw, 0x2545f491);
     for (let i = 0; i < PROBE; i++) {
       const s = (h + i) & this.mask;
-      if (this.used[s] === 0) return -1;
-      if (this.hashes[s] === h && this.sameKey(s, key, off)) {
-        this.roll(s, t);
-        return s;
+      const r = this.recOf[s];
+      if (r < 0) return -1;
+      if (this.hashes[s] === h && this.sameKey(r, key, off)) {
+        this.roll(r, t);
+        return r;
       }
     }
     return -1;
@@ -166,8 +181,6 @@ export class WindowTable {
     const r = s * this.rw;
     const u = this.u32;
     for (let k = 0; k < kw; k++) u[r + k] = key[off + k];
-    this.used[s] = 1;
-    this.lastSeen[s] = t;
     const n = this.ns;
     for (let c = 0; c < n; c++) this.setStart(s, c, Math.floor(t / this.scales[c]) * this.scales[c]);
     // Counters and bitmaps of every scale follow the window starts: zero them all at once.
@@ -317,13 +330,11 @@ export class WindowTable {
   }
 
   get size(): number {
-    let n = 0;
-    for (let s = 0; s < this.capacity; s++) n += this.used[s];
-    return n;
+    return this.fresh;
   }
 
   /** Bytes of typed arrays held (for the memory report). */
   get memoryBytes(): number {
-    return this.hashes.byteLength + this.used.byteLength + this.lastSeen.byteLength + this.u32.byteLength;
+    return this.hashes.byteLength + this.recOf.byteLength + this.lastSeen.byteLength + this.u32.byteLength;
   }
 }
