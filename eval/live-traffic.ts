@@ -36,10 +36,17 @@ function run(net: NetnsPair, ns: string, cmd: string[], seconds: number, childre
   return new Promise((r) => c.on('exit', () => r()));
 }
 
-async function record(net: NetnsPair, file: string, children: ChildProcess[], body: () => Promise<void>): Promise<void> {
+/**
+ * Records what body makes with tcpdump. bodySeconds bounds the body; tcpdump gets a minute more before
+ * it counts as hung (a fixed bound cut off long benign recordings, --benign-seconds 1800).
+ */
+async function record(net: NetnsPair, file: string, children: ChildProcess[], bodySeconds: number, body: () => Promise<void>): Promise<void> {
   const dump = net.spawn(net.nsA, ['tcpdump', '-i', net.ifA, '-w', file, '-U', '--immediate-mode', '-s', '0']);
   children.push(dump);
-  const exited = waitForExit(dump, 600_000);
+  const exited = waitForExit(dump, (bodySeconds + 60) * 1000);
+  // Observed at once, so a timeout while the body still runs fails the run through the await below
+  // (and its cleanup) rather than as an unhandled rejection that leaves namespaces and servers behind.
+  exited.catch(() => undefined);
   await waitForStderr(dump, /listening on/, 20_000);
   await body();
   await new Promise((r) => setTimeout(r, 500));
@@ -98,14 +105,14 @@ export async function recordLiveTraffic(dir: string, benignSeconds: number, log:
     const benignTrain = join(dir, 'live-benign-train.pcap');
     const benignHeldOut = join(dir, 'live-benign-heldout.pcap');
     log(`recording ${benignSeconds} s of benign traffic (training)`);
-    await record(net, benignTrain, children, () => benign(net, svc, benignSeconds, 1, children));
+    await record(net, benignTrain, children, benignSeconds + 30, () => benign(net, svc, benignSeconds, 1, children));
     log(`recording ${benignSeconds} s of benign traffic (held out)`);
-    await record(net, benignHeldOut, children, () => benign(net, svc, benignSeconds, 2, children));
+    await record(net, benignHeldOut, children, benignSeconds + 30, () => benign(net, svc, benignSeconds, 2, children));
     const attacks: LabelledCapture[] = [];
     for (const a of ATTACKS) {
       log(`recording ${a.name}`);
       const file = join(dir, `live-${a.name}.pcap`);
-      await record(net, file, children, () => run(net, net.nsB, a.cmd(net, dir), a.seconds, children));
+      await record(net, file, children, a.seconds, () => run(net, net.nsB, a.cmd(net, dir), a.seconds, children));
       attacks.push({ path: file, type: a.type, hosts: [net.ipB] });
     }
     writeFileSync(join(dir, 'attacker.txt'), net.ipB + '\n');
