@@ -1,8 +1,9 @@
 // Bidirectional flows keyed by 5-tuple in a fixed-capacity open-addressing table: the hash slots hold
 // record numbers, and each flow is one record of two 64-byte lines in a single buffer, handed out from a
-// free list. The first line holds what finding the flow reads (key, hash, protocol, flags, history, last
-// seen), the second what counting it writes (packets and bytes each way, first seen, next-hop MACs), so a
-// packet touches two lines instead of one per field; and live flows occupy the low record numbers.
+// free list. The first line holds what finding the flow reads (key, hash, protocol, flags, history), the
+// second what counting it writes (packets and bytes each way, first seen, next-hop MACs), so a packet
+// touches two lines instead of one per field; and live flows occupy the low record numbers. Last-seen
+// times stay in their own dense array, which eviction scans.
 // Per flow: packets, bytes, flags and history each way, Zeek conn_state, close reasons, timeouts in
 // packet time, and the next-hop MAC each way (so a gateway takeover mid-flow can be seen).
 
@@ -45,7 +46,7 @@ const SCPS = 132;
 
 /** A record: 32 words (two cache lines). Offsets below are in 4-byte words, byte offsets noted where smaller. */
 const RW = 32;
-// Line 1: key words 0-7 (lo address, hi address), 8 ports, 9 hash; bytes 40.. single-byte fields; 14-15 last seen.
+// Line 1: key words 0-7 (lo address, hi address), 8 ports, 9 hash; bytes 40.. single-byte fields.
 const W_PORTS = 8;
 const W_HASH = 9;
 const B_PROTO = 40;
@@ -58,9 +59,7 @@ const B_ALERTED = 45;
 const B_HIST = 46;
 /** TCP flags seen, originator then responder (16-bit, half-word index 24). */
 const H_FLAGS = 24;
-/** Float64 index within a record (word / 2). */
-const D_LAST = 7;
-// Line 2: packets and bytes each way, first seen, closing time, next-hop MACs.
+// Line 2 (Float64 indexes, word / 2): packets and bytes each way, first seen, closing time, next-hop MACs.
 const D_PKTS = 8;
 const D_BYTES = 10;
 const D_FIRST = 12;
@@ -108,6 +107,11 @@ export class FlowTable {
   private readonly u8: Uint8Array;
   private readonly u16: Uint16Array;
   private readonly f64: Float64Array;
+  /**
+   * Last seen, per record, apart from the records: choosing an eviction victim compares 16 flows' times,
+   * which would otherwise be 16 record lines per new flow once the table is full (a spoofed flood).
+   */
+  private readonly last: Float64Array;
 
   private readonly key = new Uint32Array(9);
   private readonly tmp = new Uint32Array(4);
@@ -127,6 +131,7 @@ export class FlowTable {
     this.u8 = new Uint8Array(buf);
     this.u16 = new Uint16Array(buf);
     this.f64 = new Float64Array(buf);
+    this.last = new Float64Array(n);
   }
 
   /** Folds the packet into its flow (creating it); returns its record, or -1 when the packet has no flow (non-IP, later fragments). */
@@ -181,7 +186,7 @@ export class FlowTable {
       u8[s * RW * 4 + B_ORIG_IS_LO] = fromLo !== synAck ? 1 : 0;
       u8[s * RW * 4 + B_ONE_WAY] = oneWay;
       f64[s * (RW >>> 1) + D_FIRST] = t;
-      f64[s * (RW >>> 1) + D_LAST] = t;
+      this.last[s] = t;
       this.created++;
       this.count++;
     }
@@ -189,7 +194,7 @@ export class FlowTable {
     const rd = s * (RW >>> 1);
     const fromOrig = (u8[rb + B_ORIG_IS_LO] === 1) === fromLo;
     const dir = fromOrig ? 0 : 1;
-    if (t > f64[rd + D_LAST]) f64[rd + D_LAST] = t;
+    if (t > this.last[s]) this.last[s] = t;
     f64[rd + D_PKTS + dir]++;
     f64[rd + D_BYTES + dir] += rec.wireLen;
     const hd = rb + B_HIST + dir;
@@ -301,7 +306,7 @@ export class FlowTable {
       for (let s = slots[i]; s >= 0; s = slots[i]) {
         const rb = s * RW * 4;
         const rd = s * (RW >>> 1);
-        const idle = t - f64[rd + D_LAST];
+        const idle = t - this.last[s];
         const closing = u8[rb + B_CLOSING];
         let reason = -1;
         if (closing !== 0 && t - f64[rd + D_CLOSING_AT] >= to.tcpClosed) {
@@ -380,7 +385,7 @@ export class FlowTable {
 
   proto(s: number): number { return this.u8[s * RW * 4 + B_PROTO]; }
   firstSeen(s: number): number { return this.f64[s * (RW >>> 1) + D_FIRST]; }
-  lastSeen(s: number): number { return this.f64[s * (RW >>> 1) + D_LAST]; }
+  lastSeen(s: number): number { return this.last[s]; }
   /** Packets, bytes and history bits (H_*) of the originator's (dir 0) or the responder's (dir 1) side. */
   packets(s: number, dir: 0 | 1): number { return this.f64[s * (RW >>> 1) + D_PKTS + dir]; }
   bytes(s: number, dir: 0 | 1): number { return this.f64[s * (RW >>> 1) + D_BYTES + dir]; }
@@ -446,6 +451,6 @@ export class FlowTable {
 
   /** Bytes of typed arrays held. */
   get memoryBytes(): number {
-    return this.slots.byteLength + this.free.byteLength + this.addrs.byteLength;
+    return this.slots.byteLength + this.free.byteLength + this.addrs.byteLength + this.last.byteLength;
   }
 }
