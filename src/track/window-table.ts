@@ -44,14 +44,15 @@ export class WindowTable {
   private readonly ns: number;
   private readonly rolled: number;
   private readonly mask: number;
-  /** Per hash slot: its record, or -1 while the slot has never been used. */
-  private readonly recOf: Int32Array;
+  /**
+   * Per hash slot, 16 bytes: its key's hash (word 4i), its record or -1 while never used (word 4i + 1),
+   * and its entry's last-seen time (double 2i + 1): four slots to a line, so finding an entry or choosing
+   * an eviction victim reads one or two lines and no record but the one it ends at.
+   */
+  private readonly slotWords: Int32Array;
+  private readonly slotTimes: Float64Array;
   /** Records handed out so far. */
   private fresh = 0;
-  /** Hash of each slot's key, compared before the key itself. */
-  private readonly hashes: Uint32Array;
-  /** Kept apart from the records, like the hashes, so choosing an eviction victim reads one line, not eight records. */
-  private readonly lastSeen: Float64Array;
   /** Words (4 bytes) per record, a whole number of 64-byte lines. */
   private readonly rw: number;
   /** Record word offsets: start[scale] (Float64, even offset), cur/prev counters and bitmaps per scale. */
@@ -80,9 +81,10 @@ export class WindowTable {
     this.ns = o.scales.length;
     this.rolled = o.fields - (o.keptFields ?? 0);
     this.mask = o.capacity - 1;
-    this.recOf = new Int32Array(o.capacity).fill(-1);
-    this.hashes = new Uint32Array(o.capacity);
-    this.lastSeen = new Float64Array(o.capacity);
+    const slotBuf = new ArrayBuffer(o.capacity * 16);
+    this.slotWords = new Int32Array(slotBuf);
+    this.slotTimes = new Float64Array(slotBuf);
+    for (let i = 0; i < o.capacity; i++) this.slotWords[4 * i + 1] = -1;
     this.nb = o.bitmaps ?? 0;
     this.bits = o.bitmapBits ?? 256;
     this.bw = this.bits >>> 5;
@@ -115,45 +117,46 @@ export class WindowTable {
   /** Finds or creates the entry for key[off..off+keyWords) at packet time t, rolling its windows. Returns its record. */
   touch(key: Uint32Array, off: number, t: number): number {
     const kw = this.kw;
-    const h = hashWords(key, off, kw, 0x2545f491);
-    const recOf = this.recOf;
-    const lastSeen = this.lastSeen;
+    const h = hashWords(key, off, kw, 0x2545f491) | 0;
+    const sw = this.slotWords;
+    const st = this.slotTimes;
     let victim = -1;
     for (let i = 0; i < PROBE; i++) {
       const s = (h + i) & this.mask;
-      const r = recOf[s];
+      const r = sw[4 * s + 1];
       if (r < 0) {
         const n = this.fresh++;
-        recOf[s] = n;
-        this.hashes[s] = h;
-        lastSeen[s] = t;
+        sw[4 * s] = h;
+        sw[4 * s + 1] = n;
+        st[2 * s + 1] = t;
         this.claim(n, key, off, t);
         return n;
       }
-      if (this.hashes[s] === h && this.sameKey(r, key, off)) {
+      if (sw[4 * s] === h && this.sameKey(r, key, off)) {
         const st0 = this.f64[((r * this.rw) >>> 1) + (this.stAt >>> 1)];
         if (t >= st0 + this.scales[0] || t < st0) this.roll(r, t);
-        if (t > lastSeen[s]) lastSeen[s] = t;
+        if (t > st[2 * s + 1]) st[2 * s + 1] = t;
         return r;
       }
-      if (victim < 0 || lastSeen[s] < lastSeen[victim]) victim = s;
+      if (victim < 0 || st[2 * s + 1] < st[2 * victim + 1]) victim = s;
     }
     this.evictions++;
-    this.hashes[victim] = h;
-    lastSeen[victim] = t;
-    const r = recOf[victim];
+    sw[4 * victim] = h;
+    st[2 * victim + 1] = t;
+    const r = sw[4 * victim + 1];
     this.claim(r, key, off, t);
     return r;
   }
 
   /** Record of an existing entry, rolled to packet time t, or -1 (nothing is inserted). */
   find(key: Uint32Array, off: number, t: number): number {
-    const h = hashWords(key, off, this.kw, 0x2545f491);
+    const h = hashWords(key, off, this.kw, 0x2545f491) | 0;
+    const sw = this.slotWords;
     for (let i = 0; i < PROBE; i++) {
       const s = (h + i) & this.mask;
-      const r = this.recOf[s];
+      const r = sw[4 * s + 1];
       if (r < 0) return -1;
-      if (this.hashes[s] === h && this.sameKey(r, key, off)) {
+      if (sw[4 * s] === h && this.sameKey(r, key, off)) {
         this.roll(r, t);
         return r;
       }
@@ -335,6 +338,6 @@ export class WindowTable {
 
   /** Bytes of typed arrays held (for the memory report). */
   get memoryBytes(): number {
-    return this.hashes.byteLength + this.recOf.byteLength + this.lastSeen.byteLength + this.u32.byteLength;
+    return this.slotWords.byteLength + this.u32.byteLength;
   }
 }
