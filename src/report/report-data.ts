@@ -197,10 +197,10 @@ export function withProfile(data: ReportData, p: TrafficProfile, top = 10): Repo
     bucketSec: p.bucketSec,
     timeline,
     protocols,
-    topSources: p.senders.top(top),
-    topDestinations: p.receivers.top(top),
-    topServices: p.services.top(top),
-    topSourcePorts: p.sourcePorts.top(top),
+    topSources: p.tops.senders.top(top),
+    topDestinations: p.tops.receivers.top(top),
+    topServices: p.tops.services.top(top),
+    topSourcePorts: p.tops.sourcePorts.top(top),
   };
 }
 

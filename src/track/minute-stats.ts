@@ -3,9 +3,10 @@
 // and bounded tables, reset each minute.
 
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
-import { TopTalkers, type Talker } from './top-talkers.js';
+import type { Talker } from './top-talkers.js';
 import { linearCount, popcount32 } from './linear-count.js';
-import { PortCounts, type PortCount } from './port-counts.js';
+import type { PortCount } from './port-counts.js';
+import { TrafficTops } from './traffic-tops.js';
 
 /** Packets and bytes, and packets by transport protocol: one minute, one bucket, one range. */
 export interface TrafficCounts {
@@ -48,10 +49,7 @@ export class MinuteStats {
   private icmp = 0;
   private other = 0;
   private readonly hosts = new Uint32Array(BITS / 32);
-  private talkers = new TopTalkers(4096);
-  private receivers = new TopTalkers(4096);
-  private readonly services = new PortCounts();
-  private readonly sourcePorts = new PortCounts();
+  private readonly tops = new TrafficTops();
   private dropsAtStart = { ring: 0, kernel: 0 };
 
   /** newFlow: the packet opened a flow (its destination port counts as a service). */
@@ -69,16 +67,11 @@ export class MinuteStats {
     else if (p === IPPROTO_UDP) this.udp++;
     else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) this.icmp++;
     else this.other++;
-    if (newFlow) this.services.countDst(rec);
-    this.sourcePorts.countSrc(rec);
+    this.tops.add(rec, newFlow);
     let h: number;
     if (rec.l3 === L3_IPV4) {
-      this.talkers.addIpv4(rec.src4, rec.wireLen);
-      this.receivers.addIpv4(rec.dst4, rec.wireLen);
       h = Math.imul(rec.src4, 0x9e3779b1);
     } else {
-      this.talkers.addIpv6(rec.src6, rec.wireLen);
-      this.receivers.addIpv6(rec.dst6, rec.wireLen);
       const b = rec.src6;
       h = Math.imul((b[12] << 24) | (b[13] << 16) | (b[14] << 8) | b[15], 0x9e3779b1) ^ Math.imul((b[8] << 24) | (b[9] << 16), 0x85ebca6b);
     }
@@ -99,14 +92,12 @@ export class MinuteStats {
     this.onMinute?.({
       minuteEpoch: this.minute * 60, packets: this.packets, bytes: this.bytes, tcp: this.tcp, udp: this.udp, icmp: this.icmp,
       other: this.other, distinctHosts: linearCount(BITS, zeros),
-      topTalkers: this.talkers.top(TOP), topDestinations: this.receivers.top(TOP), topServices: this.services.top(TOP), topSourcePorts: this.sourcePorts.top(TOP), ringDrops: drops.ring - this.dropsAtStart.ring, kernelDrops: drops.kernel - this.dropsAtStart.kernel,
+      topTalkers: this.tops.senders.top(TOP), topDestinations: this.tops.receivers.top(TOP), topServices: this.tops.services.top(TOP),
+      topSourcePorts: this.tops.sourcePorts.top(TOP), ringDrops: drops.ring - this.dropsAtStart.ring, kernelDrops: drops.kernel - this.dropsAtStart.kernel,
     });
     this.dropsAtStart = drops;
     this.packets = 0; this.bytes = 0; this.tcp = 0; this.udp = 0; this.icmp = 0; this.other = 0;
     this.hosts.fill(0);
-    this.talkers = new TopTalkers(4096);
-    this.receivers = new TopTalkers(4096);
-    this.services.reset();
-    this.sourcePorts.reset();
+    this.tops.reset();
   }
 }

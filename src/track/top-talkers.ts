@@ -85,6 +85,12 @@ export class TopTalkers {
     this.num[(o >>> 1) + 3] = bytes;
   }
 
+  /** Empties the table (a new period starts). */
+  reset(): void {
+    this.keys.fill(0);
+    this.evictions = 0;
+  }
+
   private packetsAt(s: number): number { return this.num[((s * EW) >>> 1) + 2]; }
   private bytesAt(s: number): number { return this.num[((s * EW) >>> 1) + 3]; }
 

@@ -4,8 +4,7 @@
 
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
 import type { TrafficCounts } from './minute-stats.js';
-import { PortCounts } from './port-counts.js';
-import { TopTalkers } from './top-talkers.js';
+import { TrafficTops } from './traffic-tops.js';
 
 const MAX_BUCKETS = 720;
 /** Columns per bucket: packets, bytes, tcp, udp, icmp, other. */
@@ -17,11 +16,8 @@ export interface TimelinePoint extends TrafficCounts {
 }
 
 export class TrafficProfile {
-  readonly senders = new TopTalkers(4096);
-  readonly receivers = new TopTalkers(4096);
-  /** Flows started per destination port, and packets per source port. */
-  readonly services = new PortCounts();
-  readonly sourcePorts = new PortCounts();
+  /** Senders, receivers, services and source ports over the whole capture. */
+  readonly tops = new TrafficTops();
   /** Bucket width in seconds: 1, doubled whenever the capture outgrows MAX_BUCKETS buckets. */
   bucketSec = 1;
   private origin = -1;
@@ -48,15 +44,7 @@ export class TrafficProfile {
     else if (p === IPPROTO_UDP) k[o + 3]++;
     else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) k[o + 4]++;
     else k[o + 5]++;
-    if (newFlow) this.services.countDst(rec);
-    this.sourcePorts.countSrc(rec);
-    if (rec.l3 === L3_IPV4) {
-      this.senders.addIpv4(rec.src4, rec.wireLen);
-      this.receivers.addIpv4(rec.dst4, rec.wireLen);
-    } else {
-      this.senders.addIpv6(rec.src6, rec.wireLen);
-      this.receivers.addIpv6(rec.dst6, rec.wireLen);
-    }
+    this.tops.add(rec, newFlow);
   }
 
   /** Doubles the bucket width, folding each pair of buckets into one. */

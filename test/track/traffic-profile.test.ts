@@ -8,6 +8,7 @@ import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import { PacketRecord } from '../../src/decode/packet-record.js';
 import { TrafficProfile } from '../../src/track/traffic-profile.js';
 import { PortCounts } from '../../src/track/port-counts.js';
+import { MinuteStats, type MinuteRow } from '../../src/track/minute-stats.js';
 import { dnsQuery, ip, ipv4Icmp, ipv4Tcp, ipv4Udp } from '../support/frame-builder.js';
 
 const frame = new RawFrame();
@@ -50,7 +51,7 @@ test('a long capture widens the buckets, keeps every packet and byte, and never 
   for (let i = 1; i < tl.length; i++) assert.equal(tl[i].t - tl[i - 1].t, 64);
   // Each 64 s bucket holds 9 or 10 packets at one per 7 s.
   assert.ok(tl.slice(0, -1).every((b) => b.packets === 9 || b.packets === 10));
-  assert.deepEqual(p.senders.top(1).map((x) => [x.address, x.packets]), [['10.77.0.1', packets]]);
+  assert.deepEqual(p.tops.senders.top(1).map((x) => [x.address, x.packets]), [['10.77.0.1', packets]]);
 });
 
 test('services count the first packet of flows, source ports every packet; both rank by count', () => {
@@ -63,9 +64,9 @@ test('services count the first packet of flows, source ports every packet; both 
   // ...and twenty answers from port 53 of many reflectors to one port of a victim: each opens a flow (to
   // the victim's port, which becomes the top "service"), and port 53 leads the source ports.
   for (let i = 0; i < 20; i++) p.add(decode(ipv4Udp(ip(`10.78.0.${i + 1}`), A, 53, 4444, dnsQuery('b.example', 1)), 1), true);
-  assert.deepEqual(p.services.top(3), [{ proto: 'udp', port: 4444, count: 20 }, { proto: 'tcp', port: 22, count: 5 }, { proto: 'udp', port: 53, count: 3 }]);
-  assert.deepEqual(p.services.top(10).map((x) => `${x.proto}/${x.port}`), ['udp/4444', 'tcp/22', 'udp/53', 'tcp/443']);
-  assert.deepEqual(p.sourcePorts.top(1), [{ proto: 'udp', port: 53, count: 20 }]);
+  assert.deepEqual(p.tops.services.top(3), [{ proto: 'udp', port: 4444, count: 20 }, { proto: 'tcp', port: 22, count: 5 }, { proto: 'udp', port: 53, count: 3 }]);
+  assert.deepEqual(p.tops.services.top(10).map((x) => `${x.proto}/${x.port}`), ['udp/4444', 'tcp/22', 'udp/53', 'tcp/443']);
+  assert.deepEqual(p.tops.sourcePorts.top(1), [{ proto: 'udp', port: 53, count: 20 }]);
   const s = new PortCounts();
   s.countDst(decode(ipv4Icmp(A, B, 8, 0), 1));
   assert.deepEqual(s.top(10), []);
@@ -73,4 +74,18 @@ test('services count the first packet of flows, source ports every packet; both 
   assert.deepEqual(s.top(10), [{ proto: 'tcp', port: 80, count: 1 }]);
   s.reset();
   assert.deepEqual(s.top(10), []);
+});
+
+test('each minute of statistics ranks only its own senders, receivers and ports (the tables are cleared, not carried over)', () => {
+  const m = new MinuteStats();
+  const rows: MinuteRow[] = [];
+  m.onMinute = (r) => rows.push(r);
+  for (let i = 0; i < 4; i++) m.add(decode(ipv4Tcp({ src: A, dst: B, sport: 40000, dport: 22, flags: 0x18, payload: 100 }), 60 + i), i === 0);
+  for (let i = 0; i < 3; i++) m.add(decode(ipv4Udp(B, A, 53, 50000, dnsQuery('a.example', 1)), 120 + i), i === 0);
+  m.finish();
+  assert.deepEqual(rows.map((r) => [r.minuteEpoch, r.packets]), [[60, 4], [120, 3]]);
+  assert.deepEqual(rows.map((r) => r.topTalkers.map((t) => [t.address, t.packets])), [[['10.77.0.1', 4]], [['10.77.0.2', 3]]]);
+  assert.deepEqual(rows.map((r) => r.topDestinations.map((t) => t.address)), [['10.77.0.2'], ['10.77.0.1']]);
+  assert.deepEqual(rows.map((r) => r.topServices), [[{ proto: 'tcp', port: 22, count: 1 }], [{ proto: 'udp', port: 50000, count: 1 }]]);
+  assert.deepEqual(rows.map((r) => r.topSourcePorts), [[{ proto: 'tcp', port: 40000, count: 4 }], [{ proto: 'udp', port: 53, count: 3 }]]);
 });
