@@ -1,10 +1,10 @@
 // What an Isolation Forest cannot see: a window beyond the training range on some feature is isolated at
 // the first split on that feature, exactly as the most extreme training window is, however far beyond it
 // lies; so a flood a hundred times past anything normal scores like the busiest normal host. The model's
-// score adds how far the window lies outside the range its forest was fitted on, in widths of that range:
+// score adds how far the window lies above the range its forest was fitted on:
 //   score = 1 - (1 - forest score) x exp(-beyond),  beyond = max over features of the distance past the
 //   training maximum in the feature's transformed units (log1p of counts: 1 is a factor of e), less a
-//   margin of 2.
+//   margin of 2. (The minimum is stored with the range but not used: a quiet window is the forest's.)
 // Inside the range the forest's score is unchanged, so its ranking of ordinary windows stays standard.
 
 export interface FeatureRange {
@@ -26,13 +26,13 @@ export function featureRange(rows: readonly ArrayLike<number>[]): FeatureRange {
   return { min, max };
 }
 
-/**
- * How far past the training range the row lies, in the features' transformed units (log1p for counts,
- * so 1 is a factor of e beyond the largest training value): z is standardized, unit[f] its spread.
- */
 /** Transformed units past the training maximum that still count as in range. */
 const MARGIN = 2;
 
+/**
+ * How far past the training range the row lies, in the features' transformed units (log1p for counts,
+ * so 1 is a factor of e beyond the largest training value), less MARGIN: z is standardized, unit[f] its spread.
+ */
 export function beyondRange(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLike<number>): number {
   let worst = 0;
   const n = r.min.length;

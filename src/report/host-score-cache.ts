@@ -22,6 +22,8 @@ export class HostScoreCache {
   private snapshot: ScoreSnapshot | null = null;
   private running: Promise<ScoreSnapshot> | null = null;
   private closed = false;
+  /** Set once the worker fails or exits: every later computation fails with it. */
+  private failed: Error | null = null;
 
   constructor(dbPath: string, weights: DetectionConfig['threatScore'], maxAgeMs = 30_000) {
     this.maxAgeMs = maxAgeMs;
@@ -31,8 +33,6 @@ export class HostScoreCache {
     this.worker.on('error', (e) => { this.failed = e; });
     this.worker.on('exit', () => { this.failed ??= new Error('threat score worker stopped'); });
   }
-
-  private failed: Error | null = null;
 
   /** The current scores: fresh ones, or the last ones while a refresh runs, or (first time) the computation's. */
   async get(): Promise<ScoreSnapshot> {

@@ -39,7 +39,7 @@ export const HOST_SCALES = [1, 10, 60];
 export class HostWindows {
   readonly bySrc: WindowTable;
   readonly byDst: WindowTable;
-  /** Slots of the current packet's source and destination. */
+  /** Entries (record numbers in bySrc and byDst) of the current packet's source and destination. */
   srcSlot = -1;
   dstSlot = -1;
   readonly key = new Uint32Array(8);
