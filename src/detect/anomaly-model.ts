@@ -9,7 +9,7 @@ import { AutoencoderEnsemble, type AutoencoderJson } from './autoencoder.js';
 import { explain, type FeatureBaseline, type FeatureContribution } from './feature-baseline.js';
 import { FEATURES, FEATURE_COUNT, FEATURE_SET_ID, transformRow } from './feature-set.js';
 import { IsolationForest, type IsolationForestJson } from './isolation-forest.js';
-import { beyondRange, extendScore, type FeatureRange } from './range-extension.js';
+import { rangeExtendedScore, type FeatureRange } from './range-extension.js';
 
 export const MODEL_FORMAT = 'netwatch-model';
 export const MODEL_FORMAT_VERSION = 2;
@@ -91,7 +91,7 @@ export class AnomalyModel {
     const z = standardize(raw, this.file.scaling, this.t, this.z);
     const s = this.scorer.score(z);
     const r = this.file.range;
-    return r === undefined ? s : extendScore(s, beyondRange(z, r, this.file.scaling.scale));
+    return r === undefined ? s : rangeExtendedScore(s, z, r, this.file.scaling.scale);
   }
 
   /** The top features of a window against the host's own baseline when there is one, else the network's. */

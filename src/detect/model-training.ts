@@ -8,7 +8,7 @@ import { IsolationForest, type IsolationForestJson } from './isolation-forest.js
 import { AutoencoderEnsemble, type AutoencoderJson } from './autoencoder.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, standardize, type ModelFile, type ModelType, type RarityTables } from './anomaly-model.js';
 import { NETWATCH_VERSION } from '../version.js';
-import { beyondRange, extendScore, featureRange, type FeatureRange } from './range-extension.js';
+import { featureRange, rangeExtendedScore, type FeatureRange } from './range-extension.js';
 
 /** The host windows a model is trained on, and where they came from. */
 export interface TrainingSet {
@@ -94,7 +94,7 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
     }
     const forest = new IsolationForest({ trees: o.trees ?? 100, seed: o.seed }).fit(rows);
     const range = featureRange(rows);
-    return { score: (r) => extendScore(forest.score(r), beyondRange(r, range, scaling.scale)), toJSON: () => forest.toJSON(), range };
+    return { score: (r) => rangeExtendedScore(forest.score(r), r, range, scaling.scale), toJSON: () => forest.toJSON(), range };
   };
   const final = fit(inputs);
   // The threshold comes from out-of-fold scores: packet time is cut into blocks of CALIBRATION_BLOCK

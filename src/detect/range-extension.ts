@@ -51,3 +51,8 @@ export function beyondRange(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLi
 export function extendScore(score: number, beyond: number): number {
   return beyond === 0 ? score : 1 - (1 - score) * Math.exp(-beyond);
 }
+
+/** The forest's score of standardized row z, extended by how far z lies past range r (the model's score). */
+export function rangeExtendedScore(forestScore: number, z: ArrayLike<number>, r: FeatureRange, unit: ArrayLike<number>): number {
+  return extendScore(forestScore, beyondRange(z, r, unit));
+}

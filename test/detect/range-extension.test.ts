@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IsolationForest } from '../../src/detect/isolation-forest.js';
-import { beyondRange, extendScore, featureRange } from '../../src/detect/range-extension.js';
+import { beyondRange, extendScore, featureRange, rangeExtendedScore } from '../../src/detect/range-extension.js';
 import { SeededRandom } from '../../src/detect/seeded-random.js';
 
 test('a flood far past the training maximum outranks the most extreme normal window only with the extension', () => {
@@ -19,7 +19,7 @@ test('a flood far past the training maximum outranks the most extreme normal win
   const flood = Float64Array.from([range.max[0] + 5, 1.2]); // e^5, about 150 times the busiest window's packets
   // The forest alone cannot tell them apart by much: both are isolated at the first split on packets.
   assert.ok(forest.score(flood) - forest.score(busiest) < 0.1, `${forest.score(flood)} vs ${forest.score(busiest)}`);
-  const ext = (r: Float64Array): number => extendScore(forest.score(r), beyondRange(r, range, unit));
+  const ext = (r: Float64Array): number => rangeExtendedScore(forest.score(r), r, range, unit);
   assert.ok(ext(flood) > 0.95, String(ext(flood)));
   assert.ok(ext(flood) > ext(busiest) + 0.2);
   // In range, and within a factor of e^2 past the maximum, the score is the forest's own.
