@@ -10,6 +10,7 @@ import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './
 import { listenForStop } from './stop-signals.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { defaultModelPath } from '../config/default-paths.js';
+import { stdoutReaderGone } from '../output/stdout-reader.js';
 
 interface AnalyzeArgs extends OutputArgs, DetectionArgs {
   files: string[];
@@ -59,7 +60,8 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   if (argv.summary !== 'none') {
     const report = buildSummary(pipeline.summary, argv.files.length === 1 ? argv.files[0] : `${argv.files.length} files`, true);
     report.files = results.map((r) => ({ path: r.path, format: r.format, packets: r.packets, bytes: r.bytes, cutAt: r.cutAt }));
-    if (stop.requested()) report.stopReason = 'on signal (files not read to the end)';
+    if (stdoutReaderGone()) report.stopReason = 'standard output closed by its reader (files not read to the end)';
+    else if (stop.requested()) report.stopReason = 'on signal (files not read to the end)';
     report.run = runStats(pipeline.summary.packets, started);
     if (detection.engine) report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly, detection.intel, detection.reputation);
     const text = argv.summary === 'json' ? JSON.stringify(report) + '\n' : renderSummary(report);

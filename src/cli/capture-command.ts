@@ -16,6 +16,7 @@ import { Pipeline, runLive } from '../pipeline.js';
 import { checkNumber } from './number-args.js';
 import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
+import { stdoutReaderGone } from '../output/stdout-reader.js';
 
 interface CaptureArgs extends OutputArgs, DetectionArgs {
   interface?: string;
@@ -128,7 +129,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   if (argv.summary !== 'none') {
     const report = buildSummary(pipeline.summary, `live capture on ${device}${argv.filter ? ` (filter "${argv.filter}")` : ''}`, false);
     report.stopReason = reason === 'count' ? `after ${argv.count} packets` : reason === 'duration' ? `after ${argv.duration} s`
-      : reason === 'lost' ? `the interface went away (${live.lost})` : 'on signal';
+      : reason === 'lost' ? `the interface went away (${live.lost})` : stdoutReaderGone() ? 'standard output closed by its reader' : 'on signal';
     report.run = runStats(pipeline.summary.packets, started);
     if (detection.engine) {
       report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly, detection.intel, detection.reputation);

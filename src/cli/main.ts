@@ -13,6 +13,14 @@ import { assetsCommand } from './assets-command.js';
 import { hostsCommand } from './hosts-command.js';
 import { serveCommand } from './serve-command.js';
 import { reportCommand } from './report-command.js';
+import { watchStdoutReader } from '../output/stdout-reader.js';
+
+/** yargs' messages as one line: "Invalid values: Argument: x, Given: ..." becomes "--x "v": must be one of ...". */
+function oneLine(msg: string): string {
+  const m = /Invalid values:\s*Argument: ([\w-]+), Given: (.+), Choices: (.+)$/s.exec(msg);
+  if (m !== null) return `--${m[1]} ${m[2].trim()}: must be one of ${m[3].trim().replace(/\s+/g, ' ')}`;
+  return msg.replace(/\s*\n\s*/g, '; ');
+}
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
@@ -44,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       if (err) throw err;
       // Throwing stops yargs here; returning would let it run the command's handler anyway.
-      throw new NetwatchError('NW_ERR_USAGE', `${msg} (see netwatch --help)`);
+      throw new NetwatchError('NW_ERR_USAGE', `${oneLine(msg)} (see netwatch --help)`);
     });
   try {
     await parser.parseAsync();
@@ -62,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+watchStdoutReader();
 const code = await main(hideBin(process.argv));
 // A handler may already have set the status (the daemon); an error's status wins.
 if (code !== 0 || process.exitCode === undefined) process.exitCode = code;

@@ -1,4 +1,7 @@
 // Ctrl-C and SIGTERM end a run gracefully (summary and exports completed); a second Ctrl-C exits at once.
+// Standard output's reader going away (`| head`) ends it the same way.
+
+import { stdoutReaderGone } from '../output/stdout-reader.js';
 
 export interface StopSignals {
   readonly requested: () => boolean;
@@ -14,7 +17,7 @@ export function listenForStop(onSecond: () => void): StopSignals {
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   return {
-    requested: () => count > 0,
+    requested: () => count > 0 || stdoutReaderGone(),
     dispose: () => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);

@@ -4,6 +4,7 @@
 import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { NetwatchError } from '../errors.js';
+import { markStdoutReaderGone, stdoutReaderGone } from './stdout-reader.js';
 
 const FLUSH_AT = 256 * 1024;
 
@@ -31,6 +32,7 @@ export class ExportFile {
   }
 
   write(text: string): void {
+    if (this.tmp === null && stdoutReaderGone()) return;
     this.pending += text;
     if (this.pending.length >= FLUSH_AT) this.flush();
   }
@@ -40,16 +42,19 @@ export class ExportFile {
     const buf = Buffer.from(this.pending, 'utf8');
     this.pending = '';
     let off = 0;
-    try {
-      while (off < buf.length) off += writeSync(this.fd, buf, off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+    while (off < buf.length) {
+      try {
+        off += writeSync(this.fd, buf, off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
         // stdout in non-blocking mode (a pipe): retry the rest synchronously.
-        while (off < buf.length) {
-          try { off += writeSync(this.fd, buf, off); } catch (e2) { if ((e2 as NodeJS.ErrnoException).code !== 'EAGAIN') throw e2; }
+        if (code === 'EAGAIN') continue;
+        if (code === 'EPIPE' && this.tmp === null) {
+          // The reader of standard output has gone (`| head`): the rest is dropped and the run stops.
+          markStdoutReaderGone();
+          return;
         }
-      } else {
-        throw new NetwatchError('NW_ERR_OUTPUT', `${this.path}: write failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+        throw new NetwatchError('NW_ERR_OUTPUT', `${this.path}: write failed: ${code ?? (e as Error).message}`, { cause: e });
       }
     }
     this.bytesWritten += buf.length;

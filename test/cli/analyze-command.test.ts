@@ -92,7 +92,8 @@ test('usage errors exit 2 with one line naming the problem', () => {
     [['analyze'], /analyze: name at least one capture file/],
     [['analyze', 'x.pcap', '--bogus'], /Unknown argument: bogus/],
     [['analyze', `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`, '-o', join(dir, 'x.txt')], /--out .*x\.txt: cannot tell the format/],
-    [['analyze', 'x.pcap', '--export', 'xml'], /Invalid values:[\s\S]*export/],
+    [['analyze', 'x.pcap', '--export', 'xml'], /^netwatch: --export "xml": must be one of "csv", "json" \(see netwatch --help\)\n$/],
+    [['capture', '-i', 'lo', '--count', 'abc'], /^netwatch: --count "abc": must be an integer at least 0\n$/],
     [['frobnicate'], /Unknown argument: frobnicate/],
   ];
   for (const [args, re] of cases) {
@@ -101,6 +102,16 @@ test('usage errors exit 2 with one line naming the problem', () => {
     assert.match(r.stderr, re);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
+});
+
+test('a reader that stops early (| head) ends the run quietly with status 0', () => {
+  // 2,011 CSV rows (about 180 KB) do not fit in a pipe: netwatch writes on after head has gone.
+  const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${CLI}" analyze "${CORPUS}/attack/scan/ppa_synscan.pcapng" --export csv --no-store | head -2`],
+    { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.split('\n').length, 3);
+  assert.doesNotMatch(r.stderr, /write failed|EPIPE/);
+  assert.match(r.stderr, /stopped\s+standard output closed by its reader/);
 });
 
 test('runtime errors exit 1: missing file, not a capture', () => {
