@@ -39,7 +39,7 @@ export function withDetectionOptions<T>(y: Argv<T>) {
     .option('flows', { type: 'string', describe: 'write every flow to this file as JSON Lines when it closes' })
     .option('config', { type: 'string', describe: 'JSON file with detection thresholds and threat-intelligence feeds ({"detection": {...}, "intel": {"feeds": [...]}}); see docs/detectors.md, docs/intel.md' })
     .option('model', { type: 'string', describe: 'score host windows with this model (from netwatch train) and raise anomaly alerts' })
-    .option('store', { type: 'boolean', default: true, describe: 'record the run, its alerts and incidents in the database (--no-store: do not)' })
+    .option('store', { type: 'boolean', default: true, describe: 'record the run, its alerts and incidents in the database (--no-store: do not, and without --db read no assets from it either)' })
     .option('db', { type: 'string', describe: 'SQLite database (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db)' })
     .option('db-flows', { type: 'string', choices: ['off', 'alerted', 'all'] as const, default: 'off' as const, describe: 'flows kept in the database: none, those an alert was raised on, or all' });
 }
@@ -91,7 +91,8 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
     engine.hub.annotate = (a) => det.annotate(a);
   }
   // Assets from the database (netwatch assets import): services a scanned host was not known to offer.
-  const assets = readAssets(args.db ?? defaultDbPath());
+  // --no-store without --db touches no database at all.
+  const assets = args.store || args.db !== undefined ? readAssets(args.db ?? defaultDbPath()) : null;
   if (assets !== null) engine.addDetector(new AssetServicesDetector(assets.services, assets.scannedAt, cfg.assets));
   let anomaly: AnomalyDetector | null = null;
   if (model !== null) {

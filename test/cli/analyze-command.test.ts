@@ -114,6 +114,17 @@ test('a reader that stops early (| head) ends the run quietly with status 0', ()
   assert.match(r.stderr, /stopped\s+standard output closed by its reader/);
 });
 
+test('--no-store without --db opens no database (not even to read assets)', () => {
+  const db = join(dir, 'nostore.db');
+  const file = `${CORPUS}/attack/scan/ppa_synscan.pcapng`;
+  assert.equal(run(['analyze', file, '--db', db, '-q', '--summary', 'none']).status, 0);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('nostore.db')), ['nostore.db']);
+  const r = spawnSync(CLI, ['analyze', file, '--no-store', '-q', '--summary', 'none'], { encoding: 'utf8', env: { ...process.env, NETWATCH_DB: db } });
+  assert.equal(r.status, 0, r.stderr);
+  // Opening it (even read-only) would have left its -wal and -shm files beside it.
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('nostore.db')), ['nostore.db']);
+});
+
 test('runtime errors exit 1: missing file, not a capture', () => {
   const missing = run(['analyze', join(dir, 'nope.pcap')]);
   assert.equal(missing.status, 1);
