@@ -18,6 +18,7 @@ import { MinuteStats } from '../track/minute-stats.js';
 import { loadModel } from '../detect/anomaly-model.js';
 import { AnomalyDetector } from '../detect/anomaly-detector.js';
 import { NetwatchError } from '../errors.js';
+import { checkOutputPath } from './output-options.js';
 
 export interface DetectionArgs {
   detect: boolean;
@@ -34,9 +35,9 @@ export interface DetectionArgs {
 export function withDetectionOptions<T>(y: Argv<T>) {
   return y
     .option('detect', { type: 'boolean', default: true, describe: 'track flows and run the detectors (--no-detect: decode and summary only)' })
-    .option('alerts', { type: 'string', describe: 'write every alert to this file as JSON Lines (EVE alert records)' })
+    .option('alerts', { type: 'string', describe: 'write every alert to this file as JSON Lines (EVE alert records; - for stdout)' })
     .option('alert-log', { type: 'string', describe: 'append alerts to this log as they are raised (JSON Lines, for tail -f)' })
-    .option('flows', { type: 'string', describe: 'write every flow to this file as JSON Lines when it closes' })
+    .option('flows', { type: 'string', describe: 'write every flow to this file as JSON Lines when it closes (- for stdout)' })
     .option('config', { type: 'string', describe: 'JSON file with detection thresholds and threat-intelligence feeds ({"detection": {...}, "intel": {"feeds": [...]}}); see docs/detectors.md, docs/intel.md' })
     .option('model', { type: 'string', describe: 'score host windows with this model (from netwatch train) and raise anomaly alerts' })
     .option('store', { type: 'boolean', default: true, describe: 'record the run, its alerts and incidents in the database (--no-store: do not, and without --db read no assets from it either)' })
@@ -73,6 +74,9 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
     if (args.model !== undefined) throw new NetwatchError('NW_ERR_USAGE', '--model needs detection: drop --no-detect');
     return { engine: null, anomaly: null, intel: null, reputation: null, drainReputation: async () => undefined, collector: null, store: null, minutes: null, finish: () => undefined, abort: () => undefined, report: () => null };
   }
+  checkOutputPath('alerts', args.alerts);
+  checkOutputPath('flows', args.flows);
+  checkOutputPath('alert-log', args['alert-log']);
   const cfg = loadDetectionConfig(args.config);
   const feeds = loadIntelFeeds(args.config);
   const model = args.model !== undefined ? loadModel(args.model) : null;

@@ -22,9 +22,21 @@ function oneLine(msg: string): string {
   return msg.replace(/\s*\n\s*/g, '; ');
 }
 
+/** Options whose value may be "-" (standard output). */
+const DASH_VALUE_OPTIONS = new Set(['--out', '-o', '--alerts', '--flows']);
+
+/** "--out -" as "--out=-": yargs takes a lone "-" for a positional and leaves the option empty. */
+function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (DASH_VALUE_OPTIONS.has(argv[i]) && argv[i + 1] === '-') { out.push(`${argv[i]}=-`); i++; } else out.push(argv[i]);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
-  const parser = yargs(argv)
+  const parser = yargs(joinDashValues(argv))
     .scriptName('netwatch')
     .detectLocale(false)
     .usage('$0 <command> [options]\n\nNetwork anomaly sensor: live capture and pcap/pcapng analysis.')

@@ -25,8 +25,14 @@ export function withOutputOptions<T>(y: Argv<T>) {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no per-packet lines or progress, only the summary' });
 }
 
+/** An output file option given an empty value ("--alerts ''") is a usage error, not a file named "". */
+export function checkOutputPath(flag: string, v: string | undefined): void {
+  if (v === '') throw new NetwatchError('NW_ERR_USAGE', `--${flag}: needs a file name (or - for standard output)`);
+}
+
 /** The export format from --export, or from the --out file extension when --export is not given. */
 export function exportFormat(args: { export?: string; out?: string }): ExportFormat | undefined {
+  checkOutputPath('out', args.out);
   if (args.export === 'csv' || args.export === 'json') return args.export;
   if (args.out === undefined) return undefined;
   if (/\.csv$/i.test(args.out)) return 'csv';

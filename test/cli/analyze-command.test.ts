@@ -93,6 +93,7 @@ test('usage errors exit 2 with one line naming the problem', () => {
     [['analyze', 'x.pcap', '--bogus'], /Unknown argument: bogus/],
     [['analyze', `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`, '-o', join(dir, 'x.txt')], /--out .*x\.txt: cannot tell the format/],
     [['analyze', 'x.pcap', '--export', 'xml'], /^netwatch: --export "xml": must be one of "csv", "json" \(see netwatch --help\)\n$/],
+    [['analyze', 'x.pcap', '--alerts', ''], /^netwatch: --alerts: needs a file name \(or - for standard output\)\n$/],
     [['capture', '-i', 'lo', '--count', 'abc'], /^netwatch: --count "abc": must be an integer at least 0\n$/],
     [['frobnicate'], /Unknown argument: frobnicate/],
   ];
@@ -112,6 +113,19 @@ test('a reader that stops early (| head) ends the run quietly with status 0', ()
   assert.equal(r.stdout.split('\n').length, 3);
   assert.doesNotMatch(r.stderr, /write failed|EPIPE/);
   assert.match(r.stderr, /stopped\s+standard output closed by its reader/);
+});
+
+test('"-" names standard output for --out, --alerts and --flows (yargs alone would take it for a file)', () => {
+  const file = `${CORPUS}/attack/scan/ppa_synscan.pcapng`;
+  const csv = run(['analyze', file, '--export', 'csv', '--out', '-', '--no-store', '--summary', 'none']);
+  assert.equal(csv.status, 0, csv.stderr);
+  assert.equal(csv.stdout.trimEnd().split('\n').length, 2012);
+  for (const flag of ['--alerts', '--flows']) {
+    const r = run(['analyze', file, flag, '-', '--no-store', '-q', '--summary', 'none']);
+    assert.equal(r.status, 0, `${flag}: ${r.stderr}`);
+    const first = JSON.parse(r.stdout.split('\n')[0]) as { src_ip: string };
+    assert.equal(first.src_ip, '172.16.0.8', flag);
+  }
 });
 
 test('--no-store without --db opens no database (not even to read assets)', () => {
