@@ -2,6 +2,9 @@
 //   each alert weighs its severity (high 30, medium 15, low 5) x its role (the host as source: attacker
 //   1.0; as destination: victim 0.4) x recency (halved every 24 h before the reference time); model
 //   alerts also x min(2, score / threshold);
+//   a source that is not the attacker scores nothing as one: one of many sources of a flood (spoofed
+//   or distributed), a reflector, or the address an ARP spoofer claims (ARP alerts know the attacker
+//   by MAC only; the claimed address scores as a victim);
 //   per host and detector the heaviest alert counts, plus repeatBonus x ln(count) of it;
 //   a host that a threat-intelligence feed lists adds intelListed;
 //   score = 100 x (1 - exp(-sum / scale)).
@@ -28,14 +31,18 @@ export function computeHostScores(db: Database.Database, w: DetectionConfig['thr
   if (newest === null) return { at: 0, hosts: [] };
   const from = sinceEpoch ?? newest - w.lookbackDays * 86400;
   // The EVE text is only needed (and parsed) for model and intel alerts.
-  const rows = db.prepare(`SELECT ts_epoch, severity, detector, src_ip, dest_ip, CASE WHEN detector IN ('anomaly', 'intel') THEN eve ELSE '' END AS eve
+  const rows = db.prepare(`SELECT ts_epoch, severity, detector, src_ip, dest_ip, CASE WHEN detector IN (${EVE_DETECTORS}) THEN eve ELSE '' END AS eve
     FROM alerts WHERE ts_epoch >= ? AND ts_epoch <= ? ORDER BY ts_epoch`).all(from, untilEpoch) as Row[];
   const sev = (s: number): number => (s <= 1 ? w.severityHigh : s === 2 ? w.severityMedium : w.severityLow);
-  type Acc = { byDetector: Map<string, { max: number; n: number; role: 'attacker' | 'victim' }>; attackerW: number; victimW: number; alerts: number; listed: string | null };
+  type Acc = {
+    byDetector: Map<string, { max: number; n: number; role: 'attacker' | 'victim' }>; attackerW: number; victimW: number;
+    /** Alerts as source and as destination, undecayed: the role when the weights tie (both decayed to 0). */
+    asAttacker: number; asVictim: number; alerts: number; listed: string | null;
+  };
   const hosts = new Map<string, Acc>();
   const acc = (h: string): Acc => {
     let a = hosts.get(h);
-    if (a === undefined) hosts.set(h, (a = { byDetector: new Map(), attackerW: 0, victimW: 0, alerts: 0, listed: null }));
+    if (a === undefined) hosts.set(h, (a = { byDetector: new Map(), attackerW: 0, victimW: 0, asAttacker: 0, asVictim: 0, alerts: 0, listed: null }));
     return a;
   };
   for (const r of rows) {
@@ -45,12 +52,15 @@ export function computeHostScores(db: Database.Database, w: DetectionConfig['thr
       const e = JSON.parse(r.eve) as { netwatch: { score: number; threshold: number } };
       base *= Math.min(2, e.netwatch.threshold > 0 ? e.netwatch.score / e.netwatch.threshold : 1);
     }
-    const sides: [string, 'attacker' | 'victim'][] = r.src_ip === r.dest_ip ? [[r.src_ip, 'attacker']] : [[r.src_ip, 'attacker'], [r.dest_ip, 'victim']];
+    const srcRole = sourceRole(r);
+    const sides: [string, 'attacker' | 'victim'][] = [];
+    if (srcRole !== null) sides.push([r.src_ip, srcRole]);
+    if (r.dest_ip !== r.src_ip && destinationCounts(r)) sides.push([r.dest_ip, 'victim']);
     for (const [h, role] of sides) {
       const a = acc(h);
       const v = base * (role === 'attacker' ? w.attacker : w.victim);
       a.alerts++;
-      if (role === 'attacker') a.attackerW += v; else a.victimW += v;
+      if (role === 'attacker') { a.attackerW += v; a.asAttacker++; } else { a.victimW += v; a.asVictim++; }
       const key = `${r.detector}|${role}`;
       const d = a.byDetector.get(key);
       if (d === undefined) a.byDetector.set(key, { max: v, n: 1, role });
@@ -75,12 +85,38 @@ export function computeHostScores(db: Database.Database, w: DetectionConfig['thr
     if (a.listed !== null) { sum += w.intelListed; parts.push({ text: `listed by ${a.listed}`, v: w.intelListed }); }
     parts.sort((x, y) => y.v - x.v);
     out.push({
-      host, score: Math.round(1000 * (1 - Math.exp(-sum / w.scale))) / 10, role: a.attackerW >= a.victimW ? 'attacker' : 'victim', alerts: a.alerts,
+      host, score: Math.round(1000 * (1 - Math.exp(-sum / w.scale))) / 10, role: a.attackerW > a.victimW || (a.attackerW === a.victimW && a.asAttacker >= a.asVictim) ? 'attacker' : 'victim', alerts: a.alerts,
       reasons: parts.slice(0, 4).map((p) => `${p.text} (+${p.v.toFixed(1)})`),
     });
   }
   out.sort((x, y) => y.score - x.score || (x.host < y.host ? -1 : 1));
   return { at: newest, hosts: out };
+}
+
+/** Detectors whose EVE record is read: model and intel alerts for their weights, the rest for the roles. */
+const EVE_DETECTORS = ['anomaly', 'intel', 'syn_flood', 'udp_flood', 'icmp_flood', 'reflection', 'arp_spoof'].map((d) => `'${d}'`).join(', ');
+
+interface RoleEvidence { distinct_sources?: number; distinct_reflectors?: number; distinct_destinations?: number }
+
+function evidenceOf(r: Row): RoleEvidence {
+  if (r.eve === '') return {};
+  return ((JSON.parse(r.eve) as { netwatch?: { evidence?: RoleEvidence } }).netwatch?.evidence) ?? {};
+}
+
+/** What the alert's source is to the score: its attacker, a victim (an address an ARP spoofer claimed), or nothing. */
+function sourceRole(r: Row): 'attacker' | 'victim' | null {
+  if (r.detector === 'arp_spoof') return 'victim';
+  if (r.detector === 'reflection') return null;
+  if (r.detector === 'syn_flood' || r.detector === 'udp_flood' || r.detector === 'icmp_flood') {
+    const e = evidenceOf(r);
+    if ((e.distinct_sources ?? 1) > 1) return null;
+  }
+  return 'attacker';
+}
+
+/** A randomised flood's destination is one of many (syn_flood's network variant): not a victim to score. */
+function destinationCounts(r: Row): boolean {
+  return r.detector !== 'syn_flood' || (evidenceOf(r).distinct_destinations ?? 1) <= 1;
 }
 
 /** Stores a computation (the daemon does on its schedule): one row per host, kept over time. */

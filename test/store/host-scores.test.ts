@@ -54,3 +54,31 @@ test('an intel listing adds to the score with its reason, and every computation 
   const rows = h.stdout.trim().split('\n').map((l) => JSON.parse(l) as { score: number; role: string });
   assert.deepEqual(rows.map((x) => [x.score, x.role]), [[listed.score, 'attacker']]);
 });
+
+test('floods from many sources, reflectors and ARP-claimed addresses do not score as attackers', () => {
+  const db = join(dir, 'floods.db');
+  for (const f of ['attack/dos/stopddos_pkt.TCP.synflood.spoofed.pcap', 'attack/dos/stopddos_amp.UDP.snmp.src161.pcapng', 'attack/arp-spoof/ppa_arppoison.pcapng']) {
+    assert.equal(spawnSync(CLI, ['analyze', join(CORPUS, f), '--db', db, '-q', '--summary', 'none']).status, 0, f);
+  }
+  const r = hosts(db, ['--since', '2000-01-01', '--no-store']);
+  const byHost = new Map(r.map((h) => [h.host, h]));
+  // The spoofed sources and the SNMP reflectors are in the alerts as src_ip, but none is ranked.
+  assert.deepEqual(r.filter((h) => h.role === 'attacker').map((h) => h.host), []);
+  assert.equal(byHost.get('10.10.10.10')?.role, 'victim');
+  // The gateway whose address the spoofer claimed (an ARP alert's src_ip) is a victim, not the attacker.
+  assert.equal(byHost.get('172.16.0.1')?.role, 'victim');
+});
+
+test('a host only ever a victim stays a victim when its weight has decayed to nothing', () => {
+  const db = join(dir, 'decayed.db');
+  // 2002 then 2018: the 2002 alerts weigh 0.5^(16 years / 24 h), zero in floating point.
+  for (const f of ['attack/bruteforce/ppa1e_ftp-crack.pcap', 'attack/dos/sv_thc_denial6-5.pcap']) {
+    assert.equal(spawnSync(CLI, ['analyze', join(CORPUS, f), '--db', db, '-q', '--summary', 'none']).status, 0, f);
+  }
+  const r = hosts(db, ['--since', '2000-01-01', '--no-store']);
+  const server = r.find((h) => h.host === '10.121.70.151');
+  const client = r.find((h) => h.host === '10.234.125.254');
+  assert.equal(server?.score, 0);
+  assert.equal(server?.role, 'victim');
+  assert.equal(client?.role, 'attacker');
+});
