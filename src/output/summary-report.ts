@@ -2,7 +2,7 @@
 
 import { DECODE_STATUS_NAMES } from '../decode/decode-status.js';
 import { ipProtocolName } from '../decode/protocol-names.js';
-import { SLOT_ARP, SLOT_NON_IP, SLOT_UNDECODED, type TrafficSummary } from '../track/traffic-summary.js';
+import { MINUTE_BUCKETS, SECOND_LEAD, SLOT_ARP, SLOT_NON_IP, SLOT_UNDECODED, type TrafficSummary } from '../track/traffic-summary.js';
 import type { Talker } from '../track/top-talkers.js';
 import type { EveAlert, Incident } from '../alert/eve-alert.js';
 import type { DetectionEngine } from '../detect/detection-engine.js';
@@ -36,7 +36,8 @@ export interface SummaryReport {
   decode: Record<string, number>;
   topTalkers: Talker[];
   talkerTable: { capacity: number; evictions: number };
-  volume?: { bucketSec: number; buckets: { start: string; packets: number; bytes: number }[] };
+  /** unbucketed: packets left out of the rows (only past 100,800 distinct minutes outside the main range). */
+  volume?: { bucketSec: number; buckets: { start: string; packets: number; bytes: number }[]; unbucketed?: number };
   loss?: LossReport;
   files?: { path: string; format: string; packets: number; bytes: number; cutAt: number }[];
   stopReason?: string;
@@ -115,31 +116,37 @@ function slotName(slot: number): string {
   return ipProtocolName(slot);
 }
 
-/** Per-second buckets for short runs, per-minute (merged to at most 60 rows) for longer ones. */
+/**
+ * Per-second buckets for short runs, per-minute (merged to at most 60 rows) for longer ones, from the
+ * earliest packet to the latest: every packet is in a row (files out of time order and clock jumps too).
+ */
 function volume(s: TrafficSummary): SummaryReport['volume'] {
   if (s.packets === 0) return { bucketSec: 1, buckets: [] };
-  const span = s.lastSec - s.firstSec + 1;
-  let bucketSec: number;
-  let src: Float64Array;
-  let srcBytes: Float64Array;
-  let srcWidth: number;
-  if (span <= 120) {
-    bucketSec = 1; src = s.secondPackets; srcBytes = s.secondBytes; srcWidth = 1;
-  } else {
-    const minutes = Math.ceil(span / 60);
-    const per = Math.max(1, Math.ceil(minutes / 60));
-    bucketSec = per * 60; src = s.minutePackets; srcBytes = s.minuteBytes; srcWidth = 60;
+  const span = s.lastSec - s.earliestSec + 1;
+  if (span <= 120 && s.outsideSeconds === 0) {
+    const from = s.earliestSec - s.firstSec + SECOND_LEAD;
+    const buckets = [];
+    for (let i = 0; i < span; i++) {
+      buckets.push({ start: isoTime(s.earliestSec + i, 0), packets: s.secondPackets[from + i], bytes: s.secondBytes[from + i] });
+    }
+    return { bucketSec: 1, buckets };
   }
-  const perBucket = bucketSec / srcWidth;
-  const n = Math.min(Math.ceil(span / bucketSec), Math.ceil(src.length / perBucket));
+  const m0 = Math.floor(s.earliestSec / 60);
+  const minutes = Math.floor(s.lastSec / 60) - m0 + 1;
+  const per = Math.max(1, Math.ceil(minutes / 60));
+  const rows = Math.ceil(minutes / per);
+  const p = new Float64Array(rows);
+  const b = new Float64Array(rows);
+  const add = (minute: number, packets: number, bytes: number): void => {
+    const r = Math.floor((minute - m0) / per);
+    p[r] += packets;
+    b[r] += bytes;
+  };
+  for (let i = 0; i < MINUTE_BUCKETS; i++) if (s.minutePackets[i] > 0) add(s.originMinute + i, s.minutePackets[i], s.minuteBytes[i]);
+  for (const [minute, e] of s.outlierMinutes) add(minute, e[0], e[1]);
   const buckets = [];
-  for (let b = 0; b < n; b++) {
-    let p = 0;
-    let by = 0;
-    for (let i = b * perBucket; i < (b + 1) * perBucket && i < src.length; i++) { p += src[i]; by += srcBytes[i]; }
-    buckets.push({ start: isoTime(s.firstSec + b * bucketSec, 0), packets: p, bytes: by });
-  }
-  return { bucketSec, buckets };
+  for (let r = 0; r < rows; r++) buckets.push({ start: isoTime((m0 + r * per) * 60, 0), packets: p[r], bytes: b[r] });
+  return { bucketSec: per * 60, buckets, ...(s.unbucketed > 0 ? { unbucketed: s.unbucketed } : {}) };
 }
 
 export function buildSummary(s: TrafficSummary, source: string, withVolume: boolean): SummaryReport {
@@ -154,7 +161,7 @@ export function buildSummary(s: TrafficSummary, source: string, withVolume: bool
     source,
     packets: s.packets,
     bytes: s.bytes,
-    first: s.firstSec >= 0 ? isoTime(s.firstSec, s.firstNsec) : null,
+    first: s.firstSec >= 0 ? isoTime(s.earliestSec, s.earliestNsec) : null,
     last: s.firstSec >= 0 ? isoTime(s.lastSec, s.lastNsec) : null,
     durationSec: Math.round(s.durationSec * 1e6) / 1e6,
     protocols,
@@ -234,8 +241,9 @@ export function renderSummary(r: SummaryReport): string {
     out.push(`  run       ${r.run.elapsedSec.toFixed(3)} s, ${nf.format(r.run.packetsPerSec)} packets/s, peak memory ${r.run.maxRssMiB} MiB`);
   }
   if (r.volume && r.volume.buckets.length > 0) {
-    const unit = r.volume.bucketSec === 1 ? 'second' : `${r.volume.bucketSec / 60} min`;
-    out.push(`  volume per ${unit}`);
+    const min = r.volume.bucketSec / 60;
+    const unit = r.volume.bucketSec === 1 ? 'second' : min < 1440 ? `${min} min` : `${nf.format(min)} min (${(min / 1440).toFixed(1)} days)`;
+    out.push(`  volume per ${unit}${r.volume.unbucketed ? ` (${nf.format(r.volume.unbucketed)} packets in too many scattered minutes are left out)` : ''}`);
     const maxV = r.volume.buckets.reduce((m, b) => Math.max(m, b.packets), 0);
     for (const b of r.volume.buckets) {
       out.push(`    ${b.start.slice(0, 19).replace('T', ' ')} ${nf.format(b.packets).padStart(10)} pkts ${formatBytes(b.bytes).padStart(11)}  ${bar(b.packets, maxV)}`);

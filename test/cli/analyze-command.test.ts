@@ -167,6 +167,33 @@ test('the summary covers several files, protocols and volume over time', () => {
   assert.match(text.stdout, /volume per second/);
 });
 
+test('files out of time order and a clock that jumps: the time range and the volume cover every packet', () => {
+  type Vol = { packets: number; first: string; last: string; durationSec: number; volume: { bucketSec: number; buckets: { start: string; packets: number }[] } };
+  const sum = (v: Vol): number => v.volume.buckets.reduce((n, b) => n + b.packets, 0);
+  // The ARP capture is 12 days later than the scan, and given first.
+  const later = `${CORPUS}/attack/arp-spoof/ppa_arppoison.pcapng`;
+  const earlier = `${CORPUS}/attack/scan/ppa_synscan.pcapng`;
+  for (const files of [[later, earlier], [earlier, later]]) {
+    const r = run(['analyze', ...files, '--no-store', '--summary', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    const v = JSON.parse(r.stdout) as Vol;
+    assert.equal(v.packets, 2176);
+    assert.equal(sum(v), 2176);
+    assert.equal(v.first.slice(0, 10), '2010-07-04');
+    assert.equal(v.last.slice(0, 10), '2010-07-16');
+    assert.ok(v.durationSec > 11 * 86400, String(v.durationSec));
+    assert.ok(v.volume.buckets.length <= 60);
+    // The scan's packets are in a row of their own day, not folded into the ARP capture's.
+    const scanRow = v.volume.buckets.find((b) => b.packets >= 2011);
+    assert.ok(scanRow !== undefined && scanRow.start.startsWith('2010-07-04'), JSON.stringify(v.volume.buckets.filter((b) => b.packets > 0)));
+  }
+  // pcapplusplus_example2: 26 packets in 2010, then the clock jumps to 2015 for the other 4,683.
+  const j = run(['analyze', `${CORPUS}/edge/pcapplusplus_example2.pcap`, '--no-store', '--no-detect', '--summary', 'json']);
+  const v = JSON.parse(j.stdout) as Vol;
+  assert.equal(sum(v), v.packets);
+  assert.equal(v.packets, 4709);
+});
+
 test('--help shows examples for each command', () => {
   for (const cmd of ['capture', 'analyze', 'interfaces']) {
     const r = run([cmd, '--help']);
