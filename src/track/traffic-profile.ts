@@ -27,8 +27,9 @@ export class TrafficProfile {
   add(rec: PacketRecord, newFlow: boolean): void {
     const sec = rec.tsSec;
     if (this.origin < 0) this.origin = sec;
-    // A packet from before the first one (a reordered file) counts in the first bucket.
-    let b = sec < this.origin ? 0 : Math.floor((sec - this.origin) / this.bucketSec);
+    // A packet from before the first one (files out of time order) moves the origin back.
+    if (sec < this.origin) this.extendBack(sec);
+    let b = Math.floor((sec - this.origin) / this.bucketSec);
     while (b >= MAX_BUCKETS) {
       this.widen();
       b = Math.floor((sec - this.origin) / this.bucketSec);
@@ -45,6 +46,19 @@ export class TrafficProfile {
     else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) k[o + 4]++;
     else k[o + 5]++;
     this.tops.add(rec, newFlow);
+  }
+
+  /** Moves the origin back by whole buckets to cover sec, widening the buckets until all fit. */
+  private extendBack(sec: number): void {
+    let k = Math.ceil((this.origin - sec) / this.bucketSec);
+    while (this.used + k > MAX_BUCKETS) {
+      this.widen();
+      k = Math.ceil((this.origin - sec) / this.bucketSec);
+    }
+    this.buckets.copyWithin(k * COLS, 0, this.used * COLS);
+    this.buckets.fill(0, 0, k * COLS);
+    this.origin -= k * this.bucketSec;
+    this.used += k;
   }
 
   /** Doubles the bucket width, folding each pair of buckets into one. */

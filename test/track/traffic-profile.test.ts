@@ -89,3 +89,22 @@ test('each minute of statistics ranks only its own senders, receivers and ports 
   assert.deepEqual(rows.map((r) => r.topServices), [[{ proto: 'tcp', port: 22, count: 1 }], [{ proto: 'udp', port: 50000, count: 1 }]]);
   assert.deepEqual(rows.map((r) => r.topSourcePorts), [[{ proto: 'tcp', port: 40000, count: 4 }], [{ proto: 'udp', port: 53, count: 3 }]]);
 });
+
+test('files out of time order: a packet from before the first one moves the origin back, each packet in its own time', () => {
+  const p = new TrafficProfile();
+  const t0 = 1_000_000_000;
+  const data = ipv4Icmp(A, B, 8, 0);
+  // An hour of packets, then one twelve days earlier (the second file), then one in between.
+  for (let t = t0; t < t0 + 3600; t += 10) p.add(decode(data, t), false);
+  p.add(decode(data, t0 - 12 * 86400), false);
+  p.add(decode(data, t0 - 6 * 86400), false);
+  const tl = p.timeline();
+  assert.ok(tl.length <= 720);
+  assert.equal(tl.reduce((n, b) => n + b.packets, 0), 362);
+  const at = (t: number) => tl.find((b) => b.t <= t && t < b.t + p.bucketSec);
+  assert.equal(at(t0 - 12 * 86400)?.packets, 1);
+  assert.equal(at(t0 - 6 * 86400)?.packets, 1);
+  // The hour's 360 packets are in the buckets from t0 on, not folded into the first bucket.
+  assert.equal(tl.filter((b) => b.t + p.bucketSec > t0).reduce((n, b) => n + b.packets, 0), 360);
+  assert.equal(tl[0].t <= t0 - 12 * 86400, true);
+});
