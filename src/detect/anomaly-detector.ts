@@ -8,7 +8,7 @@ import { wordsToString } from '../track/address-key.js';
 import { parseAddressWords } from '../track/address-parse.js';
 import { HostFeatureTable } from '../track/host-features.js';
 import { contributionText } from './feature-baseline.js';
-import { FEATURE_INDEX } from './feature-set.js';
+import { FEATURE_INDEX, featureSide } from './feature-set.js';
 import type { AnomalyModel } from './anomaly-model.js';
 import { RecentWindows } from './recent-windows.js';
 import type { Detector, PacketContext } from './detector.js';
@@ -90,7 +90,10 @@ export class AnomalyDetector implements Detector {
     this.windowsAbove++;
     this.aboveSinceRefresh++;
     const top = m.explain(row, host, this.cfg.topFeatures);
-    const sender = row[F.packets_out] >= row[F.packets_in];
+    // Sender or receiver by what stands out (a brute-forcer's replies can outnumber its packets), else by volume.
+    let lean = 0;
+    for (const c of top) { const side = featureSide(c.feature); lean += side === 'sent' ? 1 : side === 'received' ? -1 : 0; }
+    const sender = lean !== 0 ? lean > 0 : row[F.packets_out] >= row[F.packets_in];
     const w = m.file.window_sec;
     this.hub.raise({
       detector: this.name, variant: VARIANT[m.type],

@@ -60,6 +60,13 @@ export const FEATURE_SET_ID = 'fs' + FEATURE_SEMANTICS + '-' +
 
 export const FEATURE_INDEX: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(FEATURES.map((f, i) => [f.name, i])));
 
+/** Which way a feature looks: at what the host sent, at what it received (the *_in features), or both. */
+export function featureSide(name: string): 'sent' | 'received' | 'both' {
+  if (name.endsWith('_in')) return 'received';
+  if (name === 'icmp_share' || name === 'udp_share') return 'both';
+  return 'sent';
+}
+
 /** The model's view of a raw feature row: log1p on counts, ratios unchanged. Writes into out. */
 export function transformRow(raw: ArrayLike<number>, out: Float64Array): Float64Array {
   for (let i = 0; i < FEATURE_COUNT; i++) out[i] = FEATURES[i].kind === 'count' ? Math.log1p(Math.max(0, raw[i])) : raw[i];

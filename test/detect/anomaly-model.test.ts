@@ -149,6 +149,18 @@ test('train then detect: the scanner of ppa_synscan raises an explained anomaly 
   assert.equal(top.length, 3);
   assert.ok(top.every((f) => Math.abs(f.mads) > 3), JSON.stringify(top));
   assert.match(a.alert.signature, /172\.16\.0\.8 sent unusual traffic: .+ \(baseline median [\d.]+, \d+ MADs above\)/);
+  // The FTP brute-forcer receives more packets than it sends (the server's replies), but what stands out
+  // is what it sent: connections opened, per service. The alert says so.
+  const ftpAlerts = join(dir, 'ftp-alerts.json');
+  const f = spawnSync(CLI, ['detect', join(CORPUS, 'attack/bruteforce/ppa1e_ftp-crack.pcap'), '--model', model, '--alerts', ftpAlerts, '--no-store', '-q'], { encoding: 'utf8' });
+  assert.equal(f.status, 0, f.stderr);
+  const brute = readFileSync(ftpAlerts, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert)
+    .filter((x) => x.netwatch.detector === 'anomaly' && x.src_ip === '10.234.125.254');
+  assert.ok(brute.length >= 1);
+  for (const x of brute) {
+    assert.match(x.alert.signature, /10\.234\.125\.254 sent unusual traffic/);
+    assert.equal((x.netwatch.evidence as { role: string }).role, 'sender');
+  }
   // --no-detect and --model together is a usage error.
   const bad = spawnSync(CLI, ['analyze', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--model', model, '--no-detect'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
