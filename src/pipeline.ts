@@ -57,7 +57,11 @@ export class Pipeline {
     this.minutes?.finish();
     for (const s of this.sinks) s.finish();
   }
-  abort(): void { for (const s of this.sinks) s.abort(); }
+  /** The run failed: exports are dropped; the statistics of the packets processed are still recorded. */
+  abort(): void {
+    this.minutes?.finish();
+    for (const s of this.sinks) s.abort();
+  }
 }
 
 export interface FileResult {

@@ -38,7 +38,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     results = await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested });
   } catch (e) {
     pipeline.abort();
-    detection.abort();
+    detection.abort({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: 0, kernelDrops: 0 });
     throw e;
   } finally {
     stop.dispose();

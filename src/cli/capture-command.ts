@@ -114,7 +114,8 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
     });
   } catch (e) {
     pipeline.abort();
-    detection.abort();
+    const lost = live.reader.counters();
+    detection.abort({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: lost.drops, kernelDrops: lost.kernel?.dropped ?? 0 });
     await live.stop();
     throw e;
   } finally {

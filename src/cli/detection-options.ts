@@ -61,7 +61,8 @@ export interface DetectionSetup {
   minutes: MinuteStats | null;
   /** End of the run: outputs made final; the run's totals recorded in the database. */
   finish(totals: Omit<RunTotals, 'alerts'>): void;
-  abort(): void;
+  /** The run failed: exports dropped; the run recorded as failed with what was processed before it. */
+  abort(totals: Omit<RunTotals, 'alerts'>): void;
   /** Alerts (as listed) and incidents for the summary. */
   report(): { raised: number; suppressed: number; listed: EveAlert[]; omitted: number; incidents: Incident[] } | null;
 }
@@ -149,7 +150,7 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
     store,
     minutes,
     finish: (totals) => { jsonl?.finish(); flows?.finish(); log?.close(); closeStore(totals, 'completed'); },
-    abort: () => { jsonl?.abort(); flows?.abort(); log?.close(); closeStore({ packets: 0, bytes: 0, ringDrops: 0, kernelDrops: 0 }, 'failed'); },
+    abort: (totals) => { jsonl?.abort(); flows?.abort(); log?.close(); closeStore(totals, 'failed'); },
     report: () => ({
       raised: engine.hub.alertsRaised, suppressed: engine.hub.suppressed, listed: collector.alerts, omitted: collector.omitted,
       incidents: engine.hub.allIncidents(),

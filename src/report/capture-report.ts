@@ -42,7 +42,7 @@ export async function reportFromCapture(paths: string[], o: CaptureReportOptions
       files = await runFiles(pipeline, paths, { onProgress: o.onProgress, shouldStop: o.shouldStop });
     } catch (e) {
       pipeline.abort();
-      detection.abort();
+      detection.abort({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: 0, kernelDrops: 0 });
       throw e;
     }
     pipeline.finish();

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { CLI, CORPUS } from '../support/corpus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-analyze-'));
@@ -77,6 +78,25 @@ test('a corrupt file stops the run with exit 1 and leaves no export behind', () 
   assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
   assert.match(r.stderr, /offset 5035/);
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes('corrupt')), []);
+});
+
+test('a run that fails part-way is recorded as failed with the packets it processed', () => {
+  const db = join(dir, 'failed-run.db');
+  const r = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, `${CORPUS}/edge/sv_tls_DER_corrupt_rechdr.pcap`, '--db', db, '-q']);
+  assert.equal(r.status, 1);
+  const d = new Database(db, { readonly: true });
+  try {
+    const runs = d.prepare('SELECT packets, status, alerts FROM capture_runs').all() as { packets: number; status: string; alerts: number }[];
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0].status, 'failed');
+    // The scan's 2,011 packets and whatever of the corrupt file came before its bad record.
+    assert.ok(runs[0].packets >= 2011, String(runs[0].packets));
+    const minutes = d.prepare('SELECT sum(packets) AS n FROM stats_minutes').get() as { n: number };
+    assert.equal(runs[0].packets, minutes.n);
+    assert.ok(runs[0].alerts >= 1);
+  } finally {
+    d.close();
+  }
 });
 
 test('a file cut short is analysed to its last whole packet, with a warning and a complete export', () => {
