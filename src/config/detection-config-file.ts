@@ -13,6 +13,24 @@ function fail(file: string, path: string, why: string): never {
   throw new NetwatchError('NW_ERR_CONFIG', `${file}: ${path}: ${why}`);
 }
 
+/** Keys that may be 0: 0 turns the behaviour off (no suppression, no minimum age, no learning period, ...). */
+const ZERO_ALLOWED = new Set(['suppressSec', 'minAgeSec', 'learnSec', 'minBytes', 'alertUnexpectedPorts', 'victim', 'attacker', 'repeatBonus', 'intelListed',
+  'severityHigh', 'severityMedium', 'severityLow', 'minHistoryWindows']);
+
+/** What a number must be beyond non-negative, by its key's name; null when it is fine. */
+function numberRule(path: string, v: number): string | null {
+  const key = path.slice(path.lastIndexOf('.') + 1);
+  if (/Ratio$/.test(key) && v > 1) return 'must be a ratio from 0 to 1';
+  if (/(Capacity|capacity|^maxIncidents|^topFeatures|^refreshWindows)$/.test(key) && (!Number.isInteger(v) || v < 1)) return 'must be a whole number of at least 1';
+  if (/^(min|max)[A-Z]/.test(key) && /(Connections|Packets|Syns|Sources|Destinations|Ports|Hosts|Requests|Echoes|Subdomains|Labels|Queries|Payloads|SynAcks|Incidents)$/.test(key) && !Number.isInteger(v)) {
+    return 'must be a whole number';
+  }
+  if (v === 0 && !ZERO_ALLOWED.has(key) && (/(Sec|Hours|Days)$/.test(key) || path.includes('.timeouts.') || key === 'factor' || key === 'scale' || key === 'longLabel')) {
+    return 'must be above 0';
+  }
+  return null;
+}
+
 function merge(file: string, path: string, base: unknown, over: unknown): unknown {
   if (Array.isArray(base)) {
     if (!Array.isArray(over) || !over.every((x) => Number.isInteger(x) && x >= 0 && x <= 65535)) {
@@ -22,6 +40,8 @@ function merge(file: string, path: string, base: unknown, over: unknown): unknow
   }
   if (typeof base === 'number') {
     if (typeof over !== 'number' || !Number.isFinite(over) || over < 0) fail(file, path, `must be a non-negative number, got ${JSON.stringify(over)}`);
+    const why = numberRule(path, over);
+    if (why !== null) fail(file, path, `${why}, got ${JSON.stringify(over)}`);
     return over;
   }
   if (base !== null && typeof base === 'object') {

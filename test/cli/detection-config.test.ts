@@ -32,12 +32,18 @@ test('bad config files are one line naming the key, exit 2', () => {
     [{ detection: { portScan: { minPorts: 'many' } } }, /detection\.portScan\.minPorts: must be a non-negative number/],
     [{ detection: { flows: { capacity: 1000 } } }, /detection\.flows\.capacity: must be a power of two/],
     [{ detektion: {} }, /detektion: unknown key/],
+    [{ detection: { portScan: { windowSec: 0 } } }, /detection\.portScan\.windowSec: must be above 0, got 0/],
+    [{ detection: { portScan: { maxOpenRatio: 5 } } }, /detection\.portScan\.maxOpenRatio: must be a ratio from 0 to 1, got 5/],
+    [{ detection: { flows: { timeouts: { tcpAttempt: 0 } } } }, /detection\.flows\.timeouts\.tcpAttempt: must be above 0/],
+    [{ detection: { bruteForce: { minConnections: 2.5 } } }, /detection\.bruteForce\.minConnections: must be a whole number, got 2\.5/],
     ['{ not json', /not valid JSON/],
   ];
   for (const [cfg, re] of cases) {
     const r = run(cfg);
-    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.status, 2, `${JSON.stringify(cfg)}: ${r.stderr}`);
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
+  // 0 where it means "off" is accepted: no suppression, no learning period.
+  assert.equal(run({ detection: { alerts: { suppressSec: 0 }, rareService: { learnSec: 0 } } }).status, 0);
 });
