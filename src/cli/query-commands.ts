@@ -8,6 +8,9 @@ import { openDatabase } from '../store/netwatch-db.js';
 import { checkNumber } from './number-args.js';
 import { csvField } from '../output/csv-field.js';
 import { parseTimeArg } from './time-args.js';
+import { SIGNATURES } from '../alert/signatures.js';
+import { parseAddressWords } from '../track/address-parse.js';
+import { wordsToString } from '../track/address-key.js';
 
 interface QueryArgs {
   db?: string;
@@ -31,11 +34,24 @@ function filterFrom(a: QueryArgs): QueryFilter {
     severity = SEVERITY[a.severity.toLowerCase()];
     if (severity === undefined) throw new NetwatchError('NW_ERR_USAGE', `--severity ${a.severity}: use high, medium or low (or 1, 2, 3)`);
   }
+  if (a.detector !== undefined && !(a.detector in SIGNATURES)) {
+    throw new NetwatchError('NW_ERR_USAGE', `--detector ${a.detector}: unknown (known: ${Object.keys(SIGNATURES).join(', ')})`);
+  }
   return {
     since: a.since !== undefined ? parseTimeArg('since', a.since) : undefined,
     until: a.until !== undefined ? parseTimeArg('until', a.until) : undefined,
-    severity, detector: a.detector, src: a.src, dst: a.dst, limit: a.limit,
+    severity, detector: a.detector, src: addressArg('src', a.src), dst: addressArg('dst', a.dst), limit: a.limit,
   };
+}
+
+/** An address as the database writes it (2001:DB8:1:0:0:0:0:2 finds 2001:db8:1::2); a usage error otherwise. */
+function addressArg(flag: string, v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const w = new Uint32Array(4);
+  if (!parseAddressWords(v, w, 0)) {
+    throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${v}: not an IP address${v.includes('/') ? ' (give one address; prefixes are not supported)' : ''}`);
+  }
+  return wordsToString(w, 0);
 }
 
 export function printRows(rows: Record<string, unknown>[], columns: string[], format: 'table' | 'csv'): void {
@@ -55,17 +71,22 @@ function withQueryOptions(y: Argv) {
     .option('db', { type: 'string', describe: 'SQLite database (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db)' })
     .option('since', { type: 'string', describe: 'from this long ago (30m, 1h, 7d) or this date/time (ISO 8601)' })
     .option('until', { type: 'string', describe: 'up to this long ago or this date/time' })
-    .option('detector', { type: 'string', describe: 'only this detector (port_scan, syn_flood, ...)' })
-    .option('src', { type: 'string', describe: 'only this source address' })
-    .option('dst', { type: 'string', describe: 'only this destination address' })
     .option('limit', { type: 'number', default: 100, describe: 'at most this many rows, newest first' })
     .option('format', { type: 'string', choices: ['table', 'json', 'csv'] as const, default: 'table' as const, describe: 'output format' });
+}
+
+/** Alerts and incidents name detectors and hosts; per-minute statistics do not. */
+function withHostFilters(y: Argv) {
+  return withQueryOptions(y)
+    .option('detector', { type: 'string', describe: `only this detector (${Object.keys(SIGNATURES).slice(0, 3).join(', ')}, ...)` })
+    .option('src', { type: 'string', describe: 'only this source address' })
+    .option('dst', { type: 'string', describe: 'only this destination address' });
 }
 
 export const alertsCommand: CommandModule<object, QueryArgs> = {
   command: 'alerts',
   describe: 'Query the alert table',
-  builder: (y: Argv) => withQueryOptions(y)
+  builder: (y: Argv) => withHostFilters(y)
     .option('severity', { type: 'string', describe: 'at least this severe: high, medium, low' })
     .example('netwatch alerts --since 1h --severity high', 'high-severity alerts of the last hour')
     .example('netwatch alerts --detector port_scan --src 10.0.0.5 --format json', 'EVE JSON lines, one per alert')
@@ -90,7 +111,7 @@ export const alertsCommand: CommandModule<object, QueryArgs> = {
 export const incidentsCommand: CommandModule<object, QueryArgs> = {
   command: 'incidents',
   describe: 'Query incidents (repeated alerts folded together)',
-  builder: (y: Argv) => withQueryOptions(y)
+  builder: (y: Argv) => withHostFilters(y)
     .example('netwatch incidents --since 24h', 'incidents active in the last day')
     .example('netwatch incidents --detector brute_force --format csv', 'brute-force incidents as CSV') as unknown as Argv<QueryArgs>,
   handler: (argv: ArgumentsCamelCase<QueryArgs>) => {

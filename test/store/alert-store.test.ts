@@ -51,7 +51,10 @@ test('every filter of netwatch alerts, and the table and CSV forms', () => {
     return jsonLines(r.stdout);
   };
   assert.deepEqual([...new Set(count(['--detector', 'arp_spoof']).map((a) => a.netwatch.detector))], ['arp_spoof']);
-  assert.ok(count(['--src', '192.168.56.1']).every((a) => a.src_ip === '192.168.56.1'));
+  const bySrc = count(['--src', '192.168.56.1']);
+  assert.ok(bySrc.length >= 1 && bySrc.every((a) => a.src_ip === '192.168.56.1'));
+  // Addresses are compared as addresses: an IPv4-mapped spelling finds the same rows.
+  assert.equal(count(['--src', '::ffff:192.168.56.1']).length, bySrc.length);
   assert.ok(count(['--dst', '64.13.134.52']).length >= 1);
   assert.ok(count(['--severity', 'medium']).every((a) => a.alert.severity <= 2));
   assert.ok(count(['--severity', 'high']).every((a) => a.alert.severity === 1));
@@ -70,6 +73,18 @@ test('every filter of netwatch alerts, and the table and CSV forms', () => {
   const bad = run(['alerts', '--db', db, '--severity', 'urgent']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--severity urgent: use high, medium or low/);
+  // A filter that could only ever match nothing is a usage error, not an empty table.
+  const refused: [string[], RegExp][] = [
+    [['alerts', '--detector', 'nosuch'], /--detector nosuch: unknown \(known: port_scan, /],
+    [['alerts', '--src', '10.10.10.0/24'], /--src 10\.10\.10\.0\/24: not an IP address \(give one address/],
+    [['incidents', '--dst', 'gateway'], /--dst gateway: not an IP address/],
+    [['stats', '--src', '1.2.3.4'], /Unknown argument: src/],
+  ];
+  for (const [args, re] of refused) {
+    const r = run([...args, '--db', db]);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+  }
 });
 
 test('a database from a newer netwatch is refused; a missing one is a clear error', () => {
