@@ -101,7 +101,7 @@ export const alertsCommand: CommandModule<object, QueryArgs> = {
         return;
       }
       printRows(rows.map((r) => ({ ...r, severity: SEVERITY_NAME[r.severity] ?? r.severity })) as unknown as Record<string, unknown>[],
-        ['timestamp', 'severity', 'detector', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'proto', 'signature_id', 'signature'], argv.format);
+        ['timestamp', 'severity', 'detector', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'proto', 'signature_id', 'run_id', 'incident_id', 'signature'], argv.format);
     } finally {
       db.close();
     }
@@ -124,7 +124,7 @@ export const incidentsCommand: CommandModule<object, QueryArgs> = {
         return;
       }
       printRows(rows as unknown as Record<string, unknown>[],
-        ['id', 'detector', 'src_ip', 'dest_ip', 'first_seen', 'last_seen', 'count', 'alerts', 'peak_score', 'signature'], argv.format);
+        ['id', 'run_id', 'run_incident', 'detector', 'src_ip', 'dest_ip', 'first_seen', 'last_seen', 'count', 'alerts', 'peak_score', 'signature'], argv.format);
     } finally {
       db.close();
     }

@@ -29,11 +29,15 @@ export interface AlertRow {
   dest_port: number | null;
   proto: string;
   score: number;
+  /** The run, and the incident within it (netwatch.incident_id of the EVE record; incidents' run_incident). */
+  run_id: number;
+  incident_id: number | null;
   eve: string;
 }
 
-/** The incident as stored (its id is the database's, not the run's). */
-export type IncidentRow = Pick<Incident, 'id' | 'detector' | 'signature' | 'src_ip' | 'dest_ip' | 'first_seen' | 'last_seen' | 'count' | 'alerts' | 'peak_score'>;
+/** The incident as stored: its id is the database's; run_id and run_incident match an alert's run_id and incident_id. */
+export type IncidentRow = Pick<Incident, 'id' | 'detector' | 'signature' | 'src_ip' | 'dest_ip' | 'first_seen' | 'last_seen' | 'count' | 'alerts' | 'peak_score'> &
+  { run_id: number; run_incident: number };
 
 function where(f: QueryFilter, timeColumn: string, params: Record<string, unknown>, withSeverity: boolean): string {
   const c: string[] = [];
@@ -49,7 +53,7 @@ function where(f: QueryFilter, timeColumn: string, params: Record<string, unknow
 /** Newest first. */
 export function queryAlerts(db: Database.Database, f: QueryFilter): AlertRow[] {
   const params: Record<string, unknown> = { limit: f.limit };
-  const sql = `SELECT id, timestamp, severity, detector, signature_id, signature, src_ip, src_port, dest_ip, dest_port, proto, score, eve
+  const sql = `SELECT id, timestamp, severity, detector, signature_id, signature, src_ip, src_port, dest_ip, dest_port, proto, score, run_id, incident_id, eve
     FROM alerts ${where(f, 'ts_epoch', params, true)} ORDER BY ts_epoch DESC, id DESC LIMIT @limit`;
   return db.prepare(sql).all(params) as AlertRow[];
 }
@@ -57,7 +61,7 @@ export function queryAlerts(db: Database.Database, f: QueryFilter): AlertRow[] {
 /** Most recently active first. */
 export function queryIncidents(db: Database.Database, f: QueryFilter): IncidentRow[] {
   const params: Record<string, unknown> = { limit: f.limit };
-  const sql = `SELECT id, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score
+  const sql = `SELECT id, run_id, run_incident, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score
     FROM incidents ${where(f, 'last_epoch', params, false)} ORDER BY last_epoch DESC, id DESC LIMIT @limit`;
   return db.prepare(sql).all(params) as IncidentRow[];
 }

@@ -63,13 +63,24 @@ test('every filter of netwatch alerts, and the table and CSV forms', () => {
   assert.equal(count(['--since', '1h']).length, 0, 'the captures are years old');
   assert.equal(count(['--limit', '1']).length, 1);
   const csv = run(['alerts', '--db', db, '--format', 'csv']);
-  assert.match(csv.stdout.split('\n')[0], /^timestamp,severity,detector,src_ip,src_port,dest_ip,dest_port,proto,signature_id,signature$/);
+  assert.match(csv.stdout.split('\n')[0], /^timestamp,severity,detector,src_ip,src_port,dest_ip,dest_port,proto,signature_id,run_id,incident_id,signature$/);
   const table = run(['alerts', '--db', db]);
   assert.match(table.stdout, /^timestamp\s+severity\s+detector/);
   assert.match(table.stdout, /arp_spoof/);
   const inc = run(['incidents', '--db', db, '--format', 'json']);
   const incidents = inc.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { detector: string; count: number });
   assert.ok(incidents.some((i) => i.detector === 'arp_spoof' && i.count === 4));
+  // From an alert to its incident: the alert's run and EVE incident_id are the incident's run_id and run_incident.
+  const alert = count(['--detector', 'port_scan'])[0];
+  const alertCsv = run(['alerts', '--db', db, '--detector', 'port_scan', '--format', 'csv']).stdout.split('\n')[1].split(',');
+  const runId = Number(alertCsv[9]);
+  assert.equal(Number(alertCsv[10]), alert.netwatch.incident_id);
+  const its = (JSON.parse(inc.stdout.split('\n').filter(Boolean).find((l) => {
+    const i = JSON.parse(l) as { run_id: number; run_incident: number };
+    return i.run_id === runId && i.run_incident === alert.netwatch.incident_id;
+  }) ?? 'null')) as { detector: string; src_ip: string } | null;
+  assert.equal(its?.detector, 'port_scan');
+  assert.equal(its?.src_ip, alert.src_ip);
   const bad = run(['alerts', '--db', db, '--severity', 'urgent']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--severity urgent: use high, medium or low/);
