@@ -81,7 +81,7 @@ export const detectCommand: CommandModule<object, AnalyzeArgs> = {
   describe: 'Analyse capture files against a trained model (analyze plus anomaly scoring)',
   builder: (y: Argv) => fileOptions(y)
     .example('netwatch detect suspect.pcap --model model.json', 'heuristic and model alerts, with the features behind each')
-    .example('netwatch detect suspect.pcap --alerts alerts.json -q', 'alerts to a file, no summary of packets')
+    .example('netwatch detect suspect.pcap --alerts alerts.json --summary none -q', 'alerts to a file, nothing on the terminal')
     .epilog('Without --model, the model at $NETWATCH_MODEL or ~/.local/share/netwatch/model.json (what netwatch train ' +
       'writes by default) is used. A model made by another version or for another feature set is refused.') as unknown as Argv<AnalyzeArgs>,
   handler: (argv) => {

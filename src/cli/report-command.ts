@@ -37,6 +37,8 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
   if (argv.html === undefined && argv.png === undefined) {
     throw new NetwatchError('NW_ERR_USAGE', 'report: say where to write it: --html FILE and/or --png DIR');
   }
+  if (argv.html === '') throw new NetwatchError('NW_ERR_USAGE', 'report: --html needs a file name');
+  if (argv.png === '') throw new NetwatchError('NW_ERR_USAGE', 'report: --png needs a directory');
   checkNumber('max-rows', argv['max-rows'], { min: 1, integer: true });
   if (files.length > 0 && (argv.since !== undefined || argv.until !== undefined)) {
     throw new NetwatchError('NW_ERR_USAGE', 'report: --since and --until select from a database; a capture file is reported whole');

@@ -174,6 +174,7 @@ test('usage errors are one line with exit code 2', () => {
     [['report', '--db', join(dir, 'missing.db'), '--html', 'x.html'], /no database at .*missing\.db/],
     [['report', '--db', join(dir, 'two.db'), '--html', 'x.html', '--since', 'yesterdayish'], /--since yesterdayish: not a duration/],
     [['report', SYNSCAN, '--html', 'x.html', '--max-rows', '0'], /--max-rows/],
+    [['report', SYNSCAN, '--html', ''], /--html needs a file name/],
   ];
   for (const [args, msg] of cases) {
     const r = run(args);
