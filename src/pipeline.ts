@@ -72,7 +72,15 @@ export interface FileResult {
   /** Offset of an incomplete last record, or -1. */
   cutAt: number;
   badTimestamps: number;
+  /** Times packet time went back by more than a second (a file of merged or repeated captures). */
+  timeStepsBack: number;
+  /** The largest such step, in seconds, and the 1-based packet number it came at (0: none). */
+  largestStepBackSec: number;
+  largestStepBackAt: number;
 }
+
+/** Packet time may wobble by this much between neighbours (multi-queue capture) without a warning. */
+const STEP_BACK_TOLERANCE_SEC = 1;
 
 export interface FileProgress {
   fileIndex: number;
@@ -98,10 +106,22 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
     pipeline.currentFile = paths[fi];
     const before = pipeline.summary.packets;
     const bytesBefore = pipeline.summary.bytes;
+    let prevSec = -Infinity;
+    let stepsBack = 0;
+    let largestBack = 0;
+    let largestBackAt = 0;
+    let index = 0;
     try {
       for (;;) {
         let n = 0;
         while (n < BATCH && reader.next(frame)) {
+          index++;
+          const sec = frame.tsSec;
+          if (sec < prevSec - STEP_BACK_TOLERANCE_SEC) {
+            stepsBack++;
+            if (prevSec - sec > largestBack) { largestBack = prevSec - sec; largestBackAt = index; }
+          }
+          prevSec = sec;
           pipeline.process(frame);
           n++;
         }
@@ -123,6 +143,9 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
       bytes: pipeline.summary.bytes - bytesBefore,
       cutAt: reader.cutAt,
       badTimestamps: reader.badTimestamps,
+      timeStepsBack: stepsBack,
+      largestStepBackSec: largestBack,
+      largestStepBackAt: largestBackAt,
     });
     if (opts.shouldStop?.()) break;
   }

@@ -53,13 +53,20 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
       process.stderr.write(`netwatch: warning: ${r.path}: file ends in the middle of a packet record at byte offset ${r.cutAt}; ` +
         `the ${r.packets} whole packets before it were analysed\n`);
     }
+    if (r.timeStepsBack > 0) {
+      process.stderr.write(`netwatch: warning: ${r.path}: packet time steps back ${r.timeStepsBack} time(s), by up to ${r.largestStepBackSec} s ` +
+        `(at packet ${r.largestStepBackAt}); windows and incidents that span a step may split (sort the file first, e.g. with reordercap)\n`);
+    }
     if (r.badTimestamps > 0) {
       process.stderr.write(`netwatch: warning: ${r.path}: ${r.badTimestamps} packets had an out-of-range timestamp fraction (carried into seconds)\n`);
     }
   }
   if (argv.summary !== 'none') {
     const report = buildSummary(pipeline.summary, argv.files.length === 1 ? argv.files[0] : `${argv.files.length} files`, true);
-    report.files = results.map((r) => ({ path: r.path, format: r.format, packets: r.packets, bytes: r.bytes, cutAt: r.cutAt }));
+    report.files = results.map((r) => ({
+      path: r.path, format: r.format, packets: r.packets, bytes: r.bytes, cutAt: r.cutAt,
+      ...(r.timeStepsBack > 0 ? { timeStepsBack: { count: r.timeStepsBack, largestSec: r.largestStepBackSec, atPacket: r.largestStepBackAt } } : {}),
+    }));
     if (stdoutReaderGone()) report.stopReason = 'standard output closed by its reader (files not read to the end)';
     else if (stop.requested()) report.stopReason = 'on signal (files not read to the end)';
     report.run = runStats(pipeline.summary.packets, started);

@@ -39,7 +39,8 @@ export interface SummaryReport {
   /** unbucketed: packets left out of the rows (only past 100,800 distinct minutes outside the main range). */
   volume?: { bucketSec: number; buckets: { start: string; packets: number; bytes: number }[]; unbucketed?: number };
   loss?: LossReport;
-  files?: { path: string; format: string; packets: number; bytes: number; cutAt: number }[];
+  /** timeStepsBack: times packet time went back by more than a second (with the largest step), when any did. */
+  files?: { path: string; format: string; packets: number; bytes: number; cutAt: number; timeStepsBack?: { count: number; largestSec: number; atPacket: number } }[];
   stopReason?: string;
   /** Alerts, incidents and the state of the bounded tracking tables (when detection ran). */
   detection?: DetectionReport;

@@ -214,6 +214,18 @@ test('files out of time order and a clock that jumps: the time range and the vol
   assert.equal(v.packets, 4709);
 });
 
+test('packet time that steps back (one capture appended to itself) is warned about and reported', () => {
+  const r = run(['analyze', `${CORPUS}/attack/bruteforce/ppa1e_ftp-crack.pcap`, '--no-store', '--summary', 'json', '-q']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /ppa1e_ftp-crack\.pcap: packet time steps back 1 time\(s\), by up to 44 s \(at packet 9866\)/);
+  const s = JSON.parse(r.stdout) as { files: { timeStepsBack?: { count: number; largestSec: number; atPacket: number } }[] };
+  assert.deepEqual(s.files[0].timeStepsBack, { count: 1, largestSec: 44, atPacket: 9866 });
+  // An ordered file says nothing.
+  const ok = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, '--no-store', '--summary', 'json', '-q']);
+  assert.doesNotMatch(ok.stderr, /steps back/);
+  assert.equal((JSON.parse(ok.stdout) as { files: { timeStepsBack?: unknown }[] }).files[0].timeStepsBack, undefined);
+});
+
 test('--help shows examples for each command', () => {
   for (const cmd of ['capture', 'analyze', 'interfaces']) {
     const r = run([cmd, '--help']);
