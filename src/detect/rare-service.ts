@@ -1,10 +1,15 @@
 // Rare protocol or service: after a learning period (packet time), an IP protocol or a TCP/UDP server
 // port that was seen fewer than minCountToBeCommon times on this network. Keeps learning afterwards.
+// The learning period counts packet time observed: a step forward of more than MAX_STEP_SEC between
+// packets (a clock jump, a quiet night) counts as MAX_STEP_SEC, so a capture whose clock jumps years
+// ahead after 26 packets has not learnt its network.
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
 import type { RarityTables } from './anomaly-model.js';
 import { RaiseGate, dstString, protoName, srcString, type Detector, type PacketContext } from './detector.js';
+
+const MAX_STEP_SEC = 60;
 
 export class RareServiceDetector implements Detector {
   readonly name = 'rare_service' as const;
@@ -12,7 +17,9 @@ export class RareServiceDetector implements Detector {
   private readonly protocols = new Float64Array(256);
   /** Answered server ports: TCP at [port], UDP at [65536 + port]. */
   private readonly ports = new Float64Array(131072);
-  private learnUntil = NaN;
+  private observedSec = 0;
+  private lastT = NaN;
+  private learnt = false;
   private readonly protoGate = new RaiseGate(256);
   private readonly portGate = new RaiseGate(131072);
 
@@ -41,13 +48,16 @@ export class RareServiceDetector implements Detector {
       const m = /^(tcp|udp)\/(\d+)$/.exec(s);
       if (m !== null && Number(m[2]) < 65536) this.ports[(m[1] === 'udp' ? 65536 : 0) + Number(m[2])] += n;
     }
-    this.learnUntil = -Infinity;
+    this.learnt = true;
   }
 
   /** True once the learning period has passed (a model in training never alerts). */
   learned(t: number): boolean {
-    if (Number.isNaN(this.learnUntil)) this.learnUntil = t + this.cfg.learnSec;
-    return t >= this.learnUntil;
+    if (this.learnt) return true;
+    if (t > this.lastT) this.observedSec += Math.min(t - this.lastT, MAX_STEP_SEC);
+    if (!(t <= this.lastT)) this.lastT = t;
+    if (this.observedSec >= this.cfg.learnSec) this.learnt = true;
+    return this.learnt;
   }
 
   packet(c: PacketContext): void {
