@@ -47,6 +47,7 @@ export const FEATURES: readonly FeatureInfo[] = Object.freeze([
   { name: 'udp_out', label: 'UDP packets sent', kind: 'count' },
   { name: 'failed_conns', label: 'SYNs sent not answered by SYN-ACK', kind: 'count' },
   { name: 'rst_in', label: 'RSTs received', kind: 'count' },
+  { name: 'unreach_in', label: 'ICMP destination unreachable received', kind: 'count' },
 ]);
 
 export const FEATURE_COUNT = FEATURES.length;

@@ -33,7 +33,9 @@ const A_DNS_ENT = 19;
 const A_DNS_LEN = 20;
 const A_OUT_ICMP = 21;
 const A_OUT_UDP = 22;
-const ACC = 23;
+/** ICMP destination unreachable received (what a UDP scan of closed ports gets back). */
+const A_IN_UNREACH = 23;
+const ACC = 24;
 
 // Distinct-count bitmaps per slot (linear counting, 1024 bits each).
 const B_DSTS = 0;
@@ -214,6 +216,7 @@ export class HostFeatureTable {
         a[b + A_UDP]++;
       } else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
         a[b + A_ICMP]++;
+        if (rec.icmpType === (p === IPPROTO_ICMP ? 3 : 1)) a[b + A_IN_UNREACH]++;
       }
     }
   }
@@ -298,6 +301,7 @@ export class HostFeatureTable {
     r[F.udp_out] = a[b + A_OUT_UDP];
     r[F.failed_conns] = Math.max(0, syn - a[b + A_IN_SYNACK]);
     r[F.rst_in] = a[b + A_IN_RST];
+    r[F.unreach_in] = a[b + A_IN_UNREACH];
     return r;
   }
 
