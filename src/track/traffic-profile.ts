@@ -20,13 +20,14 @@ export class TrafficProfile {
   readonly tops = new TrafficTops();
   /** Bucket width in seconds: 1, doubled whenever the capture outgrows MAX_BUCKETS buckets. */
   bucketSec = 1;
-  private origin = -1;
+  /** Start of the first bucket, epoch seconds (NaN before the first packet; may go back before 1970). */
+  private origin = NaN;
   private used = 0;
   private readonly buckets = new Float64Array(MAX_BUCKETS * COLS);
 
   add(rec: PacketRecord, newFlow: boolean): void {
     const sec = rec.tsSec;
-    if (this.origin < 0) this.origin = sec;
+    if (Number.isNaN(this.origin)) this.origin = sec;
     // A packet from before the first one (files out of time order) moves the origin back.
     if (sec < this.origin) this.extendBack(sec);
     let b = Math.floor((sec - this.origin) / this.bucketSec);

@@ -108,3 +108,17 @@ test('files out of time order: a packet from before the first one moves the orig
   assert.equal(tl.filter((b) => b.t + p.bucketSec > t0).reduce((n, b) => n + b.packets, 0), 360);
   assert.equal(tl[0].t <= t0 - 12 * 86400, true);
 });
+
+test('a zeroed timestamp (1970) among ordinary ones: every packet stays in the timeline, none resets it', () => {
+  const p = new TrafficProfile();
+  const t0 = 1_700_000_001;
+  const data = ipv4Icmp(A, B, 8, 0);
+  for (let i = 0; i < 100; i++) p.add(decode(data, t0 + i), false);
+  p.add(decode(data, 5), false);
+  for (let i = 100; i < 200; i++) p.add(decode(data, t0 + i), false);
+  const tl = p.timeline();
+  assert.equal(tl.reduce((n, b) => n + b.packets, 0), 201);
+  // The 200 ordinary packets share the bucket(s) around t0, not one before and one decades after.
+  assert.ok(tl.every((b) => b.t <= t0 + 200));
+  assert.equal(tl.filter((b) => b.t + p.bucketSec > t0).reduce((n, b) => n + b.packets, 0), 200);
+});
