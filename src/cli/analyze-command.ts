@@ -23,7 +23,8 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   const format = exportFormat(argv);
   const sinks: PacketSink[] = [];
   const exporter = exportSink(format, argv.out);
-  const exportToStdout = exporter !== null && (argv.out === undefined || argv.out === '-');
+  // Packets, alerts or flows as data on stdout: the summary and the console lines go to stderr.
+  const exportToStdout = (exporter !== null && (argv.out === undefined || argv.out === '-')) || argv.alerts === '-' || argv.flows === '-';
   if (exporter) sinks.push(exporter);
   const detection = setupDetection(argv, null, { kind: 'file', source: argv.files.join(' ') });
   const pipeline = new Pipeline(sinks, detection.engine, detection.minutes);
@@ -33,9 +34,11 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   });
   const progress = argv.quiet ? undefined : fileProgressPrinter('analyzing');
   let results;
+  let stoppedEarly = false;
   const started = performance.now();
   try {
     results = await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested });
+    stoppedEarly = stop.requested();
   } catch (e) {
     pipeline.abort();
     detection.abort({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: 0, kernelDrops: 0 });
@@ -67,8 +70,9 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
       path: r.path, format: r.format, packets: r.packets, bytes: r.bytes, cutAt: r.cutAt,
       ...(r.timeStepsBack > 0 ? { timeStepsBack: { count: r.timeStepsBack, largestSec: r.largestStepBackSec, atPacket: r.largestStepBackAt } } : {}),
     }));
-    if (stdoutReaderGone()) report.stopReason = 'standard output closed by its reader (files not read to the end)';
-    else if (stop.requested()) report.stopReason = 'on signal (files not read to the end)';
+    // The reader may go only at the last write (exports under 256 KiB are written at the end): then every packet was read.
+    if (stdoutReaderGone()) report.stopReason = `standard output closed by its reader (${stoppedEarly ? 'files not read to the end' : 'output cut short; every packet analysed'})`;
+    else if (stoppedEarly) report.stopReason = 'on signal (files not read to the end)';
     report.run = runStats(pipeline.summary.packets, started);
     if (detection.engine) report.detection = detectionReport(detection.engine, detection.report(), detection.anomaly, detection.intel, detection.reputation);
     const text = argv.summary === 'json' ? JSON.stringify(report) + '\n' : renderSummary(report);

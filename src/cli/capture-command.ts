@@ -47,8 +47,8 @@ function lossReport(
 }
 
 async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
-  checkNumber('count', argv.count, { min: 0, integer: true });
-  checkNumber('duration', argv.duration, { min: 0.001 });
+  checkNumber('count', argv.count, { min: 0, integer: true, alias: 'c' });
+  checkNumber('duration', argv.duration, { min: 0.001, alias: 'd' });
   checkNumber('buffer-mb', argv['buffer-mb'], { min: 1, max: 4096 });
   checkNumber('ring-mb', argv['ring-mb'], { min: 1, max: 1024 });
   checkNumber('snaplen', argv.snaplen, { min: 64, max: 262144, integer: true });
@@ -65,7 +65,8 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   const live = await LiveCapture.start({ device, filter: argv.filter, bufferMiB: argv['buffer-mb'], ringMiB: argv['ring-mb'], snaplen: argv.snaplen });
   const sinks: PacketSink[] = [];
   const exporter = exportSink(format, argv.out);
-  const exportToStdout = exporter !== null && (argv.out === undefined || argv.out === '-');
+  // Packets, alerts or flows as data on stdout: the summary and the console lines go to stderr.
+  const exportToStdout = (exporter !== null && (argv.out === undefined || argv.out === '-')) || argv.alerts === '-' || argv.flows === '-';
   if (!argv.quiet && !exportToStdout) sinks.push(new ConsolePacketSink());
   if (exporter) sinks.push(exporter);
   // Alerts are printed as they happen, on stdout unless stdout carries an export or the JSON summary.

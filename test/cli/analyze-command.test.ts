@@ -114,7 +114,10 @@ test('usage errors exit 2 with one line naming the problem', () => {
     [['analyze', `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`, '-o', join(dir, 'x.txt')], /--out .*x\.txt: cannot tell the format/],
     [['analyze', 'x.pcap', '--export', 'xml'], /^netwatch: --export "xml": must be one of "csv", "json" \(see netwatch --help\)\n$/],
     [['analyze', 'x.pcap', '--alerts', ''], /^netwatch: --alerts: needs a file name \(or - for standard output\)\n$/],
+    [['analyze', 'x.pcap', '--alert-log', '-'], /^netwatch: --alert-log -: the alert log is a file appended to/],
+    [['analyze', 'x.pcap', '--export', 'xml', '--summary', 'foo'], /^netwatch: --export "xml": must be one of "csv", "json"; --summary "foo": must be one of "text", "json", "none" \(see netwatch --help\)\n$/],
     [['capture', '-i', 'lo', '--count', 'abc'], /^netwatch: --count "abc": must be an integer at least 0\n$/],
+    [['capture', '-i', 'lo', '-c', 'x7'], /^netwatch: --count "x7": must be an integer at least 0\n$/],
     [['frobnicate'], /Unknown argument: frobnicate/],
   ];
   for (const [args, re] of cases) {
@@ -132,7 +135,8 @@ test('a reader that stops early (| head) ends the run quietly with status 0', ()
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.split('\n').length, 3);
   assert.doesNotMatch(r.stderr, /write failed|EPIPE/);
-  assert.match(r.stderr, /stopped\s+standard output closed by its reader/);
+  // All 180 KB are written at the end, after every packet was read: the summary says so.
+  assert.match(r.stderr, /stopped\s+standard output closed by its reader \(output cut short; every packet analysed\)/);
 });
 
 test('"-" names standard output for --out, --alerts and --flows (yargs alone would take it for a file)', () => {
@@ -141,10 +145,13 @@ test('"-" names standard output for --out, --alerts and --flows (yargs alone wou
   assert.equal(csv.status, 0, csv.stderr);
   assert.equal(csv.stdout.trimEnd().split('\n').length, 2012);
   for (const flag of ['--alerts', '--flows']) {
-    const r = run(['analyze', file, flag, '-', '--no-store', '-q', '--summary', 'none']);
+    // With the summary on: it goes to stderr, and stdout holds only JSON lines (for jq).
+    const r = run(['analyze', file, flag, '-', '--no-store', '-q']);
     assert.equal(r.status, 0, `${flag}: ${r.stderr}`);
-    const first = JSON.parse(r.stdout.split('\n')[0]) as { src_ip: string };
-    assert.equal(first.src_ip, '172.16.0.8', flag);
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const l of lines) assert.equal((JSON.parse(l) as { src_ip: string }).src_ip !== undefined, true, `${flag}: ${l}`);
+    assert.equal((JSON.parse(lines[0]) as { src_ip: string }).src_ip, '172.16.0.8', flag);
+    assert.match(r.stderr, /^Summary: /m);
   }
 });
 
