@@ -77,7 +77,10 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
   }
   checkOutputPath('alerts', args.alerts);
   checkOutputPath('flows', args.flows);
-  checkOutputPath('alert-log', args['alert-log']);
+  checkOutputPath('alert-log', args['alert-log'], false);
+  if (args['alert-log'] === '-') {
+    throw new NetwatchError('NW_ERR_USAGE', '--alert-log -: the alert log is a file appended to (for alerts on standard output use --alerts -)');
+  }
   const cfg = loadDetectionConfig(args.config);
   const feeds = loadIntelFeeds(args.config);
   const model = args.model !== undefined ? loadModel(args.model) : null;

@@ -17,13 +17,18 @@ import { watchStdoutReader } from '../output/stdout-reader.js';
 
 /** yargs' messages as one line: "Invalid values: Argument: x, Given: ..." becomes "--x "v": must be one of ...". */
 function oneLine(msg: string): string {
-  const m = /Invalid values:\s*Argument: ([\w-]+), Given: (.+), Choices: (.+)$/s.exec(msg);
-  if (m !== null) return `--${m[1]} ${m[2].trim()}: must be one of ${m[3].trim().replace(/\s+/g, ' ')}`;
+  if (msg.startsWith('Invalid values:')) {
+    const parts = msg.split(/Argument: /).slice(1).map((p) => {
+      const m = /^([\w-]+), Given: (.+?), Choices: (.+)$/s.exec(p.trim());
+      return m === null ? p.trim().replace(/\s+/g, ' ') : `--${m[1]} ${m[2].trim()}: must be one of ${m[3].trim().replace(/\s+/g, ' ')}`;
+    });
+    if (parts.length > 0) return parts.join('; ');
+  }
   return msg.replace(/\s*\n\s*/g, '; ');
 }
 
 /** Options whose value may be "-" (standard output). */
-const DASH_VALUE_OPTIONS = new Set(['--out', '-o', '--alerts', '--flows']);
+const DASH_VALUE_OPTIONS = new Set(['--out', '-o', '--alerts', '--flows', '--alert-log']);
 
 /** "--out -" as "--out=-": yargs takes a lone "-" for a positional and leaves the option empty. */
 function joinDashValues(argv: string[]): string[] {

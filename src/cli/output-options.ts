@@ -26,8 +26,8 @@ export function withOutputOptions<T>(y: Argv<T>) {
 }
 
 /** An output file option given an empty value ("--alerts ''") is a usage error, not a file named "". */
-export function checkOutputPath(flag: string, v: string | undefined): void {
-  if (v === '') throw new NetwatchError('NW_ERR_USAGE', `--${flag}: needs a file name (or - for standard output)`);
+export function checkOutputPath(flag: string, v: string | undefined, dashForStdout = true): void {
+  if (v === '') throw new NetwatchError('NW_ERR_USAGE', `--${flag}: needs a file name${dashForStdout ? ' (or - for standard output)' : ''}`);
 }
 
 /** The export format from --export, or from the --out file extension when --export is not given. */

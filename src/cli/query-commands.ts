@@ -34,7 +34,7 @@ function filterFrom(a: QueryArgs): QueryFilter {
     severity = SEVERITY[a.severity.toLowerCase()];
     if (severity === undefined) throw new NetwatchError('NW_ERR_USAGE', `--severity ${a.severity}: use high, medium or low (or 1, 2, 3)`);
   }
-  if (a.detector !== undefined && !(a.detector in SIGNATURES)) {
+  if (a.detector !== undefined && !Object.hasOwn(SIGNATURES, a.detector)) {
     throw new NetwatchError('NW_ERR_USAGE', `--detector ${a.detector}: unknown (known: ${Object.keys(SIGNATURES).join(', ')})`);
   }
   return {

@@ -17,14 +17,18 @@ function fail(file: string, path: string, why: string): never {
 const ZERO_ALLOWED = new Set(['suppressSec', 'minAgeSec', 'learnSec', 'minBytes', 'alertUnexpectedPorts', 'victim', 'attacker', 'repeatBonus', 'intelListed',
   'severityHigh', 'severityMedium', 'severityLow', 'minHistoryWindows']);
 
+/** Table sizes and counts of things: whole numbers (the first at least 1). */
+const AT_LEAST_ONE = new Set(['capacity', 'hostCapacity', 'maxIncidents', 'topFeatures', 'refreshWindows']);
+const WHOLE_NUMBERS = new Set(['minPorts', 'minHosts', 'minSyns', 'networkMinSyns', 'networkMinSources', 'networkMinDestinations',
+  'minEchoRequests', 'minPackets', 'minSources', 'minSynAcks', 'minConnections', 'minUniqueSubdomains', 'minLongLabels', 'longLabel',
+  'minRareTypeQueries', 'minEchoes', 'minDistinctPayloads', 'minHistoryWindows', 'minCountToBeCommon', 'alertUnexpectedPorts']);
+
 /** What a number must be beyond non-negative, by its key's name; null when it is fine. */
 function numberRule(path: string, v: number): string | null {
   const key = path.slice(path.lastIndexOf('.') + 1);
   if (/Ratio$/.test(key) && v > 1) return 'must be a ratio from 0 to 1';
-  if (/(Capacity|capacity|^maxIncidents|^topFeatures|^refreshWindows)$/.test(key) && (!Number.isInteger(v) || v < 1)) return 'must be a whole number of at least 1';
-  if (/^(min|max)[A-Z]/.test(key) && /(Connections|Packets|Syns|Sources|Destinations|Ports|Hosts|Requests|Echoes|Subdomains|Labels|Queries|Payloads|SynAcks|Incidents)$/.test(key) && !Number.isInteger(v)) {
-    return 'must be a whole number';
-  }
+  if (AT_LEAST_ONE.has(key) && (!Number.isInteger(v) || v < 1)) return 'must be a whole number of at least 1';
+  if (WHOLE_NUMBERS.has(key) && !Number.isInteger(v)) return 'must be a whole number';
   if (v === 0 && !ZERO_ALLOWED.has(key) && (/(Sec|Hours|Days)$/.test(key) || path.includes('.timeouts.') || key === 'factor' || key === 'scale' || key === 'longLabel')) {
     return 'must be above 0';
   }

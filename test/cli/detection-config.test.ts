@@ -36,6 +36,8 @@ test('bad config files are one line naming the key, exit 2', () => {
     [{ detection: { portScan: { maxOpenRatio: 5 } } }, /detection\.portScan\.maxOpenRatio: must be a ratio from 0 to 1, got 5/],
     [{ detection: { flows: { timeouts: { tcpAttempt: 0 } } } }, /detection\.flows\.timeouts\.tcpAttempt: must be above 0/],
     [{ detection: { bruteForce: { minConnections: 2.5 } } }, /detection\.bruteForce\.minConnections: must be a whole number, got 2\.5/],
+    [{ detection: { synFlood: { networkMinSources: 2.5 } } }, /detection\.synFlood\.networkMinSources: must be a whole number/],
+    [{ detection: { rareService: { minCountToBeCommon: 2.5 } } }, /detection\.rareService\.minCountToBeCommon: must be a whole number/],
     ['{ not json', /not valid JSON/],
   ];
   for (const [cfg, re] of cases) {
