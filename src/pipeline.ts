@@ -59,8 +59,11 @@ export class Pipeline {
   }
   /** The run failed: exports are dropped; the statistics of the packets processed are still recorded. */
   abort(): void {
-    this.minutes?.finish();
-    for (const s of this.sinks) s.abort();
+    try {
+      this.minutes?.finish();
+    } finally {
+      for (const s of this.sinks) s.abort();
+    }
   }
 }
 
