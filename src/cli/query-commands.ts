@@ -9,8 +9,7 @@ import { checkNumber } from './number-args.js';
 import { csvField } from '../output/csv-field.js';
 import { parseTimeArg } from './time-args.js';
 import { SIGNATURES } from '../alert/signatures.js';
-import { parseAddressWords } from '../track/address-parse.js';
-import { wordsToString } from '../track/address-key.js';
+import { canonicalAddress } from '../track/address-parse.js';
 
 interface QueryArgs {
   db?: string;
@@ -47,11 +46,9 @@ function filterFrom(a: QueryArgs): QueryFilter {
 /** An address as the database writes it (2001:DB8:1:0:0:0:0:2 finds 2001:db8:1::2); a usage error otherwise. */
 function addressArg(flag: string, v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
-  const w = new Uint32Array(4);
-  if (!parseAddressWords(v, w, 0)) {
-    throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${v}: not an IP address${v.includes('/') ? ' (give one address; prefixes are not supported)' : ''}`);
-  }
-  return wordsToString(w, 0);
+  const a = canonicalAddress(v);
+  if (a === null) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${v}: not an IP address${v.includes('/') ? ' (give one address; prefixes are not supported)' : ''}`);
+  return a;
 }
 
 export function printRows(rows: Record<string, unknown>[], columns: string[], format: 'table' | 'csv'): void {

@@ -16,6 +16,7 @@ import type { Readable } from 'node:stream';
 import { NetwatchError, isNetwatchError } from '../errors.js';
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { SIGNATURES } from '../alert/signatures.js';
+import { canonicalAddress } from '../track/address-parse.js';
 import { openDatabase } from '../store/netwatch-db.js';
 import { NETWATCH_VERSION } from '../version.js';
 import { reportCharts } from './chart-options.js';
@@ -128,8 +129,10 @@ function timeParam(q: Query, name: string): number | undefined {
 function hostParam(q: Query, name: string): string | null {
   const v = q[name];
   if (v === undefined || v === '') return null;
-  if (isIP(v) === 0) throw bad(`${name}=${v}: not an IPv4 or IPv6 address`);
-  return v;
+  // Compared as the database writes addresses: 2001:DB8::1 finds 2001:db8::1.
+  const a = canonicalAddress(v);
+  if (a === null) throw bad(`${name}=${v}: not an IPv4 or IPv6 address`);
+  return a;
 }
 
 function detectorParam(q: Query): string | null {

@@ -1,6 +1,7 @@
 // Address text back to the four-word key form (IPv4 as IPv4-mapped IPv6), for alerts that name hosts.
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { wordsToString } from './address-key.js';
 
 /** Writes the address into out[off..off+4]; false when the text is not an IP address. */
 export function parseAddressWords(text: string, out: Uint32Array, off: number): boolean {
@@ -28,4 +29,13 @@ export function parseAddressWords(text: string, out: Uint32Array, off: number): 
   if (groups.length !== 8) return false;
   for (let w = 0; w < 4; w++) out[off + w] = ((parseInt(groups[2 * w], 16) << 16) | parseInt(groups[2 * w + 1], 16)) >>> 0;
   return true;
+}
+
+/**
+ * An address typed by a user as alerts and the database write it (2001:DB8:1:0:0:0:0:2 becomes
+ * 2001:db8:1::2, ::ffff:10.0.0.1 becomes 10.0.0.1), or null when it is not an IP address.
+ */
+export function canonicalAddress(text: string): string | null {
+  const w = new Uint32Array(4);
+  return parseAddressWords(text, w, 0) ? wordsToString(w, 0) : null;
 }
