@@ -30,7 +30,7 @@ export function computeHostScores(db: Database.Database, w: DetectionConfig['thr
   const newest = (db.prepare('SELECT max(ts_epoch) AS t FROM alerts WHERE ts_epoch <= ?').get(untilEpoch) as { t: number | null }).t;
   if (newest === null) return { at: 0, hosts: [] };
   const from = sinceEpoch ?? newest - w.lookbackDays * 86400;
-  // The EVE text is only needed (and parsed) for model and intel alerts.
+  // The EVE text is read (and parsed once per alert) only for the detectors that need it: EVE_DETECTORS.
   const rows = db.prepare(`SELECT ts_epoch, severity, detector, src_ip, dest_ip, CASE WHEN detector IN (${EVE_DETECTORS}) THEN eve ELSE '' END AS eve
     FROM alerts WHERE ts_epoch >= ? AND ts_epoch <= ? ORDER BY ts_epoch`).all(from, untilEpoch) as Row[];
   const sev = (s: number): number => (s <= 1 ? w.severityHigh : s === 2 ? w.severityMedium : w.severityLow);
@@ -48,14 +48,15 @@ export function computeHostScores(db: Database.Database, w: DetectionConfig['thr
   for (const r of rows) {
     const decay = 0.5 ** ((newest - r.ts_epoch) / (w.halfLifeHours * 3600));
     let base = sev(r.severity) * decay;
-    if (r.detector === 'anomaly') {
-      const e = JSON.parse(r.eve) as { netwatch: { score: number; threshold: number } };
-      base *= Math.min(2, e.netwatch.threshold > 0 ? e.netwatch.score / e.netwatch.threshold : 1);
+    const nw = r.eve === '' ? null : (JSON.parse(r.eve) as { netwatch: NetwatchPart }).netwatch;
+    if (r.detector === 'anomaly' && nw !== null) {
+      base *= Math.min(2, nw.threshold > 0 ? nw.score / nw.threshold : 1);
     }
-    const srcRole = sourceRole(r);
+    const ev = nw?.evidence ?? {};
+    const srcRole = sourceRole(r.detector, ev);
     const sides: [string, 'attacker' | 'victim'][] = [];
     if (srcRole !== null) sides.push([r.src_ip, srcRole]);
-    if (r.dest_ip !== r.src_ip && destinationCounts(r)) sides.push([r.dest_ip, 'victim']);
+    if (r.dest_ip !== r.src_ip && destinationCounts(r.detector, ev)) sides.push([r.dest_ip, 'victim']);
     for (const [h, role] of sides) {
       const a = acc(h);
       const v = base * (role === 'attacker' ? w.attacker : w.victim);
@@ -66,8 +67,6 @@ export function computeHostScores(db: Database.Database, w: DetectionConfig['thr
       if (d === undefined) a.byDetector.set(key, { max: v, n: 1, role });
       else { d.n++; if (v > d.max) d.max = v; }
       if (r.detector === 'intel') {
-        const e = JSON.parse(r.eve) as { netwatch: { evidence: { indicator: string; feed: string; matched: string } } };
-        const ev = e.netwatch.evidence;
         const listedHost = ev.matched === 'source' ? r.src_ip : ev.matched === 'destination' ? r.dest_ip : null;
         if (listedHost === h) a.listed = `${ev.feed} (${ev.indicator})`;
       }
@@ -96,27 +95,24 @@ export function computeHostScores(db: Database.Database, w: DetectionConfig['thr
 /** Detectors whose EVE record is read: model and intel alerts for their weights, the rest for the roles. */
 const EVE_DETECTORS = ['anomaly', 'intel', 'syn_flood', 'udp_flood', 'icmp_flood', 'reflection', 'arp_spoof'].map((d) => `'${d}'`).join(', ');
 
-interface RoleEvidence { distinct_sources?: number; distinct_reflectors?: number; distinct_destinations?: number }
-
-function evidenceOf(r: Row): RoleEvidence {
-  if (r.eve === '') return {};
-  return ((JSON.parse(r.eve) as { netwatch?: { evidence?: RoleEvidence } }).netwatch?.evidence) ?? {};
+/** What the score reads of an EVE record's netwatch section: a model alert's score, and evidence. */
+interface NetwatchPart {
+  score: number;
+  threshold: number;
+  evidence?: { distinct_sources?: number; distinct_destinations?: number; indicator?: string; feed?: string; matched?: string };
 }
 
 /** What the alert's source is to the score: its attacker, a victim (an address an ARP spoofer claimed), or nothing. */
-function sourceRole(r: Row): 'attacker' | 'victim' | null {
-  if (r.detector === 'arp_spoof') return 'victim';
-  if (r.detector === 'reflection') return null;
-  if (r.detector === 'syn_flood' || r.detector === 'udp_flood' || r.detector === 'icmp_flood') {
-    const e = evidenceOf(r);
-    if ((e.distinct_sources ?? 1) > 1) return null;
-  }
+function sourceRole(detector: string, ev: NonNullable<NetwatchPart['evidence']>): 'attacker' | 'victim' | null {
+  if (detector === 'arp_spoof') return 'victim';
+  if (detector === 'reflection') return null;
+  if ((detector === 'syn_flood' || detector === 'udp_flood' || detector === 'icmp_flood') && (ev.distinct_sources ?? 1) > 1) return null;
   return 'attacker';
 }
 
 /** A randomised flood's destination is one of many (syn_flood's network variant): not a victim to score. */
-function destinationCounts(r: Row): boolean {
-  return r.detector !== 'syn_flood' || (evidenceOf(r).distinct_destinations ?? 1) <= 1;
+function destinationCounts(detector: string, ev: NonNullable<NetwatchPart['evidence']>): boolean {
+  return detector !== 'syn_flood' || (ev.distinct_destinations ?? 1) <= 1;
 }
 
 /** Stores a computation (the daemon does on its schedule): one row per host, kept over time. */
