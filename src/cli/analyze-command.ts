@@ -6,7 +6,7 @@ import { buildSummary, detectionReport, renderSummary, runStats } from '../outpu
 import { REPUTATION_WAIT_MS, setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
 import type { PacketSink } from '../output/packet-sink.js';
 import { Pipeline, runFiles } from '../pipeline.js';
-import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
+import { exportFormat, exportSink, stdoutCarriesData, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { defaultModelPath } from '../config/default-paths.js';
@@ -23,8 +23,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   const format = exportFormat(argv);
   const sinks: PacketSink[] = [];
   const exporter = exportSink(format, argv.out);
-  // Packets, alerts or flows as data on stdout: the summary and the console lines go to stderr.
-  const exportToStdout = (exporter !== null && (argv.out === undefined || argv.out === '-')) || argv.alerts === '-' || argv.flows === '-';
+  const exportToStdout = stdoutCarriesData(exporter !== null, argv);
   if (exporter) sinks.push(exporter);
   const detection = setupDetection(argv, null, { kind: 'file', source: argv.files.join(' ') });
   const pipeline = new Pipeline(sinks, detection.engine, detection.minutes);

@@ -14,7 +14,7 @@ import { buildSummary, detectionReport, renderSummary, runStats, type LossReport
 import { REPUTATION_WAIT_MS, setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
 import { Pipeline, runLive } from '../pipeline.js';
 import { checkNumber } from './number-args.js';
-import { exportFormat, exportSink, withOutputOptions, type OutputArgs } from './output-options.js';
+import { exportFormat, exportSink, stdoutCarriesData, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
 import { stdoutReaderGone } from '../output/stdout-reader.js';
 
@@ -65,8 +65,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   const live = await LiveCapture.start({ device, filter: argv.filter, bufferMiB: argv['buffer-mb'], ringMiB: argv['ring-mb'], snaplen: argv.snaplen });
   const sinks: PacketSink[] = [];
   const exporter = exportSink(format, argv.out);
-  // Packets, alerts or flows as data on stdout: the summary and the console lines go to stderr.
-  const exportToStdout = (exporter !== null && (argv.out === undefined || argv.out === '-')) || argv.alerts === '-' || argv.flows === '-';
+  const exportToStdout = stdoutCarriesData(exporter !== null, argv);
   if (!argv.quiet && !exportToStdout) sinks.push(new ConsolePacketSink());
   if (exporter) sinks.push(exporter);
   // Alerts are printed as they happen, on stdout unless stdout carries an export or the JSON summary.

@@ -40,6 +40,14 @@ export function exportFormat(args: { export?: string; out?: string }): ExportFor
   throw new NetwatchError('NW_ERR_USAGE', `--out ${args.out}: cannot tell the format from the name; add --export csv or --export json`);
 }
 
+/**
+ * Whether stdout carries data: packets (an export with no --out, or --out -), alerts (--alerts -) or
+ * flows (--flows -). The summary and console lines then go to stderr.
+ */
+export function stdoutCarriesData(exporting: boolean, args: { out?: string; alerts?: string; flows?: string }): boolean {
+  return (exporting && (args.out === undefined || args.out === '-')) || args.alerts === '-' || args.flows === '-';
+}
+
 /** Creates the export sink; with no --out the export goes to stdout. */
 export function exportSink(format: ExportFormat | undefined, out: string | undefined): PacketSink | null {
   if (format === undefined) return null;
