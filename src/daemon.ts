@@ -249,10 +249,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   lag.disable();
   pipeline.finish();
   const c = live?.reader.counters();
-  store.finish(engine.hub.allIncidents(), {
-    packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: c?.drops ?? 0, kernelDrops: c?.kernel?.dropped ?? 0,
-    alerts: engine.hub.alertsRaised,
-  }, 'completed');
+  store.finish(engine.hub.allIncidents(), { ...pipeline.totals(c?.drops ?? 0, c?.kernel?.dropped ?? 0), alerts: engine.hub.alertsRaised }, 'completed');
   alertLog?.close();
   log.info({ packets: pipeline.summary.packets, alerts: engine.hub.alertsRaised, storeWriteErrors: store.writeErrors }, 'stopped');
   return stopping ? 0 : 1;

@@ -12,6 +12,7 @@ import { TrafficSummary } from './track/traffic-summary.js';
 import type { DetectionEngine } from './detect/detection-engine.js';
 import type { MinuteStats } from './track/minute-stats.js';
 import type { TrafficProfile } from './track/traffic-profile.js';
+import type { RunTotals } from './store/netwatch-db.js';
 
 /** Frames handled between yields to the event loop (signals, progress, worker messages). */
 const BATCH = 16384;
@@ -57,6 +58,11 @@ export class Pipeline {
     this.minutes?.finish();
     for (const s of this.sinks) s.finish();
   }
+  /** What the run has processed, for its database row (drops come from a live capture's counters). */
+  totals(ringDrops = 0, kernelDrops = 0): Omit<RunTotals, 'alerts'> {
+    return { packets: this.summary.packets, bytes: this.summary.bytes, ringDrops, kernelDrops };
+  }
+
   /** The run failed: exports are dropped; the statistics of the packets processed are still recorded. */
   abort(): void {
     try {

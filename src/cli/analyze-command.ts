@@ -40,7 +40,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     stoppedEarly = stop.requested();
   } catch (e) {
     pipeline.abort();
-    detection.abort({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: 0, kernelDrops: 0 });
+    detection.abort(pipeline.totals());
     throw e;
   } finally {
     stop.dispose();
@@ -49,7 +49,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   pipeline.finish();
   // Reputation lookups queued by alerts: waited for a little, at the rate the config allows.
   await detection.drainReputation(REPUTATION_WAIT_MS);
-  detection.finish({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: 0, kernelDrops: 0 });
+  detection.finish(pipeline.totals());
   for (const r of results) {
     if (r.cutAt >= 0) {
       process.stderr.write(`netwatch: warning: ${r.path}: file ends in the middle of a packet record at byte offset ${r.cutAt}; ` +

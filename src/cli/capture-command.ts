@@ -115,7 +115,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   } catch (e) {
     pipeline.abort();
     const lost = live.reader.counters();
-    detection.abort({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: lost.drops, kernelDrops: lost.kernel?.dropped ?? 0 });
+    detection.abort(pipeline.totals(lost.drops, lost.kernel?.dropped ?? 0));
     await live.stop();
     throw e;
   } finally {
@@ -125,7 +125,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   pipeline.finish();
   // Reputation lookups queued by alerts: waited for a little, at the rate the config allows.
   await detection.drainReputation(REPUTATION_WAIT_MS);
-  detection.finish({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: c.drops, kernelDrops: c.kernel?.dropped ?? 0 });
+  detection.finish(pipeline.totals(c.drops, c.kernel?.dropped ?? 0));
 
   if (argv.summary !== 'none') {
     const report = buildSummary(pipeline.summary, `live capture on ${device}${argv.filter ? ` (filter "${argv.filter}")` : ''}`, false);

@@ -42,12 +42,12 @@ export async function reportFromCapture(paths: string[], o: CaptureReportOptions
       files = await runFiles(pipeline, paths, { onProgress: o.onProgress, shouldStop: o.shouldStop });
     } catch (e) {
       pipeline.abort();
-      detection.abort({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: 0, kernelDrops: 0 });
+      detection.abort(pipeline.totals());
       throw e;
     }
     pipeline.finish();
     await detection.drainReputation(REPUTATION_WAIT_MS);
-    detection.finish({ packets: pipeline.summary.packets, bytes: pipeline.summary.bytes, ringDrops: 0, kernelDrops: 0 });
+    detection.finish(pipeline.totals());
     const db = openDatabase(dbPath, true);
     try {
       const run = (db.prepare('SELECT max(id) AS id FROM capture_runs').get() as { id: number }).id;
