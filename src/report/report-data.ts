@@ -117,7 +117,7 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
   // Minutes folded into wider buckets when the range is long, so a chart has at most TIMELINE_POINTS points.
   const minutes = span.a === null || span.b === null ? 0 : (span.b - span.a) / 60 + 1;
   const bucketSec = 60 * Math.max(1, Math.ceil(minutes / TIMELINE_POINTS));
-  const timeline = db.prepare(`SELECT (minute_epoch / @b) * @b AS t, sum(packets) AS packets, sum(bytes) AS bytes, sum(tcp) AS tcp,
+  const timeline = db.prepare(`SELECT (minute_epoch / CAST(@b AS INTEGER)) * CAST(@b AS INTEGER) AS t, sum(packets) AS packets, sum(bytes) AS bytes, sum(tcp) AS tcp,
     sum(udp) AS udp, sum(icmp) AS icmp, sum(other) AS other FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until
     GROUP BY 1 ORDER BY 1`).all({ ...range, b: bucketSec }) as TimelinePoint[];
 

@@ -126,6 +126,12 @@ test('overview of a database made by analyze from corpus attacks: counts, charts
   }
   const alertsChart = await chartInfo(page, 'alerts');
   assert.equal(alertsChart.series.length, 3);
+  // The captures span years: traffic is folded into buckets of a day or more, one point per bucket
+  // (minutes were once drawn one by one under a title that named the wide bucket).
+  const ov = await (await fetch(`${s.url}api/overview?range=all`)).json() as { charts: { traffic: { series: { data: [number, number][] }[] } } };
+  const xs = ov.charts.traffic.series[0].data.map((d) => d[0] / 1000);
+  assert.ok(xs.length >= 2, JSON.stringify(xs));
+  assert.equal(new Set(xs.map((x) => Math.floor(x / 86400))).size, xs.length, `two traffic points in one day: ${JSON.stringify(xs)}`);
   const latest = await column(page, '#latest-table', 4);
   assert.ok(latest.some((t) => t.startsWith('172.16.0.8')), latest.join(' | '));
   await page.waitForTimeout(2500); // one live refresh

@@ -8,7 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
+import { DETECTION_DEFAULTS } from '../../src/config/detection-defaults.js';
+import { reportFromDatabase } from '../../src/report/report-data.js';
 import { CLI, CORPUS } from '../support/corpus.js';
 import { collectErrors, launchBrowser, screenshot, updateReadmeImage } from '../support/browser.js';
 import { dnsQuery, ip, ipv4Udp, pcapFile, type PcapPacket } from '../support/frame-builder.js';
@@ -151,6 +154,18 @@ test('a database report covers the range asked for, and its counts equal the ale
   const total = count();
   assert.ok(total >= 2);
   assert.match(r.stdout, new RegExp(`all\\.html: 2,442 packets, ${total} alerts`));
+  // The two captures are a year apart: the minutes fold into buckets of whole multiples of the bucket
+  // length, at most 720 of them, and no packet is lost in the folding.
+  const handle = new Database(db, { readonly: true });
+  try {
+    const data = reportFromDatabase(handle, { title: 't', weights: DETECTION_DEFAULTS.threatScore });
+    assert.ok(data.bucketSec > 86400, String(data.bucketSec));
+    assert.ok(data.timeline.length >= 2 && data.timeline.length <= 720, String(data.timeline.length));
+    for (const p of data.timeline) assert.equal(p.t % data.bucketSec, 0, `point at ${p.t} is not on a ${data.bucketSec} s bucket`);
+    assert.equal(data.timeline.reduce((a, p) => a + p.packets, 0), 2442);
+  } finally {
+    handle.close();
+  }
   // The SYN scan is from 2010 and the SSH guessing from 2011: since 2011 leaves the second alone.
   const later = join(dir, 'later.html');
   const r2 = run(['report', '--db', db, '--since', '2011-01-01T00:00:00Z', '--html', later]);
