@@ -87,13 +87,35 @@ export class AlertHub {
     this.sinks.push(s);
   }
 
-  /** True when an alert for this key would be suppressed now (detectors may skip building a request). */
-  isSuppressed(key: string, t: number): boolean {
-    const st = this.incidents.get(key);
-    return st !== undefined && t >= st.lastAlertT && t - st.lastAlertT < this.cfg.suppressSec;
+  /**
+   * A repeat that would be suppressed now is folded into its incident (count, last seen, peak) without
+   * building the alert, and true returned; false means the caller must raise() it in full. For
+   * detectors whose alerts cost something to build (intel, assets), on every matching packet.
+   */
+  foldRepeat(r: Pick<RaiseRequest, 'detector' | 'src' | 'dst' | 'key' | 'score'>, t: number): boolean {
+    const st = this.incidents.get(r.key);
+    if (st === undefined || t - st.lastT > this.cfg.incidentIdleSec || t < st.lastAlertT || t - st.lastAlertT >= this.cfg.suppressSec) return false;
+    this.notify(r);
+    this.fold(st, r, t);
+    return true;
   }
 
-  /** A detector that skipped a suppressed repeat (isSuppressed) still says who was involved. */
+  /** One more trigger of a live incident, within its suppression window: counted, no alert. */
+  private fold(st: IncidentState, r: Pick<RaiseRequest, 'key' | 'score'>, t: number): void {
+    const pos = this.position;
+    st.incident.count++;
+    st.lastSec = pos.tsSec;
+    st.lastNsec = pos.tsNsec;
+    st.lastT = t;
+    if (r.score > st.incident.peak_score) st.incident.peak_score = round3(r.score);
+    // Map order is recency order: re-insert so the least recently active incident is evicted first.
+    this.incidents.delete(r.key);
+    this.incidents.set(r.key, st);
+    this.suppressed++;
+    this.incidentTouched(st, false);
+  }
+
+  /** A detector that folded a repeat (foldRepeat) or raised one still says who was involved. */
   notify(r: Pick<RaiseRequest, 'detector' | 'src' | 'dst'>): void {
     for (let i = 0; i < this.observers.length; i++) this.observers[i](r);
   }
@@ -110,19 +132,17 @@ export class AlertHub {
       st = undefined;
     }
     if (st !== undefined) {
+      if (t - st.lastAlertT < this.cfg.suppressSec) {
+        this.fold(st, r, t);
+        return;
+      }
       st.incident.count++;
       st.lastSec = pos.tsSec;
       st.lastNsec = pos.tsNsec;
       st.lastT = t;
       if (r.score > st.incident.peak_score) st.incident.peak_score = round3(r.score);
-      // Map order is recency order: re-insert so the least recently active incident is evicted first.
       this.incidents.delete(r.key);
       this.incidents.set(r.key, st);
-      if (t - st.lastAlertT < this.cfg.suppressSec) {
-        this.suppressed++;
-        this.incidentTouched(st, false);
-        return;
-      }
       ts = eveTimestamp(pos.tsSec, pos.tsNsec);
       st.lastAlertT = t;
       st.incident.alerts++;

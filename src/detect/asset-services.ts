@@ -71,13 +71,15 @@ export class AssetServicesDetector implements Detector {
     // A new service is an incident per service; attempts on unknown ports are one incident per client
     // and server (a port scan of a scanned host is one incident, the ports in its count).
     const key = variant === VARIANT_NEW_SERVICE ? `asset_service|new|${server}|${service}` : `asset_service|port|${server}|${client}`;
-    if (c.hub.isSuppressed(key, c.t)) { c.hub.notify({ detector: this.name, src: client, dst: server }); return; }
+    const src = variant === VARIANT_NEW_SERVICE ? server : client;
+    const dst = variant === VARIANT_NEW_SERVICE ? client : server;
+    if (c.hub.foldRepeat({ detector: this.name, src, dst, key, score: 1 }, c.t)) return;
     c.hub.raise({
       detector: this.name, variant,
       detail: variant === VARIANT_NEW_SERVICE
         ? `${server} answered on ${service}, which it did not offer at the scan of ${this.scannedAt} (to ${client})`
         : `${client} tried ${service} on ${server}, not a service it offered at the scan of ${this.scannedAt}`,
-      key, src: variant === VARIANT_NEW_SERVICE ? server : client, dst: variant === VARIANT_NEW_SERVICE ? client : server,
+      key, src, dst,
       srcPort: rec.srcPort, dstPort: rec.dstPort, proto: protoName(rec),
       communityId: c.flows.communityId(c.flowSlot),
       score: 1, threshold: 1,

@@ -4,6 +4,7 @@
 // and its category; other alerts about a listed address carry the match too (annotate).
 
 import type { EveAlert } from '../alert/eve-alert.js';
+import { dnsNameToString } from '../decode/dns-name.js';
 import type { IntelMatch, IntelStore } from '../intel/intel-store.js';
 import { dstString, protoName, srcString, type Detector, type PacketContext } from './detector.js';
 
@@ -52,8 +53,10 @@ export class IntelMatchDetector implements Detector {
     // thousands of peers is one incident with a count, not thousands of alerts.
     const key = `intel|${m.feed}|${m.indicator}|${variant === VARIANT_DNS ? src : listed}`;
     this.matches++;
-    if (c.hub.isSuppressed(key, c.t)) { c.hub.notify({ detector: this.name, src, dst }); return; }
-    const what = variant === VARIANT_DNS ? `DNS query from ${src} for a name under ${m.indicator}`
+    if (c.hub.foldRepeat({ detector: this.name, src, dst, key, score: m.score ?? 1 }, c.t)) return;
+    // The name asked for (the indicator may be a parent domain of it), as Zeek's intel.log gives seen.indicator.
+    const query = variant === VARIANT_DNS ? dnsNameToString(rec.data, rec.dnsOffset, rec.dnsQnameOffset) : null;
+    const what = query !== null ? `DNS query from ${src} for ${query}${query.toLowerCase() === m.indicator.toLowerCase() ? '' : ` (under ${m.indicator})`}`
       : variant === VARIANT_DST ? `${src} contacted ${listed}` : `${listed} contacted ${dst}`;
     c.hub.raise({
       detector: this.name, variant,
@@ -65,6 +68,7 @@ export class IntelMatchDetector implements Detector {
       score: m.score ?? 1, threshold: 1,
       evidence: {
         feed: m.feed, indicator: m.indicator, category: m.category, matched: variant === VARIANT_DNS ? 'dns_query' : variant === VARIANT_DST ? 'destination' : 'source',
+        ...(query !== null ? { query } : {}),
         ...(m.score !== null ? { feed_score: m.score } : {}), ...(m.reference !== null ? { reference: m.reference } : {}),
       },
       window: 'first contact',
