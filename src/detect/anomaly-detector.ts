@@ -31,7 +31,15 @@ export class AnomalyDetector implements Detector {
   private cfg: DetectionConfig['anomaly'];
   private readonly hub: AlertHub;
   private readonly scratch = new Uint32Array(4);
-  private t = 0;
+  /**
+   * The last packet counted in the windows so far (its time and position): a window closes when a packet
+   * of the next one comes, perhaps from the next file, but its alert belongs to the traffic it counted.
+   */
+  private lastT = 0;
+  private lastSec = 0;
+  private lastNsec = 0;
+  private lastFile: string | null = null;
+  private lastIndex = 0;
   windowsScored = 0;
   windowsTooSmall = 0;
   windowsAbove = 0;
@@ -64,9 +72,14 @@ export class AnomalyDetector implements Detector {
   }
 
   packet(c: PacketContext): void {
-    this.t = c.t;
     if (c.isIp) this.table.update(c.rec, c.t);
     else this.table.advance(c.t);
+    const pos = this.hub.position;
+    this.lastT = c.t;
+    this.lastSec = pos.tsSec;
+    this.lastNsec = pos.tsNsec;
+    this.lastFile = pos.file;
+    this.lastIndex = pos.index;
   }
 
   finish(): void {
@@ -95,6 +108,25 @@ export class AnomalyDetector implements Detector {
     for (const c of top) { const side = featureSide(c.feature); lean += side === 'sent' ? 1 : side === 'received' ? -1 : 0; }
     const sender = lean !== 0 ? lean > 0 : row[F.packets_out] >= row[F.packets_in];
     const w = m.file.window_sec;
+    // Raised at the last packet before the one that closed the window (at the end, the last packet).
+    const pos = this.hub.position;
+    const now = { tsSec: pos.tsSec, tsNsec: pos.tsNsec, file: pos.file, index: pos.index };
+    pos.tsSec = this.lastSec;
+    pos.tsNsec = this.lastNsec;
+    pos.file = this.lastFile;
+    pos.index = this.lastIndex;
+    try {
+      this.raise(m, host, sender, top, score, start, packets, w);
+    } finally {
+      pos.tsSec = now.tsSec;
+      pos.tsNsec = now.tsNsec;
+      pos.file = now.file;
+      pos.index = now.index;
+    }
+  }
+
+  private raise(m: AnomalyModel, host: string, sender: boolean, top: ReturnType<AnomalyModel['explain']>, score: number,
+    start: number, packets: number, w: number): void {
     this.hub.raise({
       detector: this.name, variant: VARIANT[m.type],
       detail: `${host} ${sender ? 'sent' : 'received'} unusual traffic: ${top.map(contributionText).join('; ')}`,
@@ -106,6 +138,6 @@ export class AnomalyDetector implements Detector {
         top_features: top,
       },
       window: `${w}s`,
-    }, this.t);
+    }, this.lastT);
   }
 }

@@ -161,6 +161,19 @@ test('train then detect: the scanner of ppa_synscan raises an explained anomaly 
     assert.match(x.alert.signature, /10\.234\.125\.254 sent unusual traffic/);
     assert.equal((x.netwatch.evidence as { role: string }).role, 'sender');
   }
+  // Two files: the flood victim's window closes when the next file's first packet comes, but its alert
+  // belongs to the file and the time of the traffic it counted (it was once filed under the next file).
+  const dominate = join(CORPUS, 'attack/dos/stopddos_pkt.TCP.DOMINATE.syn.ecn.cwr.pcapng');
+  const twoAlerts = join(dir, 'two-alerts.json');
+  const two = spawnSync(CLI, ['detect', dominate, join(CORPUS, 'attack/dos/sv_thc_rsmurf6.pcap'), '--model', model, '--alerts', twoAlerts, '--no-store', '-q'], { encoding: 'utf8' });
+  assert.equal(two.status, 0, two.stderr);
+  const victim = readFileSync(twoAlerts, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert)
+    .filter((x) => x.netwatch.detector === 'anomaly' && x.src_ip === '10.10.10.10');
+  assert.ok(victim.length >= 1);
+  for (const x of victim) {
+    assert.equal(x.pcap_filename, dominate);
+    assert.match(x.timestamp, /^2021-04-01T/);
+  }
   // --no-detect and --model together is a usage error.
   const bad = spawnSync(CLI, ['analyze', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--model', model, '--no-detect'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
