@@ -99,13 +99,15 @@ const EVE_DETECTORS = ['anomaly', 'intel', 'syn_flood', 'udp_flood', 'icmp_flood
 interface NetwatchPart {
   score: number;
   threshold: number;
-  evidence?: { distinct_sources?: number; distinct_destinations?: number; indicator?: string; feed?: string; matched?: string };
+  evidence?: { distinct_sources?: number; distinct_destinations?: number; indicator?: string; feed?: string; matched?: string; role?: string };
 }
 
 /** What the alert's source is to the score: its attacker, a victim (an address an ARP spoofer claimed), or nothing. */
 function sourceRole(detector: string, ev: NonNullable<NetwatchPart['evidence']>): 'attacker' | 'victim' | null {
   if (detector === 'arp_spoof') return 'victim';
   if (detector === 'reflection') return null;
+  // A model alert names one host, which sent or received what stood out (the evidence says which).
+  if (detector === 'anomaly') return ev.role === 'receiver' ? 'victim' : 'attacker';
   if ((detector === 'syn_flood' || detector === 'udp_flood' || detector === 'icmp_flood') && (ev.distinct_sources ?? 1) > 1) return null;
   return 'attacker';
 }

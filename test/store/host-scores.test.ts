@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, CORPUS } from '../support/corpus.js';
@@ -67,6 +67,20 @@ test('floods from many sources, reflectors and ARP-claimed addresses do not scor
   assert.equal(byHost.get('10.10.10.10')?.role, 'victim');
   // The gateway whose address the spoofer claimed (an ARP alert's src_ip) is a victim, not the attacker.
   assert.equal(byHost.get('172.16.0.1')?.role, 'victim');
+});
+
+test('a model alert on what a host received scores it as a victim, not an attacker', () => {
+  const model = join(dir, 'model.json');
+  const benign = readdirSync(join(CORPUS, 'benign')).map((f) => join(CORPUS, 'benign', f));
+  const t = spawnSync(CLI, ['train', ...benign, '--model', model, '--contamination', '0.02']);
+  assert.equal(t.status, 0, String(t.stderr));
+  const db = join(dir, 'model.db');
+  const d = spawnSync(CLI, ['detect', join(CORPUS, 'attack/dos/stopddos_pkt.TCP.DOMINATE.syn.ecn.cwr.pcapng'), '--model', model, '--db', db, '-q', '--summary', 'none']);
+  assert.equal(d.status, 0, String(d.stderr));
+  const r = hosts(db, ['--since', '2000-01-01', '--no-store']);
+  const victim = r.find((h) => h.host === '10.10.10.10');
+  assert.equal(victim?.role, 'victim', JSON.stringify(r));
+  assert.ok(victim.reasons.some((x) => /^anomaly x\d+ as victim/.test(x)), victim.reasons.join('; '));
 });
 
 test('a host only ever a victim stays a victim when its weight has decayed to nothing', () => {
