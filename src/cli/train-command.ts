@@ -86,7 +86,12 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       `${tr.windows_too_small} under ${model.min_packets} packets, ${tr.windows_alerted} named by an alert)`,
     `hosts        ${tr.hosts} (${Object.keys(model.baseline.hosts).length} with a baseline of their own)`,
     `threshold    ${model.threshold.toPrecision(6)} for a budget of ${budget} (scores p50 ${tr.score_quantiles.p50}, p99 ${tr.score_quantiles.p99}, max ${tr.score_quantiles.max})`,
-    `expected     ${tr.expected_alerts_per_hour.toFixed(2)} alerts/hour (${tr.expected_alerts_per_day.toFixed(1)}/day) on traffic like the training traffic`,
+    tr.expected_alerts_per_hour === 0
+      // No training window above the threshold (the budget allows fewer than one, or the top scores tie):
+      // a measured 0 says nothing about the rate on new traffic.
+      ? `expected     no training window is above it (the budget allows ${tr.budget_windows?.toFixed(2) ?? '?'} of ${tr.windows_used.toLocaleString('en-US')} in ` +
+        `${hours(tr.duration_sec)} of traffic): too little to measure a rate; held-out or more training traffic measures it`
+      : `expected     ${tr.expected_alerts_per_hour.toFixed(2)} alerts/hour (${tr.expected_alerts_per_day.toFixed(1)}/day) on traffic like the training traffic`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -115,3 +120,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       'See docs/model.md for the features and how the threshold is chosen.') as unknown as Argv<TrainArgs>,
   handler,
 };
+
+/** A span of packet time in words: seconds, minutes or hours. */
+function hours(sec: number): string {
+  return sec < 120 ? `${sec.toFixed(0)} s` : sec < 7200 ? `${(sec / 60).toFixed(0)} min` : `${(sec / 3600).toFixed(1)} h`;
+}

@@ -37,6 +37,12 @@ export interface TrainingSummary {
   /** Training windows above the threshold, per hour and per day of training traffic. */
   expected_alerts_per_hour: number;
   expected_alerts_per_day: number;
+  /**
+   * Training windows the budget lets above the threshold (fractional). Below 1 the threshold sits just
+   * above the highest training score, and the expected rate above (0) is below what the traffic can show.
+   * Absent in models trained before it was recorded.
+   */
+  budget_windows?: number;
   trained_at: string;
 }
 
@@ -128,8 +134,10 @@ export function loadModel(path: string): AnomalyModel {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: not a netwatch model file (no "format": "${MODEL_FORMAT}")`);
   }
   if (j.version !== MODEL_FORMAT_VERSION) {
+    // A newer format needs a newer netwatch; an older one (or a damaged field) needs a model trained by this one.
+    const newer = typeof j.version === 'number' && j.version > MODEL_FORMAT_VERSION;
     throw new NetwatchError('NW_ERR_MODEL', `${path}: model format version ${String(j.version)} (made by ${String(j.created_by)}); ` +
-      `this netwatch reads version ${MODEL_FORMAT_VERSION}: retrain it with netwatch train`);
+      `this netwatch reads version ${MODEL_FORMAT_VERSION}: ${newer ? 'upgrade netwatch to the version that made it, or retrain' : 'retrain'} it with netwatch train`);
   }
   const fs = j.feature_set;
   if (fs === undefined || fs.id !== FEATURE_SET_ID || fs.features.length !== FEATURE_COUNT || fs.features.some((n, i) => n !== FEATURES[i].name)) {

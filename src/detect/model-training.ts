@@ -172,6 +172,7 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
       score_quantiles: { p50: round6(quantile(sorted, 0.5)), p90: round6(quantile(sorted, 0.9)), p99: round6(quantile(sorted, 0.99)), max: round6(sorted[sorted.length - 1]) },
       expected_alerts_per_hour: round6(above / (durationSec / 3600)),
       expected_alerts_per_day: round6(above / days),
+      budget_windows: round6(allowed),
       trained_at: new Date().toISOString(),
     },
     calibration: { folds, scores: folds === 1 ? 'in-sample' : 'out-of-fold' },

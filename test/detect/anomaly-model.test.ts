@@ -74,7 +74,8 @@ test('a model from another format version or feature set is refused, naming the 
   const set = await benignSet();
   const good = trainModel(set, { modelType: 'isolation-forest', windowSec: 10, minPackets: 5, seed: 1, alertsPerDay: 12 });
   const cases: [string, unknown, RegExp][] = [
-    ['version.json', { ...good, version: 99 }, /model format version 99 .*reads version 2: retrain it with netwatch train/],
+    ['version.json', { ...good, version: 99 }, /model format version 99 .*reads version 2: upgrade netwatch to the version that made it, or retrain it with netwatch train/],
+    ['oldversion.json', { ...good, version: 1 }, /model format version 1 .*reads version 2: retrain it with netwatch train/],
     ['features.json', { ...good, feature_set: { id: 'fs0-000000000000', features: good.feature_set.features.slice(0, 20) } },
       new RegExp(`trained on feature set fs0-000000000000 \\(20 features\\); this netwatch computes ${FEATURE_SET_ID} \\(${FEATURE_COUNT} features\\)`)],
     ['renamed.json', { ...good, feature_set: { id: FEATURE_SET_ID, features: good.feature_set.features.map((f, i) => (i === 0 ? 'pkts' : f)) } }, /trained on feature set/],
@@ -135,6 +136,10 @@ test('train then detect: the scanner of ppa_synscan raises an explained anomaly 
   assert.match(text.stdout, /^windows +[\d,]+ used of [\d,]+ \(30 s each, 5 phase\(s\)/m);
   assert.match(text.stdout, /^threshold +[\d.]+ for a budget of contamination 0\.02/m);
   assert.match(text.stdout, /^expected +[\d.]+ alerts\/hour/m);
+  // At the default budget (12 a day) no training window is above the threshold: that 0 is not a rate.
+  const small = spawnSync(CLI, ['train', ...BENIGN, '--model', join(dir, 'default-budget.json')], { encoding: 'utf8' });
+  assert.equal(small.status, 0, small.stderr);
+  assert.match(small.stdout, /^expected +no training window is above it \(the budget allows [\d.]+ of [\d,]+ in \d+ (s|min|h)\b.*too little to measure a rate/m);
   const alerts = join(dir, 'scan-alerts.json');
   const d = spawnSync(CLI, ['detect', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--model', model, '--alerts', alerts, '--no-store', '-q'], { encoding: 'utf8' });
   assert.equal(d.status, 0, d.stderr);
