@@ -103,9 +103,14 @@ export class AnomalyDetector implements Detector {
     this.windowsAbove++;
     this.aboveSinceRefresh++;
     const top = m.explain(row, host, this.cfg.topFeatures);
-    // Sender or receiver by what stands out (a brute-forcer's replies can outnumber its packets), else by volume.
+    // Sender or receiver by what stands out above its baseline (a brute-forcer's replies can outnumber its
+    // packets; a flood victim that sends nothing is below on what it sends), else by volume.
     let lean = 0;
-    for (const c of top) { const side = featureSide(c.feature); lean += side === 'sent' ? 1 : side === 'received' ? -1 : 0; }
+    for (const c of top) {
+      if (!(c.mads > 0)) continue;
+      const side = featureSide(c.feature);
+      lean += side === 'sent' ? 1 : side === 'received' ? -1 : 0;
+    }
     const sender = lean !== 0 ? lean > 0 : row[F.packets_out] >= row[F.packets_in];
     const w = m.file.window_sec;
     // Raised at the last packet before the one that closed the window (at the end, the last packet).

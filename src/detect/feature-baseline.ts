@@ -68,26 +68,45 @@ export interface FeatureContribution {
   mads: number;
   /** Whose baseline: the host's own, or the whole network's. */
   baseline: 'host' | 'network';
+  /**
+   * The baseline hardly varies (its spread is below the floor): nearly every window had the median, and
+   * `mads` counts floors rather than MADs; the text says so instead of quoting the count.
+   */
+  flat_baseline?: true;
 }
+
+/**
+ * Smallest spreads an explanation divides by. A feature that is 0 in nearly every training window has a
+ * MAD of 0 and a fallback spread near 0, so one failed connection read as "1076 MADs above" and ranked
+ * ahead of 316 connections to one service. In the model's view (log1p of counts) a quarter is a factor
+ * of about 1.3; raw counts by half a unit; shares by 5 points.
+ */
+const T_SPREAD_FLOOR = { count: 0.25, ratio: 0.05 } as const;
+const RAW_SPREAD_FLOOR = { count: 0.5, ratio: 0.05 } as const;
 
 /** The features that stand out most (in the model's log view), with raw values against the baseline. */
 export function explain(raw: ArrayLike<number>, base: FeatureBaseline, which: 'host' | 'network', top: number): FeatureContribution[] {
   const t = transformRow(raw, new Float64Array(FEATURE_COUNT));
   const ranked: { f: number; z: number }[] = [];
   for (let f = 0; f < FEATURE_COUNT; f++) {
-    const z = (t[f] - base.tMedian[f]) / base.tScale[f];
+    const z = (t[f] - base.tMedian[f]) / Math.max(base.tScale[f], T_SPREAD_FLOOR[FEATURES[f].kind]);
     // Baselines are stored to 6 decimals: a value at its median must not show up as a departure.
     if (Math.abs(z) >= 0.01) ranked.push({ f, z });
   }
   ranked.sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.f - b.f);
-  return ranked.slice(0, top).map(({ f }) => ({
-    feature: FEATURES[f].name,
-    label: FEATURES[f].label,
-    value: round3(raw[f]),
-    baseline_median: round3(base.median[f]),
-    mads: Math.round(((raw[f] - base.median[f]) / base.scale[f]) * 10) / 10,
-    baseline: which,
-  }));
+  return ranked.slice(0, top).map(({ f }) => {
+    const floor = RAW_SPREAD_FLOOR[FEATURES[f].kind];
+    const flat = !(base.scale[f] >= floor);
+    return {
+      feature: FEATURES[f].name,
+      label: FEATURES[f].label,
+      value: round3(raw[f]),
+      baseline_median: round3(base.median[f]),
+      mads: Math.round(((raw[f] - base.median[f]) / (flat ? floor : base.scale[f])) * 10) / 10,
+      baseline: which,
+      ...(flat ? { flat_baseline: true as const } : {}),
+    };
+  });
 }
 
 /** "unique destination ports 812 (baseline median 3, 270 MADs above)". */
@@ -95,7 +114,10 @@ export function contributionText(c: FeatureContribution): string {
   const side = c.mads >= 0 ? 'above' : 'below';
   const m = Math.abs(c.mads);
   const mads = m >= 10 ? Math.round(m).toString() : m.toFixed(1);
-  return `${c.label} ${fmt(c.value)} (${c.baseline === 'host' ? 'host' : 'baseline'} median ${fmt(c.baseline_median)}, ${mads} MADs ${side})`;
+  const who = c.baseline === 'host' ? 'host' : 'baseline';
+  // With next to no spread there is nothing to count in: say what nearly every window was instead.
+  if (c.flat_baseline === true) return `${c.label} ${fmt(c.value)} (${who} median ${fmt(c.baseline_median)}, the value of nearly every window)`;
+  return `${c.label} ${fmt(c.value)} (${who} median ${fmt(c.baseline_median)}, ${mads} MADs ${side})`;
 }
 
 function fmt(x: number): string {

@@ -124,6 +124,19 @@ test('explanation on a constructed case: the feature that departs leads, with th
   // Features at their median never appear.
   assert.ok(!top.some((c) => c.feature === 'unique_dsts'));
   assert.ok(FEATURES.length === FEATURE_COUNT);
+
+  // A feature that is 0 in all windows but one has next to no spread: one failed connection once read
+  // as "1076 MADs above" and led the explanation. It is ranked by a floor and said plainly.
+  const sparse = rows.map((r, i) => { const x = Float64Array.from(r); x[FEATURE_INDEX.failed_conns] = i === 7 ? 1 : 0; return x; });
+  const sb = computeBaseline(sparse);
+  const odd = Float64Array.from(sparse[2]);
+  odd[FEATURE_INDEX.failed_conns] = 1;
+  odd[FEATURE_INDEX.unique_dst_ports] = 40;
+  const why = explain(odd, sb, 'network', 3);
+  assert.equal(why[0].feature, 'unique_dst_ports', JSON.stringify(why));
+  const failed = why.find((c) => c.feature === 'failed_conns');
+  assert.ok(failed !== undefined && failed.flat_baseline === true, JSON.stringify(why));
+  assert.equal(contributionText(failed), 'SYNs sent not answered by SYN-ACK 1 (baseline median 0, the value of nearly every window)');
 });
 
 test('train then detect: the scanner of ppa_synscan raises an explained anomaly alert; benign traffic trains cleanly', () => {
@@ -153,7 +166,7 @@ test('train then detect: the scanner of ppa_synscan raises an explained anomaly 
   const top = (a.netwatch.evidence as { top_features: { feature: string; mads: number }[] }).top_features;
   assert.equal(top.length, 3);
   assert.ok(top.every((f) => Math.abs(f.mads) > 3), JSON.stringify(top));
-  assert.match(a.alert.signature, /172\.16\.0\.8 sent unusual traffic: .+ \(baseline median [\d.]+, \d+ MADs above\)/);
+  assert.match(a.alert.signature, /172\.16\.0\.8 sent unusual traffic: .+ \(baseline median [\d.]+, (\d+ MADs above|the value of nearly every window)\)/);
   // The FTP brute-forcer receives more packets than it sends (the server's replies), but what stands out
   // is what it sent: connections opened, per service. The alert says so.
   const ftpAlerts = join(dir, 'ftp-alerts.json');
