@@ -64,13 +64,24 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
 
   const live = await LiveCapture.start({ device, filter: argv.filter, bufferMiB: argv['buffer-mb'], ringMiB: argv['ring-mb'], snaplen: argv.snaplen });
   const sinks: PacketSink[] = [];
-  const exporter = exportSink(format, argv.out);
-  const exportToStdout = stdoutCarriesData(exporter !== null, argv);
-  if (!argv.quiet && !exportToStdout) sinks.push(new ConsolePacketSink());
-  if (exporter) sinks.push(exporter);
-  // Alerts are printed as they happen, on stdout unless stdout carries an export or the JSON summary.
-  const detection = setupDetection(argv, exportToStdout || argv.summary === 'json' ? process.stderr : process.stdout,
-    { kind: 'interface', source: argv.filter ? `${device} (filter "${argv.filter}")` : device });
+  let exporter: ReturnType<typeof exportSink> = null;
+  let exportToStdout: boolean;
+  let detection: ReturnType<typeof setupDetection>;
+  // The capture thread is running: a bad --config, --model, output path or a locked database must stop
+  // it, or the process waits on it for ever after printing the error.
+  try {
+    exporter = exportSink(format, argv.out);
+    exportToStdout = stdoutCarriesData(exporter !== null, argv);
+    if (!argv.quiet && !exportToStdout) sinks.push(new ConsolePacketSink());
+    if (exporter) sinks.push(exporter);
+    // Alerts are printed as they happen, on stdout unless stdout carries an export or the JSON summary.
+    detection = setupDetection(argv, exportToStdout || argv.summary === 'json' ? process.stderr : process.stdout,
+      { kind: 'interface', source: argv.filter ? `${device} (filter "${argv.filter}")` : device });
+  } catch (e) {
+    exporter?.abort();
+    await live.stop();
+    throw e;
+  }
   const pipeline = new Pipeline(sinks, detection.engine, detection.minutes);
   if (detection.minutes) {
     detection.minutes.dropsProvider = () => {
