@@ -39,8 +39,9 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   const log = root.child({ component: 'daemon' });
   // The model (when configured) is checked first: a bad file is a config error, refused before capture.
   const model = cfg.model !== null ? loadModel(cfg.model) : null;
+  // An interface that does not exist yet (netwatch@eth1 before the device appears) is waited for, with
+  // backoff, like one that goes away while running.
   const device = cfg.interface ?? defaultInterface();
-  assertInterfaceExists(device);
 
   const engine = new DetectionEngine(cfg.detection);
   // Feeds are read before capture starts: an unreadable feed is a config error; bad lines are counted.
@@ -73,8 +74,9 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
     engine.addDetector(anomaly);
     engine.rareService.preload(model.file.rarity);
   }
-  const store = new RunStore(cfg.db, 'interface', device, cfg.dbFlows);
+  // The alert log first: if it cannot be opened no run is started in the database (it would stay 'running').
   const alertLog = cfg.alertLog !== null ? new AlertLogSink(cfg.alertLog) : null;
+  const store = new RunStore(cfg.db, 'interface', device, cfg.dbFlows);
   engine.hub.addSink(store);
   engine.flowSinks.push(store);
   if (alertLog) engine.hub.addSink(alertLog);
@@ -178,16 +180,30 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   let lastStats = Date.now();
   let lastPackets = 0;
   let reportedWriteErrors = 0;
+  let reportedLogErrors = 0;
   let backoff = 1000;
+  // The filter the capture last started with: a reloaded filter that libpcap refuses is dropped for it.
+  let goodFilter: string | null = null;
+  let exitCode = 0;
   log.info({ interface: device, filter: cfg.filter, db: cfg.db, alertLog: cfg.alertLog, model: cfg.model, threshold: anomaly?.current.threshold }, 'started');
 
+  try {
   while (!stopping) {
     try {
       assertInterfaceExists(device);
       live = await LiveCapture.start({ device, filter: cfg.filter, bufferMiB: cfg.bufferMb, ringMiB: cfg.ringMb, snaplen: cfg.snaplen });
+      goodFilter = cfg.filter;
     } catch (e) {
+      if (isNetwatchError(e) && e.code === 'NW_ERR_BAD_FILTER' && goodFilter !== null && goodFilter !== cfg.filter) {
+        // A reload brought a filter libpcap refuses: the running config stays, as for any bad file.
+        log.error({ err: e.message, filter: goodFilter }, 'config reload refused: bad filter; capturing with the previous one');
+        cfg = { ...cfg, filter: goodFilter };
+        continue;
+      }
       if (isNetwatchError(e) && (e.code === 'NW_ERR_BAD_FILTER' || e.code === 'NW_ERR_PERMISSION')) {
         log.fatal({ err: e.message }, 'cannot capture');
+        // A filter in the config is a config error (exit 2: systemd does not restart into it again).
+        exitCode = e.exitCode;
         break;
       }
       log.error({ err: (e as Error).message, retryInMs: backoff }, 'capture could not start; retrying');
@@ -220,6 +236,11 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
           log.error({ err: store.lastWriteError, failedWrites: store.writeErrors, db: cfg.db }, 'database writes failing; alerts still reach the alert log');
           reportedWriteErrors = store.writeErrors;
         }
+        if (alertLog !== null && alertLog.writeErrors > reportedLogErrors) {
+          log.error({ err: alertLog.lastWriteError, failedWrites: alertLog.writeErrors, dropped: alertLog.dropped, alertLog: cfg.alertLog },
+            'alert log writes failing; alerts are kept in memory (16 MiB) and written when there is room, and still reach the database');
+          reportedLogErrors = alertLog.writeErrors;
+        }
         const now = Date.now();
         if (now - lastStats < cfg.statsIntervalSec * 1000) return;
         const c = current.reader.counters();
@@ -242,6 +263,13 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
     }
   }
+  } catch (e) {
+    // Whatever failed, the capture thread is stopped and the run recorded as failed: a process left alive
+    // without capturing (and deaf to SIGTERM) is worse than an exit that systemd restarts.
+    log.fatal({ err: (e as Error).stack ?? String(e) }, 'daemon failed');
+    exitCode = 1;
+    await live?.stop().catch(() => undefined);
+  }
 
   for (const j of jobs) void j.stop();
   if (reputationTimer !== null) clearInterval(reputationTimer);
@@ -249,9 +277,12 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   lag.disable();
   pipeline.finish();
   const c = live?.reader.counters();
-  store.finish(engine.hub.allIncidents(), { ...pipeline.totals(c?.drops ?? 0, c?.kernel?.dropped ?? 0), alerts: engine.hub.alertsRaised }, 'completed');
+  if (exitCode === 0 && !stopping) exitCode = 1;
+  store.finish(engine.hub.allIncidents(), { ...pipeline.totals(c?.drops ?? 0, c?.kernel?.dropped ?? 0), alerts: engine.hub.alertsRaised },
+    exitCode === 0 ? 'completed' : 'failed');
   alertLog?.close();
-  log.info({ packets: pipeline.summary.packets, alerts: engine.hub.alertsRaised, storeWriteErrors: store.writeErrors }, 'stopped');
-  return stopping ? 0 : 1;
+  log.info({ packets: pipeline.summary.packets, alerts: engine.hub.alertsRaised, storeWriteErrors: store.writeErrors,
+    alertLogWriteErrors: alertLog?.writeErrors ?? 0, alertLogDropped: alertLog?.dropped ?? 0, alertLogUnwrittenAtStop: alertLog?.lostAtClose ?? false }, 'stopped');
+  return exitCode;
 }
 

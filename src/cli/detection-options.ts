@@ -135,6 +135,16 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
     reputation = rep;
     engine.hub.addSink({ alert: (a) => { rep.enqueue(a.src_ip); if (a.dest_ip !== a.src_ip) rep.enqueue(a.dest_ip); } });
   }
+  // Alert log writes that failed (a full disk) did not stop the run; the operator hears of them once, here.
+  const closeLog = (): void => {
+    if (log === null) return;
+    log.close();
+    if (log.writeErrors > 0) {
+      process.stderr.write(`netwatch: warning: ${log.path}: ${log.writeErrors} alert log write(s) failed (${log.lastWriteError})` +
+        `${log.dropped > 0 ? `; ${log.dropped} dropped beyond the 16 MiB held in memory` : ''}` +
+        `${log.lostAtClose ? '; those still held at the end were not written' : `; the ${log.dropped > 0 ? 'rest' : 'alerts'} were written once there was room`}\n`);
+    }
+  };
   const closeStore = (totals: Omit<RunTotals, 'alerts'>, status: 'completed' | 'failed'): void => {
     if (!store) return;
     store.finish(engine.hub.allIncidents(), { ...totals, alerts: engine.hub.alertsRaised }, status);
@@ -152,8 +162,8 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
     collector,
     store,
     minutes,
-    finish: (totals) => { jsonl?.finish(); flows?.finish(); log?.close(); closeStore(totals, 'completed'); },
-    abort: (totals) => { jsonl?.abort(); flows?.abort(); log?.close(); closeStore(totals, 'failed'); },
+    finish: (totals) => { jsonl?.finish(); flows?.finish(); closeLog(); closeStore(totals, 'completed'); },
+    abort: (totals) => { jsonl?.abort(); flows?.abort(); closeLog(); closeStore(totals, 'failed'); },
     report: () => ({
       raised: engine.hub.alertsRaised, suppressed: engine.hub.suppressed, listed: collector.alerts, omitted: collector.omitted,
       incidents: engine.hub.allIncidents(),

@@ -41,25 +41,56 @@ export class JsonlAlertSink implements AlertSink {
   abort(): void { this.file.abort(); }
 }
 
+/** Alert log bytes held in memory while the disk refuses them. */
+const MAX_PENDING = 16 * 1024 * 1024;
+
 export class AlertLogSink implements AlertSink {
   private readonly dest: ReturnType<typeof pino.destination>;
   readonly path: string;
+  /**
+   * Writes that failed (a full disk, a file system gone read-only): counted and the run goes on, detection
+   * and the database included; the owner reports them. The destination keeps what it could not write and
+   * writes it with the next alert once there is room, up to MAX_PENDING bytes; alerts beyond that are dropped
+   * and counted.
+   */
+  writeErrors = 0;
+  lastWriteError = '';
+  dropped = 0;
+  /** The last write failed: what the destination still holds would be retried for ever by flushSync. */
+  private failing = false;
+  /** At close the disk still refused the log: the alerts held in memory were not written. */
+  lostAtClose = false;
   constructor(path: string) {
     this.path = path;
     try {
-      this.dest = pino.destination({ dest: path, sync: true, append: true, mkdir: true });
+      this.dest = pino.destination({ dest: path, sync: true, append: true, mkdir: true, maxLength: MAX_PENDING });
+      this.dest.on('drop', () => { this.dropped++; });
     } catch (e) {
       throw new NetwatchError('NW_ERR_OUTPUT', `${path}: cannot open the alert log: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
   alert(_a: EveAlert, json: string): void {
-    this.dest.write(json + '\n');
+    try {
+      this.dest.write(json + '\n');
+      this.failing = false;
+    } catch (e) {
+      this.failing = true;
+      this.writeErrors++;
+      this.lastWriteError = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    }
   }
   /** After logrotate moved the file: start a new one under the same name. */
   reopen(): void {
     this.dest.reopen();
   }
   close(): void {
+    // sonic-boom's flushSync retries any failed write every 100 ms for ever (only EAGAIN is bounded), so a
+    // full disk at shutdown hung the process: while the last write failed, what is held is given up.
+    if (this.failing) {
+      this.lostAtClose = true;
+      this.dest.destroy();
+      return;
+    }
     this.dest.flushSync();
     this.dest.end();
   }

@@ -94,6 +94,13 @@ test('alerts reach the log and the table; SIGUSR2 reopens the log; SIGHUP reload
   await until('a reload', () => /"changed":\["detection","filter"\].*config reloaded/.test(d.log()), 5_000);
   await until('capture restarted on the new filter', () => d.log().includes('restarting capture with the new filter'), 5_000);
   await until('capturing with the filter', () => /"filter":"tcp","msg":"capturing"/.test(d.log()), 10_000);
+  // A filter libpcap refuses is refused like any bad file: the capture goes on with the one it had (the
+  // daemon once stopped, recording the run as completed).
+  writeFileSync(join(dir, 'd1.json'), JSON.stringify({ ...cfg, filter: 'tcp port 22 and', detection: { synFlood: { minSyns: 100 } } }));
+  d.child.kill('SIGHUP');
+  await until('the bad filter refused', () => d.log().includes('config reload refused: bad filter'), 10_000);
+  await until('capturing again with the previous filter', () => d.log().split('"filter":"tcp","msg":"capturing"').length >= 3, 10_000);
+  assert.doesNotMatch(d.log(), /cannot capture/);
 
   const t0 = Date.now();
   d.child.kill('SIGTERM');
@@ -187,6 +194,41 @@ test('database on a full filesystem: a clear error, capture goes on, alerts reac
   } finally {
     spawnSync('umount', ['-l', mnt]);
   }
+});
+
+test('alert log on a full filesystem: the failure is logged, detection goes on, SIGTERM still stops it', { timeout: 90_000 }, async () => {
+  const mnt = join(dir, 'small-log');
+  spawnSync('mkdir', ['-p', mnt]);
+  assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status, 0);
+  try {
+    const db = join(dir, 'd7.db');
+    const d = startDaemon({ interface: net.ifA, db, alertLog: join(mnt, 'alerts.json'), statsIntervalSec: 1, detection: { alerts: { suppressSec: 0 } } }, 'd7');
+    await until('capturing', () => d.log().includes('"msg":"capturing"'), 20_000);
+    spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'filler')}`, 'bs=4k'], { stdio: 'ignore' });
+    flood(8087);
+    flood(8088);
+    // The daemon once died inside the alert hub on ENOSPC, left its capture thread running and ignored SIGTERM.
+    await until('the alert log failure logged', () => d.log().includes('alert log writes failing'), 15_000);
+    await until('still capturing', () => d.log().split('"msg":"stats"').length > 3, 5_000);
+    const t0 = Date.now();
+    d.child.kill('SIGTERM');
+    assert.equal(await d.exit, 0, d.log());
+    assert.ok(Date.now() - t0 < 5_000, `took ${Date.now() - t0} ms`);
+    const conn = new Database(db, { readonly: true });
+    const alerts = (conn.prepare("SELECT count(*) AS n FROM alerts WHERE detector = 'syn_flood'").get() as { n: number }).n;
+    conn.close();
+    assert.ok(alerts >= 1, 'the alerts still reached the database');
+  } finally {
+    spawnSync('umount', ['-l', mnt]);
+  }
+});
+
+test('an interface that does not exist yet is waited for, as docs/daemon.md says, and SIGTERM stops the wait', { timeout: 60_000 }, async () => {
+  const d = startDaemon({ interface: 'nwnotyet0', db: join(dir, 'd8.db'), statsIntervalSec: 1 }, 'd8');
+  await until('the retry logged', () => d.log().includes('capture could not start; retrying'), 20_000);
+  assert.match(d.log(), /unknown interface \\"nwnotyet0\\"/);
+  d.child.kill('SIGTERM');
+  assert.equal(await d.exit, 0, d.log());
 });
 
 test('model refresh on its schedule: a new model from clean windows, written atomically, the previous kept, the change logged', { timeout: 90_000 }, async () => {
