@@ -23,6 +23,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY web ./web
+# A new named volume copies the image's /data, owner included: writable by the user the daemon runs as.
+RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 ENTRYPOINT ["node", "/app/bin/netwatch"]
