@@ -114,19 +114,36 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
     }
   });
 
-  // Housekeeping on the wall clock, never overlapping itself.
+  // Housekeeping on the wall clock, never overlapping itself. node-cron's own warnings (a missed run while
+  // the thread was busy) go through pino too: its default logger wrote coloured text into the JSON stream.
+  const cronLog = root.child({ component: 'cron' });
+  const errText = (m: string | Error, e?: Error): string => [m instanceof Error ? m.message : m, e?.message].filter(Boolean).join(': ');
+  cron.setLogger({
+    info: (m) => cronLog.info(m),
+    warn: (m) => cronLog.warn(m),
+    error: (m, e) => cronLog.error(errText(m, e)),
+    debug: (m, e) => cronLog.debug(errText(m, e)),
+  });
   const jobs: ScheduledTask[] = [
     cron.schedule(cfg.schedules.retention, async () => {
       if (cfg.retentionDays <= 0) return;
       const t0 = Date.now();
-      const deleted = await store.deleteOlderThan(Date.now() / 1000 - cfg.retentionDays * 86400, cfg.retentionBatch);
-      log.info({ job: 'retention', days: cfg.retentionDays, deleted, ms: Date.now() - t0 }, 'retention done');
+      try {
+        const deleted = await store.deleteOlderThan(Date.now() / 1000 - cfg.retentionDays * 86400, cfg.retentionBatch);
+        log.info({ job: 'retention', days: cfg.retentionDays, deleted, ms: Date.now() - t0 }, 'retention done');
+      } catch (e) {
+        log.error({ job: 'retention', err: (e as Error).message }, 'retention failed; tried again at its next time');
+      }
     }, { noOverlap: true, name: 'retention' }),
     // Finished minutes of statistics go to the database within a minute, not only every ten.
     cron.schedule(cfg.schedules.rollup, () => { store.flush(); }, { noOverlap: true, name: 'rollup' }),
     cron.schedule(cfg.schedules.checkpoint, () => {
-      const r = store.checkpoint();
-      log.info({ job: 'checkpoint', ...r }, 'WAL checkpoint done');
+      try {
+        const r = store.checkpoint();
+        log.info({ job: 'checkpoint', ...r }, 'WAL checkpoint done');
+      } catch (e) {
+        log.error({ job: 'checkpoint', err: (e as Error).message }, 'WAL checkpoint failed; tried again at its next time');
+      }
     }, { noOverlap: true, name: 'checkpoint' }),
   ];
   // Reputation of alerted addresses, fetched in the background at the configured rate (never per packet).
@@ -150,6 +167,8 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   jobs.push(cron.schedule(cfg.schedules.hostScores, () => {
     store.flush();
     const db = openDatabase(cfg.db, false);
+    // On the analysis thread: a locked database fails the job at once rather than stalling capture.
+    db.pragma('busy_timeout = 50');
     try {
       const { at, hosts } = computeHostScores(db, cfg.detection.threatScore);
       const n = hosts.length > 0 ? storeHostScores(db, at, hosts) : 0;
@@ -231,9 +250,12 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       shouldStop: () => stopping || restart,
       onTick: () => {
         if (current.lost === null && device !== 'any' && interfaceIndex(device) !== ifindex) current.lost = 'the interface disappeared';
+        // Rows the database refused (locked, full) are written once it takes them again.
+        store.retry();
         if (store.writeErrors > reportedWriteErrors) {
           // Said once per new batch of failures; detection and the alert log go on regardless.
-          log.error({ err: store.lastWriteError, failedWrites: store.writeErrors, db: cfg.db }, 'database writes failing; alerts still reach the alert log');
+          log.error({ err: store.lastWriteError, failedWrites: store.writeErrors, queued: store.queued, alertsDropped: store.alertsDropped, db: cfg.db },
+            'database writes failing; rows are kept and retried every second, and alerts still reach the alert log');
           reportedWriteErrors = store.writeErrors;
         }
         if (alertLog !== null && alertLog.writeErrors > reportedLogErrors) {
@@ -282,6 +304,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
     exitCode === 0 ? 'completed' : 'failed');
   alertLog?.close();
   log.info({ packets: pipeline.summary.packets, alerts: engine.hub.alertsRaised, storeWriteErrors: store.writeErrors,
+    storeAlertsDropped: store.alertsDropped, storeFlowsDropped: store.flowsDropped, storeUnwritten: store.queued,
     alertLogWriteErrors: alertLog?.writeErrors ?? 0, alertLogDropped: alertLog?.dropped ?? 0, alertLogUnwrittenAtStop: alertLog?.lostAtClose ?? false }, 'stopped');
   return exitCode;
 }

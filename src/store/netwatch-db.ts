@@ -20,6 +20,19 @@ export type FlowStoreMode = 'off' | 'alerted' | 'all';
 /** Minutes of statistics per write: files in batches; live every minute, so a dashboard is current. */
 const STATS_BATCH_FILE = 10;
 const FLOW_BATCH = 1000;
+/**
+ * Rows kept for a retry while the database refuses writes (locked by another process, a full disk):
+ * alerts and flows beyond these are dropped and counted; statistics are a row a minute.
+ */
+const MAX_RETRY_ALERTS = 100_000;
+const MAX_RETRY_FLOWS = 200_000;
+/** After a refused write, direct writes wait this long (ms); rows queue meanwhile. */
+const RETRY_AFTER_MS = 1000;
+/**
+ * A live capture's store waits at most this long for a lock (ms) before its rows queue for a retry: the
+ * analysis thread writes synchronously, and 5 s waits stalled detection and filled the ring.
+ */
+const LIVE_BUSY_TIMEOUT_MS = 50;
 
 /** EVE's "+0000" form to epoch seconds (with microseconds). */
 export function eveEpoch(ts: string): number {
@@ -76,9 +89,16 @@ export interface RunTotals {
 export class RunStore implements AlertSink, FlowSink {
   readonly path: string;
   readonly runId: number;
-  /** Alerts that could not be written (disk full...); they still reached the other sinks. */
+  /** Writes refused (disk full, locked); their rows are kept for a retry (bounded), and alerts still reached the other sinks. */
   writeErrors = 0;
   lastWriteError = '';
+  /** Rows given up because the retry queues were full. */
+  alertsDropped = 0;
+  flowsDropped = 0;
+  /** Alerts waiting for the database to take them again. */
+  private readonly retryAlerts: Record<string, unknown>[] = [];
+  /** Wall-clock time (ms) before which no write is tried (after a refusal). */
+  private blockedUntil = 0;
   private readonly db: Database.Database;
   private readonly insertAlert: Database.Statement;
   private readonly upsertIncident: Database.Statement;
@@ -100,6 +120,7 @@ export class RunStore implements AlertSink, FlowSink {
     this.statsBatch = kind === 'interface' ? 1 : STATS_BATCH_FILE;
     this.db = openDatabase(path, false);
     const db = this.db;
+    if (kind === 'interface') db.pragma(`busy_timeout = ${LIVE_BUSY_TIMEOUT_MS}`);
     this.insertAlert = db.prepare(`INSERT INTO alerts (run_id, timestamp, ts_epoch, signature_id, signature, category, severity,
       detector, src_ip, src_port, dest_ip, dest_port, proto, community_id, score, incident_id, pcap_filename, pcap_cnt, eve)
       VALUES (@run, @timestamp, @epoch, @sid, @signature, @category, @severity, @detector, @src_ip, @src_port, @dest_ip,
@@ -125,30 +146,59 @@ export class RunStore implements AlertSink, FlowSink {
   }
 
   alert(a: EveAlert, json: string): void {
-    try {
-      this.insertAlert.run({
-        run: this.runId, timestamp: a.timestamp, epoch: eveEpoch(a.timestamp), sid: a.alert.signature_id, signature: a.alert.signature,
-        category: a.alert.category, severity: a.alert.severity, detector: a.netwatch.detector, src_ip: a.src_ip,
-        src_port: a.src_port ?? null, dest_ip: a.dest_ip, dest_port: a.dest_port ?? null, proto: a.proto,
-        community_id: a.community_id ?? null, score: a.netwatch.score, incident: a.netwatch.incident_id,
-        pcap_filename: a.pcap_filename ?? null, pcap_cnt: a.pcap_cnt ?? null, eve: json,
-      });
-    } catch (e) {
-      // The store failing (disk full, locked) must not stop detection: the alert log and console still have it.
-      this.writeErrors++;
-      this.lastWriteError = (e as Error).message;
+    const row = {
+      run: this.runId, timestamp: a.timestamp, epoch: eveEpoch(a.timestamp), sid: a.alert.signature_id, signature: a.alert.signature,
+      category: a.alert.category, severity: a.alert.severity, detector: a.netwatch.detector, src_ip: a.src_ip,
+      src_port: a.src_port ?? null, dest_ip: a.dest_ip, dest_port: a.dest_port ?? null, proto: a.proto,
+      community_id: a.community_id ?? null, score: a.netwatch.score, incident: a.netwatch.incident_id,
+      pcap_filename: a.pcap_filename ?? null, pcap_cnt: a.pcap_cnt ?? null, eve: json,
+    };
+    // The store failing (disk full, locked) must not stop detection: the alert log and console still have
+    // the alert, and its row waits for the database in order behind any already waiting.
+    if (this.retryAlerts.length > 0 || Date.now() < this.blockedUntil) {
+      this.queueAlert(row);
+      this.retry();
+      return;
     }
+    try {
+      this.insertAlert.run(row);
+    } catch (e) {
+      this.refused(e);
+      this.queueAlert(row);
+    }
+  }
+
+  private queueAlert(row: Record<string, unknown>): void {
+    if (this.retryAlerts.length >= MAX_RETRY_ALERTS) { this.alertsDropped++; return; }
+    this.retryAlerts.push(row);
+  }
+
+  private refused(e: unknown): void {
+    this.writeErrors++;
+    this.lastWriteError = (e as Error).message;
+    this.blockedUntil = Date.now() + RETRY_AFTER_MS;
+  }
+
+  /** Alerts, incidents, statistics and flows still waiting: written now if the database takes them (the daemon calls it every second). */
+  retry(): void {
+    if (Date.now() < this.blockedUntil) return;
+    if (this.retryAlerts.length > 0 || this.pendingIncidents.size > 0 || this.pendingStats.length > 0 || this.pendingFlows.length > 0) this.flushBatches();
+  }
+
+  /** Rows waiting for the database (alerts, statistics, flows, incidents). */
+  get queued(): number {
+    return this.retryAlerts.length + this.pendingStats.length + this.pendingFlows.length + this.pendingIncidents.size;
   }
 
   /** A new alert's incident is written with it; a suppressed repeat's count waits for the next batch. */
   incident(i: Incident, raised: boolean): void {
-    if (raised) {
+    if (raised && this.retryAlerts.length === 0 && Date.now() >= this.blockedUntil) {
       this.pendingIncidents.delete(i.id);
       try {
         this.upsertIncident.run(this.incidentRow(i));
       } catch (e) {
-        this.writeErrors++;
-        this.lastWriteError = (e as Error).message;
+        this.refused(e);
+        this.pendingIncidents.set(i.id, i);
       }
     } else {
       this.pendingIncidents.set(i.id, i);
@@ -194,20 +244,37 @@ export class RunStore implements AlertSink, FlowSink {
   }
 
   private flushBatches(): void {
+    if (Date.now() < this.blockedUntil) {
+      this.boundFlows();
+      return;
+    }
     try {
       this.db.transaction(() => {
+        for (const r of this.retryAlerts) this.insertAlert.run(r);
         for (const r of this.pendingStats) this.insertStats.run(r);
         for (const r of this.pendingFlows) this.insertFlow.run(r);
         for (const i of this.pendingIncidents.values()) this.upsertIncident.run(this.incidentRow(i));
       })();
-      this.flowsStored += this.pendingFlows.length;
     } catch (e) {
-      this.writeErrors++;
-      this.lastWriteError = (e as Error).message;
+      // Nothing of the batch was written (one transaction): it is all kept for the next try.
+      this.refused(e);
+      this.boundFlows();
+      return;
     }
+    this.flowsStored += this.pendingFlows.length;
+    this.retryAlerts.length = 0;
     this.pendingStats.length = 0;
     this.pendingFlows.length = 0;
     this.pendingIncidents.clear();
+  }
+
+  /** While writes are refused, flows beyond the retry bound are given up, oldest first, and counted. */
+  private boundFlows(): void {
+    const over = this.pendingFlows.length - MAX_RETRY_FLOWS;
+    if (over > 0) {
+      this.pendingFlows.splice(0, over);
+      this.flowsDropped += over;
+    }
   }
 
   /** Round trip of a trivial query, milliseconds (the daemon's stats line). */
@@ -248,6 +315,10 @@ export class RunStore implements AlertSink, FlowSink {
 
   /** Records the run's incidents and totals, and closes the database. */
   finish(incidents: Incident[], totals: RunTotals, status: 'completed' | 'failed'): void {
+    // A last try for what waits, whatever the back-off says, waiting as long as a file run would for a
+    // lock: the database may have been released, and after this the rows are gone.
+    this.blockedUntil = 0;
+    this.db.pragma('busy_timeout = 5000');
     this.flushBatches();
     try {
       this.db.transaction(() => {

@@ -196,6 +196,56 @@ test('database on a full filesystem: a clear error, capture goes on, alerts reac
   }
 });
 
+test('database locked by another process: detection goes on, the alerts wait and reach the table when it is released', { timeout: 90_000 }, async () => {
+  const db = join(dir, 'd9.db');
+  const alertLog = join(dir, 'd9-alerts.json');
+  const d = startDaemon({ interface: net.ifA, db, alertLog, statsIntervalSec: 1, detection: { alerts: { suppressSec: 0 } } }, 'd9');
+  await until('capturing', () => d.log().includes('"msg":"capturing"'), 20_000);
+  const lock = new Database(db);
+  lock.exec('BEGIN EXCLUSIVE');
+  try {
+    flood(8089);
+    await until('an alert in the alert log while locked', () => existsSync(alertLog) && readFileSync(alertLog, 'utf8').includes('"dest_port":8089'), 10_000);
+    await until('the refused writes logged', () => d.log().includes('database writes failing'), 10_000);
+    // The analysis thread does not wait out the lock (it once waited 5 s per write, and lost the rows).
+    const lags = d.log().split('\n').filter((l) => l.includes('"msg":"stats"')).map((l) => (JSON.parse(l) as { eventLoopLagMsP99: number }).eventLoopLagMsP99);
+    assert.ok(Math.max(...lags) < 1000, `event loop lag ${Math.max(...lags)} ms`);
+  } finally {
+    lock.exec('COMMIT');
+    lock.close();
+  }
+  const inTable = (): number => {
+    const c = new Database(db, { readonly: true });
+    try {
+      return (c.prepare('SELECT count(*) AS n FROM alerts WHERE dest_port = 8089').get() as { n: number }).n;
+    } finally {
+      c.close();
+    }
+  };
+  await until('the queued alerts written', () => inTable() > 0, 10_000);
+  d.child.kill('SIGTERM');
+  assert.equal(await d.exit, 0, d.log());
+  const logged = readFileSync(alertLog, 'utf8').split('\n').filter((l) => l.includes('"dest_port":8089')).length;
+  assert.equal(inTable(), logged, 'every alert in the log is in the table');
+});
+
+test('the log stream stays JSON when the scheduler misses runs (stopped with SIGSTOP for 3 s)', { timeout: 60_000 }, async () => {
+  const d = startDaemon({ interface: net.ifA, db: join(dir, 'd10.db'), statsIntervalSec: 1, schedules: { rollup: '* * * * * *' } }, 'd10');
+  await until('capturing', () => d.log().includes('"msg":"capturing"'), 20_000);
+  // ip netns exec runs the daemon as its child: stop that.
+  const pid = Number(spawnSync('pgrep', ['-P', String(d.child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
+  assert.ok(pid > 0);
+  process.kill(pid, 'SIGSTOP');
+  await new Promise((r) => setTimeout(r, 3000));
+  process.kill(pid, 'SIGCONT');
+  await until('a missed run reported', () => d.log().includes('missed execution'), 10_000);
+  d.child.kill('SIGTERM');
+  assert.equal(await d.exit, 0, d.log());
+  // node-cron's own logger wrote coloured text lines into the pino stream.
+  for (const line of d.log().split('\n').filter(Boolean)) assert.doesNotThrow(() => JSON.parse(line), line);
+  assert.match(d.log(), /"component":"cron".*missed execution/);
+});
+
 test('alert log on a full filesystem: the failure is logged, detection goes on, SIGTERM still stops it', { timeout: 90_000 }, async () => {
   const mnt = join(dir, 'small-log');
   spawnSync('mkdir', ['-p', mnt]);
