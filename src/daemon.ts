@@ -106,8 +106,16 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       reloadIntel(next.intel, 'SIGHUP');
       if (JSON.stringify(next.intel) !== JSON.stringify(cfg.intel)) changes.push('intel');
       if (next.filter !== cfg.filter) { restart = true; changes.push('filter'); }
-      const fixed = (['interface', 'db', 'alertLog', 'dbFlows', 'bufferMb', 'ringMb', 'snaplen', 'model'] as const).filter((k) => next[k] !== cfg[k]);
-      cfg = { ...next, interface: cfg.interface, db: cfg.db, alertLog: cfg.alertLog, dbFlows: cfg.dbFlows, bufferMb: cfg.bufferMb, ringMb: cfg.ringMb, snaplen: cfg.snaplen, model: cfg.model };
+      // Read where they are used, so they apply from the next run of their job or stats line.
+      for (const k of ['retentionDays', 'retentionBatch', 'statsIntervalSec'] as const) if (next[k] !== cfg[k]) changes.push(k);
+      const fixed: string[] = (['interface', 'db', 'alertLog', 'dbFlows', 'bufferMb', 'ringMb', 'snaplen', 'model'] as const).filter((k) => next[k] !== cfg[k]);
+      // The jobs were scheduled, and the reputation client made, at start.
+      if (JSON.stringify(next.schedules) !== JSON.stringify(cfg.schedules)) fixed.push('schedules');
+      if (JSON.stringify(next.reputation) !== JSON.stringify(cfg.reputation)) fixed.push('reputation');
+      cfg = {
+        ...next, interface: cfg.interface, db: cfg.db, alertLog: cfg.alertLog, dbFlows: cfg.dbFlows, bufferMb: cfg.bufferMb, ringMb: cfg.ringMb,
+        snaplen: cfg.snaplen, model: cfg.model, schedules: cfg.schedules, reputation: cfg.reputation,
+      };
       log.info({ changed: changes, needsRestart: fixed }, 'config reloaded');
     } catch (e) {
       log.error({ err: isNetwatchError(e) ? e.message : String(e) }, 'config reload refused; the running config is kept');
