@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { NetwatchError, isNetwatchError } from '../errors.js';
+import { parseDateText } from '../date-text.js';
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { SIGNATURES } from '../alert/signatures.js';
 import { canonicalAddress } from '../track/address-parse.js';
@@ -121,8 +122,8 @@ function intParam(q: Query, name: string, def: number, min: number, max: number)
 function timeParam(q: Query, name: string): number | undefined {
   const v = q[name];
   if (v === undefined || v === '') return undefined;
-  const n = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : Date.parse(v) / 1000;
-  if (!Number.isFinite(n)) throw bad(`${name}=${v}: not epoch seconds or a date/time`);
+  const n = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : parseDateText(v) / 1000;
+  if (!Number.isFinite(n)) throw bad(`${name}=${v}: not epoch seconds or a date/time that exists`);
   return n;
 }
 
@@ -138,7 +139,8 @@ function hostParam(q: Query, name: string): string | null {
 function detectorParam(q: Query): string | null {
   const v = q.detector;
   if (v === undefined || v === '') return null;
-  if (!/^[a-z_]{1,40}$/.test(v)) throw bad(`detector=${v}: not a detector name`);
+  // An unknown name matched nothing and answered 200 with no rows, like a quiet network.
+  if (!Object.hasOwn(SIGNATURES, v)) throw bad(`detector=${v.slice(0, 40)}: not a detector (one of ${Object.keys(SIGNATURES).sort().join(', ')})`);
   return v;
 }
 
@@ -265,7 +267,9 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
   const rangeOf = (q: Query): TimeRange => {
     const range = q.range ?? '24h';
     if (!(range in RANGES)) throw bad(`range=${range}: one of ${Object.keys(RANGES).join(', ')}`);
-    return queries.resolveRange(range, timeParam(q, 'since'), timeParam(q, 'until'));
+    const r = queries.resolveRange(range, timeParam(q, 'since'), timeParam(q, 'until'));
+    if (r.since > r.until) throw bad(`since=${q.since ?? ''}${q.until !== undefined ? ` until=${q.until}` : ''}: the range ends before it starts`);
+    return r;
   };
   const withState = (i: DashboardIncident): DashboardIncident & { state: { state: IncidentStateName; at: string; note: string } | null } => {
     const s = states.get(i.id);

@@ -160,6 +160,19 @@ test('alerts page filters by detector, severity and host, sorts, and shows the r
     await page.waitForFunction((re) => new RegExp(re).test(document.getElementById('alerts-table')?.getAttribute('data-query') ?? ''), expect.source, { timeout: 10_000 });
   };
   assert.deepEqual(await shownIds(), ids('SELECT id FROM alerts'));
+  // Parameters that would match nothing are refused with the parameter named, not answered with an
+  // empty table that looks like a quiet network.
+  for (const [q, re] of [
+    ['detector=bogus', /detector=bogus: not a detector \(one of .*port_scan/],
+    ['since=2021-02-30', /since=2021-02-30: not epoch seconds or a date\/time that exists/],
+    ['since=2030-01-01&until=2020-01-01', /the range ends before it starts/],
+  ] as const) {
+    for (const api of ['alerts', 'incidents']) {
+      const r = await fetch(`${s.url}api/${api}?range=all&${q}`);
+      assert.equal(r.status, 400, `${api}?${q}`);
+      assert.match(((await r.json()) as { error: string }).error, re);
+    }
+  }
 
   await apply(() => page.selectOption('#f-detector', 'arp_spoof').then(() => undefined), /detector=arp_spoof/);
   assert.deepEqual(await shownIds(), ids("SELECT id FROM alerts WHERE detector = 'arp_spoof'"));

@@ -188,6 +188,8 @@ test('usage errors are one line with exit code 2', () => {
     [['report', SYNSCAN, '--html', 'x.html', '--since', '1h'], /--since and --until select from a database/],
     [['report', '--db', join(dir, 'missing.db'), '--html', 'x.html'], /no database at .*missing\.db/],
     [['report', '--db', join(dir, 'two.db'), '--html', 'x.html', '--since', 'yesterdayish'], /--since yesterdayish: not a duration/],
+    // A day that does not exist once rolled over to 2 March.
+    [['report', '--db', join(dir, 'two.db'), '--html', 'x.html', '--since', '2021-02-30'], /--since 2021-02-30: not a duration/],
     [['report', SYNSCAN, '--html', 'x.html', '--max-rows', '0'], /--max-rows/],
     [['report', SYNSCAN, '--html', ''], /--html needs a file name/],
   ];
