@@ -126,6 +126,10 @@ export class DashboardQueries {
   private readonly alertList = new Map<string, Database.Statement>();
   private readonly alertCount = new Map<string, Database.Statement>();
   private readonly incidentList = new Map<string, Database.Statement>();
+  /** One incident's alerts, by sort and direction: its run and number, within its first and last time. */
+  private readonly incidentAlertList = new Map<string, Database.Statement>();
+  private readonly incidentAlertCount: Database.Statement;
+  private readonly incidentSpan: Database.Statement;
   private readonly detectorCount: Database.Statement;
 
   constructor(db: Database.Database) {
@@ -182,6 +186,14 @@ export class DashboardQueries {
       for (const desc of [true, false]) this.incidentList.set(`${sort}|${desc}`, p(incidentListSql(sort, desc)));
     }
     this.detectorCount = p('SELECT count(*) AS n FROM alerts WHERE detector = @detector AND ts_epoch >= @since AND ts_epoch <= @until');
+    const ofIncident = 'ts_epoch >= @first AND ts_epoch <= @last AND run_id = @run AND incident_id = @n';
+    for (const sort of Object.keys(ALERT_SORTS) as AlertSort[]) {
+      for (const desc of [true, false]) {
+        this.incidentAlertList.set(`${sort}|${desc}`, p(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${ofIncident} ORDER BY ${alertOrder(sort, desc)} LIMIT @limit OFFSET @offset`));
+      }
+    }
+    this.incidentAlertCount = p(`SELECT count(*) AS n FROM alerts WHERE ${ofIncident}`);
+    this.incidentSpan = p('SELECT run_id AS run, run_incident AS n, first_epoch AS first, last_epoch AS last FROM incidents WHERE id = ?');
   }
 
   /** Packet time of the oldest and newest data (alerts and statistics), or nulls for an empty database. */
@@ -278,6 +290,16 @@ export class DashboardQueries {
     const rows = (this.incidentList.get(`${q.sort}|${q.desc}`) as Database.Statement).all({ ...params, limit: q.limit, offset: q.offset }) as DashboardIncident[];
     const n = (this.s.incidentCount.get(params) as { n: number }).n;
     return { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP, rows };
+  }
+
+  /** The alerts of one incident (its id in the incidents table), or undefined when there is no such incident. */
+  incidentAlerts(id: number, sort: AlertSort, desc: boolean, limit: number, offset: number):
+    { incident: DashboardIncident; total: number; capped: boolean; rows: DashboardAlert[] } | undefined {
+    const span = this.incidentSpan.get(id) as { run: number; n: number; first: number; last: number } | undefined;
+    if (span === undefined) return undefined;
+    const n = (this.incidentAlertCount.get(span) as { n: number }).n;
+    const rows = (this.incidentAlertList.get(`${sort}|${desc}`) as Database.Statement).all({ ...span, limit, offset }) as AlertDbRow[];
+    return { incident: this.incident(id) as DashboardIncident, total: n, capped: false, rows: rows.map(toAlert) };
   }
 
   incident(id: number): DashboardIncident | undefined {

@@ -3,7 +3,7 @@
 // count from suppressed repeats goes out with the next batch (each minute live), and all at the end.
 
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AlertSink } from '../alert/alert-hub.js';
 import type { EveAlert, Incident } from '../alert/eve-alert.js';
@@ -46,7 +46,12 @@ export function openDatabase(path: string, readOnly: boolean): Database.Database
     if (!readOnly) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, readOnly ? { readonly: true, fileMustExist: true } : {});
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'SQLITE_CANTOPEN' ? 'no such database (run capture or analyze with --db first)' : (e as Error).message;
+    // Read-only opens fail this way when the file is missing; a write open when the directory or file
+    // cannot be written (a read-only mount, permissions): the message said "no such database" for both.
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'SQLITE_CANTOPEN'
+      ? (readOnly ? 'no such database (run capture or analyze with --db first)' : `cannot create or write it here (${cantWriteReason(path)})`)
+      : (e as Error).message;
     throw new NetwatchError('NW_ERR_DB', `${path}: cannot open the database: ${why}`, { cause: e });
   }
   try {
@@ -331,4 +336,18 @@ export class RunStore implements AlertSink, FlowSink {
     }
     this.db.close();
   }
+}
+
+/** Why a database file cannot be opened for writing: the first of the file and its directory that refuses. */
+function cantWriteReason(path: string): string {
+  for (const p of [path, dirname(path)]) {
+    try {
+      accessSync(p, constants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      return code === 'EROFS' ? 'read-only file system' : code === 'EACCES' ? `permission denied on ${p}` : String(code);
+    }
+  }
+  return 'not writable';
 }

@@ -173,6 +173,9 @@ test('alerts page filters by detector, severity and host, sorts, and shows the r
       assert.match(((await r.json()) as { error: string }).error, re);
     }
   }
+  const hostsRange = await fetch(`${s.url}api/hosts?range=all`);
+  assert.equal(hostsRange.status, 400);
+  assert.match(((await hostsRange.json()) as { error: string }).error, /range: threat scores are computed as of the newest alert/);
 
   await apply(() => page.selectOption('#f-detector', 'arp_spoof').then(() => undefined), /detector=arp_spoof/);
   assert.deepEqual(await shownIds(), ids("SELECT id FROM alerts WHERE detector = 'arp_spoof'"));
@@ -209,7 +212,22 @@ test('alerts page filters by detector, severity and host, sorts, and shows the r
   assert.deepEqual(up, [...up].sort((a, b) => a - b));
   const best = db.prepare('SELECT max(score) AS s FROM alerts').get() as { s: number };
   assert.equal(scores[0], Number(best.s.toFixed(2)));
+
+  // From an incident to its alerts: its id in the incidents table links to them (there was no way there).
+  const one = db.prepare(`SELECT i.id, count(a.id) AS n FROM incidents i JOIN alerts a ON a.run_id = i.run_id AND a.incident_id = i.run_incident
+    GROUP BY i.id ORDER BY n DESC, i.id LIMIT 1`).get() as { id: number; n: number };
+  await page.click(`#incidents-table tr[data-incident-id="${one.id}"] a`);
+  await page.waitForFunction((id) => document.querySelector('h1')?.textContent === `Alerts of incident ${id}`
+    && new RegExp(`incident=${id}`).test(document.getElementById('alerts-table')?.getAttribute('data-query') ?? ''), one.id, { timeout: 10_000 });
+  assert.deepEqual(await shownIds(), ids(`SELECT a.id FROM alerts a JOIN incidents i ON a.run_id = i.run_id AND a.incident_id = i.run_incident
+    WHERE i.id = ?`, one.id));
+  assert.deepEqual(await page.$$eval('#incidents-table tr[data-incident-id]', (r) => r.map((x) => x.getAttribute('data-incident-id'))), [String(one.id)]);
+  const mixed = await fetch(`${s.url}api/alerts?incident=${one.id}&range=24h`);
+  assert.equal(mixed.status, 400);
+  assert.equal((await fetch(`${s.url}api/alerts?incident=999999`)).status, 404);
   db.close();
+  await page.goto(`${s.url}#/alerts?range=all`);
+  await page.waitForSelector('#alerts-table tbody tr.alert-row', { timeout: 10_000 });
   await screenshot(page, 'dashboard-alerts');
   assert.deepEqual(errors, []);
   await page.close();

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -112,6 +112,17 @@ test('a database from a newer netwatch is refused; a missing one is a clear erro
   const missing = run(['alerts', '--db', join(dir, 'missing.db')]);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /no such database/);
+  // A database that cannot be created (a read-only mount) says so, not "no such database".
+  const ro = join(dir, 'ro');
+  mkdirSync(ro, { recursive: true });
+  assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', ro]).status, 0);
+  try {
+    const r = run(['analyze', `${CORPUS}/${files[0]}`, '--db', join(ro, 'x.db'), '-q']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /x\.db: cannot open the database: cannot create or write it here \(read-only file system\)/);
+  } finally {
+    spawnSync('umount', ['-l', ro]);
+  }
 });
 
 test('an empty (version 0) database is upgraded on open', () => {

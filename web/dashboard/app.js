@@ -276,7 +276,7 @@
         el('td', {}, hostLink(a.dest_ip), a.dest_port !== null ? `:${a.dest_port}` : ''),
         el('td', {}, a.proto), el('td', { class: 'num' }, dec(a.score, 2)), el('td', { class: 'evidence' }, evidenceText(a.evidence)));
       const detail = el('tr', { class: 'detail', hidden: !(open && open.has(a.id)) },
-        el('td', { colspan: ALERT_COLUMNS.length }, el('pre', {}, JSON.stringify({ id: a.id, signature_id: a.signature_id, run: a.run_id, incident: a.incident_id, evidence: a.evidence }, null, 2))));
+        el('td', { colspan: ALERT_COLUMNS.length }, el('pre', {}, JSON.stringify({ id: a.id, signature_id: a.signature_id, run: a.run_id, run_incident: a.incident_id, evidence: a.evidence }, null, 2))));
       row.addEventListener('click', (ev) => {
         if (ev.target.closest('a')) return;
         detail.hidden = !detail.hidden;
@@ -313,7 +313,8 @@
         if (st !== null) actions.appendChild(btn(st === 'mute' ? 'Unmute' : 'Clear', 'none'));
       }
       tb.appendChild(el('tr', { 'data-incident-id': i.id, class: st ? `state-${st}` : null },
-        el('td', { class: 'num' }, String(i.id)), el('td', {}, i.detector), el('td', { class: 'wrap' }, i.signature),
+        el('td', { class: 'num' }, el('a', { href: `#/alerts?incident=${encodeURIComponent(i.id)}`, title: `the alerts of incident ${i.id} (run ${i.run_id}, #${i.run_incident})` }, String(i.id))),
+        el('td', {}, i.detector), el('td', { class: 'wrap' }, i.signature),
         el('td', {}, hostLink(i.src_ip)), el('td', {}, hostLink(i.dest_ip)), el('td', {}, time(i.first_seen)), el('td', {}, time(i.last_seen)),
         el('td', { class: 'num' }, num(i.count)), el('td', { class: 'num' }, dec(i.peak_score, 2)),
         el('td', { class: 'state' }, st ? el('span', { class: `badge ${st}`, title: i.state.at }, st === 'ack' ? 'acknowledged' : 'muted') : ''),
@@ -337,9 +338,12 @@
       if (p.muted === '1') q.set('muted', '1');
       return q;
     };
+    // One incident's alerts (from its row in the incidents table): the incident alone, all its alerts.
+    const one = p.incident ? String(p.incident) : '';
     const alertsUrl = () => {
-      const q = common();
-      q.set('severity', p.severity); q.set('sort', p.sort); q.set('dir', p.dir); q.set('offset', p.offset); q.set('limit', '50');
+      const q = one ? new URLSearchParams({ incident: one }) : common();
+      if (!one) q.set('severity', p.severity);
+      q.set('sort', p.sort); q.set('dir', p.dir); q.set('offset', p.offset); q.set('limit', '50');
       return `/api/alerts?${q}`;
     };
     const incidentsUrl = () => {
@@ -347,7 +351,12 @@
       q.set('sort', p.isort); q.set('dir', p.idir); q.set('limit', '100');
       return `/api/incidents?${q}`;
     };
-    let [alerts, incidents] = await Promise.all([api(alertsUrl()), api(incidentsUrl())]);
+    const fetchBoth = async () => {
+      const a = await api(alertsUrl());
+      if (one) return [a, { rows: [a.incident], total: 1, capped: false, mutedCount: 0 }];
+      return [a, await api(incidentsUrl())];
+    };
+    let [alerts, incidents] = await fetchBoth();
     if (gen !== generation) return;
 
     // The filter form only rewrites the page address; nothing is submitted anywhere.
@@ -376,13 +385,18 @@
     const incDiv = el('div', { id: 'incidents' });
     const alertDiv = el('div', { id: 'alerts' });
     const pager = el('div', { class: 'pager', id: 'pager' });
-    append(main, [el('h1', {}, 'Alerts and incidents'), form, el('h2', {}, 'Incidents'), el('p', { class: 'muted-text', id: 'incidents-count' }), incDiv,
-      el('h2', {}, 'Alerts'), pager, alertDiv]);
+    if (one) {
+      append(main, [el('h1', {}, `Alerts of incident ${one}`), el('p', {}, el('a', { href: '#/alerts', id: 'all-alerts' }, 'all alerts and incidents')),
+        el('h2', {}, 'Incident'), el('p', { class: 'muted-text', id: 'incidents-count' }), incDiv, el('h2', {}, 'Its alerts'), pager, alertDiv]);
+    } else {
+      append(main, [el('h1', {}, 'Alerts and incidents'), form, el('h2', {}, 'Incidents'), el('p', { class: 'muted-text', id: 'incidents-count' }), incDiv,
+        el('h2', {}, 'Alerts'), pager, alertDiv]);
+    }
     const open = new Set();
     const onState = async (id, state) => {
       try {
         await api(`/api/incidents/${id}/state`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ state }) });
-        [alerts, incidents] = await Promise.all([api(alertsUrl()), api(incidentsUrl())]);
+        [alerts, incidents] = await fetchBoth();
         draw();
       } catch (e) {
         setStatus(`could not change incident ${id}: ${e.message}`);
@@ -406,7 +420,7 @@
     };
     draw();
     poll(gen, async () => {
-      const [a, i] = await Promise.all([api(alertsUrl()), api(incidentsUrl())]);
+      const [a, i] = await fetchBoth();
       if (gen !== generation) return;
       alerts = a; incidents = i;
       draw();
