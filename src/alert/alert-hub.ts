@@ -102,6 +102,13 @@ export class AlertHub {
 
   /** One more trigger of a live incident, within its suppression window: counted, no alert. */
   private fold(st: IncidentState, r: Pick<RaiseRequest, 'key' | 'score'>, t: number): void {
+    this.trigger(st, r, t);
+    this.suppressed++;
+    this.incidentTouched(st, false);
+  }
+
+  /** Counts a trigger of a live incident at the current position: count, last seen, peak, recency. */
+  private trigger(st: IncidentState, r: Pick<RaiseRequest, 'key' | 'score'>, t: number): void {
     const pos = this.position;
     st.incident.count++;
     st.lastSec = pos.tsSec;
@@ -111,8 +118,6 @@ export class AlertHub {
     // Map order is recency order: re-insert so the least recently active incident is evicted first.
     this.incidents.delete(r.key);
     this.incidents.set(r.key, st);
-    this.suppressed++;
-    this.incidentTouched(st, false);
   }
 
   /** A detector that folded a repeat (foldRepeat) or raised one still says who was involved. */
@@ -136,13 +141,7 @@ export class AlertHub {
         this.fold(st, r, t);
         return;
       }
-      st.incident.count++;
-      st.lastSec = pos.tsSec;
-      st.lastNsec = pos.tsNsec;
-      st.lastT = t;
-      if (r.score > st.incident.peak_score) st.incident.peak_score = round3(r.score);
-      this.incidents.delete(r.key);
-      this.incidents.set(r.key, st);
+      this.trigger(st, r, t);
       ts = eveTimestamp(pos.tsSec, pos.tsNsec);
       st.lastAlertT = t;
       st.incident.alerts++;

@@ -43,6 +43,18 @@ async function until(what: string, cond: () => boolean, ms: number): Promise<voi
   }
 }
 
+/** Runs fn with a tmpfs of the given size mounted at dir/name (a small disk to fill), unmounted after. */
+async function withTmpfs(name: string, size: string, fn: (mnt: string) => Promise<void>): Promise<void> {
+  const mnt = join(dir, name);
+  spawnSync('mkdir', ['-p', mnt]);
+  assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt]).status, 0);
+  try {
+    await fn(mnt);
+  } finally {
+    spawnSync('umount', ['-l', mnt]);
+  }
+}
+
 function flood(port: number): void {
   spawnSync('ip', ['netns', 'exec', net.nsB, 'timeout', '20', 'hping3', '-q', '-S', '-p', String(port), '-i', 'u300', '-c', '3000', net.ipA], { stdio: 'ignore' });
 }
@@ -170,10 +182,7 @@ test('interface deleted and recreated: the daemon says so, retries, and captures
 });
 
 test('database on a full filesystem: a clear error, capture goes on, alerts reach the log, no corruption', { timeout: 90_000 }, async () => {
-  const mnt = join(dir, 'small');
-  spawnSync('mkdir', ['-p', mnt]);
-  assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]).status, 0);
-  try {
+  await withTmpfs('small', '1m', async (mnt) => {
     const db = join(mnt, 'netwatch.db');
     const alertLog = join(dir, 'd5-alerts.json');
     const d = startDaemon({ interface: net.ifA, db, alertLog, statsIntervalSec: 1, dbFlows: 'all', detection: { alerts: { suppressSec: 0 } } }, 'd5');
@@ -192,9 +201,7 @@ test('database on a full filesystem: a clear error, capture goes on, alerts reac
     const conn = new Database(db);
     assert.equal(conn.pragma('integrity_check', { simple: true }), 'ok');
     conn.close();
-  } finally {
-    spawnSync('umount', ['-l', mnt]);
-  }
+  });
 });
 
 test('database locked by another process: detection goes on, the alerts wait and reach the table when it is released', { timeout: 90_000 }, async () => {
@@ -247,10 +254,7 @@ test('the log stream stays JSON when the scheduler misses runs (stopped with SIG
 });
 
 test('alert log on a full filesystem: the failure is logged, detection goes on, SIGTERM still stops it', { timeout: 90_000 }, async () => {
-  const mnt = join(dir, 'small-log');
-  spawnSync('mkdir', ['-p', mnt]);
-  assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status, 0);
-  try {
+  await withTmpfs('small-log', '64k', async (mnt) => {
     const db = join(dir, 'd7.db');
     const d = startDaemon({ interface: net.ifA, db, alertLog: join(mnt, 'alerts.json'), statsIntervalSec: 1, detection: { alerts: { suppressSec: 0 } } }, 'd7');
     await until('capturing', () => d.log().includes('"msg":"capturing"'), 20_000);
@@ -268,9 +272,7 @@ test('alert log on a full filesystem: the failure is logged, detection goes on, 
     const alerts = (conn.prepare("SELECT count(*) AS n FROM alerts WHERE detector = 'syn_flood'").get() as { n: number }).n;
     conn.close();
     assert.ok(alerts >= 1, 'the alerts still reached the database');
-  } finally {
-    spawnSync('umount', ['-l', mnt]);
-  }
+  });
 });
 
 test('an interface that does not exist yet is waited for, as docs/daemon.md says, and SIGTERM stops the wait', { timeout: 60_000 }, async () => {
