@@ -90,6 +90,8 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
 
   let stopping = false;
   let restart = false;
+  // A filter libpcap refused at a reload: while the file still names it, a reload does not try it again.
+  let refusedFilter: string | null = null;
   let live: LiveCapture | null = null;
   const onStop = (sig: string) => () => { log.info({ signal: sig }, 'stopping'); stopping = true; };
   process.on('SIGTERM', onStop('SIGTERM'));
@@ -105,7 +107,8 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       // Feeds are read again on every SIGHUP: the files may have changed even when the config did not.
       reloadIntel(next.intel, 'SIGHUP');
       if (JSON.stringify(next.intel) !== JSON.stringify(cfg.intel)) changes.push('intel');
-      if (next.filter !== cfg.filter) { restart = true; changes.push('filter'); }
+      const filterChanged = next.filter !== cfg.filter && next.filter !== refusedFilter;
+      if (filterChanged) { restart = true; changes.push('filter'); }
       // Read where they are used, so they apply from the next run of their job or stats line.
       for (const k of ['retentionDays', 'retentionBatch', 'statsIntervalSec'] as const) if (next[k] !== cfg[k]) changes.push(k);
       const fixed: string[] = (['interface', 'db', 'alertLog', 'dbFlows', 'bufferMb', 'ringMb', 'snaplen', 'model'] as const).filter((k) => next[k] !== cfg[k]);
@@ -114,7 +117,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       if (JSON.stringify(next.reputation) !== JSON.stringify(cfg.reputation)) fixed.push('reputation');
       cfg = {
         ...next, interface: cfg.interface, db: cfg.db, alertLog: cfg.alertLog, dbFlows: cfg.dbFlows, bufferMb: cfg.bufferMb, ringMb: cfg.ringMb,
-        snaplen: cfg.snaplen, model: cfg.model, schedules: cfg.schedules, reputation: cfg.reputation,
+        snaplen: cfg.snaplen, model: cfg.model, schedules: cfg.schedules, reputation: cfg.reputation, filter: filterChanged ? next.filter : cfg.filter,
       };
       log.info({ changed: changes, needsRestart: fixed }, 'config reloaded');
     } catch (e) {
@@ -224,6 +227,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       if (isNetwatchError(e) && e.code === 'NW_ERR_BAD_FILTER' && goodFilter !== null && goodFilter !== cfg.filter) {
         // A reload brought a filter libpcap refuses: the running config stays, as for any bad file.
         log.error({ err: e.message, filter: goodFilter }, 'config reload refused: bad filter; capturing with the previous one');
+        refusedFilter = cfg.filter;
         cfg = { ...cfg, filter: goodFilter };
         continue;
       }
@@ -267,8 +271,8 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
           reportedWriteErrors = store.writeErrors;
         }
         if (alertLog !== null && alertLog.writeErrors > reportedLogErrors) {
-          log.error({ err: alertLog.lastWriteError, failedWrites: alertLog.writeErrors, dropped: alertLog.dropped, alertLog: cfg.alertLog },
-            'alert log writes failing; alerts are kept in memory (16 MiB) and written when there is room, and still reach the database');
+          log.error({ err: alertLog.lastWriteError, failedWrites: alertLog.writeErrors, held: alertLog.held, dropped: alertLog.dropped, alertLog: cfg.alertLog },
+            'alert log writes failing; alerts are held in memory (16 MiB) and written when there is room, and still reach the database');
           reportedLogErrors = alertLog.writeErrors;
         }
         const now = Date.now();
@@ -305,7 +309,13 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   if (reputationTimer !== null) clearInterval(reputationTimer);
   repDb?.close();
   lag.disable();
-  pipeline.finish();
+  try {
+    pipeline.finish();
+  } catch (e) {
+    // The run is still recorded and the alert log closed.
+    log.fatal({ err: (e as Error).stack ?? String(e) }, 'finishing the analysis failed');
+    exitCode = 1;
+  }
   const c = live?.reader.counters();
   if (exitCode === 0 && !stopping) exitCode = 1;
   store.finish(engine.hub.allIncidents(), { ...pipeline.totals(c?.drops ?? 0, c?.kernel?.dropped ?? 0), alerts: engine.hub.alertsRaised },

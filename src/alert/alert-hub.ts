@@ -55,6 +55,8 @@ interface IncidentState {
   /** Packet time of the last trigger; incident.last_seen is formatted from it when incidents are listed. */
   lastSec: number;
   lastNsec: number;
+  /** Packet time the sinks last heard of a folded repeat (at most once a second of packet time). */
+  touchedT: number;
 }
 
 const HEAVY_LOSS_PERCENT = 5;
@@ -92,18 +94,31 @@ export class AlertHub {
    * building the alert, and true returned; false means the caller must raise() it in full. For
    * detectors whose alerts cost something to build (intel, assets), on every matching packet.
    */
-  foldRepeat(r: Pick<RaiseRequest, 'detector' | 'src' | 'dst' | 'key' | 'score'>, t: number): boolean {
-    const st = this.incidents.get(r.key);
+  foldRepeat(key: string, t: number, detector: DetectorName, src: string, dst: string, score: number): boolean {
+    const st = this.incidents.get(key);
     if (st === undefined || t - st.lastT > this.cfg.incidentIdleSec || t < st.lastAlertT || t - st.lastAlertT >= this.cfg.suppressSec) return false;
+    // One request object reused: observers read it at once (a listed address may match on every packet).
+    const r = this.repeat;
+    r.detector = detector;
+    r.src = src;
+    r.dst = dst;
+    r.key = key;
+    r.score = score;
     this.notify(r);
     this.fold(st, r, t);
     return true;
   }
 
+  private readonly repeat: Pick<RaiseRequest, 'detector' | 'src' | 'dst' | 'key' | 'score'> = { detector: 'intel', src: '', dst: '', key: '', score: 0 };
+
   /** One more trigger of a live incident, within its suppression window: counted, no alert. */
   private fold(st: IncidentState, r: Pick<RaiseRequest, 'key' | 'score'>, t: number): void {
     this.trigger(st, r, t);
     this.suppressed++;
+    // The sinks hear of repeats once a second of packet time (formatting last_seen costs a string); the
+    // counts live in the incident object they hold, and every incident is written whole at the end.
+    if (t >= st.touchedT && t - st.touchedT < 1) return;
+    st.touchedT = t;
     this.incidentTouched(st, false);
   }
 
@@ -163,6 +178,7 @@ export class AlertHub {
         lastT: t,
         lastSec: pos.tsSec,
         lastNsec: pos.tsNsec,
+        touchedT: -Infinity,
       };
       this.incidents.set(r.key, st);
     }

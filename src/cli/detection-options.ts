@@ -117,6 +117,9 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
   if (jsonl) engine.hub.addSink(jsonl);
   const flows = args.flows !== undefined ? new JsonlFlowSink(args.flows) : null;
   if (flows) engine.flowSinks.push(flows);
+  // Every part of the config is read before the run is recorded: a bad one once left a run 'running'.
+  const repCfg = loadReputationConfig(args.config);
+  if (repCfg !== null && !args.store) throw new NetwatchError('NW_ERR_USAGE', 'reputation lookups are cached in the database: drop --no-store');
   const store = args.store ? new RunStore(args.db ?? defaultDbPath(), run.kind, run.source, args['db-flows']) : null;
   let minutes: MinuteStats | null = null;
   if (store) {
@@ -125,11 +128,9 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
     minutes = new MinuteStats();
     minutes.onMinute = (row) => store.minute(row);
   }
-  const repCfg = loadReputationConfig(args.config);
   let reputation: ReputationLookup | null = null;
   let repDb: ReturnType<typeof openDatabase> | null = null;
-  if (repCfg !== null) {
-    if (!store) throw new NetwatchError('NW_ERR_USAGE', 'reputation lookups are cached in the database: drop --no-store');
+  if (repCfg !== null && store !== null) {
     repDb = openDatabase(store.path, false);
     const rep = new ReputationLookup(repCfg, repDb);
     reputation = rep;

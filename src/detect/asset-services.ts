@@ -73,7 +73,7 @@ export class AssetServicesDetector implements Detector {
     const key = variant === VARIANT_NEW_SERVICE ? `asset_service|new|${server}|${service}` : `asset_service|port|${server}|${client}`;
     const src = variant === VARIANT_NEW_SERVICE ? server : client;
     const dst = variant === VARIANT_NEW_SERVICE ? client : server;
-    if (c.hub.foldRepeat({ detector: this.name, src, dst, key, score: 1 }, c.t)) return;
+    if (c.hub.foldRepeat(key, c.t, this.name, src, dst, 1)) return;
     c.hub.raise({
       detector: this.name, variant,
       detail: variant === VARIANT_NEW_SERVICE

@@ -69,8 +69,8 @@ export interface FeatureContribution {
   /** Whose baseline: the host's own, or the whole network's. */
   baseline: 'host' | 'network';
   /**
-   * The baseline hardly varies (its spread is below the floor): nearly every window had the median, and
-   * `mads` counts floors rather than MADs; the text says so instead of quoting the count.
+   * Most training windows had the median (MAD 0) and the fallback spread is below the floor: `mads` counts
+   * floors rather than MADs, and the text says the median was the value of nearly every window instead.
    */
   flat_baseline?: true;
 }
@@ -96,13 +96,15 @@ export function explain(raw: ArrayLike<number>, base: FeatureBaseline, which: 'h
   ranked.sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.f - b.f);
   return ranked.slice(0, top).map(({ f }) => {
     const floor = RAW_SPREAD_FLOOR[FEATURES[f].kind];
-    const flat = !(base.scale[f] >= floor);
+    // Flat: most windows equal the median (MAD 0) and the fallback spread is below the floor too. A MAD
+    // above 0 is a real spread, however small: then the floor divides and a count is quoted.
+    const flat = base.mad[f] === 0 && !(base.scale[f] >= floor);
     return {
       feature: FEATURES[f].name,
       label: FEATURES[f].label,
       value: round3(raw[f]),
       baseline_median: round3(base.median[f]),
-      mads: Math.round(((raw[f] - base.median[f]) / (flat ? floor : base.scale[f])) * 10) / 10,
+      mads: Math.round(((raw[f] - base.median[f]) / Math.max(base.scale[f], floor)) * 10) / 10,
       baseline: which,
       ...(flat ? { flat_baseline: true as const } : {}),
     };

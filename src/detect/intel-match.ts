@@ -53,7 +53,7 @@ export class IntelMatchDetector implements Detector {
     // thousands of peers is one incident with a count, not thousands of alerts.
     const key = `intel|${m.feed}|${m.indicator}|${variant === VARIANT_DNS ? src : listed}`;
     this.matches++;
-    if (c.hub.foldRepeat({ detector: this.name, src, dst, key, score: m.score ?? 1 }, c.t)) return;
+    if (c.hub.foldRepeat(key, c.t, this.name, src, dst, m.score ?? 1)) return;
     // The name asked for (the indicator may be a parent domain of it), as Zeek's intel.log gives seen.indicator.
     const query = variant === VARIANT_DNS ? dnsNameToString(rec.data, rec.dnsOffset, rec.dnsQnameOffset) : null;
     const what = query !== null ? `DNS query from ${src} for ${query}${query.toLowerCase() === m.indicator.toLowerCase() ? '' : ` (under ${m.indicator})`}`

@@ -315,7 +315,7 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
       }
       const res = queries.incidentAlerts(id, sort, q.dir !== 'asc', intParam(q, 'limit', 50, 1, 500), intParam(q, 'offset', 0, 0, 1_000_000));
       if (res === undefined) throw new HttpError(404, `no incident ${id}`);
-      return res;
+      return { ...res, incident: withState(res.incident) };
     }
     const r = rangeOf(q);
     const m = muted();

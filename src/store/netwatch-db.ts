@@ -1,6 +1,7 @@
 // The SQLite store (better-sqlite3, WAL): opened and migrated once, every statement prepared at
 // construction; alerts are committed the moment they are raised, with their incident; an incident's
-// count from suppressed repeats goes out with the next batch (each minute live), and all at the end.
+// count from suppressed repeats goes out with the next batch (live: the daemon's retry each second, or the
+// rollup job), and all at the end. Rows the database refuses while locked or full are kept and retried.
 
 import Database from 'better-sqlite3';
 import { accessSync, constants, mkdirSync } from 'node:fs';
@@ -100,6 +101,8 @@ export class RunStore implements AlertSink, FlowSink {
   /** Rows given up because the retry queues were full. */
   alertsDropped = 0;
   flowsDropped = 0;
+  /** Rows the database refused for what they hold (a constraint), not for its state: never retried. */
+  rowsRejected = 0;
   /** Alerts waiting for the database to take them again. */
   private readonly retryAlerts: Record<string, unknown>[] = [];
   /** Wall-clock time (ms) before which no write is tried (after a refusal). */
@@ -125,7 +128,6 @@ export class RunStore implements AlertSink, FlowSink {
     this.statsBatch = kind === 'interface' ? 1 : STATS_BATCH_FILE;
     this.db = openDatabase(path, false);
     const db = this.db;
-    if (kind === 'interface') db.pragma(`busy_timeout = ${LIVE_BUSY_TIMEOUT_MS}`);
     this.insertAlert = db.prepare(`INSERT INTO alerts (run_id, timestamp, ts_epoch, signature_id, signature, category, severity,
       detector, src_ip, src_port, dest_ip, dest_port, proto, community_id, score, incident_id, pcap_filename, pcap_cnt, eve)
       VALUES (@run, @timestamp, @epoch, @sid, @signature, @category, @severity, @detector, @src_ip, @src_port, @dest_ip,
@@ -148,6 +150,9 @@ export class RunStore implements AlertSink, FlowSink {
       @resp_pkts, @resp_bytes, @conn_state, @history, @close_reason, @community_id, @alerted)`);
     const info = db.prepare('INSERT INTO capture_runs (kind, source, started_at) VALUES (?, ?, ?)').run(kind, source, new Date().toISOString());
     this.runId = Number(info.lastInsertRowid);
+    // Starting waits for a lock as long as any run (another analyze writing); only the writes made while
+    // capturing wait briefly.
+    if (kind === 'interface') db.pragma(`busy_timeout = ${LIVE_BUSY_TIMEOUT_MS}`);
   }
 
   alert(a: EveAlert, json: string): void {
@@ -168,9 +173,16 @@ export class RunStore implements AlertSink, FlowSink {
     try {
       this.insertAlert.run(row);
     } catch (e) {
+      if (!transient(e)) { this.rejected(e); return; }
       this.refused(e);
       this.queueAlert(row);
     }
+  }
+
+  private rejected(e: unknown): void {
+    this.writeErrors++;
+    this.rowsRejected++;
+    this.lastWriteError = (e as Error).message;
   }
 
   private queueAlert(row: Record<string, unknown>): void {
@@ -202,6 +214,7 @@ export class RunStore implements AlertSink, FlowSink {
       try {
         this.upsertIncident.run(this.incidentRow(i));
       } catch (e) {
+        if (!transient(e)) { this.rejected(e); return; }
         this.refused(e);
         this.pendingIncidents.set(i.id, i);
       }
@@ -261,16 +274,45 @@ export class RunStore implements AlertSink, FlowSink {
         for (const i of this.pendingIncidents.values()) this.upsertIncident.run(this.incidentRow(i));
       })();
     } catch (e) {
-      // Nothing of the batch was written (one transaction): it is all kept for the next try.
-      this.refused(e);
-      this.boundFlows();
-      return;
+      if (transient(e) || !this.writeOneByOne()) {
+        // Nothing of the batch was written (one transaction): it is all kept for the next try.
+        this.refused(e);
+        this.boundFlows();
+        return;
+      }
     }
     this.flowsStored += this.pendingFlows.length;
     this.retryAlerts.length = 0;
     this.pendingStats.length = 0;
     this.pendingFlows.length = 0;
     this.pendingIncidents.clear();
+  }
+
+  /**
+   * A row the database will never take (a constraint) would fail every retry of its batch and hold all
+   * the rows behind it: the batch is written row by row, and what is refused for its content is counted
+   * and dropped. False when the database itself refuses (locked, full): then nothing is written.
+   */
+  private writeOneByOne(): boolean {
+    const one = (run: () => void): void => {
+      try {
+        run();
+      } catch (e) {
+        if (transient(e)) throw e;
+        this.rejected(e);
+      }
+    };
+    try {
+      this.db.transaction(() => {
+        for (const r of this.retryAlerts) one(() => this.insertAlert.run(r));
+        for (const r of this.pendingStats) one(() => this.insertStats.run(r));
+        for (const r of this.pendingFlows) one(() => this.insertFlow.run(r));
+        for (const i of this.pendingIncidents.values()) one(() => this.upsertIncident.run(this.incidentRow(i)));
+      })();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** While writes are refused, flows beyond the retry bound are given up, oldest first, and counted. */
@@ -350,4 +392,10 @@ function cantWriteReason(path: string): string {
     }
   }
   return 'not writable';
+}
+
+/** Errors of the database's state (locked, full, I/O, read-only), which a later retry may get past. */
+function transient(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM)/.test(code);
 }

@@ -114,6 +114,13 @@ test('alerts reach the log and the table; SIGUSR2 reopens the log; SIGHUP reload
   await until('the bad filter refused', () => d.log().includes('config reload refused: bad filter'), 10_000);
   await until('capturing again with the previous filter', () => d.log().split('"filter":"tcp","msg":"capturing"').length >= 3, 10_000);
   assert.doesNotMatch(d.log(), /cannot capture/);
+  // Reloading the same file again does not try the refused filter again (no new restart, no new refusal).
+  const restarts = d.log().split('restarting capture').length;
+  d.child.kill('SIGHUP');
+  await until('the second reload', () => d.log().split('config reloaded').length >= 4, 5_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(d.log().split('restarting capture').length, restarts);
+  assert.equal(d.log().split('config reload refused: bad filter').length, 2);
 
   const t0 = Date.now();
   d.child.kill('SIGTERM');
@@ -216,7 +223,10 @@ test('database locked by another process: detection goes on, the alerts wait and
     await until('an alert in the alert log while locked', () => existsSync(alertLog) && readFileSync(alertLog, 'utf8').includes('"dest_port":8089'), 10_000);
     await until('the refused writes logged', () => d.log().includes('database writes failing'), 10_000);
     // The analysis thread does not wait out the lock (it once waited 5 s per write, and lost the rows).
-    const lags = d.log().split('\n').filter((l) => l.includes('"msg":"stats"')).map((l) => (JSON.parse(l) as { eventLoopLagMsP99: number }).eventLoopLagMsP99);
+    const statsLines = (): string[] => d.log().split('\n').filter((l) => l.includes('"msg":"stats"'));
+    const before = statsLines().length;
+    await until('two stats lines while locked', () => statsLines().length >= before + 2, 10_000);
+    const lags = statsLines().slice(before).map((l) => (JSON.parse(l) as { eventLoopLagMsP99: number }).eventLoopLagMsP99);
     assert.ok(Math.max(...lags) < 1000, `event loop lag ${Math.max(...lags)} ms`);
   } finally {
     lock.exec('COMMIT');

@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,4 +79,19 @@ test('the rate limit holds the rest in the queue; a slow API times out and nothi
   assert.equal(slow.stats.errors, 1);
   assert.equal((db.prepare("SELECT count(*) AS n FROM reputation WHERE address = '203.0.113.9'").get() as { n: number }).n, 0);
   db.close();
+});
+
+test('a bad reputation section is refused before the run is recorded (it once stayed "running")', () => {
+  const db = join(dir, 'bad-rep.db');
+  const cfg = join(dir, 'bad-rep.json');
+  writeFileSync(cfg, JSON.stringify({ reputation: { url: 'ftp://x' } }));
+  const ok = spawnSync(CLI, ['analyze', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--db', db, '-q', '--summary', 'none']);
+  assert.equal(ok.status, 0);
+  const bad = spawnSync(CLI, ['analyze', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--db', db, '--config', cfg, '-q'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /reputation\.url: must be an http\(s\) URL/);
+  const conn = new Database(db, { readonly: true });
+  const runs = conn.prepare('SELECT status FROM capture_runs').all() as { status: string }[];
+  conn.close();
+  assert.deepEqual(runs.map((r) => r.status), ['completed']);
 });

@@ -238,7 +238,9 @@ test('capture --model scores live host windows: an nmap scan raises an explained
     const ev = alert.netwatch.evidence as { top_features: { feature: string; mads: number }[]; role: string };
     assert.ok(ev.role === 'sender' || ev.role === 'receiver');
     assert.equal(ev.top_features.length, 3);
-    assert.match(alert.alert.signature, /unusual traffic: .+ MADs (above|below)/);
+    // Each reason is a value against the baseline: a count of MADs, or (a baseline nearly always at its
+    // median, like SYNs sent) the median named as the value of nearly every window.
+    assert.match(alert.alert.signature, /unusual traffic: .+ \(baseline median [\d.]+, (\d+(\.\d)? MADs (above|below)|the value of nearly every window)\)/);
   } finally {
     stopGenerator(scan);
     await done(scan);

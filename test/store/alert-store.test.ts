@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import type { EveAlert } from '../../src/alert/eve-alert.js';
 import { CLI, CORPUS } from '../support/corpus.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/schema-migrations.js';
+import { RunStore } from '../../src/store/netwatch-db.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-store-'));
 const db = join(dir, 'netwatch.db');
@@ -178,4 +179,26 @@ test('per-minute statistics and stored flows (--db-flows all and alerted); netwa
   const stored = c2.prepare('SELECT src_ip, dest_ip, dest_port, alerted FROM flows').all();
   c2.close();
   assert.deepEqual(stored, [{ src_ip: '172.16.0.107', dest_ip: '74.125.95.147', dest_port: 80, alerted: 1 }]);
+});
+
+test('a row the database can never take is dropped and counted; it does not hold back the rows after it', () => {
+  const path = join(dir, 'rejects.db');
+  const store = new RunStore(path, 'interface', 'test0');
+  const eve = (n: number, score: number): EveAlert => ({
+    timestamp: `2024-05-01T12:00:0${n}.000000+0000`, flow_id: 0, event_type: 'alert', src_ip: '10.77.0.1', dest_ip: '10.77.0.2', proto: 'TCP',
+    alert: { action: 'allowed', gid: 1, signature_id: 9100101, rev: 1, signature: `test ${n}`, category: 'Attempted Information Leak', severity: 2 },
+    netwatch: { detector: 'port_scan', score, threshold: 1, incident_id: n, evidence: {}, window: '10s', loss: { ring_drops: 0, kernel_drops: 0 } },
+  } as unknown as EveAlert);
+  // NaN binds as NULL: alerts.score is NOT NULL. It was once queued at the head of every retry, holding
+  // every later alert, statistic and flow back for the rest of the run.
+  store.alert(eve(1, NaN), '{}');
+  for (let n = 2; n <= 5; n++) store.alert(eve(n, 1), '{}');
+  store.flush();
+  assert.equal(store.rowsRejected, 1);
+  assert.equal(store.queued, 0);
+  store.finish([], { packets: 0, bytes: 0, ringDrops: 0, kernelDrops: 0, alerts: 5 }, 'completed');
+  const conn = new Database(path, { readonly: true });
+  const rows = conn.prepare('SELECT signature FROM alerts ORDER BY id').all() as { signature: string }[];
+  conn.close();
+  assert.deepEqual(rows.map((r) => r.signature), ['test 2', 'test 3', 'test 4', 'test 5']);
 });
