@@ -47,11 +47,6 @@ export const FEATURES: readonly FeatureInfo[] = Object.freeze([
   { name: 'udp_out', label: 'UDP packets sent', kind: 'count' },
   { name: 'failed_conns', label: 'SYNs sent not answered by SYN-ACK', kind: 'count' },
   { name: 'rst_in', label: 'RSTs received', kind: 'count' },
-  { name: 'closed_conns', label: 'TCP connections it opened that closed (FIN or RST)', kind: 'count' },
-  { name: 'conn_bytes_mean', label: 'mean bytes per closed connection (both ways)', kind: 'count' },
-  { name: 'conn_dur_mean', label: 'mean duration of closed connections (s)', kind: 'count' },
-  { name: 'conn_bytes_spread', label: 'spread of bytes per closed connection (std of ln bytes)', kind: 'count' },
-  { name: 'conn_dur_spread', label: 'spread of closed connection durations (std of ln(1 + s))', kind: 'count' },
   { name: 'unreach_in', label: 'ICMP destination unreachable received', kind: 'count' },
 ]);
 
