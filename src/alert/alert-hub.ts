@@ -96,7 +96,7 @@ export class AlertHub {
    */
   foldRepeat(key: string, t: number, detector: DetectorName, src: string, dst: string, score: number): boolean {
     const st = this.incidents.get(key);
-    if (st === undefined || t - st.lastT > this.cfg.incidentIdleSec || t < st.lastAlertT || t - st.lastAlertT >= this.cfg.suppressSec) return false;
+    if (st === undefined || this.ended(st, t) || !this.suppressing(st, t)) return false;
     // One request object reused: observers read it at once (a listed address may match on every packet).
     const r = this.repeat;
     r.detector = detector;
@@ -105,15 +105,15 @@ export class AlertHub {
     r.key = key;
     r.score = score;
     this.notify(r);
-    this.fold(st, r, t);
+    this.fold(st, r, t, this.position);
     return true;
   }
 
   private readonly repeat: Pick<RaiseRequest, 'detector' | 'src' | 'dst' | 'key' | 'score'> = { detector: 'intel', src: '', dst: '', key: '', score: 0 };
 
   /** One more trigger of a live incident, within its suppression window: counted, no alert. */
-  private fold(st: IncidentState, r: Pick<RaiseRequest, 'key' | 'score'>, t: number): void {
-    this.trigger(st, r, t);
+  private fold(st: IncidentState, r: Pick<RaiseRequest, 'key' | 'score'>, t: number, pos: PacketPosition): void {
+    this.trigger(st, r, t, pos);
     this.suppressed++;
     // The sinks hear of repeats once a second of packet time (formatting last_seen costs a string); the
     // counts live in the incident object they hold, and every incident is written whole at the end.
@@ -122,9 +122,8 @@ export class AlertHub {
     this.incidentTouched(st, false);
   }
 
-  /** Counts a trigger of a live incident at the current position: count, last seen, peak, recency. */
-  private trigger(st: IncidentState, r: Pick<RaiseRequest, 'key' | 'score'>, t: number): void {
-    const pos = this.position;
+  /** Counts a trigger of a live incident at packet position pos: count, last seen, peak, recency. */
+  private trigger(st: IncidentState, r: Pick<RaiseRequest, 'key' | 'score'>, t: number, pos: PacketPosition): void {
     st.incident.count++;
     st.lastSec = pos.tsSec;
     st.lastNsec = pos.tsNsec;
@@ -140,23 +139,35 @@ export class AlertHub {
     for (let i = 0; i < this.observers.length; i++) this.observers[i](r);
   }
 
-  raise(r: RaiseRequest, t: number): void {
+  /** An incident ends after its idle time, or when packet time steps back past its last alert. */
+  private ended(st: IncidentState, t: number): boolean {
+    return t - st.lastT > this.cfg.incidentIdleSec || t < st.lastAlertT;
+  }
+
+  /** Within the suppression window of the incident's last alert: a repeat folds into it. */
+  private suppressing(st: IncidentState, t: number): boolean {
+    return t - st.lastAlertT < this.cfg.suppressSec;
+  }
+
+  /**
+   * Raises (or folds into its incident) an alert at packet time t. pos is the packet it is dated by and
+   * filed under: the current packet, or one before it (a model window judged when the next one begins).
+   */
+  raise(r: RaiseRequest, t: number, pos: PacketPosition = this.position): void {
     this.notify(r);
-    const pos = this.position;
     let st = this.incidents.get(r.key);
     let ts: string;
-    // An incident ends after its idle time, or when packet time steps back past it.
-    if (st !== undefined && (t - st.lastT > this.cfg.incidentIdleSec || t < st.lastAlertT)) {
+    if (st !== undefined && this.ended(st, t)) {
       this.retire(st);
       this.incidents.delete(r.key);
       st = undefined;
     }
     if (st !== undefined) {
-      if (t - st.lastAlertT < this.cfg.suppressSec) {
-        this.fold(st, r, t);
+      if (this.suppressing(st, t)) {
+        this.fold(st, r, t, pos);
         return;
       }
-      this.trigger(st, r, t);
+      this.trigger(st, r, t, pos);
       ts = eveTimestamp(pos.tsSec, pos.tsNsec);
       st.lastAlertT = t;
       st.incident.alerts++;

@@ -12,7 +12,7 @@ import { FEATURE_INDEX, featureSide } from './feature-set.js';
 import type { AnomalyModel } from './anomaly-model.js';
 import { RecentWindows } from './recent-windows.js';
 import type { Detector, PacketContext } from './detector.js';
-import type { AlertHub } from '../alert/alert-hub.js';
+import type { AlertHub, PacketPosition } from '../alert/alert-hub.js';
 
 const VARIANT: Record<AnomalyModel['type'], number> = { 'isolation-forest': 1, autoencoder: 2 };
 
@@ -36,10 +36,7 @@ export class AnomalyDetector implements Detector {
    * of the next one comes, perhaps from the next file, but its alert belongs to the traffic it counted.
    */
   private lastT = 0;
-  private lastSec = 0;
-  private lastNsec = 0;
-  private lastFile: string | null = null;
-  private lastIndex = 0;
+  private readonly last: PacketPosition = { tsSec: 0, tsNsec: 0, file: null, index: 0 };
   windowsScored = 0;
   windowsTooSmall = 0;
   windowsAbove = 0;
@@ -75,11 +72,12 @@ export class AnomalyDetector implements Detector {
     if (c.isIp) this.table.update(c.rec, c.t);
     else this.table.advance(c.t);
     const pos = this.hub.position;
+    const last = this.last;
     this.lastT = c.t;
-    this.lastSec = pos.tsSec;
-    this.lastNsec = pos.tsNsec;
-    this.lastFile = pos.file;
-    this.lastIndex = pos.index;
+    last.tsSec = pos.tsSec;
+    last.tsNsec = pos.tsNsec;
+    last.file = pos.file;
+    last.index = pos.index;
   }
 
   finish(): void {
@@ -114,24 +112,6 @@ export class AnomalyDetector implements Detector {
     const sender = lean !== 0 ? lean > 0 : row[F.packets_out] >= row[F.packets_in];
     const w = m.file.window_sec;
     // Raised at the last packet before the one that closed the window (at the end, the last packet).
-    const pos = this.hub.position;
-    const now = { tsSec: pos.tsSec, tsNsec: pos.tsNsec, file: pos.file, index: pos.index };
-    pos.tsSec = this.lastSec;
-    pos.tsNsec = this.lastNsec;
-    pos.file = this.lastFile;
-    pos.index = this.lastIndex;
-    try {
-      this.raise(m, host, sender, top, score, start, packets, w);
-    } finally {
-      pos.tsSec = now.tsSec;
-      pos.tsNsec = now.tsNsec;
-      pos.file = now.file;
-      pos.index = now.index;
-    }
-  }
-
-  private raise(m: AnomalyModel, host: string, sender: boolean, top: ReturnType<AnomalyModel['explain']>, score: number,
-    start: number, packets: number, w: number): void {
     this.hub.raise({
       detector: this.name, variant: VARIANT[m.type],
       detail: `${host} ${sender ? 'sent' : 'received'} unusual traffic: ${top.map(contributionText).join('; ')}`,
@@ -143,6 +123,6 @@ export class AnomalyDetector implements Detector {
         top_features: top,
       },
       window: `${w}s`,
-    }, this.lastT);
+    }, this.lastT, this.last);
   }
 }
