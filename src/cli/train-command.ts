@@ -13,6 +13,7 @@ import { checkNumber } from './number-args.js';
 import { listenForStop } from './stop-signals.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { parseDurationArg } from './time-args.js';
+import { durationText } from '../output/duration-text.js';
 
 interface TrainArgs {
   files: string[];
@@ -90,7 +91,7 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       // No training window above the threshold (the budget allows fewer than one, or the top scores tie):
       // a measured 0 says nothing about the rate on new traffic.
       ? `expected     no training window is above it (the budget allows ${tr.budget_windows?.toFixed(2) ?? '?'} of ${tr.windows_used.toLocaleString('en-US')} in ` +
-        `${hours(tr.duration_sec)} of traffic): too little to measure a rate; held-out or more training traffic measures it`
+        `${durationText(tr.duration_sec)} of traffic): too little to measure a rate; held-out or more training traffic measures it`
       : `expected     ${tr.expected_alerts_per_hour.toFixed(2)} alerts/hour (${tr.expected_alerts_per_day.toFixed(1)}/day) on traffic like the training traffic`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -120,8 +121,3 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       'See docs/model.md for the features and how the threshold is chosen.') as unknown as Argv<TrainArgs>,
   handler,
 };
-
-/** A span of packet time in words: seconds, minutes or hours. */
-function hours(sec: number): string {
-  return sec < 120 ? `${sec.toFixed(0)} s` : sec < 7200 ? `${(sec / 60).toFixed(0)} min` : `${(sec / 3600).toFixed(1)} h`;
-}

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { reportCharts } from './chart-options.js';
 import type { ReportAlert, ReportData } from './report-data.js';
 import { formatBytes } from '../output/summary-report.js';
+import { durationText } from '../output/duration-text.js';
 
 const require = createRequire(import.meta.url);
 /** web/ beside dist/: three levels above dist/src/report/. */
@@ -78,7 +79,7 @@ export function renderReportHtml(d: ReportData): string {
   ];
   const models = d.alerts.filter((x) => x.explanation.length > 0);
   const truncated = d.alerts.length < s.alerts ? `<p class="note">The ${count(d.alerts.length)} newest of ${count(s.alerts)} alerts are listed.</p>` : '';
-  const duration = d.from !== null && d.to !== null ? ` (${formatDuration(d.to - d.from)})` : '';
+  const duration = d.from !== null && d.to !== null ? ` (${durationText(d.to - d.from)})` : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -140,11 +141,4 @@ ${table('runs-table', [{ label: 'source' }, { label: 'kind' }, { label: 'started
 </body>
 </html>
 `;
-}
-
-function formatDuration(sec: number): string {
-  if (sec < 120) return `${Math.round(sec)} s`;
-  if (sec < 7200) return `${Math.round(sec / 60)} min`;
-  if (sec < 172800) return `${(sec / 3600).toFixed(1)} h`;
-  return `${(sec / 86400).toFixed(1)} days`;
 }
