@@ -198,8 +198,7 @@ export class RunStore implements AlertSink, FlowSink {
 
   /** Alerts, incidents, statistics and flows still waiting: written now if the database takes them (the daemon calls it every second). */
   retry(): void {
-    if (Date.now() < this.blockedUntil) return;
-    if (this.retryAlerts.length > 0 || this.pendingIncidents.size > 0 || this.pendingStats.length > 0 || this.pendingFlows.length > 0) this.flushBatches();
+    if (this.queued > 0) this.flushBatches();
   }
 
   /** Rows waiting for the database (alerts, statistics, flows, incidents). */
@@ -268,18 +267,17 @@ export class RunStore implements AlertSink, FlowSink {
     }
     try {
       this.db.transaction(() => {
-        for (const r of this.retryAlerts) this.insertAlert.run(r);
-        for (const r of this.pendingStats) this.insertStats.run(r);
-        for (const r of this.pendingFlows) this.insertFlow.run(r);
-        for (const i of this.pendingIncidents.values()) this.upsertIncident.run(this.incidentRow(i));
+        for (const r of this.retryAlerts) this.write(this.insertAlert, r);
+        for (const r of this.pendingStats) this.write(this.insertStats, r);
+        for (const r of this.pendingFlows) this.write(this.insertFlow, r);
+        for (const i of this.pendingIncidents.values()) this.write(this.upsertIncident, this.incidentRow(i));
       })();
     } catch (e) {
-      if (transient(e) || !this.writeOneByOne()) {
-        // Nothing of the batch was written (one transaction): it is all kept for the next try.
-        this.refused(e);
-        this.boundFlows();
-        return;
-      }
+      // The database itself refused (locked, full): nothing of the batch was written (one transaction), and
+      // it is all kept for the next try.
+      this.refused(e);
+      this.boundFlows();
+      return;
     }
     this.flowsStored += this.pendingFlows.length;
     this.retryAlerts.length = 0;
@@ -289,29 +287,16 @@ export class RunStore implements AlertSink, FlowSink {
   }
 
   /**
-   * A row the database will never take (a constraint) would fail every retry of its batch and hold all
-   * the rows behind it: the batch is written row by row, and what is refused for its content is counted
-   * and dropped. False when the database itself refuses (locked, full): then nothing is written.
+   * One row of a batch. A row the database will never take (a constraint) is counted and dropped, or it
+   * would fail every retry of its batch and hold all the rows behind it; the statement's failure leaves
+   * the transaction open. A refusal of the database itself (locked, full) aborts the batch.
    */
-  private writeOneByOne(): boolean {
-    const one = (run: () => void): void => {
-      try {
-        run();
-      } catch (e) {
-        if (transient(e)) throw e;
-        this.rejected(e);
-      }
-    };
+  private write(stmt: Database.Statement, row: Record<string, unknown>): void {
     try {
-      this.db.transaction(() => {
-        for (const r of this.retryAlerts) one(() => this.insertAlert.run(r));
-        for (const r of this.pendingStats) one(() => this.insertStats.run(r));
-        for (const r of this.pendingFlows) one(() => this.insertFlow.run(r));
-        for (const i of this.pendingIncidents.values()) one(() => this.upsertIncident.run(this.incidentRow(i)));
-      })();
-      return true;
-    } catch {
-      return false;
+      stmt.run(row);
+    } catch (e) {
+      if (transient(e)) throw e;
+      this.rejected(e);
     }
   }
 
