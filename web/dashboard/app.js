@@ -352,9 +352,9 @@
       return `/api/incidents?${q}`;
     };
     const fetchBoth = async () => {
+      if (!one) return Promise.all([api(alertsUrl()), api(incidentsUrl())]);
       const a = await api(alertsUrl());
-      if (one) return [a, { rows: [a.incident], total: 1, capped: false, mutedCount: 0 }];
-      return [a, await api(incidentsUrl())];
+      return [a, { rows: [a.incident], total: 1, capped: false, mutedCount: 0 }];
     };
     let [alerts, incidents] = await fetchBoth();
     if (gen !== generation) return;
