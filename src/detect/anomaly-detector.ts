@@ -71,6 +71,7 @@ export class AnomalyDetector implements Detector {
   packet(c: PacketContext): void {
     if (c.isIp) this.table.update(c.rec, c.t);
     else this.table.advance(c.t);
+    if (c.flowSlot >= 0 && c.flows.lastClosing) this.table.connectionClosed(c.flows, c.flowSlot, c.t);
     const pos = this.hub.position;
     const last = this.last;
     this.lastT = c.t;

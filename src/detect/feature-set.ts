@@ -10,6 +10,13 @@ export interface FeatureInfo {
   label: string;
   /** Counts are fed to the model as log1p(x); ratios and shares (0..1) as they are. */
   kind: 'count' | 'ratio';
+  /**
+   * Describes whole connections (their bytes and duration from their first packet, which may be long
+   * before the window) rather than what the window holds: not bounded by the window, so a benign
+   * download or session closing after an hour lies arbitrarily far past the training range, and the
+   * range extension (range-extension.ts) leaves these features to the forest.
+   */
+  perConnection?: true;
 }
 
 export const FEATURES: readonly FeatureInfo[] = Object.freeze([
@@ -47,6 +54,12 @@ export const FEATURES: readonly FeatureInfo[] = Object.freeze([
   { name: 'udp_out', label: 'UDP packets sent', kind: 'count' },
   { name: 'failed_conns', label: 'SYNs sent not answered by SYN-ACK', kind: 'count' },
   { name: 'rst_in', label: 'RSTs received', kind: 'count' },
+  { name: 'closed_conns', label: 'TCP connections it opened that closed (FIN or RST)', kind: 'count' },
+  { name: 'conn_bytes_mean', label: 'mean bytes per closed connection (both ways)', kind: 'count', perConnection: true },
+  { name: 'conn_dur_mean', label: 'mean duration of closed connections (s)', kind: 'count', perConnection: true },
+  { name: 'conn_bytes_spread', label: 'spread of bytes per closed connection (std of ln bytes)', kind: 'count', perConnection: true },
+  { name: 'conn_dur_spread', label: 'spread of closed connection durations (std of ln(1 + s))', kind: 'count', perConnection: true },
+  { name: 'repeat_conns', label: 'closed connections the size of the one before (within 28 %)', kind: 'count' },
   { name: 'unreach_in', label: 'ICMP destination unreachable received', kind: 'count' },
 ]);
 
@@ -57,7 +70,7 @@ const FEATURE_SEMANTICS = 1;
 
 /** Names the feature set: a model is only valid for the set it was trained on. */
 export const FEATURE_SET_ID = 'fs' + FEATURE_SEMANTICS + '-' +
-  createHash('sha256').update(FEATURES.map((f) => `${f.name}:${f.kind}`).join(',')).digest('hex').slice(0, 12);
+  createHash('sha256').update(FEATURES.map((f) => `${f.name}:${f.kind}${f.perConnection === true ? ':conn' : ''}`).join(',')).digest('hex').slice(0, 12);
 
 export const FEATURE_INDEX: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(FEATURES.map((f, i) => [f.name, i])));
 

@@ -6,6 +6,13 @@
 //   training maximum in the feature's transformed units (log1p of counts: 1 is a factor of e), less a
 //   margin of 2. (The minimum is stored with the range but not used: a quiet window is the forest's.)
 // Inside the range the forest's score is unchanged, so its ranking of ordinary windows stays standard.
+// Features that describe whole connections (FeatureInfo.perConnection) are not bounded by the window and
+// are left out: one benign session closing after an hour lies far past any training range.
+
+import { FEATURES } from './feature-set.js';
+
+/** Per feature: whether lying past the training range counts (features bounded by the window). */
+const EXTENDED: readonly boolean[] = FEATURES.map((f) => f.perConnection !== true);
 
 export interface FeatureRange {
   min: number[];
@@ -38,7 +45,7 @@ export function beyondRange(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLi
   const n = r.min.length;
   for (let f = 0; f < n; f++) {
     const v = z[f];
-    if (v <= r.max[f]) continue;
+    if (v <= r.max[f] || !EXTENDED[f]) continue;
     // Within a factor of e^2 (about 7) of the training maximum is ordinary growth (held-out normal
     // traffic goes there, and counting it let normal windows past in-range brute force); only what lies
     // further out counts.

@@ -64,9 +64,11 @@ export class TrainingCollector implements Detector {
     }
     if (Number.isNaN(this.first)) this.first = c.t;
     this.last = c.t;
+    const closed = c.flowSlot >= 0 && c.flows.lastClosing;
     for (const table of this.tables) {
       if (c.isIp) table.update(c.rec, c.t);
       else table.advance(c.t);
+      if (closed) table.connectionClosed(c.flows, c.flowSlot, c.t);
     }
   }
 

@@ -87,6 +87,8 @@ export class FlowTable {
   lastIsNew = false;
   /** The originator just completed the handshake (its first ACK after the responder's SYN-ACK). */
   lastEstablished = false;
+  /** This packet closed a TCP flow: the second FIN of the exchange, or the first RST. */
+  lastClosing = false;
   lastNextHopChanged = false;
   /** The next-hop MAC before the change (hi 16 bits, lo 32 bits). */
   lastPrevMacHi = 0;
@@ -139,6 +141,7 @@ export class FlowTable {
     this.lastSlot = -1;
     this.lastIsNew = false;
     this.lastEstablished = false;
+    this.lastClosing = false;
     this.lastNextHopChanged = false;
     if (t >= this.nextSweep || t < this.nextSweep - 2) this.sweep(t);
     if ((rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) || rec.fragment === FRAG_LATER) return -1;
@@ -214,8 +217,8 @@ export class FlowTable {
       }
       u8[hd] |= hb;
       if (u8[rb + B_CLOSING] === 0) {
-        if ((hb & H_RST) !== 0) { u8[rb + B_CLOSING] = 2; f64[rd + D_CLOSING_AT] = t; }
-        else if ((u8[rb + B_HIST] & H_FIN) !== 0 && (u8[rb + B_HIST + 1] & H_FIN) !== 0) { u8[rb + B_CLOSING] = 1; f64[rd + D_CLOSING_AT] = t; }
+        if ((hb & H_RST) !== 0) { u8[rb + B_CLOSING] = 2; f64[rd + D_CLOSING_AT] = t; this.lastClosing = true; }
+        else if ((u8[rb + B_HIST] & H_FIN) !== 0 && (u8[rb + B_HIST + 1] & H_FIN) !== 0) { u8[rb + B_CLOSING] = 1; f64[rd + D_CLOSING_AT] = t; this.lastClosing = true; }
       }
     } else if (rec.payloadLength > 0) {
       u8[hd] |= H_DATA;

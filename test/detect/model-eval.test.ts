@@ -32,20 +32,21 @@ async function report(modelType: 'isolation-forest' | 'autoencoder'): Promise<Ev
 
 const table = (r: EvalReport): string => r.captures.map((c) => `${c.file.split('/').pop()} ${c.type} auc ${c.auc}`).join('\n');
 
-test('isolation forest: scans and floods rank above held-out benign windows (ROC AUC), brute force mostly', { timeout: 300_000 }, async () => {
+test('isolation forest: scans, floods and brute force rank above held-out benign windows (ROC AUC)', { timeout: 300_000 }, async () => {
   const r = await report('isolation-forest');
   const t = r.byType;
   // Every scored capture has windows of its labelled hosts, live ones included.
   for (const c of r.captures) assert.ok(c.positives >= 1, `${c.file}: no window of the labelled host`);
   assert.equal(r.captures.filter((c) => c.file.includes('/live-')).length, 8);
   assert.ok(t.scan.minAuc >= 0.95, table(r));
-  // Floods: with the range extension (range-extension.ts) we measured 0.974 min, 0.998 mean; the floor
-  // keeps a margin for the live recordings, which differ from run to run.
-  assert.ok(t.flood.meanAuc >= 0.97 && t.flood.minAuc >= 0.94, table(r));
-  // Brute force: the slow guessers of the Zeek traces (11 logins in 70 s) look like ordinary clients
-  // in a 30 s window, below the target (docs/model.md). A regression bound: fresh live recordings gave
-  // a mean of 0.937 to 0.963 and a minimum of 0.887 to 0.927.
-  assert.ok(t.brute_force.meanAuc >= 0.92 && t.brute_force.minAuc >= 0.86, table(r));
+  // Floods: with the range extension (range-extension.ts) and the connection features we measured a
+  // minimum of 0.938 to 0.977 (the reflected SYN-ACKs of stopddos_amp.TCP.syn.optionallyACK) over 16 runs
+  // on seven live recordings; the floor keeps a margin for the recordings, which differ from run to run.
+  assert.ok(t.flood.meanAuc >= 0.97 && t.flood.minAuc >= 0.92, table(r));
+  // Brute force: the connection features (docs/model.md) put the minimum at 0.933 to 0.980 over the
+  // same 16 runs, 0.95 or more in 15 (the slow Zeek SSH guesser is the minimum); without them it was
+  // 0.839 to 0.930, never 0.95. The mean is held to the target, the minimum to a regression bound.
+  assert.ok(t.brute_force.meanAuc >= 0.95 && t.brute_force.minAuc >= 0.92, table(r));
   assert.ok(t.tunnel.minAuc >= 0.8, table(r));
 });
 

@@ -1,11 +1,13 @@
 // The forest's range extension: a forest scores a point far beyond its training range no higher than the
 // most extreme training point; the extension ranks it above, leaves in-range scores as they are, and
-// ignores growth within a factor of e^2 of the training maximum.
+// ignores growth within a factor of e^2 of the training maximum, and features that describe whole
+// connections rather than the window.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IsolationForest } from '../../src/detect/isolation-forest.js';
 import { beyondRange, extendScore, featureRange, rangeExtendedScore } from '../../src/detect/range-extension.js';
+import { FEATURE_INDEX, FEATURES } from '../../src/detect/feature-set.js';
 import { SeededRandom } from '../../src/detect/seeded-random.js';
 
 test('a flood far past the training maximum outranks the most extreme normal window only with the extension', () => {
@@ -37,4 +39,24 @@ test('beyond is measured in transformed units (the spread times standardized dis
   assert.equal(beyondRange([2, 7], range, [1, 0.5]), 1);
   assert.equal(extendScore(0.6, 0), 0.6);
   assert.ok(Math.abs(extendScore(0.6, 1) - (1 - 0.4 / Math.E)) < 1e-12);
+});
+
+test('a feature describing whole connections lies past the range without counting: one benign session may close after an hour', () => {
+  const n = FEATURES.length;
+  const range = { min: new Array<number>(n).fill(0), max: new Array<number>(n).fill(1) };
+  const unit = new Array<number>(n).fill(1);
+  const perConn = FEATURES.map((f, i) => (f.perConnection === true ? i : -1)).filter((i) => i >= 0);
+  assert.deepEqual(perConn.map((i) => FEATURES[i].name), ['conn_bytes_mean', 'conn_dur_mean', 'conn_bytes_spread', 'conn_dur_spread']);
+  for (const i of perConn) {
+    const z = new Array<number>(n).fill(0.5);
+    z[i] = 20; // an hour-long session among connections of seconds: e^19 past the maximum
+    assert.equal(beyondRange(z, range, unit), 0, FEATURES[i].name);
+  }
+  // What a window holds is bounded by its length: past the range it still counts (closed and repeated
+  // connections as much as packets).
+  for (const name of ['packets_out', 'closed_conns', 'repeat_conns']) {
+    const z = new Array<number>(n).fill(0.5);
+    z[FEATURE_INDEX[name]] = 20;
+    assert.equal(beyondRange(z, range, unit), 17, name);
+  }
 });

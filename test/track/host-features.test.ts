@@ -1,5 +1,6 @@
-// A host window's features on a generated capture: ICMP destination unreachable received (what a UDP
-// scan of closed ports gets back) counts for the host it is sent to, other ICMP does not.
+// A host window's features: ICMP destination unreachable received (what a UDP scan of closed ports gets
+// back) counts for the host it is sent to, other ICMP does not; the connection features read the TCP
+// connections a host opened as they close.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extract } from '../../eval/model-eval.js';
 import { FEATURE_INDEX as F } from '../../src/detect/feature-set.js';
+import { CORPUS } from '../support/corpus.js';
 import { ip, ipv4Icmp, ipv4Udp, pcapFile, type PcapPacket } from '../support/frame-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-hostfeat-'));
@@ -35,4 +37,38 @@ test('unreach_in counts the ICMP port unreachables a UDP prober gets back, not e
   assert.equal(row('10.77.0.22')[F.unreach_in], 0);
   // Distinct ports are a linear-counting estimate.
   assert.ok(Math.abs(row('10.77.0.5')[F.unique_dst_ports] - 40) <= 2);
+});
+
+test('the connection features read each closed TCP connection a host opened, like conn.log rows (sshguess)', async () => {
+  // CATALOG.md: 192.168.56.1 -> 192.168.56.103:22, 11 SSH connections of nearly the same size and length,
+  // all in one hour-long window.
+  const e = await extract(join(CORPUS, 'attack/bruteforce/zeek_ssh_sshguess.pcap'), { windowSec: 3600, minPackets: 5 });
+  const i = e.hosts.indexOf('192.168.56.1');
+  assert.ok(i >= 0);
+  const r = e.rows[i];
+  assert.equal(r[F.closed_conns], 11);
+  // 7.4-8.3 KB and 3.5-10 s each (frame bytes both ways): one guess looks like the next.
+  assert.ok(r[F.conn_bytes_mean] > 7000 && r[F.conn_bytes_mean] < 9000, String(r[F.conn_bytes_mean]));
+  assert.ok(r[F.conn_dur_mean] > 3 && r[F.conn_dur_mean] < 10, String(r[F.conn_dur_mean]));
+  assert.ok(r[F.conn_bytes_spread] > 0 && r[F.conn_bytes_spread] < 0.1, String(r[F.conn_bytes_spread]));
+  // Each guess after the first is the size of the one before.
+  assert.equal(r[F.repeat_conns], 10);
+  // The server opened nothing: its connection features are 0.
+  const s = e.rows[e.hosts.indexOf('192.168.56.103')];
+  assert.equal(s[F.closed_conns], 0);
+  assert.equal(s[F.conn_bytes_mean], 0);
+});
+
+test('repeat_conns counts a closed connection the size of the one before: every FTP guess, half of a web client\'s', async () => {
+  // CATALOG.md: 192.168.56.1 guesses FTP logins on 192.168.56.101, 30 connections of the same size.
+  const ftp = await extract(join(CORPUS, 'attack/bruteforce/zeek_ftp_bruteforce.pcap'), { windowSec: 3600, minPackets: 5 });
+  const g = ftp.rows[ftp.hosts.indexOf('192.168.56.1')];
+  assert.equal(g[F.closed_conns], 30);
+  assert.equal(g[F.repeat_conns], 29);
+  // A browser fetching pages and images: its connections differ in size, and only some follow one alike.
+  const web = await extract(join(CORPUS, 'benign/pcapplusplus_example_web.pcap'), { windowSec: 3600, minPackets: 5 });
+  const c = web.rows[web.hosts.indexOf('10.0.0.6')];
+  assert.equal(c[F.closed_conns], 11);
+  assert.equal(c[F.repeat_conns], 5);
+  assert.ok(c[F.conn_bytes_spread] > 0.5, String(c[F.conn_bytes_spread]));
 });
