@@ -61,6 +61,8 @@ export const FEATURES: readonly FeatureInfo[] = Object.freeze([
   { name: 'conn_dur_spread', label: 'spread of closed connection durations (std of ln(1 + s))', kind: 'count', perConnection: true },
   { name: 'repeat_conns', label: 'closed connections the size of the one before (within 28 %)', kind: 'count' },
   { name: 'unreach_in', label: 'ICMP destination unreachable received', kind: 'count' },
+  { name: 'unanswered_syns_in', label: 'SYNs received not answered by SYN-ACK or RST', kind: 'count' },
+  { name: 'unsolicited_synacks_in', label: 'SYN-ACKs received beyond the SYNs sent (backscatter, reflection)', kind: 'count' },
 ]);
 
 export const FEATURE_COUNT = FEATURES.length;

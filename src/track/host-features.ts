@@ -47,7 +47,9 @@ const C_LN_DUR_SQ = 30;
 /** ln(bytes) of the host's last closed connection, and how many closed within REPEAT_LN of the one before. */
 const C_LAST_LN_BYTES = 31;
 const C_REPEATS = 32;
-const ACC = 33;
+/** SYN-ACKs sent (answers to SYNs received). */
+const A_OUT_SYNACK = 33;
+const ACC = 34;
 
 /**
  * A closed connection repeats the one before when their sizes differ by less than this in ln(bytes)
@@ -208,6 +210,7 @@ export class HostFeatureTable {
           a[b + A_OUT_SYN]++;
           this.mark(s, B_SERVICES, Math.imul(peerOfSrc ^ Math.imul(rec.dstPort + 1, 0x85ebca6b), 0x9e3779b1) >>> 16);
         }
+        else if ((f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) a[b + A_OUT_SYNACK]++;
         if ((f & TCP_FIN) !== 0) a[b + A_OUT_FIN]++;
         if ((f & TCP_RST) !== 0) a[b + A_OUT_RST]++;
       } else if (p === IPPROTO_UDP) {
@@ -348,6 +351,8 @@ export class HostFeatureTable {
     r[F.failed_conns] = Math.max(0, syn - a[b + A_IN_SYNACK]);
     r[F.rst_in] = a[b + A_IN_RST];
     r[F.unreach_in] = a[b + A_IN_UNREACH];
+    r[F.unanswered_syns_in] = Math.max(0, a[b + A_IN_SYN] - a[b + A_OUT_SYNACK] - a[b + A_OUT_RST]);
+    r[F.unsolicited_synacks_in] = Math.max(0, a[b + A_IN_SYNACK] - syn);
     const n = a[b + C_CONNS];
     r[F.closed_conns] = n;
     r[F.repeat_conns] = a[b + C_REPEATS];

@@ -72,3 +72,19 @@ test('repeat_conns counts a closed connection the size of the one before: every 
   assert.equal(c[F.repeat_conns], 5);
   assert.ok(c[F.conn_bytes_spread] > 0.5, String(c[F.conn_bytes_spread]));
 });
+
+test('unanswered SYNs and unsolicited SYN-ACKs received: what a flood or reflection victim gets and a served client does not', async () => {
+  // CATALOG.md: SYN / SYN-ACK reflection onto 10.10.10.10, 896 packets over 818 s, nothing sent back.
+  const amp = await extract(join(CORPUS, 'attack/dos/stopddos_amp.TCP.syn.optionallyACK.optionallysamePort.pcapng'), { windowSec: 3600, minPackets: 5 });
+  const v = amp.rows[amp.hosts.indexOf('10.10.10.10')];
+  assert.equal(v[F.packets_in], 896);
+  assert.equal(v[F.unsolicited_synacks_in], 542); // tshark: 542 SYN-ACKs to it, no SYN from it
+  assert.equal(v[F.unanswered_syns_in], 354); // 344 SYNs and 10 with ECN flags, none answered
+  // sshguess: every SYN is answered by a SYN-ACK, every SYN-ACK follows the client's SYN.
+  const ssh = await extract(join(CORPUS, 'attack/bruteforce/zeek_ssh_sshguess.pcap'), { windowSec: 3600, minPackets: 5 });
+  for (const h of ['192.168.56.1', '192.168.56.103']) {
+    const r = ssh.rows[ssh.hosts.indexOf(h)];
+    assert.equal(r[F.unanswered_syns_in], 0, h);
+    assert.equal(r[F.unsolicited_synacks_in], 0, h);
+  }
+});
