@@ -9,7 +9,7 @@ import { AutoencoderEnsemble, type AutoencoderJson } from './autoencoder.js';
 import { explain, type FeatureBaseline, type FeatureContribution } from './feature-baseline.js';
 import { FEATURES, FEATURE_COUNT, FEATURE_SET_ID, transformRow } from './feature-set.js';
 import { IsolationForest, type IsolationForestJson } from './isolation-forest.js';
-import { rangeExtendedScore, type FeatureRange } from './range-extension.js';
+import { featuresBeyond, rangeExtendedScore, type FeatureRange } from './range-extension.js';
 
 export const MODEL_FORMAT = 'netwatch-model';
 export const MODEL_FORMAT_VERSION = 2;
@@ -100,10 +100,15 @@ export class AnomalyModel {
     return r === undefined ? s : rangeExtendedScore(s, z, r, this.file.scaling.scale);
   }
 
-  /** The top features of a window against the host's own baseline when there is one, else the network's. */
+  /**
+   * The top features of a window against the host's own baseline when there is one, else the network's.
+   * Features past the training range (the range extension's, farthest first) lead: they raised the score.
+   */
   explain(raw: ArrayLike<number>, host: string, top = 3): FeatureContribution[] {
+    const r = this.file.range;
+    const first = r === undefined ? [] : featuresBeyond(standardize(raw, this.file.scaling, this.t, this.z), r, this.file.scaling.scale);
     const own = this.file.baseline.hosts[host];
-    return own !== undefined ? explain(raw, own, 'host', top) : explain(raw, this.file.baseline.network, 'network', top);
+    return own !== undefined ? explain(raw, own, 'host', top, first) : explain(raw, this.file.baseline.network, 'network', top, first);
   }
 }
 

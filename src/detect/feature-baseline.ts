@@ -85,15 +85,19 @@ const T_SPREAD_FLOOR = { count: 0.25, ratio: 0.05 } as const;
 const RAW_SPREAD_FLOOR = { count: 0.5, ratio: 0.05 } as const;
 
 /** The features that stand out most (in the model's log view), with raw values against the baseline. */
-export function explain(raw: ArrayLike<number>, base: FeatureBaseline, which: 'host' | 'network', top: number): FeatureContribution[] {
+export function explain(raw: ArrayLike<number>, base: FeatureBaseline, which: 'host' | 'network', top: number,
+  first: readonly number[] = []): FeatureContribution[] {
   const t = transformRow(raw, new Float64Array(FEATURE_COUNT));
-  const ranked: { f: number; z: number }[] = [];
+  const ranked: { f: number; z: number; lead: number }[] = [];
   for (let f = 0; f < FEATURE_COUNT; f++) {
     const z = (t[f] - base.tMedian[f]) / Math.max(base.tScale[f], T_SPREAD_FLOOR[FEATURES[f].kind]);
+    const lead = first.indexOf(f);
     // Baselines are stored to 6 decimals: a value at its median must not show up as a departure.
-    if (Math.abs(z) >= 0.01) ranked.push({ f, z });
+    if (Math.abs(z) >= 0.01 || lead >= 0) ranked.push({ f, z, lead: lead >= 0 ? lead : first.length });
   }
-  ranked.sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.f - b.f);
+  // The features the caller names (those past the training range, which raised the score) lead in
+  // their order; the rest follow by their distance from the baseline.
+  ranked.sort((a, b) => a.lead - b.lead || Math.abs(b.z) - Math.abs(a.z) || a.f - b.f);
   return ranked.slice(0, top).map(({ f }) => {
     const floor = RAW_SPREAD_FLOOR[FEATURES[f].kind];
     // Flat: most windows equal the median (MAD 0) and the fallback spread is below the floor too. A MAD

@@ -55,6 +55,20 @@ export function beyondRange(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLi
   return worst;
 }
 
+/**
+ * The features that lie past the training range beyond the margin (the ones the extension reads),
+ * farthest first: what raised the score above the forest's own. Empty when the row is in range.
+ */
+export function featuresBeyond(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLike<number>): number[] {
+  const out: { f: number; b: number }[] = [];
+  for (let f = 0; f < r.max.length; f++) {
+    if (!EXTENDED[f] || !(z[f] > r.max[f])) continue;
+    const b = (z[f] - r.max[f]) * unit[f] - MARGIN;
+    if (b > 0) out.push({ f, b });
+  }
+  return out.sort((a, b) => b.b - a.b || a.f - b.f).map((x) => x.f);
+}
+
 export function extendScore(score: number, beyond: number): number {
   return beyond === 0 ? score : 1 - (1 - score) * Math.exp(-beyond);
 }

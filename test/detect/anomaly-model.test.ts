@@ -139,6 +139,48 @@ test('explanation on a constructed case: the feature that departs leads, with th
   assert.equal(contributionText(failed), 'SYNs sent not answered by SYN-ACK 1 (baseline median 0, the value of nearly every window)');
 });
 
+test('explanation of a window past the training range: the features the range extension read lead', () => {
+  // 200 windows of quiet clients; none ever receives a SYN-ACK it did not ask for.
+  const rows: Float64Array[] = [];
+  const hosts: string[] = [];
+  const starts: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const r = new Float64Array(FEATURE_COUNT);
+    r[FEATURE_INDEX.unique_dst_ports] = [2, 3, 3, 3, 4][i % 5];
+    r[FEATURE_INDEX.packets_out] = 20 + (i % 21);
+    r[FEATURE_INDEX.packets_in] = 15 + (i % 17);
+    r[FEATURE_INDEX.unique_dsts] = 1 + (i % 3);
+    rows.push(r);
+    hosts.push(`10.77.0.${1 + (i % 50)}`);
+    starts.push(i * 30);
+  }
+  const set: TrainingSet = {
+    rows, hosts, starts, files: ['constructed'], packets: 0, durationSec: 6000, windowsTotal: 200, windowsTooSmall: 0, windowsAlerted: 0,
+    rarity: { protocols: {}, services: {} },
+  };
+  const file = trainModel(set, { modelType: 'isolation-forest', windowSec: 30, minPackets: 5, seed: 1, alertsPerDay: 12, phases: 1 });
+  const path = join(dir, 'beyond.json');
+  saveModel(file, path);
+  const m = loadModel(path);
+  // A reflection victim: 8 unsolicited SYN-ACKs (just past e^2 beyond the training maximum of 0), and a
+  // SYN share of 0.9 where every training window had 0: a share cannot lie past the range (it is at most
+  // 1), but counted in its spread floor it is farther from the baseline.
+  const victim = Float64Array.from(rows[2]);
+  victim[FEATURE_INDEX.unsolicited_synacks_in] = 8;
+  victim[FEATURE_INDEX.syn_ratio_out] = 0.9;
+  // Against the baseline alone the share leads...
+  assert.equal(explain(victim, file.baseline.network, 'network', 3)[0].feature, 'syn_ratio_out');
+  // ...but the SYN-ACKs are what lifted the score past the forest's own, and they lead.
+  const why = m.explain(victim, '10.77.0.200');
+  assert.equal(why[0].feature, 'unsolicited_synacks_in', JSON.stringify(why));
+  assert.equal(why[0].value, 8);
+  assert.equal(why[1].feature, 'syn_ratio_out');
+  // Without them the window is in range and the order is the baseline's.
+  const inRange = Float64Array.from(victim);
+  inRange[FEATURE_INDEX.unsolicited_synacks_in] = 0;
+  assert.equal(m.explain(inRange, '10.77.0.200')[0].feature, 'syn_ratio_out');
+});
+
 test('train then detect: the scanner of ppa_synscan raises an explained anomaly alert; benign traffic trains cleanly', () => {
   const model = join(dir, 'cli-model.json');
   const t = spawnSync(CLI, ['train', ...BENIGN, '--model', model, '--contamination', '0.02', '--json'], { encoding: 'utf8' });
