@@ -59,9 +59,9 @@ export const FEATURES: readonly FeatureInfo[] = Object.freeze([
   { name: 'conn_dur_mean', label: 'mean duration of closed connections (s)', kind: 'count', perConnection: true },
   { name: 'conn_bytes_spread', label: 'spread of bytes per closed connection (std of ln bytes)', kind: 'count', perConnection: true },
   { name: 'conn_dur_spread', label: 'spread of closed connection durations (std of ln(1 + s))', kind: 'count', perConnection: true },
-  { name: 'repeat_conns', label: 'closed connections the size of the one before (within 28 %)', kind: 'count' },
+  { name: 'repeat_conns', label: 'closed connections the size of the one before (within a factor of 1.28)', kind: 'count' },
   { name: 'unreach_in', label: 'ICMP destination unreachable received', kind: 'count' },
-  { name: 'unanswered_syns_in', label: 'SYNs received not answered by SYN-ACK or RST', kind: 'count' },
+  { name: 'unanswered_syns_in', label: 'SYNs received beyond the SYN-ACKs and RSTs sent', kind: 'count' },
   { name: 'unsolicited_synacks_in', label: 'SYN-ACKs received beyond the SYNs sent (backscatter, reflection)', kind: 'count' },
 ]);
 

@@ -44,7 +44,7 @@ const C_LN_BYTES = 27;
 const C_LN_BYTES_SQ = 28;
 const C_LN_DUR = 29;
 const C_LN_DUR_SQ = 30;
-/** ln(bytes) of the host's last closed connection, and how many closed within REPEAT_LN of the one before. */
+/** ln(bytes) of the host's last closed connection in the window, and how many closed within REPEAT_LN of the one before. */
 const C_LAST_LN_BYTES = 31;
 const C_REPEATS = 32;
 /** SYN-ACKs sent (answers to SYNs received). */
@@ -52,8 +52,8 @@ const A_OUT_SYNACK = 33;
 const ACC = 34;
 
 /**
- * A closed connection repeats the one before when their sizes differ by less than this in ln(bytes)
- * (about 28 %): a guesser's tries differ by a few hundred bytes of a few KB. Measured against 0.05,
+ * A closed connection repeats the one before it in the window when their sizes differ by less than
+ * this in ln(bytes) (a factor of 1.28): a guesser's tries differ by a few hundred bytes of a few KB. Measured against 0.05,
  * 0.1, 0.4 and 0.6 on five live recordings (docs/model.md).
  */
 const REPEAT_LN = 0.25;
@@ -251,7 +251,9 @@ export class HostFeatureTable {
   connectionClosed(flows: FlowTable, f: number, t: number): void {
     if (flows.proto(f) !== IPPROTO_TCP || (flows.history(f, 0) & H_SYN) === 0) return;
     this.advance(t);
-    const s = this.slotFor(flows.addrs, flows.origAddrOffset(f));
+    // The closing packet was counted by update() first, which gave its hosts their slots if there was
+    // room: find, so a host the full table refused is not counted as untracked twice.
+    const s = this.find(flows.addrs, flows.origAddrOffset(f));
     if (s < 0) return;
     const a = this.acc;
     const b = s * ACC;
