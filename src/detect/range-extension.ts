@@ -37,21 +37,21 @@ export function featureRange(rows: readonly ArrayLike<number>[]): FeatureRange {
 const MARGIN = 2;
 
 /**
- * How far past the training range the row lies, in the features' transformed units (log1p for counts,
- * so 1 is a factor of e beyond the largest training value), less MARGIN: z is standardized, unit[f] its spread.
+ * How far feature f of standardized row z lies past its training maximum, in transformed units (log1p for
+ * counts, so 1 is a factor of e beyond the largest training value), less MARGIN; 0 or less is in range,
+ * and so is every feature the extension leaves out. unit[f] is the feature's spread.
  */
+function pastMargin(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLike<number>, f: number): number {
+  // Within a factor of e^2 (about 7) of the training maximum is ordinary growth (held-out normal
+  // traffic goes there, and counting it let normal windows past in-range brute force); only what lies
+  // further out counts.
+  return EXTENDED[f] && z[f] > r.max[f] ? (z[f] - r.max[f]) * unit[f] - MARGIN : 0;
+}
+
+/** How far past the training range the row lies: the largest pastMargin over its features, or 0. */
 export function beyondRange(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLike<number>): number {
   let worst = 0;
-  const n = r.min.length;
-  for (let f = 0; f < n; f++) {
-    const v = z[f];
-    if (v <= r.max[f] || !EXTENDED[f]) continue;
-    // Within a factor of e^2 (about 7) of the training maximum is ordinary growth (held-out normal
-    // traffic goes there, and counting it let normal windows past in-range brute force); only what lies
-    // further out counts.
-    const b = (v - r.max[f]) * unit[f] - MARGIN;
-    if (b > worst) worst = b;
-  }
+  for (let f = 0; f < r.max.length; f++) worst = Math.max(worst, pastMargin(z, r, unit, f));
   return worst;
 }
 
@@ -62,8 +62,7 @@ export function beyondRange(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLi
 export function featuresBeyond(z: ArrayLike<number>, r: FeatureRange, unit: ArrayLike<number>): number[] {
   const out: { f: number; b: number }[] = [];
   for (let f = 0; f < r.max.length; f++) {
-    if (!EXTENDED[f] || !(z[f] > r.max[f])) continue;
-    const b = (z[f] - r.max[f]) * unit[f] - MARGIN;
+    const b = pastMargin(z, r, unit, f);
     if (b > 0) out.push({ f, b });
   }
   return out.sort((a, b) => b.b - a.b || a.f - b.f).map((x) => x.f);

@@ -53,8 +53,8 @@ const ACC = 34;
 
 /**
  * A closed connection repeats the one before it in the window when their sizes differ by less than
- * this in ln(bytes) (a factor of 1.28): a guesser's tries differ by a few hundred bytes of a few KB. Measured against 0.05,
- * 0.1, 0.4 and 0.6 on five live recordings (docs/model.md).
+ * this in ln(bytes) (a factor of 1.28): a guesser's tries differ by a few hundred bytes of a few KB.
+ * Measured against 0.05, 0.1, 0.4 and 0.6 on five live recordings (docs/model.md).
  */
 const REPEAT_LN = 0.25;
 
@@ -209,8 +209,9 @@ export class HostFeatureTable {
         if ((f & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
           a[b + A_OUT_SYN]++;
           this.mark(s, B_SERVICES, Math.imul(peerOfSrc ^ Math.imul(rec.dstPort + 1, 0x85ebca6b), 0x9e3779b1) >>> 16);
+        } else if ((f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
+          a[b + A_OUT_SYNACK]++;
         }
-        else if ((f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) a[b + A_OUT_SYNACK]++;
         if ((f & TCP_FIN) !== 0) a[b + A_OUT_FIN]++;
         if ((f & TCP_RST) !== 0) a[b + A_OUT_RST]++;
       } else if (p === IPPROTO_UDP) {
