@@ -9,7 +9,11 @@ import { wordsToString } from '../track/address-key.js';
 import { type Detector, type PacketContext } from './detector.js';
 
 interface Binding { mac: number; t: number }
-interface Claims { ips: number[]; t: number }
+/**
+ * The IPs one MAC claimed, and for each whether it was contested: bound to another MAC when claimed, or
+ * claimed before the MAC took over flows' next hop. An uncontested claim is taken as the MAC's own address.
+ */
+interface Claims { ips: number[]; contested: boolean[]; t: number }
 
 /** Tables keyed by traffic are bounded: the least recently updated entry goes first. */
 const MAX_ENTRIES = 65536;
@@ -29,6 +33,21 @@ function setBounded<K, V>(m: Map<K, V>, k: K, v: V): void {
   m.delete(k);
   m.set(k, v);
   if (m.size > MAX_ENTRIES) m.delete(m.keys().next().value as K);
+}
+
+/**
+ * The MAC's own address: its one uncontested claim when it also made contested ones, else null (a host
+ * with several addresses of its own, or a spoofer whose own address has not been seen, is not guessed at).
+ */
+function ownAddress(claims: Claims): string | null {
+  let own = -1;
+  let spoofed = 0;
+  for (let i = 0; i < claims.ips.length; i++) {
+    if (claims.contested[i]) spoofed++;
+    else if (own < 0) own = i;
+    else return null;
+  }
+  return own >= 0 && spoofed > 0 ? ipv4ToString(claims.ips[own]) : null;
 }
 
 export class ArpSpoofDetector implements Detector {
@@ -62,37 +81,56 @@ export class ArpSpoofDetector implements Detector {
     const ip = rec.arpSpa;
     const memory = this.cfg.claimMemorySec;
     const prev = this.ipToMac.get(ip);
-    if (prev !== undefined && prev.mac !== mac && t - prev.t < memory) {
+    const contested = prev !== undefined && prev.mac !== mac;
+    const claims = this.macClaims.get(mac);
+    if (contested && claims !== undefined) {
+      const at = claims.ips.indexOf(ip);
+      if (at >= 0) claims.contested[at] = true;
+    }
+    if (contested && t - prev.t < memory) {
       const claimed = ipv4ToString(ip);
+      const own = claims === undefined ? null : ownAddress(claims);
       c.hub.raise({
         detector: this.name, variant: 1,
-        detail: `${claimed} claimed by ${macText(mac)}, was ${macText(prev.mac)}`,
+        detail: `${claimed} claimed by ${macText(mac)}${own === null ? '' : ` (${own})`}, was ${macText(prev.mac)}`,
         key: `arp_spoof|${macText(mac)}|${claimed}`,
-        src: claimed, dst: ipv4ToString(rec.arpTpa), proto: 'ARP',
+        src: own ?? claimed, dst: ipv4ToString(rec.arpTpa), proto: 'ARP',
         score: 1, threshold: 1,
-        evidence: { attacker_mac: macText(mac), claimed_ip: claimed, previous_mac: macText(prev.mac), arp_op: rec.arpOp, target_ip: ipv4ToString(rec.arpTpa) },
+        evidence: { attacker_mac: macText(mac), ...(own === null ? {} : { attacker_ip: own }), claimed_ip: claimed, previous_mac: macText(prev.mac), arp_op: rec.arpOp, target_ip: ipv4ToString(rec.arpTpa) },
         window: `${memory}s`,
       }, t);
     }
     // The usual case, a binding seen again, updates in place: nothing is allocated per ARP packet.
     if (prev !== undefined && prev.mac === mac) prev.t = t;
     else setBounded(this.ipToMac, ip, { mac, t });
-    const claims = this.macClaims.get(mac);
     if (claims === undefined || t - claims.t >= memory) {
-      setBounded(this.macClaims, mac, { ips: [ip], t });
+      setBounded(this.macClaims, mac, { ips: [ip], contested: [contested], t });
       return;
     }
     claims.t = t;
-    if (claims.ips.includes(ip)) return;
-    if (claims.ips.length < 8) claims.ips.push(ip);
+    const at = claims.ips.indexOf(ip);
+    if (at >= 0) {
+      if (contested) claims.contested[at] = true;
+      return;
+    }
+    if (claims.ips.length < 8) { claims.ips.push(ip); claims.contested.push(contested); }
     const ips = claims.ips.map(ipv4ToString);
+    // When some claims were contested and one was not, the MAC is an attacker whose own address is the
+    // uncontested one: the alert names it as source and the first address it took over as destination.
+    const own = ownAddress(claims);
+    const spoofed = claims.ips.filter((_, i) => claims.contested[i]).map(ipv4ToString);
     c.hub.raise({
       detector: this.name, variant: 2,
-      detail: `${macText(mac)} claims ${ips.join(' and ')}`,
+      detail: own !== null
+        ? `${macText(mac)} (${own}) claims ${ips.join(' and ')}, taking over ${spoofed.join(' and ')}`
+        : `${macText(mac)} claims ${ips.join(' and ')}`,
       key: `arp_spoof|${macText(mac)}|multi`,
-      src: ipv4ToString(ip), dst: ipv4ToString(rec.arpTpa), proto: 'ARP',
+      src: own ?? ipv4ToString(ip), dst: own !== null ? spoofed[0] : ipv4ToString(rec.arpTpa), proto: 'ARP',
       score: ips.length / 2, threshold: 2,
-      evidence: { attacker_mac: macText(mac), claimed_ips: ips, latest_claim: ipv4ToString(ip), target_ip: ipv4ToString(rec.arpTpa) },
+      evidence: {
+        attacker_mac: macText(mac), ...(own === null ? {} : { attacker_ip: own, spoofed_ips: spoofed }),
+        claimed_ips: ips, latest_claim: ipv4ToString(ip), target_ip: ipv4ToString(rec.arpTpa),
+      },
       window: `${memory}s`,
     }, t);
   }
@@ -104,17 +142,20 @@ export class ArpSpoofDetector implements Detector {
     const claims = this.macClaims.get(mac);
     if (claims === undefined || c.t - claims.t >= this.cfg.claimMemorySec) return;
     const oldMac = flows.lastPrevMacHi * 4294967296 + flows.lastPrevMacLo;
+    // A MAC that made one claim and then took over the next hop impersonates that address.
+    if (claims.ips.length === 1) claims.contested[0] = true;
     const victim = wordsToString(flows.addrs, flows.origAddrOffset(s));
     const remote = wordsToString(flows.addrs, flows.respAddrOffset(s));
     const claimed = claims.ips.map(ipv4ToString);
+    const own = ownAddress(claims);
     c.hub.raise({
       detector: this.name, variant: 3,
       detail: `traffic between ${victim} and ${remote} now passes ${macText(mac)} (was ${macText(oldMac)}), which claimed ${claimed.join(', ')}`,
       key: `arp_spoof|${macText(mac)}|mitm|${victim}`,
-      src: claimed[claimed.length - 1], dst: victim, proto: ipProtocolName(flows.proto(s)),
+      src: own ?? claimed[claimed.length - 1], dst: victim, proto: ipProtocolName(flows.proto(s)),
       communityId: flows.communityId(s),
       score: 1, threshold: 1,
-      evidence: { attacker_mac: macText(mac), previous_mac: macText(oldMac), claimed_ips: claimed, victim_ip: victim, remote_ip: remote },
+      evidence: { attacker_mac: macText(mac), ...(own === null ? {} : { attacker_ip: own }), previous_mac: macText(oldMac), claimed_ips: claimed, victim_ip: victim, remote_ip: remote },
       window: `${this.cfg.claimMemorySec}s`,
     }, c.t);
   }

@@ -4,7 +4,8 @@
 //   alerts also x min(2, score / threshold);
 //   a source that is not the attacker scores nothing as one: one of many sources of a flood (spoofed
 //   or distributed), a reflector, or the address an ARP spoofer claims (ARP alerts know the attacker
-//   by MAC only; the claimed address scores as a victim);
+//   by MAC, and by address too once its own claims show it, evidence.attacker_ip; the claimed address
+//   scores as a victim);
 //   per host and detector the heaviest alert counts, plus repeatBonus x ln(count) of it;
 //   a host that a threat-intelligence feed lists adds intelListed;
 //   score = 100 x (1 - exp(-sum / scale)).
@@ -53,7 +54,7 @@ export function computeHostScores(db: Database.Database, w: DetectionConfig['thr
       base *= Math.min(2, nw.threshold > 0 ? nw.score / nw.threshold : 1);
     }
     const ev = nw?.evidence ?? {};
-    const srcRole = sourceRole(r.detector, ev);
+    const srcRole = sourceRole(r.detector, ev, r.src_ip);
     const sides: [string, 'attacker' | 'victim'][] = [];
     if (srcRole !== null) sides.push([r.src_ip, srcRole]);
     if (r.dest_ip !== r.src_ip && destinationCounts(r.detector, ev)) sides.push([r.dest_ip, 'victim']);
@@ -99,12 +100,13 @@ const EVE_DETECTORS = ['anomaly', 'intel', 'syn_flood', 'udp_flood', 'icmp_flood
 interface NetwatchPart {
   score: number;
   threshold: number;
-  evidence?: { distinct_sources?: number; distinct_destinations?: number; indicator?: string; feed?: string; matched?: string; role?: string };
+  evidence?: { distinct_sources?: number; distinct_destinations?: number; indicator?: string; feed?: string; matched?: string; role?: string; attacker_ip?: string };
 }
 
 /** What the alert's source is to the score: its attacker, a victim (an address an ARP spoofer claimed), or nothing. */
-function sourceRole(detector: string, ev: NonNullable<NetwatchPart['evidence']>): 'attacker' | 'victim' | null {
-  if (detector === 'arp_spoof') return 'victim';
+function sourceRole(detector: string, ev: NonNullable<NetwatchPart['evidence']>, src: string): 'attacker' | 'victim' | null {
+  // An ARP alert's source is the spoofer's own address when its claims showed it, else the address claimed.
+  if (detector === 'arp_spoof') return ev.attacker_ip === src ? 'attacker' : 'victim';
   if (detector === 'reflection') return null;
   // A model alert names one host, which sent or received what stood out (the evidence says which).
   if (detector === 'anomaly') return ev.role === 'receiver' ? 'victim' : 'attacker';

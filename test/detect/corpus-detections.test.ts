@@ -106,6 +106,10 @@ const EXPECTED: Record<string, Expected> = {
       assert.equal(mitm.src_ip, '172.16.0.1');
       const multi = bySid(a, 9101302);
       assert.deepEqual(ev(multi).claimed_ips, ['172.16.0.1', '172.16.0.105']);
+      // The gateway's address was taken over (the MITM above); the other claim is the spoofer's own.
+      assert.equal(ev(multi).attacker_ip, '172.16.0.105');
+      assert.equal(multi.src_ip, '172.16.0.105');
+      assert.equal(multi.dest_ip, '172.16.0.1');
     },
   },
 };
