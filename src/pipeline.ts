@@ -107,6 +107,14 @@ export interface FileRunOptions {
 }
 
 /** Reads each file to its end through the pipeline. Corrupt or unreadable files throw NetwatchError. */
+/**
+ * Opens every file and checks its header, then closes it: commands call this before they start, so a wrong
+ * last name stops the run before the first file's alerts reach the database or an export is begun.
+ */
+export function checkCaptureFiles(paths: readonly string[]): void {
+  for (const p of paths) openCaptureFile(p).close();
+}
+
 export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRunOptions = {}): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const frame = new RawFrame();

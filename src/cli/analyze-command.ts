@@ -5,8 +5,8 @@ import { NetwatchError } from '../errors.js';
 import { buildSummary, detectionReport, renderSummary, runStats } from '../output/summary-report.js';
 import { REPUTATION_WAIT_MS, setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
 import type { PacketSink } from '../output/packet-sink.js';
-import { Pipeline, runFiles } from '../pipeline.js';
-import { exportFormat, exportSink, stdoutCarriesData, withOutputOptions, type OutputArgs } from './output-options.js';
+import { Pipeline, checkCaptureFiles, runFiles } from '../pipeline.js';
+import { checkOutputs, exportFormat, exportSink, stdoutCarriesData, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { defaultModelPath } from '../config/default-paths.js';
@@ -18,9 +18,11 @@ interface AnalyzeArgs extends OutputArgs, DetectionArgs {
 
 async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   if (argv.files === undefined || argv.files.length === 0) {
-    throw new NetwatchError('NW_ERR_USAGE', 'analyze: name at least one capture file (.pcap or .pcapng)');
+    throw new NetwatchError('NW_ERR_USAGE', `${String(argv._[0] ?? 'analyze')}: name at least one capture file (.pcap or .pcapng)`);
   }
   const format = exportFormat(argv);
+  checkOutputs(format !== undefined, argv);
+  checkCaptureFiles(argv.files);
   const sinks: PacketSink[] = [];
   const exporter = exportSink(format, argv.out);
   const exportToStdout = stdoutCarriesData(exporter !== null, argv);
@@ -90,6 +92,7 @@ export const detectCommand: CommandModule<object, AnalyzeArgs> = {
   command: 'detect [files..]',
   describe: 'Analyse capture files against a trained model (analyze plus anomaly scoring)',
   builder: (y: Argv) => fileOptions(y)
+    .hide('detect')
     .example('netwatch detect suspect.pcap --model model.json', 'heuristic and model alerts, with the features behind each')
     .example('netwatch detect suspect.pcap --alerts alerts.json --summary none -q', 'alerts to a file, nothing on the terminal')
     .epilog('Without --model, the model at $NETWATCH_MODEL or ~/.local/share/netwatch/model.json (what netwatch train ' +

@@ -18,7 +18,6 @@ import { MinuteStats } from '../track/minute-stats.js';
 import { loadModel } from '../detect/anomaly-model.js';
 import { AnomalyDetector } from '../detect/anomaly-detector.js';
 import { NetwatchError } from '../errors.js';
-import { checkOutputPath } from './output-options.js';
 
 export interface DetectionArgs {
   detect: boolean;
@@ -42,7 +41,7 @@ export function withDetectionOptions<T>(y: Argv<T>) {
     .option('model', { type: 'string', describe: 'score host windows with this model (from netwatch train) and raise anomaly alerts' })
     .option('store', { type: 'boolean', default: true, describe: 'record the run, its alerts and incidents in the database (--no-store: do not, and without --db read no assets from it either)' })
     .option('db', { type: 'string', describe: 'SQLite database (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db)' })
-    .option('db-flows', { type: 'string', choices: ['off', 'alerted', 'all'] as const, default: 'off' as const, describe: 'flows kept in the database: none, those an alert was raised on, or all' });
+    .option('db-flows', { type: 'string', choices: ['off', 'alerted', 'all'] as const, default: 'off' as const, describe: 'flows kept in the database: off (none), alerted (those an alert was raised on), or all' });
 }
 
 export interface DetectionSetup {
@@ -74,12 +73,6 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
   if (!args.detect) {
     if (args.model !== undefined) throw new NetwatchError('NW_ERR_USAGE', '--model needs detection: drop --no-detect');
     return { engine: null, anomaly: null, intel: null, reputation: null, drainReputation: async () => undefined, collector: null, store: null, minutes: null, finish: () => undefined, abort: () => undefined, report: () => null };
-  }
-  checkOutputPath('alerts', args.alerts);
-  checkOutputPath('flows', args.flows);
-  checkOutputPath('alert-log', args['alert-log'], false);
-  if (args['alert-log'] === '-') {
-    throw new NetwatchError('NW_ERR_USAGE', '--alert-log -: the alert log is a file appended to (for alerts on standard output use --alerts -)');
   }
   const cfg = loadDetectionConfig(args.config);
   const feeds = loadIntelFeeds(args.config);

@@ -24,17 +24,33 @@ function oneLine(msg: string): string {
     });
     if (parts.length > 0) return parts.join('; ');
   }
+  // yargs names an unknown flag twice, as given and camel-cased ("bogus-flag, bogusFlag"): once is enough.
+  const unknown = /^(Unknown arguments?): (.+)$/s.exec(msg);
+  if (unknown !== null) {
+    const names = unknown[2].split(', ').map((n) => n.trim());
+    const camel = (n: string): string => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const kept = names.filter((n) => !names.some((o) => o !== n && camel(o) === n));
+    return `${kept.length === 1 ? 'Unknown argument' : 'Unknown arguments'}: ${kept.join(', ')}`;
+  }
   return msg.replace(/\s*\n\s*/g, '; ');
 }
 
 /** Options whose value may be "-" (standard output). */
 const DASH_VALUE_OPTIONS = new Set(['--out', '-o', '--alerts', '--flows', '--alert-log']);
 
-/** "--out -" as "--out=-": yargs takes a lone "-" for a positional and leaves the option empty. */
+/**
+ * "--out -" as "--out=-": yargs takes a lone "-" for a positional and leaves the option empty. And a
+ * long option's value that looks negative ("--since -1h", "--window -5s") as "--since=-1h": yargs would
+ * read "-1h" as the flags -1 and -h (help), so the value reaches the option's own check and its message.
+ */
 function joinDashValues(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    if (DASH_VALUE_OPTIONS.has(argv[i]) && argv[i + 1] === '-') { out.push(`${argv[i]}=-`); i++; } else out.push(argv[i]);
+    const a = argv[i];
+    const next = argv[i + 1];
+    const dash = DASH_VALUE_OPTIONS.has(a) && next === '-';
+    const negative = a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\.?\d/.test(next);
+    if (dash || negative) { out.push(`${a}=${next}`); i++; } else out.push(a);
   }
   return out;
 }
@@ -59,6 +75,11 @@ export async function main(argv: string[]): Promise<number> {
     .command(serveCommand)
     .command(reportCommand)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
+    .example('sudo netwatch capture -i eth0 --count 50', 'capture 50 packets live, with alerts as they happen')
+    .example('netwatch analyze traffic.pcap --alerts alerts.json', 'summary, alerts and incidents of a capture file')
+    .example('netwatch train normal.pcap --model model.json', 'learn normal traffic; then: netwatch detect suspect.pcap --model model.json')
+    .example('netwatch alerts --since 1h', 'alerts of the last hour from the database')
+    .example('netwatch <command> --help', 'the options and examples of one command')
     .demandCommand(1, 'name a command: capture, analyze, train, detect, interfaces, alerts, incidents, stats, hosts, assets, report, serve or daemon')
     .strict()
     .recommendCommands()
@@ -69,7 +90,9 @@ export async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       if (err) throw err;
       // Throwing stops yargs here; returning would let it run the command's handler anyway.
-      throw new NetwatchError('NW_ERR_USAGE', `${oneLine(msg)} (see netwatch --help)`);
+      const first = argv.find((a) => !a.startsWith('-'));
+      const text = msg.startsWith('Did you mean') && first !== undefined ? `unknown command "${first}". ${msg}` : oneLine(msg);
+      throw new NetwatchError('NW_ERR_USAGE', `${text} (see netwatch --help)`);
     });
   try {
     await parser.parseAsync();

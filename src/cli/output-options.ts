@@ -1,5 +1,6 @@
 // Flags shared by capture and analyze (export format and file, summary style) and the sinks they select.
 
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { NetwatchError } from '../errors.js';
 import { CsvPacketSink } from '../output/csv-packet-sink.js';
@@ -53,4 +54,36 @@ export function exportSink(format: ExportFormat | undefined, out: string | undef
   if (format === undefined) return null;
   const path = out ?? '-';
   return format === 'csv' ? new CsvPacketSink(path) : new JsonlPacketSink(path);
+}
+
+/**
+ * The files a run writes, by flag: the export (when there is one), alerts, flows and the alert log, checked
+ * before anything is opened. An empty name, two flags naming one file (they would overwrite each other) and
+ * two streams on stdout (records of different kinds interleaved) are usage errors.
+ */
+export function checkOutputs(exporting: boolean, args: { out?: string; alerts?: string; flows?: string; 'alert-log'?: string }): void {
+  checkOutputPath('alerts', args.alerts);
+  checkOutputPath('flows', args.flows);
+  checkOutputPath('alert-log', args['alert-log'], false);
+  if (args['alert-log'] === '-') {
+    throw new NetwatchError('NW_ERR_USAGE', '--alert-log -: the alert log is a file appended to (for alerts on standard output use --alerts -)');
+  }
+  const named: [string, string][] = [];
+  if (exporting) named.push(['out', args.out ?? '-']);
+  for (const flag of ['alerts', 'flows', 'alert-log'] as const) {
+    const v = args[flag];
+    if (v !== undefined) named.push([flag, v]);
+  }
+  const toStdout = named.filter(([, v]) => v === '-').map(([f]) => `--${f}`);
+  if (toStdout.length > 1) {
+    throw new NetwatchError('NW_ERR_USAGE', `${toStdout.join(' and ')} ${toStdout.length === 2 ? 'both' : 'all'} write to standard output: send all but one to a file`);
+  }
+  const files = named.filter(([, v]) => v !== '-');
+  for (let i = 0; i < files.length; i++) {
+    for (let j = i + 1; j < files.length; j++) {
+      if (resolve(files[i][1]) === resolve(files[j][1])) {
+        throw new NetwatchError('NW_ERR_USAGE', `--${files[i][0]} and --${files[j][0]} both name ${files[i][1]}: give each its own file`);
+      }
+    }
+  }
 }

@@ -240,3 +240,37 @@ test('--help shows examples for each command', () => {
     assert.match(r.stdout, /Examples:/, cmd);
   }
 });
+
+test('outputs that collide are usage errors: one file named twice, two streams on stdout', () => {
+  const file = `${CORPUS}/attack/tunnel/sv_thc_covert_send6.pcap`;
+  const same = run(['analyze', file, '--no-store', '-q', '--alerts', join(dir, 'same.json'), '-o', join(dir, 'same.json')]);
+  assert.equal(same.status, 2, same.stderr);
+  assert.match(same.stderr, /^netwatch: --out and --alerts both name .*same\.json: give each its own file\n$/);
+  const twoStreams = run(['analyze', file, '--no-store', '-q', '--alerts', '-', '--flows', '-']);
+  assert.equal(twoStreams.status, 2, twoStreams.stderr);
+  assert.match(twoStreams.stderr, /--alerts and --flows both write to standard output/);
+  assert.equal(twoStreams.stdout, '');
+});
+
+test('every file is checked before the first is analysed: a wrong last name leaves no database and no export', () => {
+  const db = join(dir, 'late-missing.db');
+  const r = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, join(dir, 'nope.pcap'), '--db', db, '--alerts', join(dir, 'late.json')]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /nope\.pcap: cannot open: no such file/);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('late')), []);
+  const d = run(['detect']);
+  assert.equal(d.status, 2);
+  assert.match(d.stderr, /^netwatch: detect: name at least one capture file/);
+});
+
+test('a value that looks negative reaches its option\'s check; unknown commands and flags are named once', () => {
+  const since = run(['alerts', '--since', '-1h', '--db', join(dir, 'none.db')]);
+  assert.equal(since.status, 2, since.stderr);
+  assert.match(since.stderr, /^netwatch: --since -1h: not a duration/);
+  const cmd = run(['bogus']);
+  assert.equal(cmd.status, 2);
+  assert.match(cmd.stderr, /^netwatch: unknown command "bogus"/);
+  const flag = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, '--bogus-flag']);
+  assert.equal(flag.status, 2);
+  assert.match(flag.stderr, /^netwatch: Unknown argument: bogus-flag \(see netwatch --help\)\n$/);
+});
