@@ -1,5 +1,7 @@
 // `netwatch train`: learn a baseline of normal traffic from capture files and write the model file.
 
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { loadDetectionConfig } from '../config/detection-config-file.js';
 import { defaultModelPath } from '../config/default-paths.js';
@@ -8,7 +10,8 @@ import { saveModel, type ModelType } from '../detect/anomaly-model.js';
 import { DEFAULT_ALERTS_PER_DAY, trainModel } from '../detect/model-training.js';
 import { TrainingCollector } from '../detect/training-collector.js';
 import { NetwatchError } from '../errors.js';
-import { Pipeline, runFiles } from '../pipeline.js';
+import { Pipeline, checkCaptureFiles, runFiles } from '../pipeline.js';
+import { checkOutputPath } from './output-options.js';
 import { checkNumber } from './number-args.js';
 import { listenForStop } from './stop-signals.js';
 import { fileProgressPrinter } from './file-progress.js';
@@ -31,6 +34,13 @@ interface TrainArgs {
   json: boolean;
 }
 
+/** Fewer training windows than this get a warning: the model has seen too little to call traffic normal. */
+const FEW_WINDOWS = 50;
+
+function isDirectory(p: string): boolean {
+  try { return statSync(p).isDirectory(); } catch { return false; }
+}
+
 async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   if (argv.files === undefined || argv.files.length === 0) throw new NetwatchError('NW_ERR_USAGE', 'train: name at least one capture file of normal traffic');
   if (argv['alerts-per-day'] !== undefined && argv.contamination !== undefined) {
@@ -44,7 +54,13 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   checkNumber('epochs', argv.epochs, { min: 1, max: 1000, integer: true });
   checkNumber('phases', argv.phases, { min: 1, max: 20, integer: true });
   const windowSec = parseDurationArg('window', argv.window);
+  checkOutputPath('model', argv.model, false);
+  // A named model's directory must exist (a typo should not create directories); the default one is made.
+  if (argv.model !== undefined && !isDirectory(dirname(resolve(argv.model)))) {
+    throw new NetwatchError('NW_ERR_USAGE', `--model ${argv.model}: directory ${dirname(resolve(argv.model))} does not exist`);
+  }
   const modelPath = argv.model ?? defaultModelPath();
+  checkCaptureFiles(argv.files);
   const cfg = loadDetectionConfig(argv.config);
 
   // The heuristic detectors run too: a host they name is left out of training for that window.
@@ -75,6 +91,14 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   }
   saveModel(model, modelPath, true);
   const tr = model.training;
+  if (tr.windows_used < FEW_WINDOWS) {
+    process.stderr.write(`netwatch: warning: train: only ${tr.windows_used} host window(s) of ${tr.hosts} host(s) to learn from; ` +
+      'a model this small finds most new traffic unusual (give it minutes to hours of normal traffic of the hosts it will watch)\n');
+  }
+  if (tr.windows_alerted > tr.windows_used) {
+    process.stderr.write(`netwatch: warning: train: the heuristic detectors named the host in ${tr.windows_alerted} windows, more than the ` +
+      `${tr.windows_used} learnt from: this traffic holds attacks or scans, not only normal traffic (those windows were left out)\n`);
+  }
   if (argv.json) {
     process.stdout.write(JSON.stringify({ model: modelPath, model_type: model.model_type, threshold: model.threshold, window_sec: windowSec, training: tr }) + '\n');
     return;

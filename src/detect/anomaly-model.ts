@@ -119,6 +119,19 @@ export function standardize(raw: ArrayLike<number>, s: ModelFile['scaling'], t: 
   return out;
 }
 
+/** What differs between a model's feature list and this netwatch's, for the refusal message ("" if the lists agree). */
+function featureListDiff(names: unknown): string {
+  if (!Array.isArray(names)) return ', no feature list';
+  const ours = FEATURES.map((f) => f.name);
+  const missing = ours.filter((n) => !names.includes(n));
+  const extra = names.filter((n) => !ours.includes(String(n))).map(String);
+  const parts: string[] = [];
+  if (missing.length > 0) parts.push(`without ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`);
+  if (extra.length > 0) parts.push(`with ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ` and ${extra.length - 3} more` : ''} unknown here`);
+  if (parts.length === 0 && names.some((n, i) => n !== ours[i])) parts.push('in another order');
+  return parts.length === 0 ? '' : `, ${parts.join(', ')}`;
+}
+
 /** Reads and checks a model file; every refusal names the file and what to do. */
 export function loadModel(path: string): AnomalyModel {
   let text: string;
@@ -146,8 +159,8 @@ export function loadModel(path: string): AnomalyModel {
   }
   const fs = j.feature_set;
   if (fs === undefined || fs.id !== FEATURE_SET_ID || fs.features.length !== FEATURE_COUNT || fs.features.some((n, i) => n !== FEATURES[i].name)) {
-    throw new NetwatchError('NW_ERR_MODEL', `${path}: model was trained on feature set ${String(fs?.id)} (${fs?.features.length ?? 0} features); ` +
-      `this netwatch computes ${FEATURE_SET_ID} (${FEATURE_COUNT} features): retrain it with netwatch train`);
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: model was trained on feature set ${String(fs?.id)} (${fs?.features?.length ?? 0} features` +
+      `${featureListDiff(fs?.features)}); this netwatch computes ${FEATURE_SET_ID} (${FEATURE_COUNT} features): retrain it with netwatch train`);
   }
   if (typeof j.threshold !== 'number' || !Number.isFinite(j.threshold) || typeof j.window_sec !== 'number' || !(j.window_sec > 0)) {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: model has no valid threshold or window length`);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel, saveModel, type ModelFile } from '../../src/detect/anomaly-model.js';
@@ -77,8 +77,11 @@ test('a model from another format version or feature set is refused, naming the 
     ['version.json', { ...good, version: 99 }, /model format version 99 .*reads version 2: upgrade netwatch to the version that made it, or retrain it with netwatch train/],
     ['oldversion.json', { ...good, version: 1 }, /model format version 1 .*reads version 2: retrain it with netwatch train/],
     ['features.json', { ...good, feature_set: { id: 'fs0-000000000000', features: good.feature_set.features.slice(0, 20) } },
-      new RegExp(`trained on feature set fs0-000000000000 \\(20 features\\); this netwatch computes ${FEATURE_SET_ID} \\(${FEATURE_COUNT} features\\)`)],
-    ['renamed.json', { ...good, feature_set: { id: FEATURE_SET_ID, features: good.feature_set.features.map((f, i) => (i === 0 ? 'pkts' : f)) } }, /trained on feature set/],
+      new RegExp(`trained on feature set fs0-000000000000 \\(20 features, without udp_share, ttl_mean_out, ttl_std_out and ${FEATURE_COUNT - 23} more\\); ` +
+        `this netwatch computes ${FEATURE_SET_ID} \\(${FEATURE_COUNT} features\\)`)],
+    // Same id, one name edited: the message says what differs, not two equal ids.
+    ['renamed.json', { ...good, feature_set: { id: FEATURE_SET_ID, features: good.feature_set.features.map((f, i) => (i === 0 ? 'pkts' : f)) } },
+      new RegExp(`trained on feature set ${FEATURE_SET_ID} \\(${FEATURE_COUNT} features, without packets_out, with pkts unknown here\\)`)],
     ['other.json', { hello: 1 }, /not a netwatch model file/],
     ['damaged.json', { ...good, scaling: { center: good.scaling.center.map((x, i) => (i === 0 ? null : x)), scale: good.scaling.scale } }, /model scaling is damaged/],
     // A version 1 forest had no training range: the same file without it is refused.
@@ -247,4 +250,20 @@ test('an attack keeps its host out of training in every window, suppressed repea
   const scanner = e.rows.map((_, i) => i).filter((i) => e.hosts[i] === '172.16.0.8');
   assert.ok(scanner.length >= 2, `${scanner.length} windows`);
   assert.ok(scanner.every((i) => e.alerted[i]), JSON.stringify(scanner.map((i) => [e.starts[i], e.alerted[i]])));
+});
+
+test('train warns when it has little to learn from or the traffic holds attacks, and writes no model into a directory that is not there', () => {
+  const scan = join(CORPUS, 'attack/scan/ppa_synscan.pcapng');
+  const r = spawnSync(CLI, ['train', scan, '--model', join(dir, 'scan-model.json')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: train: only 2 host window\(s\) of 2 host\(s\) to learn from/);
+  assert.match(r.stderr, /warning: train: the heuristic detectors named the host in 12 windows, more than the 2 learnt from/);
+  const benign = spawnSync(CLI, ['train', join(CORPUS, 'benign/pcapplusplus_example_web.pcap'), '--model', join(dir, 'web-model.json')], { encoding: 'utf8' });
+  assert.equal(benign.status, 0, benign.stderr);
+  assert.equal(benign.stderr, '');
+  const missing = join(dir, 'no-such-dir', 'm.json');
+  const m = spawnSync(CLI, ['train', scan, '--model', missing], { encoding: 'utf8' });
+  assert.equal(m.status, 2);
+  assert.match(m.stderr, /^netwatch: --model .*m\.json: directory .*no-such-dir does not exist\n$/);
+  assert.equal(existsSync(join(dir, 'no-such-dir')), false);
 });
