@@ -29,6 +29,8 @@ function numberRule(path: string, v: number): string | null {
   if (/Ratio$/.test(key) && v > 1) return 'must be a ratio from 0 to 1';
   if (AT_LEAST_ONE.has(key) && (!Number.isInteger(v) || v < 1)) return 'must be a whole number of at least 1';
   if (WHOLE_NUMBERS.has(key) && !Number.isInteger(v)) return 'must be a whole number';
+  // A minimum count of 0 would make every window a verdict (and the score, count / minimum, infinite).
+  if (WHOLE_NUMBERS.has(key) && v < 1 && !ZERO_ALLOWED.has(key)) return 'must be a whole number of at least 1';
   if (v === 0 && !ZERO_ALLOWED.has(key) && (/(Sec|Hours|Days)$/.test(key) || path.includes('.timeouts.') || key === 'factor' || key === 'scale' || key === 'longLabel')) {
     return 'must be above 0';
   }

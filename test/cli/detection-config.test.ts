@@ -38,6 +38,8 @@ test('bad config files are one line naming the key, exit 2', () => {
     [{ detection: { bruteForce: { minConnections: 2.5 } } }, /detection\.bruteForce\.minConnections: must be a whole number, got 2\.5/],
     [{ detection: { synFlood: { networkMinSources: 2.5 } } }, /detection\.synFlood\.networkMinSources: must be a whole number/],
     [{ detection: { rareService: { minCountToBeCommon: 2.5 } } }, /detection\.rareService\.minCountToBeCommon: must be a whole number/],
+    // A minimum count of 0 made every window a verdict with an infinite score (an operator review).
+    [{ detection: { portScan: { minPorts: 0 } } }, /detection\.portScan\.minPorts: must be a whole number of at least 1, got 0/],
     ['{ not json', /not valid JSON/],
   ];
   for (const [cfg, re] of cases) {
