@@ -77,14 +77,14 @@ function withHostFilters(y: Argv) {
   return withQueryOptions(y)
     .option('detector', { type: 'string', describe: `only this detector (${Object.keys(SIGNATURES).slice(0, 3).join(', ')}, ...)` })
     .option('src', { type: 'string', describe: 'only this source address' })
-    .option('dst', { type: 'string', describe: 'only this destination address' });
+    .option('dst', { type: 'string', describe: 'only this destination address' })
+    .option('severity', { type: 'string', describe: 'at least this severe: high, medium, low' });
 }
 
 export const alertsCommand: CommandModule<object, QueryArgs> = {
   command: 'alerts',
   describe: 'Query the alert table',
   builder: (y: Argv) => withHostFilters(y)
-    .option('severity', { type: 'string', describe: 'at least this severe: high, medium, low' })
     .example('netwatch alerts --since 1h --severity high', 'high-severity alerts of the last hour')
     .example('netwatch alerts --detector port_scan --src 10.0.0.5 --format json', 'EVE JSON lines, one per alert')
     .example("netwatch alerts --since 2024-05-01T00:00:00Z --format csv > alerts.csv", 'a time range as CSV') as unknown as Argv<QueryArgs>,
@@ -110,6 +110,7 @@ export const incidentsCommand: CommandModule<object, QueryArgs> = {
   describe: 'Query incidents (repeated alerts folded together)',
   builder: (y: Argv) => withHostFilters(y)
     .example('netwatch incidents --since 24h', 'incidents active in the last day')
+    .example('netwatch incidents --severity high', 'high-severity incidents (an incident has its detector\'s severity)')
     .example('netwatch incidents --detector brute_force --format csv', 'brute-force incidents as CSV') as unknown as Argv<QueryArgs>,
   handler: (argv: ArgumentsCamelCase<QueryArgs>) => {
     const filter = filterFrom(argv);
@@ -120,8 +121,8 @@ export const incidentsCommand: CommandModule<object, QueryArgs> = {
         process.stdout.write(rows.map((r) => JSON.stringify(r) + '\n').join(''));
         return;
       }
-      printRows(rows as unknown as Record<string, unknown>[],
-        ['id', 'run_id', 'run_incident', 'detector', 'src_ip', 'dest_ip', 'first_seen', 'last_seen', 'count', 'alerts', 'peak_score', 'signature'], argv.format);
+      printRows(rows.map((r) => ({ ...r, severity: SEVERITY_NAME[r.severity] ?? r.severity })) as unknown as Record<string, unknown>[],
+        ['id', 'run_id', 'run_incident', 'severity', 'detector', 'src_ip', 'dest_ip', 'first_seen', 'last_seen', 'count', 'alerts', 'peak_score', 'signature'], argv.format);
     } finally {
       db.close();
     }

@@ -2,6 +2,7 @@
 
 import type Database from 'better-sqlite3';
 import type { Incident } from '../alert/eve-alert.js';
+import { SIGNATURES } from '../alert/signatures.js';
 import type { TrafficCounts } from '../track/minute-stats.js';
 
 export interface QueryFilter {
@@ -35,15 +36,21 @@ export interface AlertRow {
   eve: string;
 }
 
-/** The incident as stored: its id is the database's; run_id and run_incident match an alert's run_id and incident_id. */
+/**
+ * The incident as stored: its id is the database's; run_id and run_incident match an alert's run_id and
+ * incident_id. Its severity is its detector's (every alert of a detector has the same, signatures.ts).
+ */
 export type IncidentRow = Pick<Incident, 'id' | 'detector' | 'signature' | 'src_ip' | 'dest_ip' | 'first_seen' | 'last_seen' | 'count' | 'alerts' | 'peak_score'> &
-  { run_id: number; run_incident: number };
+  { run_id: number; run_incident: number; severity: number };
 
-function where(f: QueryFilter, timeColumn: string, params: Record<string, unknown>, withSeverity: boolean): string {
+/** A detector's severity as SQL, from the fixed table of signatures (a detector not in it reads as low). */
+const INCIDENT_SEVERITY = `CASE detector ${Object.entries(SIGNATURES).map(([d, s]) => `WHEN '${d}' THEN ${s.severity}`).join(' ')} ELSE 3 END`;
+
+function where(f: QueryFilter, timeColumn: string, params: Record<string, unknown>, severityColumn: string): string {
   const c: string[] = [];
   if (f.since !== undefined) { c.push(`${timeColumn} >= @since`); params.since = f.since; }
   if (f.until !== undefined) { c.push(`${timeColumn} <= @until`); params.until = f.until; }
-  if (withSeverity && f.severity !== undefined) { c.push('severity <= @severity'); params.severity = f.severity; }
+  if (f.severity !== undefined) { c.push(`(${severityColumn}) <= @severity`); params.severity = f.severity; }
   if (f.detector !== undefined) { c.push('detector = @detector'); params.detector = f.detector; }
   if (f.src !== undefined) { c.push('src_ip = @src'); params.src = f.src; }
   if (f.dst !== undefined) { c.push('dest_ip = @dst'); params.dst = f.dst; }
@@ -54,15 +61,15 @@ function where(f: QueryFilter, timeColumn: string, params: Record<string, unknow
 export function queryAlerts(db: Database.Database, f: QueryFilter): AlertRow[] {
   const params: Record<string, unknown> = { limit: f.limit };
   const sql = `SELECT id, timestamp, severity, detector, signature_id, signature, src_ip, src_port, dest_ip, dest_port, proto, score, run_id, incident_id, eve
-    FROM alerts ${where(f, 'ts_epoch', params, true)} ORDER BY ts_epoch DESC, id DESC LIMIT @limit`;
+    FROM alerts ${where(f, 'ts_epoch', params, 'severity')} ORDER BY ts_epoch DESC, id DESC LIMIT @limit`;
   return db.prepare(sql).all(params) as AlertRow[];
 }
 
 /** Most recently active first. */
 export function queryIncidents(db: Database.Database, f: QueryFilter): IncidentRow[] {
   const params: Record<string, unknown> = { limit: f.limit };
-  const sql = `SELECT id, run_id, run_incident, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score
-    FROM incidents ${where(f, 'last_epoch', params, false)} ORDER BY last_epoch DESC, id DESC LIMIT @limit`;
+  const sql = `SELECT id, run_id, run_incident, ${INCIDENT_SEVERITY} AS severity, detector, signature, src_ip, dest_ip, first_seen, last_seen,
+    count, alerts, peak_score FROM incidents ${where(f, 'last_epoch', params, INCIDENT_SEVERITY)} ORDER BY last_epoch DESC, id DESC LIMIT @limit`;
   return db.prepare(sql).all(params) as IncidentRow[];
 }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EveAlert } from '../../src/alert/eve-alert.js';
+import { SIGNATURES } from '../../src/alert/signatures.js';
 import { CLI, CORPUS } from '../support/corpus.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/schema-migrations.js';
 import { RunStore } from '../../src/store/netwatch-db.js';
@@ -69,8 +70,14 @@ test('every filter of netwatch alerts, and the table and CSV forms', () => {
   assert.match(table.stdout, /^timestamp\s+severity\s+detector/);
   assert.match(table.stdout, /arp_spoof/);
   const inc = run(['incidents', '--db', db, '--format', 'json']);
-  const incidents = inc.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { detector: string; count: number });
+  const incidents = inc.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { detector: string; count: number; severity: number });
   assert.ok(incidents.some((i) => i.detector === 'arp_spoof' && i.count === 4));
+  // An incident has its detector's severity, and --severity filters incidents as it does alerts.
+  assert.deepEqual(new Set(incidents.map((i) => `${i.detector}:${i.severity}`)), new Set(incidents.map((i) => `${i.detector}:${SIGNATURES[i.detector as keyof typeof SIGNATURES].severity}`)));
+  const high = run(['incidents', '--db', db, '--format', 'json', '--severity', 'high']).stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { detector: string; severity: number });
+  assert.ok(high.length >= 1 && high.length < incidents.length, `${high.length} of ${incidents.length}`);
+  assert.ok(high.every((i) => i.severity === 1));
+  assert.match(run(['incidents', '--db', db]).stdout, /^id\s+run_id\s+run_incident\s+severity\s+detector/);
   // From an alert to its incident: the alert's run and EVE incident_id are the incident's run_id and run_incident.
   const alert = count(['--detector', 'port_scan'])[0];
   const alertCsv = run(['alerts', '--db', db, '--detector', 'port_scan', '--format', 'csv']).stdout.split('\n')[1].split(',');
