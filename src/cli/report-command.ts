@@ -39,6 +39,10 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
   }
   if (argv.html === '') throw new NetwatchError('NW_ERR_USAGE', 'report: --html needs a file name');
   if (argv.png === '') throw new NetwatchError('NW_ERR_USAGE', 'report: --png needs a directory');
+  // Checked before anything is written: the HTML was written, then the run failed on the chart directory.
+  if (argv.png !== undefined && existsSync(argv.png) && !statSync(argv.png).isDirectory()) {
+    throw new NetwatchError('NW_ERR_USAGE', `report: --png ${argv.png}: is a file; --png names a directory for the charts`);
+  }
   checkNumber('max-rows', argv['max-rows'], { min: 1, integer: true });
   if (files.length > 0 && (argv.since !== undefined || argv.until !== undefined)) {
     throw new NetwatchError('NW_ERR_USAGE', 'report: --since and --until select from a database; a capture file is reported whole');

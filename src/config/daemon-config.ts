@@ -77,8 +77,11 @@ export function daemonDefaults(): DaemonConfig {
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
+/** Refuses a value, naming it as the operator gave it: the file's key, the variable, or the flag. */
 function bad(where: string, key: string, why: string): never {
-  throw new NetwatchError('NW_ERR_CONFIG', `${where}: ${key}: ${why}`);
+  if (where === 'command line') throw new NetwatchError('NW_ERR_CONFIG', `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${why}`);
+  const variable = where === 'environment' ? Object.keys(ENV).find((n) => ENV[n] === key) : undefined;
+  throw new NetwatchError('NW_ERR_CONFIG', `${where}: ${variable ?? key}: ${why}`);
 }
 
 /** Applies one layer of overrides (file, environment or flags) to cfg, checking each key and value. */

@@ -75,7 +75,11 @@ test('bad config is refused at start with the key named, exit 2', () => {
   }
   const env = spawnSync(process.execPath, [CLI, 'daemon'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NETWATCH_LOG_LEVEL: 'loud' } });
   assert.equal(env.status, 2);
-  assert.match(env.stderr, /environment: logLevel: must be one of/);
+  assert.match(env.stderr, /environment: NETWATCH_LOG_LEVEL: must be one of/);
+  // A flag is named as it was typed.
+  const flag = spawnSync(process.execPath, [CLI, 'daemon', '--log-level', 'loud'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(flag.status, 2);
+  assert.match(flag.stderr, /^netwatch: --log-level: must be one of fatal, error, warn, info, debug, trace, got "loud"\n$/);
 });
 
 test('alerts reach the log and the table; SIGUSR2 reopens the log; SIGHUP reloads or refuses; SIGTERM exits 0 within 5 s', { timeout: 120_000 }, async () => {

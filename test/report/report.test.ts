@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -192,6 +192,8 @@ test('usage errors are one line with exit code 2', () => {
     [['report', '--db', join(dir, 'two.db'), '--html', 'x.html', '--since', '2021-02-30'], /--since 2021-02-30: not a duration/],
     [['report', SYNSCAN, '--html', 'x.html', '--max-rows', '0'], /--max-rows/],
     [['report', SYNSCAN, '--html', ''], /--html needs a file name/],
+    // A file where the chart directory should be is refused before the HTML is written.
+    [['report', SYNSCAN, '--html', join(dir, 'not-written.html'), '--png', SYNSCAN], /--png .*ppa_synscan\.pcapng: is a file; --png names a directory/],
   ];
   for (const [args, msg] of cases) {
     const r = run(args);
@@ -199,6 +201,7 @@ test('usage errors are one line with exit code 2', () => {
     assert.match(r.stderr, msg);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
+  assert.equal(existsSync(join(dir, 'not-written.html')), false);
   const missing = run(['report', join(dir, 'nope.pcap'), '--html', 'x.html']);
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /nope\.pcap/);
