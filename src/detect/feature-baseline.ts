@@ -1,7 +1,7 @@
 // Per-feature baselines (median and MAD of the raw values) and the explanation of a score against them:
 // "unique destination ports 812 (baseline median 3, 270 MADs above)".
 
-import { FEATURES, FEATURE_COUNT, transformRow } from './feature-set.js';
+import { FEATURES, FEATURE_COUNT, FEATURE_INDEX, transformRow } from './feature-set.js';
 
 export interface FeatureBaseline {
   windows: number;
@@ -115,15 +115,20 @@ export function explain(raw: ArrayLike<number>, base: FeatureBaseline, which: 'h
   });
 }
 
-/** "unique destination ports 812 (baseline median 3, 270 MADs above)". */
+/** Sketch-counted values from this size on are written "about N" (linear counting: a few per cent off in the hundreds). */
+const ESTIMATE_SHOWN = 50;
+
+/** "unique destination ports about 812 (baseline median 3, 270 MADs above)". */
 export function contributionText(c: FeatureContribution): string {
   const side = c.mads >= 0 ? 'above' : 'below';
   const m = Math.abs(c.mads);
   const mads = m >= 10 ? Math.round(m).toString() : m.toFixed(1);
   const who = c.baseline === 'host' ? 'host' : 'baseline';
+  // A sketch's count is exact to a count or two when small; from ESTIMATE_SHOWN on it says so.
+  const value = FEATURES[FEATURE_INDEX[c.feature]]?.estimated === true && c.value >= ESTIMATE_SHOWN ? `about ${fmt(c.value)}` : fmt(c.value);
   // With next to no spread there is nothing to count in: say what nearly every window was instead.
-  if (c.flat_baseline === true) return `${c.label} ${fmt(c.value)} (${who} median ${fmt(c.baseline_median)}, the value of nearly every window)`;
-  return `${c.label} ${fmt(c.value)} (${who} median ${fmt(c.baseline_median)}, ${mads} MADs ${side})`;
+  if (c.flat_baseline === true) return `${c.label} ${value} (${who} median ${fmt(c.baseline_median)}, the value of nearly every window)`;
+  return `${c.label} ${value} (${who} median ${fmt(c.baseline_median)}, ${mads} MADs ${side})`;
 }
 
 function fmt(x: number): string {

@@ -123,7 +123,10 @@ test('explanation on a constructed case: the feature that departs leads, with th
   assert.equal(top[0].value, 812);
   assert.equal(top[0].baseline_median, 3);
   assert.equal(top[0].mads, Math.round(((812 - 3) / scale) * 10) / 10);
-  assert.equal(contributionText(top[0]), `unique destination ports 812 (baseline median 3, ${Math.round((812 - 3) / scale)} MADs above)`);
+  // A sketch's count (unique ports) is marked as an estimate from 50 on; an exact count (packets) is not.
+  assert.equal(contributionText(top[0]), `unique destination ports about 812 (baseline median 3, ${Math.round((812 - 3) / scale)} MADs above)`);
+  assert.equal(contributionText({ ...top[0], value: 12 }), `unique destination ports 12 (baseline median 3, ${Math.round((812 - 3) / scale)} MADs above)`);
+  assert.match(contributionText({ ...top[0], feature: 'packets_out', label: 'packets sent' }), /^packets sent 812 \(/);
   // Features at their median never appear.
   assert.ok(!top.some((c) => c.feature === 'unique_dsts'));
   assert.ok(FEATURES.length === FEATURE_COUNT);
