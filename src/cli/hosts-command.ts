@@ -1,6 +1,7 @@
 // `netwatch hosts`: every host ranked by its threat score (0-100) with the reasons; each computation is
 // stored, so `--history HOST` shows how a host's score moved.
 
+import { existsSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { defaultDbPath } from '../config/default-paths.js';
 import { loadDetectionConfig } from '../config/detection-config-file.js';
@@ -28,7 +29,9 @@ function handler(argv: ArgumentsCamelCase<HostsArgs>): void {
     }
     return;
   }
-  const db = openDatabase(path, !argv.store);
+  // Scores are stored in the database, but a missing one is not created: a mistyped --db made an empty
+  // database and printed an empty table. Opened read-only it is refused, as by alerts and incidents.
+  const db = openDatabase(path, !argv.store || !existsSync(path));
   try {
     const { at, hosts } = computeHostScores(db, weights, since);
     if (argv.store && hosts.length > 0) storeHostScores(db, at, hosts);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, CORPUS } from '../support/corpus.js';
@@ -96,4 +96,12 @@ test('a host only ever a victim stays a victim when its weight has decayed to no
   assert.equal(server?.score, 0);
   assert.equal(server?.role, 'victim');
   assert.equal(client?.role, 'attacker');
+});
+
+test('a database that is not there is refused, not created', () => {
+  const missing = join(dir, 'typo.db');
+  const r = spawnSync(CLI, ['hosts', '--db', missing], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /typo\.db: cannot open the database: no such database/);
+  assert.equal(existsSync(missing), false);
 });
