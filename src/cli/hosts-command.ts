@@ -11,11 +11,13 @@ import { checkNumber } from './number-args.js';
 import { printRows } from './query-commands.js';
 import { parseTimeArg } from './time-args.js';
 
-interface HostsArgs { db?: string; top: number; since?: string; format: 'table' | 'json' | 'csv'; config?: string; store: boolean; history?: string }
+interface HostsArgs { db?: string; top: number; since?: string; format: 'table' | 'json' | 'csv'; config?: string; store: boolean; decay: boolean; history?: string }
 
 function handler(argv: ArgumentsCamelCase<HostsArgs>): void {
   checkNumber('top', argv.top, { min: 1, integer: true });
-  const weights = loadDetectionConfig(argv.config).threatScore;
+  const configured = loadDetectionConfig(argv.config).threatScore;
+  // Without decay every alert weighs as if it were the newest (a half-life of forever).
+  const weights = argv.decay ? configured : { ...configured, halfLifeHours: Infinity };
   const since = argv.since !== undefined ? parseTimeArg('since', argv.since) : undefined;
   const path = argv.db ?? defaultDbPath();
   if (argv.history !== undefined) {
@@ -31,11 +33,18 @@ function handler(argv: ArgumentsCamelCase<HostsArgs>): void {
   }
   // Scores are stored in the database, but a missing one is not created: a mistyped --db made an empty
   // database and printed an empty table. Opened read-only it is refused, as by alerts and incidents.
-  const db = openDatabase(path, !argv.store || !existsSync(path));
+  // A computation without decay is printed only: the stored history is of scores as the daemon computes them.
+  const store = argv.store && argv.decay;
+  const db = openDatabase(path, !store || !existsSync(path));
   try {
     const { at, hosts } = computeHostScores(db, weights, since);
-    if (argv.store && hosts.length > 0) storeHostScores(db, at, hosts);
+    if (store && hosts.length > 0) storeHostScores(db, at, hosts);
     const top = hosts.slice(0, argv.top);
+    const faded = top.filter((h) => h.score < 0.05).length;
+    if (argv.decay && faded > 0) {
+      process.stderr.write(`netwatch: note: ${faded} of these hosts score 0.0: their alerts are days older than the newest ` +
+        `(${new Date(at * 1000).toISOString()}) and have decayed; --no-decay weighs every alert in full\n`);
+    }
     if (argv.format === 'json') {
       for (const h of top) process.stdout.write(JSON.stringify({ ...h, as_of: new Date(at * 1000).toISOString() }) + '\n');
       return;
@@ -57,9 +66,11 @@ export const hostsCommand: CommandModule<object, HostsArgs> = {
     .option('format', { type: 'string', choices: ['table', 'json', 'csv'] as const, default: 'table' as const, describe: 'output format' })
     .option('config', { type: 'string', describe: 'JSON config file; detection.threatScore holds the weights (docs/intel.md)' })
     .option('store', { type: 'boolean', default: true, describe: 'store this computation in the database (--no-store: only print)' })
+    .option('decay', { type: 'boolean', default: true, describe: 'halve an alert\'s weight every threatScore.halfLifeHours (24) before the newest alert (--no-decay: every alert in full, for captures of different days in one database; printed, not stored)' })
     .option('history', { type: 'string', describe: 'show the stored scores of this host over time instead' })
     .example('netwatch hosts --top 5', 'where to look first')
     .example('netwatch hosts --history 10.0.0.5', 'how a host\'s score moved')
+    .example('netwatch hosts --since 2000-01-01 --no-decay', 'rank the hosts of old captures analysed into one database, each alert in full')
     .epilog('Scores are relative to the newest alert in the database, so a database made from old captures scores as of their end.') as unknown as Argv<HostsArgs>,
   handler,
 };

@@ -96,6 +96,15 @@ test('a host only ever a victim stays a victim when its weight has decayed to no
   assert.equal(server?.score, 0);
   assert.equal(server?.role, 'victim');
   assert.equal(client?.role, 'attacker');
+  // The table says why, and --no-decay weighs the 2002 alerts in full: the FTP guesser ranks first again.
+  const note = spawnSync(CLI, ['hosts', '--db', db, '--since', '2000-01-01', '--no-store'], { encoding: 'utf8' });
+  assert.match(note.stderr, /score 0\.0: their alerts are days older than the newest .* --no-decay weighs every alert in full/);
+  const full = hosts(db, ['--since', '2000-01-01', '--no-decay']);
+  assert.equal(full[0].host, '10.234.125.254');
+  assert.ok(full[0].score > 40, String(full[0].score));
+  assert.equal(full.find((h) => h.host === '10.121.70.151')?.role, 'victim');
+  // Printed, not stored: the history holds only decayed computations.
+  assert.deepEqual(hosts(db, ['--history', '10.234.125.254']), []);
 });
 
 test('a database that is not there is refused, not created', () => {
