@@ -134,21 +134,23 @@ export const statsCommand: CommandModule<object, QueryArgs> = {
   describe: 'Per-minute traffic statistics from the database',
   builder: (y: Argv) => withQueryOptions(y)
     .example('netwatch stats --since 1h', 'the last hour, minute by minute')
-    .example('netwatch stats --format csv --limit 1440 > day.csv', 'a day of minutes as CSV') as unknown as Argv<QueryArgs>,
+    .example('netwatch stats --format csv --limit 1440 > day.csv', 'a day of minutes as CSV')
+    .epilog('avg_pps is the minute\'s packets / 60 (a burst of a few milliseconds reads low); distinct_hosts is a ' +
+      'linear-counting estimate, within a few per cent.') as unknown as Argv<QueryArgs>,
   handler: (argv: ArgumentsCamelCase<QueryArgs>) => {
     const filter = filterFrom(argv);
     const db = openDatabase(argv.db ?? defaultDbPath(), true);
     try {
       const rows = queryStats(db, filter).map((r) => {
         const top = (JSON.parse(r.top_talkers) as { address: string; bytes: number }[])[0];
-        return { ...r, pps: Math.round(r.packets / 60), top_talker: top ? `${top.address} (${top.bytes} B)` : '' };
+        return { ...r, avg_pps: Math.round(r.packets / 60), top_talker: top ? `${top.address} (${top.bytes} B)` : '' };
       });
       if (argv.format === 'json') {
         process.stdout.write(rows.map((r) => JSON.stringify({ ...r, top_talkers: JSON.parse(r.top_talkers) as unknown }) + '\n').join(''));
         return;
       }
       printRows(rows as unknown as Record<string, unknown>[],
-        ['minute', 'packets', 'pps', 'bytes', 'tcp', 'udp', 'icmp', 'other', 'distinct_hosts', 'ring_drops', 'kernel_drops', 'top_talker'], argv.format);
+        ['minute', 'packets', 'avg_pps', 'bytes', 'tcp', 'udp', 'icmp', 'other', 'distinct_hosts', 'ring_drops', 'kernel_drops', 'top_talker'], argv.format);
     } finally {
       db.close();
     }
