@@ -7,7 +7,7 @@ import { queryAlerts, queryIncidents, queryStats, type QueryFilter } from '../st
 import { openDatabase } from '../store/netwatch-db.js';
 import { checkNumber } from './number-args.js';
 import { csvField } from '../output/csv-field.js';
-import { parseTimeArg } from './time-args.js';
+import { parseTimeRange } from './time-args.js';
 import { SIGNATURES } from '../alert/signatures.js';
 import { canonicalAddress } from '../track/address-parse.js';
 
@@ -37,8 +37,7 @@ function filterFrom(a: QueryArgs): QueryFilter {
     throw new NetwatchError('NW_ERR_USAGE', `--detector ${a.detector}: unknown (known: ${Object.keys(SIGNATURES).join(', ')})`);
   }
   return {
-    since: a.since !== undefined ? parseTimeArg('since', a.since) : undefined,
-    until: a.until !== undefined ? parseTimeArg('until', a.until) : undefined,
+    ...parseTimeRange(a.since, a.until),
     severity, detector: a.detector, src: addressArg('src', a.src), dst: addressArg('dst', a.dst), limit: a.limit,
   };
 }

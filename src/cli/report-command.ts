@@ -16,7 +16,7 @@ import { openDatabase } from '../store/netwatch-db.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { checkNumber } from './number-args.js';
 import { listenForStop } from './stop-signals.js';
-import { parseTimeArg } from './time-args.js';
+import { parseTimeRange } from './time-args.js';
 
 interface ReportArgs {
   files?: string[];
@@ -71,11 +71,7 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
     if (!existsSync(path)) {
       throw new NetwatchError('NW_ERR_USAGE', `report: no capture file named and no database at ${path} (name files, or --db FILE)`);
     }
-    const since = argv.since !== undefined ? parseTimeArg('since', argv.since) : undefined;
-    const until = argv.until !== undefined ? parseTimeArg('until', argv.until) : undefined;
-    if (since !== undefined && until !== undefined && until < since) {
-      throw new NetwatchError('NW_ERR_USAGE', `report: --until ${argv.until} is before --since ${argv.since}`);
-    }
+    const { since, until } = parseTimeRange(argv.since, argv.until);
     const db = openDatabase(path, true);
     try {
       const range = argv.since !== undefined ? `, since ${argv.since}` : '';

@@ -24,3 +24,11 @@ export function parseDurationArg(flag: string, value: string | number): number {
   if (!(sec > 0)) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${text}: not a positive duration (10s, 5m, 1h)`);
   return sec;
 }
+
+/** --since and --until as epoch seconds; an end before the start is a usage error (it could only match nothing). */
+export function parseTimeRange(since: string | undefined, until: string | undefined): { since?: number; until?: number } {
+  const s = since !== undefined ? parseTimeArg('since', since) : undefined;
+  const u = until !== undefined ? parseTimeArg('until', until) : undefined;
+  if (s !== undefined && u !== undefined && u < s) throw new NetwatchError('NW_ERR_USAGE', `--until ${until} is before --since ${since}`);
+  return { since: s, until: u };
+}

@@ -98,6 +98,8 @@ test('every filter of netwatch alerts, and the table and CSV forms', () => {
     [['alerts', '--src', '10.10.10.0/24'], /--src 10\.10\.10\.0\/24: not an IP address \(give one address/],
     [['incidents', '--dst', 'gateway'], /--dst gateway: not an IP address/],
     [['stats', '--src', '1.2.3.4'], /Unknown argument: src/],
+    [['alerts', '--since', '2025-01-01', '--until', '2024-01-01'], /^netwatch: --until 2024-01-01 is before --since 2025-01-01\n$/],
+    [['incidents', '--severity', 'high', '--since', '1h', '--until', '2h'], /--until 2h is before --since 1h/],
   ];
   for (const [args, re] of refused) {
     const r = run([...args, '--db', db]);
