@@ -82,14 +82,29 @@ export class ArpSpoofDetector implements Detector {
     const memory = this.cfg.claimMemorySec;
     const prev = this.ipToMac.get(ip);
     const contested = prev !== undefined && prev.mac !== mac;
-    const claims = this.macClaims.get(mac);
-    if (contested && claims !== undefined) {
+    // The usual case, a binding seen again, updates in place: nothing is allocated per ARP packet.
+    if (prev !== undefined && prev.mac === mac) prev.t = t;
+    else setBounded(this.ipToMac, ip, { mac, t });
+    // The MAC's claims first, so an alert on this one already knows the MAC's own address if it shows.
+    let claims = this.macClaims.get(mac);
+    let added = false;
+    if (claims === undefined || t - claims.t >= memory) {
+      claims = { ips: [ip], contested: [contested], t };
+      setBounded(this.macClaims, mac, claims);
+    } else {
+      claims.t = t;
       const at = claims.ips.indexOf(ip);
-      if (at >= 0) claims.contested[at] = true;
+      if (at >= 0) {
+        if (contested) claims.contested[at] = true;
+      } else if (claims.ips.length < 8) {
+        claims.ips.push(ip);
+        claims.contested.push(contested);
+        added = true;
+      }
     }
+    const own = ownAddress(claims);
     if (contested && t - prev.t < memory) {
       const claimed = ipv4ToString(ip);
-      const own = claims === undefined ? null : ownAddress(claims);
       c.hub.raise({
         detector: this.name, variant: 1,
         detail: `${claimed} claimed by ${macText(mac)}${own === null ? '' : ` (${own})`}, was ${macText(prev.mac)}`,
@@ -100,25 +115,12 @@ export class ArpSpoofDetector implements Detector {
         window: `${memory}s`,
       }, t);
     }
-    // The usual case, a binding seen again, updates in place: nothing is allocated per ARP packet.
-    if (prev !== undefined && prev.mac === mac) prev.t = t;
-    else setBounded(this.ipToMac, ip, { mac, t });
-    if (claims === undefined || t - claims.t >= memory) {
-      setBounded(this.macClaims, mac, { ips: [ip], contested: [contested], t });
-      return;
-    }
-    claims.t = t;
-    const at = claims.ips.indexOf(ip);
-    if (at >= 0) {
-      if (contested) claims.contested[at] = true;
-      return;
-    }
-    if (claims.ips.length < 8) { claims.ips.push(ip); claims.contested.push(contested); }
-    const ips = claims.ips.map(ipv4ToString);
+    if (!added) return;
     // When some claims were contested and one was not, the MAC is an attacker whose own address is the
     // uncontested one: the alert names it as source and the first address it took over as destination.
-    const own = ownAddress(claims);
-    const spoofed = claims.ips.filter((_, i) => claims.contested[i]).map(ipv4ToString);
+    const held: Claims = claims;
+    const ips = held.ips.map(ipv4ToString);
+    const spoofed = held.ips.filter((_, i) => held.contested[i]).map(ipv4ToString);
     c.hub.raise({
       detector: this.name, variant: 2,
       detail: own !== null

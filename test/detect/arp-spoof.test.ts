@@ -85,3 +85,18 @@ test('a host answering for two addresses of its own is not named an attacker by 
   assert.equal(alerts[0].src_ip, '10.77.0.67');
   assert.equal([...hostRoles(db).values()].includes('attacker'), false);
 });
+
+test('a host that announced its own address and then claims the gateway\'s is named as the attacker at once', () => {
+  const { alerts } = analyze('announced-first', [
+    arpReply(GW_MAC, GATEWAY, VICTIM_MAC, VICTIM),
+    arpReply(SPOOFER_MAC, SPOOFER, VICTIM_MAC, VICTIM), // its own address, announced honestly
+    arpReply(SPOOFER_MAC, GATEWAY, VICTIM_MAC, VICTIM), // then the gateway's
+  ]);
+  assert.deepEqual(alerts.map((a) => a.alert.signature_id), [9101301, 9101302]);
+  for (const a of alerts) {
+    assert.equal(a.src_ip, '10.77.0.66', JSON.stringify(a));
+    assert.equal(a.netwatch.evidence.attacker_ip, '10.77.0.66');
+  }
+  assert.equal(alerts[0].dest_ip, '10.77.0.7');
+  assert.equal(alerts[1].dest_ip, '10.77.0.1');
+});
