@@ -1,6 +1,7 @@
 // Flags shared by capture and analyze (export format and file, summary style) and the sinks they select.
 
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { NetwatchError } from '../errors.js';
 import { CsvPacketSink } from '../output/csv-packet-sink.js';
@@ -79,6 +80,7 @@ export function checkOutputs(exporting: boolean, args: { out?: string; alerts?: 
     throw new NetwatchError('NW_ERR_USAGE', `${toStdout.join(' and ')} ${toStdout.length === 2 ? 'both' : 'all'} write to standard output: send all but one to a file`);
   }
   const files = named.filter(([, v]) => v !== '-');
+  for (const [flag, v] of files) checkParentDirectory(flag, v);
   for (let i = 0; i < files.length; i++) {
     for (let j = i + 1; j < files.length; j++) {
       if (resolve(files[i][1]) === resolve(files[j][1])) {
@@ -86,4 +88,12 @@ export function checkOutputs(exporting: boolean, args: { out?: string; alerts?: 
       }
     }
   }
+}
+
+/** A file a flag names must go in a directory that exists: a typo should be an error, not a new directory. */
+export function checkParentDirectory(flag: string, path: string): void {
+  const dir = dirname(resolve(path));
+  let ok = false;
+  try { ok = statSync(dir).isDirectory(); } catch { ok = false; }
+  if (!ok) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: directory ${dir} does not exist`);
 }

@@ -1,7 +1,5 @@
 // `netwatch train`: learn a baseline of normal traffic from capture files and write the model file.
 
-import { statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { loadDetectionConfig } from '../config/detection-config-file.js';
 import { defaultModelPath } from '../config/default-paths.js';
@@ -11,7 +9,7 @@ import { DEFAULT_ALERTS_PER_DAY, trainModel } from '../detect/model-training.js'
 import { TrainingCollector } from '../detect/training-collector.js';
 import { NetwatchError } from '../errors.js';
 import { Pipeline, checkCaptureFiles, runFiles } from '../pipeline.js';
-import { checkOutputPath } from './output-options.js';
+import { checkOutputPath, checkParentDirectory } from './output-options.js';
 import { checkNumber } from './number-args.js';
 import { listenForStop } from './stop-signals.js';
 import { fileProgressPrinter } from './file-progress.js';
@@ -37,10 +35,6 @@ interface TrainArgs {
 /** Fewer training windows than this get a warning: the model has seen too little to call traffic normal. */
 const FEW_WINDOWS = 50;
 
-function isDirectory(p: string): boolean {
-  try { return statSync(p).isDirectory(); } catch { return false; }
-}
-
 async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   if (argv.files === undefined || argv.files.length === 0) throw new NetwatchError('NW_ERR_USAGE', 'train: name at least one capture file of normal traffic');
   if (argv['alerts-per-day'] !== undefined && argv.contamination !== undefined) {
@@ -55,10 +49,8 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   checkNumber('phases', argv.phases, { min: 1, max: 20, integer: true });
   const windowSec = parseDurationArg('window', argv.window);
   checkOutputPath('model', argv.model, false);
-  // A named model's directory must exist (a typo should not create directories); the default one is made.
-  if (argv.model !== undefined && !isDirectory(dirname(resolve(argv.model)))) {
-    throw new NetwatchError('NW_ERR_USAGE', `--model ${argv.model}: directory ${dirname(resolve(argv.model))} does not exist`);
-  }
+  // A named model's directory must exist; the default one is made.
+  if (argv.model !== undefined) checkParentDirectory('model', argv.model);
   const modelPath = argv.model ?? defaultModelPath();
   checkCaptureFiles(argv.files);
   const cfg = loadDetectionConfig(argv.config);
