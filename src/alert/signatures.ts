@@ -28,3 +28,13 @@ export const SIGNATURES = {
 } as const satisfies Record<string, SignatureInfo>;
 
 export type DetectorName = keyof typeof SIGNATURES;
+
+/** Severity names as operators type them, and the numbers (1 high .. 3 low) EVE carries. */
+export const SEVERITY_NAMES = ['high', 'medium', 'low'] as const;
+
+/** "high", "medium", "low" (any case) or "1".."3" as a severity number; undefined for anything else. */
+export function parseSeverity(text: string): number | undefined {
+  const i = SEVERITY_NAMES.indexOf(text.toLowerCase() as typeof SEVERITY_NAMES[number]);
+  if (i >= 0) return i + 1;
+  return /^[123]$/.test(text) ? Number(text) : undefined;
+}

@@ -1,10 +1,10 @@
 // ECharts options the dashboard needs beyond the report's (chart-options.ts): alert counts per time bucket
 // by severity (a million alerts cannot be drawn one point each) and one host's traffic. Plain JSON.
 
+import { SEVERITY_NAMES } from '../alert/signatures.js';
 import type { ChartOption } from './chart-options.js';
 
 const SEVERITY_COLORS = ['#c9473f', '#e8833a', '#d9b92f'];
-const SEVERITY_NAMES = ['high', 'medium', 'low'];
 
 export interface SeverityBucket {
   /** Bucket start, epoch seconds. */

@@ -16,7 +16,7 @@ import type { Readable } from 'node:stream';
 import { NetwatchError, isNetwatchError } from '../errors.js';
 import { parseDateText } from '../date-text.js';
 import type { DetectionConfig } from '../config/detection-defaults.js';
-import { SIGNATURES } from '../alert/signatures.js';
+import { SIGNATURES, parseSeverity } from '../alert/signatures.js';
 import { canonicalAddress } from '../track/address-parse.js';
 import { openDatabase } from '../store/netwatch-db.js';
 import { NETWATCH_VERSION } from '../version.js';
@@ -116,6 +116,15 @@ function intParam(q: Query, name: string, def: number, min: number, max: number)
   if (v === undefined || v === '') return def;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw bad(`${name}=${v}: must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** At least this severe: high, medium, low or 1-3 (default 3, everything). */
+function severityParam(q: Query): number {
+  const v = q.severity;
+  if (v === undefined || v === '') return 3;
+  const n = parseSeverity(v);
+  if (n === undefined) throw bad(`severity=${v}: must be high, medium, low or 1-3`);
   return n;
 }
 
@@ -320,7 +329,7 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
     const r = rangeOf(q);
     const m = muted();
     const res = queries.alerts({
-      ...r, severity: intParam(q, 'severity', 3, 1, 3), detector: detectorParam(q), host: hostParam(q, 'host'), sort, desc: q.dir !== 'asc',
+      ...r, severity: severityParam(q), detector: detectorParam(q), host: hostParam(q, 'host'), sort, desc: q.dir !== 'asc',
       limit: intParam(q, 'limit', 50, 1, 500), offset: intParam(q, 'offset', 0, 0, 1_000_000), mutedAlertKeys: q.muted === '1' ? [] : m.alertKeys,
     });
     return { range: r, ...res };

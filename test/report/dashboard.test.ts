@@ -192,6 +192,12 @@ test('alerts page filters by detector, severity and host, sorts, and shows the r
   // The API compares addresses as addresses: the IPv4-mapped spelling finds the same alerts.
   const mapped = await (await fetch(`${s.url}api/alerts?range=all&severity=3&host=${encodeURIComponent('::ffff:172.16.0.1')}`)).json() as { rows: { id: number }[] };
   assert.deepEqual(mapped.rows.map((r) => String(r.id)).sort(), hostIds);
+  // Severity by name, as the CLI takes it: "high" is 1.
+  const byName = await (await fetch(`${s.url}api/alerts?range=all&severity=high`)).json() as { rows: { id: number }[] };
+  assert.deepEqual(byName.rows.map((r) => String(r.id)).sort(), ids('SELECT id FROM alerts WHERE severity = 1').sort());
+  const badName = await fetch(`${s.url}api/alerts?range=all&severity=urgent`);
+  assert.equal(badName.status, 400);
+  assert.match(((await badName.json()) as { error: string }).error, /severity=urgent: must be high, medium, low or 1-3/);
   assert.deepEqual(await shownIds(), hostIds);
   const inc = await column(page, '#incidents-table', 1);
   assert.deepEqual(inc.sort(), ['arp_spoof', 'arp_spoof']);
