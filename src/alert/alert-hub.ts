@@ -123,12 +123,15 @@ export class AlertHub {
   }
 
   /** Counts a trigger of a live incident at packet position pos: count, last seen, peak, recency. */
-  private trigger(st: IncidentState, r: Pick<RaiseRequest, 'key' | 'score'>, t: number, pos: PacketPosition): void {
+  private trigger(st: IncidentState, r: Pick<RaiseRequest, 'key' | 'score'> & { detail?: string }, t: number, pos: PacketPosition): void {
     st.incident.count++;
     st.lastSec = pos.tsSec;
     st.lastNsec = pos.tsNsec;
     st.lastT = t;
-    if (r.score > st.incident.peak_score) st.incident.peak_score = round3(r.score);
+    if (r.score > st.incident.peak_score) {
+      st.incident.peak_score = round3(r.score);
+      if (r.detail !== undefined) st.incident.peak_detail = r.detail;
+    }
     // Map order is recency order: re-insert so the least recently active incident is evicted first.
     this.incidents.delete(r.key);
     this.incidents.set(r.key, st);
@@ -183,7 +186,7 @@ export class AlertHub {
       st = {
         incident: {
           id: this.nextIncident++, detector: r.detector, signature: `NETWATCH ${sig.name}`, key: r.key, src_ip: r.src, dest_ip: r.dst,
-          first_seen: ts, last_seen: ts, count: 1, alerts: 1, peak_score: round3(r.score),
+          first_seen: ts, last_seen: ts, count: 1, alerts: 1, peak_score: round3(r.score), peak_detail: r.detail,
         },
         lastAlertT: t,
         lastT: t,

@@ -38,6 +38,8 @@ export interface Incident {
   count: number;
   alerts: number;
   peak_score: number;
+  /** What the detector said at the peak ("SYN scan of ... (1054 ports)"): the first alert's text is from when it crossed the threshold. */
+  peak_detail: string;
 }
 
 /** Suricata's timestamp form: 2010-07-04T20:24:18.123456+0000. */

@@ -8,7 +8,7 @@ import { openDatabase } from '../store/netwatch-db.js';
 import { checkNumber } from './number-args.js';
 import { csvField } from '../output/csv-field.js';
 import { parseTimeRange } from './time-args.js';
-import { SIGNATURES } from '../alert/signatures.js';
+import { SEVERITY_NAMES, SIGNATURES, parseSeverity } from '../alert/signatures.js';
 import { canonicalAddress } from '../track/address-parse.js';
 
 interface QueryArgs {
@@ -23,14 +23,13 @@ interface QueryArgs {
   format: 'table' | 'json' | 'csv';
 }
 
-const SEVERITY: Readonly<Record<string, number>> = { high: 1, medium: 2, low: 3, '1': 1, '2': 2, '3': 3 };
-const SEVERITY_NAME = ['', 'high', 'medium', 'low'];
+const SEVERITY_NAME = ['', ...SEVERITY_NAMES];
 
 function filterFrom(a: QueryArgs): QueryFilter {
   checkNumber('limit', a.limit, { min: 1, max: 1_000_000, integer: true });
   let severity: number | undefined;
   if (a.severity !== undefined) {
-    severity = SEVERITY[a.severity.toLowerCase()];
+    severity = parseSeverity(a.severity);
     if (severity === undefined) throw new NetwatchError('NW_ERR_USAGE', `--severity ${a.severity}: use high, medium or low (or 1, 2, 3)`);
   }
   if (a.detector !== undefined && !Object.hasOwn(SIGNATURES, a.detector)) {
@@ -121,7 +120,7 @@ export const incidentsCommand: CommandModule<object, QueryArgs> = {
         return;
       }
       printRows(rows.map((r) => ({ ...r, severity: SEVERITY_NAME[r.severity] ?? r.severity })) as unknown as Record<string, unknown>[],
-        ['id', 'run_id', 'run_incident', 'severity', 'detector', 'src_ip', 'dest_ip', 'first_seen', 'last_seen', 'count', 'alerts', 'peak_score', 'signature'], argv.format);
+        ['id', 'run_id', 'run_incident', 'severity', 'detector', 'src_ip', 'dest_ip', 'first_seen', 'last_seen', 'count', 'alerts', 'peak_score', 'peak_detail'], argv.format);
     } finally {
       db.close();
     }

@@ -53,20 +53,52 @@ export function windowLabel(sec: number): string {
   return `${sec}s`;
 }
 
-/** Per-slot "last raised" times so a detector over its threshold calls the hub at most once a second per entry. */
+/**
+ * Per-slot "last raised" times so a detector over its threshold calls the hub at most once a second per
+ * entry. The slots it refuses are remembered, so a detector can judge them again at its next tick and at
+ * the end (drain): a scan that runs its course inside one second is otherwise filed with the count it
+ * had when it first crossed the threshold.
+ */
 export class RaiseGate {
   private readonly last: Float64Array;
+  private readonly deferred: Int32Array;
+  private readonly isDeferred: Uint8Array;
+  private deferredCount = 0;
   constructor(capacity: number) {
     this.last = new Float64Array(capacity).fill(-Infinity);
+    this.deferred = new Int32Array(capacity);
+    this.isDeferred = new Uint8Array(capacity);
   }
-  /** True (and remembered) when slot may raise at time t. */
+  /** True (and remembered) when slot may raise at time t; a refused slot is kept for drain. */
   open(slot: number, t: number): boolean {
     const dt = t - this.last[slot];
-    if (dt >= 0 && dt < 1) return false;
+    if (dt >= 0 && dt < 1) {
+      if (this.isDeferred[slot] === 0) {
+        this.isDeferred[slot] = 1;
+        this.deferred[this.deferredCount++] = slot;
+      }
+      return false;
+    }
     this.last[slot] = t;
     return true;
   }
   reset(slot: number): void {
     this.last[slot] = -Infinity;
+  }
+  /**
+   * Hands every refused slot to judge once and forgets it (a slot refused again is kept for the next
+   * drain). With force (end of input) the gate is opened for them first.
+   */
+  drain(judge: (slot: number) => void, force: boolean): void {
+    const n = this.deferredCount;
+    if (n === 0) return;
+    const slots = this.deferred.slice(0, n);
+    this.deferredCount = 0;
+    for (let i = 0; i < n; i++) {
+      const s = slots[i];
+      this.isDeferred[s] = 0;
+      if (force) this.last[s] = -Infinity;
+      judge(s);
+    }
   }
 }

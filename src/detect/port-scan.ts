@@ -94,6 +94,20 @@ export class PortScanDetector implements Detector {
     }
   }
 
+  /** Once a second: pairs over the threshold whose raise the gate refused are judged again, so the incident has the latest count. */
+  tick(c: PacketContext): void {
+    this.gate.drain(this.judge(c), false);
+  }
+
+  /** End of input: the same, with the gate open (the count a scan reached after its last raise is not lost). */
+  finish(c: PacketContext): void {
+    this.gate.drain(this.judge(c), true);
+  }
+
+  private judge(c: PacketContext): (s: number) => void {
+    return (s) => this.evaluate(c, s);
+  }
+
   private findPair(c: PacketContext): number {
     const flows = c.flows;
     const fs = c.flowSlot;

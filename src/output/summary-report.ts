@@ -275,8 +275,10 @@ export function renderSummary(r: SummaryReport): string {
     if (d.alertsOmitted > 0) out.push(`  ... ${nf.format(d.alertsOmitted)} more (use --alerts FILE for all)`);
     out.push(`Incidents: ${nf.format(d.incidents.length)}`);
     for (const i of d.incidents) {
-      out.push(`  #${i.id} ${i.detector} ${i.src_ip} -> ${i.dest_ip}: ${i.count} times, ${i.alerts} alerts, ` +
-        `${i.first_seen} .. ${i.last_seen}, peak score ${i.peak_score}`);
+      const folded = i.count - i.alerts;
+      out.push(`  #${i.id} ${i.detector} ${i.src_ip} -> ${i.dest_ip}: fired ${i.count} ${i.count === 1 ? 'time' : 'times'} ` +
+        `(${i.alerts} ${i.alerts === 1 ? 'alert' : 'alerts'}${folded > 0 ? `, ${folded} folded` : ''}), ` +
+        `${i.first_seen} .. ${i.last_seen}, peak score ${i.peak_score}${i.peak_detail !== '' ? `: ${i.peak_detail}` : ''}`);
     }
   }
   return out.join('\n') + '\n';

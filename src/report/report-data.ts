@@ -145,7 +145,7 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
     GROUP BY detector ORDER BY count DESC, detector`).all(range) as { detector: string; count: number }[];
   const incidentCount = (db.prepare(`SELECT count(*) AS n FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until`)
     .get(range) as { n: number }).n;
-  const incidents = db.prepare(`SELECT id, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score
+  const incidents = db.prepare(`SELECT id, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score, peak_detail
     FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until ORDER BY last_epoch DESC, id DESC LIMIT @limit`)
     .all({ ...range, limit: maxRows }) as ReportIncident[];
   const scored = alertSpan.n > 0 ? computeHostScores(db, q.weights, q.since ?? alertSpan.a ?? undefined, until).hosts : [];

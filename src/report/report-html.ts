@@ -115,8 +115,8 @@ ${models.length === 0 ? '<p class="empty">No anomaly alerts from the model (netw
 </section>
 <section id="incidents">
 <h2>Incidents</h2>
-${table('incidents-table', [{ label: 'last seen' }, { label: 'first seen' }, { label: 'detector' }, { label: 'signature' }, { label: 'source' }, { label: 'destination' }, { label: 'count', numeric: true }, { label: 'peak score', numeric: true }],
-    d.incidents.map((i) => [td(i.last_seen, i.last_seen), td(i.first_seen, i.first_seen), td(i.detector), td(i.signature), td(i.src_ip), td(i.dest_ip),
+${table('incidents-table', [{ label: 'last seen' }, { label: 'first seen' }, { label: 'detector' }, { label: 'at its peak' }, { label: 'source' }, { label: 'destination' }, { label: 'count', numeric: true }, { label: 'peak score', numeric: true }],
+    d.incidents.map((i) => [td(i.last_seen, i.last_seen), td(i.first_seen, i.first_seen), td(i.detector), td(i.peak_detail !== '' ? i.peak_detail : i.signature), td(i.src_ip), td(i.dest_ip),
       td(String(i.count), i.count, 'num'), td(i.peak_score.toFixed(2), i.peak_score, 'num')]),
     'No incidents.')}
 </section>

@@ -133,11 +133,11 @@ export class RunStore implements AlertSink, FlowSink {
       VALUES (@run, @timestamp, @epoch, @sid, @signature, @category, @severity, @detector, @src_ip, @src_port, @dest_ip,
       @dest_port, @proto, @community_id, @score, @incident, @pcap_filename, @pcap_cnt, @eve)`);
     this.upsertIncident = db.prepare(`INSERT INTO incidents (run_id, run_incident, detector, signature, key, src_ip, dest_ip,
-      first_seen, last_seen, first_epoch, last_epoch, count, alerts, peak_score)
+      first_seen, last_seen, first_epoch, last_epoch, count, alerts, peak_score, peak_detail)
       VALUES (@run, @id, @detector, @signature, @key, @src_ip, @dest_ip, @first_seen, @last_seen, @first_epoch, @last_epoch,
-      @count, @alerts, @peak_score)
+      @count, @alerts, @peak_score, @peak_detail)
       ON CONFLICT (run_id, run_incident) DO UPDATE SET last_seen = excluded.last_seen, last_epoch = excluded.last_epoch,
-      count = excluded.count, alerts = excluded.alerts, peak_score = excluded.peak_score`);
+      count = excluded.count, alerts = excluded.alerts, peak_score = excluded.peak_score, peak_detail = excluded.peak_detail`);
     this.finishRun = db.prepare(`UPDATE capture_runs SET ended_at = @ended, packets = @packets, bytes = @bytes,
       ring_drops = @ringDrops, kernel_drops = @kernelDrops, alerts = @alerts, status = @status WHERE id = @run`);
     this.insertStats = db.prepare(`INSERT INTO stats_minutes (run_id, minute, minute_epoch, packets, bytes, tcp, udp, icmp, other,
@@ -226,7 +226,7 @@ export class RunStore implements AlertSink, FlowSink {
     return {
       run: this.runId, id: i.id, detector: i.detector, signature: i.signature, key: i.key, src_ip: i.src_ip, dest_ip: i.dest_ip,
       first_seen: i.first_seen, last_seen: i.last_seen, first_epoch: eveEpoch(i.first_seen), last_epoch: eveEpoch(i.last_seen),
-      count: i.count, alerts: i.alerts, peak_score: i.peak_score,
+      count: i.count, alerts: i.alerts, peak_score: i.peak_score, peak_detail: i.peak_detail,
     };
   }
 

@@ -40,7 +40,7 @@ export interface AlertRow {
  * The incident as stored: its id is the database's; run_id and run_incident match an alert's run_id and
  * incident_id. Its severity is its detector's (every alert of a detector has the same, signatures.ts).
  */
-export type IncidentRow = Pick<Incident, 'id' | 'detector' | 'signature' | 'src_ip' | 'dest_ip' | 'first_seen' | 'last_seen' | 'count' | 'alerts' | 'peak_score'> &
+export type IncidentRow = Pick<Incident, 'id' | 'detector' | 'signature' | 'src_ip' | 'dest_ip' | 'first_seen' | 'last_seen' | 'count' | 'alerts' | 'peak_score' | 'peak_detail'> &
   { run_id: number; run_incident: number; severity: number };
 
 /** A detector's severity as SQL, from the fixed table of signatures (a detector not in it reads as low). */
@@ -69,7 +69,7 @@ export function queryAlerts(db: Database.Database, f: QueryFilter): AlertRow[] {
 export function queryIncidents(db: Database.Database, f: QueryFilter): IncidentRow[] {
   const params: Record<string, unknown> = { limit: f.limit };
   const sql = `SELECT id, run_id, run_incident, ${INCIDENT_SEVERITY} AS severity, detector, signature, src_ip, dest_ip, first_seen, last_seen,
-    count, alerts, peak_score FROM incidents ${where(f, 'last_epoch', params, INCIDENT_SEVERITY)} ORDER BY last_epoch DESC, id DESC LIMIT @limit`;
+    count, alerts, peak_score, peak_detail FROM incidents ${where(f, 'last_epoch', params, INCIDENT_SEVERITY)} ORDER BY last_epoch DESC, id DESC LIMIT @limit`;
   return db.prepare(sql).all(params) as IncidentRow[];
 }
 

@@ -180,6 +180,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE stats_minutes ADD COLUMN top_source_ports TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 7,
+    description: "an incident's text at its peak score (a scan's port count when it ended, not when it crossed the threshold)",
+    sql: `
+      ALTER TABLE incidents ADD COLUMN peak_detail TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

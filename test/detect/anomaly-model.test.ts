@@ -256,16 +256,21 @@ test('an attack keeps its host out of training in every window, suppressed repea
 });
 
 test('train warns when it has little to learn from or the traffic holds attacks, and writes no model into a directory that is not there', () => {
-  const scan = join(CORPUS, 'attack/scan/ppa_synscan.pcapng');
-  const r = spawnSync(CLI, ['train', scan, '--model', join(dir, 'scan-model.json')], { encoding: 'utf8' });
+  const ftp = join(CORPUS, 'attack/bruteforce/zeek_ftp_bruteforce.pcap');
+  const r = spawnSync(CLI, ['train', ftp, '--model', join(dir, 'ftp-model.json')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /warning: train: only 2 host window\(s\) of 2 host\(s\) to learn from/);
-  assert.match(r.stderr, /warning: train: the heuristic detectors named the host in 12 windows, more than the 2 learnt from/);
+  assert.match(r.stderr, /warning: train: only 6 host window\(s\) of 2 host\(s\) to learn from/);
+  assert.match(r.stderr, /warning: train: the heuristic detectors named the host in 22 windows, more than the 6 learnt from/);
+  // A scan capture leaves nothing at all to learn from: refused.
+  const scan = join(CORPUS, 'attack/scan/ppa_synscan.pcapng');
+  const none = spawnSync(CLI, ['train', scan, '--model', join(dir, 'scan-model.json')], { encoding: 'utf8' });
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /only 0 host windows of at least 5 packets: too few to learn from/);
   const benign = spawnSync(CLI, ['train', join(CORPUS, 'benign/pcapplusplus_example_web.pcap'), '--model', join(dir, 'web-model.json')], { encoding: 'utf8' });
   assert.equal(benign.status, 0, benign.stderr);
   assert.equal(benign.stderr, '');
   const missing = join(dir, 'no-such-dir', 'm.json');
-  const m = spawnSync(CLI, ['train', scan, '--model', missing], { encoding: 'utf8' });
+  const m = spawnSync(CLI, ['train', ftp, '--model', missing], { encoding: 'utf8' });
   assert.equal(m.status, 2);
   assert.match(m.stderr, /^netwatch: --model .*m\.json: directory .*no-such-dir does not exist\n$/);
   assert.equal(existsSync(join(dir, 'no-such-dir')), false);

@@ -156,3 +156,15 @@ test('the same input gives the same alerts, byte for byte', { timeout: 120_000 }
     assert.equal(readFileSync(join(dir, 'r2.json'), 'utf8'), one, f);
   }
 });
+
+test('a scan that runs its course within a second is filed with the count it reached, not the one it crossed the threshold with', () => {
+  const r = spawnSync(CLI, ['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, '--no-store', '-q', '--summary', 'json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const inc = (JSON.parse(r.stdout) as { detection: { incidents: { detector: string; peak_score: number; peak_detail: string; alerts: number }[] } })
+    .detection.incidents.find((i) => i.detector === 'port_scan');
+  // CATALOG.md: 1,000 ports probed. The first alert said 50 (the threshold); distinct ports are a sketch's estimate.
+  const ports = Number(/\((\d+) ports\)$/.exec(inc?.peak_detail ?? '')?.[1]);
+  assert.ok(ports >= 950 && ports <= 1100, inc?.peak_detail);
+  assert.equal(inc?.peak_score, Math.round((ports / 50) * 1000) / 1000);
+  assert.equal(inc?.alerts, 1);
+});

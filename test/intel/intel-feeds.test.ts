@@ -107,7 +107,7 @@ test('analyze with feeds: first contact with a listed address raises intel, othe
   const matches = /Threat intelligence: 2 indicators from 2 feed\(s\) \(local 1; zeek\.tsv 1\); ([1-9][\d,]*) matches/.exec(r.stdout);
   assert.ok(matches, r.stdout);
   // Every match is one trigger of the one incident: the repeats are counted, not dropped.
-  const incident = /intel 172\.16\.0\.8 -> 64\.13\.134\.52: (\d+) times, 1 alerts/.exec(r.stdout);
+  const incident = /intel 172\.16\.0\.8 -> 64\.13\.134\.52: fired (\d+) times \(1 alert, \d+ folded\)/.exec(r.stdout);
   assert.ok(incident, r.stdout);
   assert.equal(Number(incident[1]), Number(matches[1].replace(/,/g, '')));
   const list = readFileSync(alerts, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert);
