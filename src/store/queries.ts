@@ -74,6 +74,8 @@ export function queryIncidents(db: Database.Database, f: QueryFilter): IncidentR
 }
 
 export interface StatsRow extends TrafficCounts {
+  /** One row per minute and run: two runs (a capture beside the daemon) in one minute are two rows. */
+  run_id: number;
   minute: string;
   distinct_hosts: number;
   top_talkers: string;
@@ -87,7 +89,7 @@ export function queryStats(db: Database.Database, f: QueryFilter): StatsRow[] {
   const c: string[] = [];
   if (f.since !== undefined) { c.push('minute_epoch >= @since'); params.since = Math.floor(f.since / 60) * 60; }
   if (f.until !== undefined) { c.push('minute_epoch <= @until'); params.until = f.until; }
-  const sql = `SELECT minute, packets, bytes, tcp, udp, icmp, other, distinct_hosts, top_talkers, ring_drops, kernel_drops
+  const sql = `SELECT run_id, minute, packets, bytes, tcp, udp, icmp, other, distinct_hosts, top_talkers, ring_drops, kernel_drops
     FROM stats_minutes ${c.length > 0 ? `WHERE ${c.join(' AND ')}` : ''} ORDER BY minute_epoch DESC, id DESC LIMIT @limit`;
   return db.prepare(sql).all(params) as StatsRow[];
 }

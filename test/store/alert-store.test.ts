@@ -180,7 +180,7 @@ test('per-minute statistics and stored flows (--db-flows all and alerted); netwa
   const rows = s.stdout.trim().split('\n').map((l) => JSON.parse(l) as { packets: number; top_talkers: { address: string }[] });
   assert.equal(rows.reduce((n, x) => n + x.packets, 0), summary.packets);
   assert.ok(rows.every((x) => Array.isArray(x.top_talkers)));
-  assert.match(run(['stats', '--db', statsDb]).stdout, /^minute\s+packets\s+avg_pps/);
+  assert.match(run(['stats', '--db', statsDb]).stdout, /^minute\s+run_id\s+packets\s+avg_pps/);
 
   const alertedDb = join(dir, 'alerted.db');
   assert.equal(run(['analyze', `${CORPUS}/attack/arp-spoof/ppa_arppoison.pcapng`, '--db', alertedDb, '--db-flows', 'alerted', '-q', '--summary', 'none']).status, 0);
