@@ -52,6 +52,8 @@ export class Pipeline {
   }
 
   flush(): void { for (const s of this.sinks) s.flush(); }
+  /** Live, no packet for a while: packet time is now tsSec (statistics of a minute that ended are written). */
+  idle(tsSec: number): void { this.minutes?.advance(tsSec); }
   /** End of input: open flows are closed (reason shutdown), then every output is made final. */
   finish(): void {
     this.engine?.finish();
@@ -201,6 +203,8 @@ export async function runLive(pipeline: Pipeline, live: LiveCapture, opts: LiveR
   const deadline = opts.durationSec > 0 ? started + opts.durationSec * 1000 : Infinity;
   const limit = opts.count > 0 ? opts.count : Infinity;
   let lastTick = started;
+  /** Wall time the last packet was processed: with none since, packet time runs on with the clock. */
+  let lastPacketWall = started;
   let reason: LiveStopReason = 'signal';
   const drain = (): number => {
     let n = 0;
@@ -216,11 +220,16 @@ export async function runLive(pipeline: Pipeline, live: LiveCapture, opts: LiveR
     const n = drain();
     if (pipeline.summary.packets >= limit) { reason = 'count'; break; }
     const now = Date.now();
+    if (n > 0) lastPacketWall = now;
     if (now >= deadline) { reason = 'duration'; break; }
     if (opts.shouldStop()) { reason = 'signal'; break; }
     if (live.lost !== null) { reason = 'lost'; break; }
     if (now - lastTick >= 1000) {
       lastTick = now;
+      if (pipeline.summary.packets > 0 && now - lastPacketWall >= 1000) {
+        const last = pipeline.record;
+        pipeline.idle(last.tsSec + last.tsNsec / 1e9 + (now - lastPacketWall) / 1000);
+      }
       opts.onTick?.();
     }
     if (n === 0) await reader.waitForData(Math.min(100, Math.max(1, deadline - now)));

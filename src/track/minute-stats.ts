@@ -79,6 +79,16 @@ export class MinuteStats {
     this.hosts[bit >>> 5] |= 1 << (bit & 31);
   }
 
+  /**
+   * Live, on a quiet link: packet time has moved on to tsSec without a packet (the last one's time plus the
+   * wall-clock time since it came). A minute that has ended is written now, not when the next packet comes.
+   */
+  advance(tsSec: number): void {
+    if (this.minute < 0 || Math.floor(tsSec / 60) <= this.minute) return;
+    if (this.packets > 0) this.emit();
+    this.minute = -1;
+  }
+
   /** End of input: the last minute as it stands. */
   finish(): void {
     if (this.minute >= 0 && this.packets > 0) this.emit();

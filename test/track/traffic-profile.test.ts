@@ -90,6 +90,22 @@ test('each minute of statistics ranks only its own senders, receivers and ports 
   assert.deepEqual(rows.map((r) => r.topSourcePorts), [[{ proto: 'tcp', port: 40000, count: 4 }], [{ proto: 'udp', port: 53, count: 3 }]]);
 });
 
+test('live on a quiet link: a minute that has ended is written when packet time moves on without a packet, once', () => {
+  const m = new MinuteStats();
+  const rows: MinuteRow[] = [];
+  m.onMinute = (r) => rows.push(r);
+  m.add(decode(ipv4Icmp(A, B, 8, 0), 100), false);
+  m.advance(119.5);
+  assert.equal(rows.length, 0, 'the minute is still open');
+  m.advance(121);
+  assert.deepEqual(rows.map((r) => [r.minuteEpoch, r.packets]), [[60, 1]]);
+  m.advance(200);
+  // The next packet starts its own minute; no empty rows for the quiet minutes between.
+  m.add(decode(ipv4Icmp(A, B, 8, 0), 250), false);
+  m.finish();
+  assert.deepEqual(rows.map((r) => [r.minuteEpoch, r.packets]), [[60, 1], [240, 1]]);
+});
+
 test('files out of time order: a packet from before the first one moves the origin back, each packet in its own time', () => {
   const p = new TrafficProfile();
   const t0 = 1_000_000_000;
