@@ -279,6 +279,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
         if (now - lastStats < cfg.statsIntervalSec * 1000) return;
         const c = current.reader.counters();
         const packets = pipeline.summary.packets;
+        store.progress({ ...pipeline.totals(c.drops, c.kernel?.dropped ?? 0), alerts: engine.hub.alertsRaised });
         log.info({
           packets, pps: Math.round(((packets - lastPackets) * 1000) / (now - lastStats)), ringDrops: c.drops,
           kernelDrops: c.kernel?.dropped ?? null, ringUsedPct: Math.round((1000 * current.reader.occupancy()) / current.reader.capacity) / 10,

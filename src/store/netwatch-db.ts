@@ -111,6 +111,7 @@ export class RunStore implements AlertSink, FlowSink {
   private readonly insertAlert: Database.Statement;
   private readonly upsertIncident: Database.Statement;
   private readonly finishRun: Database.Statement;
+  private readonly progressRun: Database.Statement;
   private readonly insertStats: Database.Statement;
   private readonly insertFlow: Database.Statement;
   /** Statistics and flows are written in batches, one transaction each. */
@@ -138,6 +139,8 @@ export class RunStore implements AlertSink, FlowSink {
       @count, @alerts, @peak_score, @peak_detail)
       ON CONFLICT (run_id, run_incident) DO UPDATE SET last_seen = excluded.last_seen, last_epoch = excluded.last_epoch,
       count = excluded.count, alerts = excluded.alerts, peak_score = excluded.peak_score, peak_detail = excluded.peak_detail`);
+    this.progressRun = db.prepare(`UPDATE capture_runs SET packets = @packets, bytes = @bytes, ring_drops = @ringDrops,
+      kernel_drops = @kernelDrops, alerts = @alerts WHERE id = @run`);
     this.finishRun = db.prepare(`UPDATE capture_runs SET ended_at = @ended, packets = @packets, bytes = @bytes,
       ring_drops = @ringDrops, kernel_drops = @kernelDrops, alerts = @alerts, status = @status WHERE id = @run`);
     this.insertStats = db.prepare(`INSERT INTO stats_minutes (run_id, minute, minute_epoch, packets, bytes, tcp, udp, icmp, other,
@@ -343,6 +346,20 @@ export class RunStore implements AlertSink, FlowSink {
   checkpoint(): { busy: number; log: number; checkpointed: number } {
     const r = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
     return r[0];
+  }
+
+  /**
+   * A running capture's totals so far (the daemon's, every stats interval): reports and the dashboard
+   * read them while it runs, not zeros until it stops. A refused write is counted; the next one catches up.
+   */
+  progress(totals: RunTotals): void {
+    if (Date.now() < this.blockedUntil) return;
+    try {
+      this.progressRun.run({ run: this.runId, ...totals });
+    } catch (e) {
+      this.writeErrors++;
+      this.lastWriteError = (e as Error).message;
+    }
   }
 
   /** Records the run's incidents and totals, and closes the database. */

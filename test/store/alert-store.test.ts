@@ -211,3 +211,20 @@ test('a row the database can never take is dropped and counted; it does not hold
   conn.close();
   assert.deepEqual(rows.map((r) => r.signature), ['test 2', 'test 3', 'test 4', 'test 5']);
 });
+
+test('a running capture\'s totals reach its run row as it goes, and the end makes them final', () => {
+  const path = join(dir, 'progress.db');
+  const store = new RunStore(path, 'interface', 'test0');
+  const row = () => {
+    const conn = new Database(path, { readonly: true });
+    try {
+      return conn.prepare('SELECT packets, bytes, alerts, status FROM capture_runs').get() as { packets: number; bytes: number; alerts: number; status: string };
+    } finally {
+      conn.close();
+    }
+  };
+  store.progress({ packets: 6664, bytes: 500_000, ringDrops: 0, kernelDrops: 0, alerts: 3 });
+  assert.deepEqual(row(), { packets: 6664, bytes: 500_000, alerts: 3, status: 'running' });
+  store.finish([], { packets: 7000, bytes: 510_000, ringDrops: 0, kernelDrops: 0, alerts: 4 }, 'completed');
+  assert.deepEqual(row(), { packets: 7000, bytes: 510_000, alerts: 4, status: 'completed' });
+});
