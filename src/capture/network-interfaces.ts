@@ -30,7 +30,10 @@ export interface InterfaceCounters {
   rxPackets: number;
   txPackets: number;
   rxDropped: number;
+  /** Loopback: every packet is counted once sent and once received, and captured once. */
+  loopback: boolean;
 }
+
 
 function readSys(name: string, file: string): string {
   try {
@@ -101,6 +104,7 @@ export function readInterfaceCounters(name: string): InterfaceCounters | null {
     rxPackets: Number(rx),
     txPackets: Number(readSys(name, 'statistics/tx_packets')),
     rxDropped: Number(readSys(name, 'statistics/rx_dropped')),
+    loopback: (parseInt(readSys(name, 'flags') || '0', 16) & IFF_LOOPBACK) !== 0,
   };
 }
 

@@ -67,6 +67,22 @@ test('ping, hping3 SYNs and an nmap SYN scan arrive decoded; Ctrl-C ends with su
   assert.ok(refused.length >= 11);
 });
 
+test('on loopback, where the kernel counts every packet sent and received, the interface counters find nothing missing', { timeout: 60_000 }, async () => {
+  // The namespace's own loopback: only this test's pings cross it.
+  const cap = net.spawn(net.nsA, [process.execPath, CLI, 'capture', '-i', 'lo', '--count', '10', '--no-store', '--summary', 'json', '-q']);
+  const exited = waitForExit(cap, 40_000);
+  await waitForStderr(cap, /capturing on/, 20_000);
+  net.exec(net.nsA, ['ping', '-c', '5', '-i', '0.2', '-W', '1', '127.0.0.1']);
+  const res = await exited;
+  assert.equal(res.code, 0, res.stderr);
+  const s = JSON.parse(res.stdout) as { packets: number; loss: { interfaceCounters: { measured: boolean; expected: number; estimate: number } } };
+  assert.equal(s.packets, 10);
+  assert.equal(s.loss.interfaceCounters.measured, true);
+  // rx + tx would say 20 expected and 10 "not captured".
+  assert.ok(s.loss.interfaceCounters.expected >= 10 && s.loss.interfaceCounters.expected <= 12, JSON.stringify(s.loss));
+  assert.ok(s.loss.interfaceCounters.estimate <= 2, JSON.stringify(s.loss));
+});
+
 test('--count stops after exactly that many packets and prints the loss report', { timeout: 60_000 }, async () => {
   const out = join(dir, 'count.csv');
   const cap = net.spawn(net.nsA, [process.execPath, CLI, 'capture', '-i', net.ifA, '--count', '6', '--filter', 'icmp', '-o', out, '--duration', '30']);
