@@ -274,3 +274,20 @@ test('a value that looks negative reaches its option\'s check; unknown commands 
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /^netwatch: Unknown argument: bogus-flag \(see netwatch --help\)\n$/);
 });
+
+test('an output file in a directory that does not exist is refused, and nothing is created', () => {
+  const missing = join(dir, 'no-such-dir');
+  for (const flag of ['--alert-log', '--alerts', '--flows']) {
+    const r = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, '--no-store', '-q', flag, join(missing, 'x.json')]);
+    assert.equal(r.status, 2, `${flag}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^netwatch: ${flag} .*x\\.json: directory .*no-such-dir does not exist\\n$`));
+  }
+  assert.deepEqual(readdirSync(dir).filter((f) => f === 'no-such-dir'), []);
+});
+
+test('help: the top level has examples; detect does not offer --no-detect, which it refuses', () => {
+  assert.match(run(['--help']).stdout, /Examples:\n\s+sudo netwatch capture -i eth0 --count 50/);
+  const detect = run(['detect', '--help']).stdout;
+  assert.match(detect, /--model/);
+  assert.doesNotMatch(detect, /--detect\b|--no-detect/);
+});
