@@ -55,27 +55,27 @@ export function windowLabel(sec: number): string {
 
 /**
  * Per-slot "last raised" times so a detector over its threshold calls the hub at most once a second per
- * entry. The slots it refuses are remembered, so a detector can judge them again at its next tick and at
- * the end (drain): a scan that runs its course inside one second is otherwise filed with the count it
- * had when it first crossed the threshold.
+ * entry. With remember, the slots it refuses are kept, so a detector can judge them again at its next tick
+ * and at the end (drain): a scan that runs its course inside one second is otherwise filed with the count
+ * it had when it first crossed the threshold.
  */
 export class RaiseGate {
   private readonly last: Float64Array;
-  private readonly deferred: Int32Array;
-  private readonly isDeferred: Uint8Array;
+  private readonly deferred: Int32Array | null;
+  private readonly isDeferred: Uint8Array | null;
   private deferredCount = 0;
-  constructor(capacity: number) {
+  constructor(capacity: number, remember = false) {
     this.last = new Float64Array(capacity).fill(-Infinity);
-    this.deferred = new Int32Array(capacity);
-    this.isDeferred = new Uint8Array(capacity);
+    this.deferred = remember ? new Int32Array(capacity) : null;
+    this.isDeferred = remember ? new Uint8Array(capacity) : null;
   }
-  /** True (and remembered) when slot may raise at time t; a refused slot is kept for drain. */
+  /** True (and remembered) when slot may raise at time t; with remember, a refused slot is kept for drain. */
   open(slot: number, t: number): boolean {
     const dt = t - this.last[slot];
     if (dt >= 0 && dt < 1) {
-      if (this.isDeferred[slot] === 0) {
+      if (this.isDeferred !== null && this.isDeferred[slot] === 0) {
         this.isDeferred[slot] = 1;
-        this.deferred[this.deferredCount++] = slot;
+        this.deferred![this.deferredCount++] = slot;
       }
       return false;
     }
@@ -91,7 +91,8 @@ export class RaiseGate {
    */
   drain(judge: (slot: number) => void, force: boolean): void {
     const n = this.deferredCount;
-    if (n === 0) return;
+    if (n === 0 || this.deferred === null || this.isDeferred === null) return;
+    // A copy: judging a slot may refuse and keep it again, from the start of the list.
     const slots = this.deferred.slice(0, n);
     this.deferredCount = 0;
     for (let i = 0; i < n; i++) {

@@ -37,7 +37,7 @@ export class PortScanDetector implements Detector {
   constructor(cfg: DetectionConfig['portScan'], capacity: number) {
     this.cfg = cfg;
     this.pairs = new WindowTable({ capacity, keyWords: 8, fields: FIELDS, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
-    this.gate = new RaiseGate(capacity);
+    this.gate = new RaiseGate(capacity, true);
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
