@@ -102,8 +102,11 @@ export class ArpSpoofDetector implements Detector {
         added = true;
       }
     }
+    const reclaimed = contested && t - prev.t < memory;
+    if (!reclaimed && !added) return;
+    // Only for an alert: the address is a string.
     const own = ownAddress(claims);
-    if (contested && t - prev.t < memory) {
+    if (reclaimed) {
       const claimed = ipv4ToString(ip);
       c.hub.raise({
         detector: this.name, variant: 1,
