@@ -108,7 +108,6 @@ export interface FileRunOptions {
   shouldStop?: () => boolean;
 }
 
-/** Reads each file to its end through the pipeline. Corrupt or unreadable files throw NetwatchError. */
 /**
  * Opens every file and checks its header, then closes it: commands call this before they start, so a wrong
  * last name stops the run before the first file's alerts reach the database or an export is begun.
@@ -117,6 +116,7 @@ export function checkCaptureFiles(paths: readonly string[]): void {
   for (const p of paths) openCaptureFile(p).close();
 }
 
+/** Reads each file to its end through the pipeline. Corrupt or unreadable files throw NetwatchError. */
 export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRunOptions = {}): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const frame = new RawFrame();

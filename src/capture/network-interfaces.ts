@@ -34,7 +34,6 @@ export interface InterfaceCounters {
   loopback: boolean;
 }
 
-
 function readSys(name: string, file: string): string {
   try {
     return readFileSync(`${SYS}/${name}/${file}`, 'utf8').trim();

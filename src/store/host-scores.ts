@@ -6,7 +6,7 @@
 //   or distributed), a reflector, or the address an ARP spoofer claims (ARP alerts know the attacker
 //   by MAC, and by address too once its own claims show it, evidence.attacker_ip; the claimed address
 //   scores as a victim);
-//   per host and detector the heaviest alert counts, plus repeatBonus x ln(count) of it;
+//   per host and detector the heaviest alert counts, times (1 + repeatBonus x ln(count));
 //   a host that a threat-intelligence feed lists adds intelListed;
 //   score = 100 x (1 - exp(-sum / scale)).
 // The reference time is the newest alert considered, so a database made from old captures scores as of
