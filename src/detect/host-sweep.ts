@@ -6,6 +6,7 @@ import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, TCP_ACK, TCP_RST, TCP_SYN,
 } from '../decode/packet-record.js';
 import { wordsToString, writeDst, writeIpv4, writeSrc } from '../track/address-key.js';
+import { mixAddress } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
 
@@ -93,8 +94,7 @@ export class HostSweepDetector implements Detector {
     const T = this.sweeps;
     const s = T.touch(this.key, 0, c.t);
     T.add(s, F_PROBES, 1);
-    const h = Math.imul(target[3] ^ Math.imul(target[2], 0x85ebca6b) ^ Math.imul(target[1], 0xc2b2ae35) ^ target[0], 0x9e3779b1);
-    T.mark(s, B_TARGETS, h >>> 10);
+    T.mark(s, B_TARGETS, mixAddress(target, 0));
     if (T.value(s, 0, F_PROBES, c.t) < this.cfg.minHosts) return;
     const hosts = T.distinct(s, 0, B_TARGETS);
     if (hosts < this.cfg.minHosts) return;

@@ -4,6 +4,7 @@
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { FRAG_LATER, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
 import { writeDst } from '../track/address-key.js';
+import { mixAddress } from '../track/linear-count.js';
 import { H_SYN } from '../track/flow-table.js';
 import { HB_REFLECTORS, HF_BYTES, HF_FRAGMENTS, HF_REFLECTED, SCALE_10S } from '../track/host-windows.js';
 import { WindowTable } from '../track/window-table.js';
@@ -79,7 +80,7 @@ export class ReflectionDetector implements Detector {
     const T = this.synAcks;
     const s = T.touch(k, 0, c.t);
     T.add(s, F_SYNACKS, 1);
-    T.mark(s, B_SOURCES, Math.imul(c.hosts.key[3] ^ Math.imul(c.hosts.key[2], 0x85ebca6b), 0x9e3779b1) >>> 7);
+    T.mark(s, B_SOURCES, mixAddress(c.hosts.key, 0));
     const n = T.value(s, 0, F_SYNACKS, c.t);
     const cfg = this.synAckCfg;
     if (n < cfg.minSynAcks) return;

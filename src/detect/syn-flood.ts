@@ -5,7 +5,7 @@
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
 import { wordsToString, writeDst } from '../track/address-key.js';
-import { linearCount, popcount32 } from '../track/linear-count.js';
+import { linearCount, mixAddress, popcount32 } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
 
@@ -65,8 +65,8 @@ export class SynFloodDetector implements Detector {
     this.secSyn[slot]++;
     const hk = c.hosts.key;
     const bits = this.secBits;
-    const hs = (Math.imul(hk[3] ^ hk[2], 0x9e3779b1) >>> 5) & (BITMAP_BITS - 1);
-    const hd = (Math.imul(hk[7] ^ hk[6], 0x85ebca6b) >>> 5) & (BITMAP_BITS - 1);
+    const hs = mixAddress(hk, 0) & (BITMAP_BITS - 1);
+    const hd = mixAddress(hk, 4) & (BITMAP_BITS - 1);
     bits[(slot * 2) * BITMAP_WORDS + (hs >>> 5)] |= 1 << (hs & 31);
     bits[(slot * 2 + 1) * BITMAP_WORDS + (hd >>> 5)] |= 1 << (hd & 31);
     this.lastEndpoints.set(hk);
@@ -78,7 +78,7 @@ export class SynFloodDetector implements Detector {
     const T = this.services;
     const v = T.touch(k, 0, c.t);
     T.add(v, S_SYN, 1);
-    T.mark(v, SB_SRC, Math.imul(c.hosts.key[3] ^ Math.imul(c.hosts.key[2], 0x85ebca6b), 0x9e3779b1) >>> 5);
+    T.mark(v, SB_SRC, mixAddress(c.hosts.key, 0));
     const syns = T.value(v, 0, S_SYN, c.t);
     if (syns >= cfg.minSyns) {
       const est = T.value(v, 0, S_EST, c.t);

@@ -8,7 +8,7 @@ import { FEATURE_COUNT, FEATURE_INDEX } from '../detect/feature-set.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type PacketRecord } from '../decode/packet-record.js';
 import { hashWords, writeDst, writeSrc } from './address-key.js';
 import { H_SYN, type FlowTable } from './flow-table.js';
-import { linearCount, popcount32 } from './linear-count.js';
+import { linearCount, mix32, popcount32 } from './linear-count.js';
 
 // Accumulators per slot.
 const A_OUT_PKTS = 0;
@@ -200,15 +200,15 @@ export class HostFeatureTable {
       a[b + A_TTL_SUM] += rec.ttl;
       a[b + A_TTL_SQ] += rec.ttl * rec.ttl;
       this.mark(s, B_DSTS, peerOfSrc);
-      if (rec.dstPort >= 0) this.mark(s, B_DST_PORTS, Math.imul(rec.dstPort + 1, 0x9e3779b1) >>> 16);
-      if (rec.srcPort >= 0) this.mark(s, B_SRC_PORTS, Math.imul(rec.srcPort + 1, 0x9e3779b1) >>> 16);
+      if (rec.dstPort >= 0) this.mark(s, B_DST_PORTS, mix32(rec.dstPort + 1));
+      if (rec.srcPort >= 0) this.mark(s, B_SRC_PORTS, mix32(rec.srcPort + 1));
       if (p === IPPROTO_TCP) {
         const f = rec.tcpFlags;
         a[b + A_OUT_TCP]++;
         a[b + A_OUT_WIN_SUM] += rec.tcpWindow;
         if ((f & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
           a[b + A_OUT_SYN]++;
-          this.mark(s, B_SERVICES, Math.imul(peerOfSrc ^ Math.imul(rec.dstPort + 1, 0x85ebca6b), 0x9e3779b1) >>> 16);
+          this.mark(s, B_SERVICES, mix32(peerOfSrc ^ Math.imul(rec.dstPort + 1, 0x85ebca6b)));
         } else if ((f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
           a[b + A_OUT_SYNACK]++;
         }
@@ -228,7 +228,7 @@ export class HostFeatureTable {
       a[b + A_IN_PKTS]++;
       a[b + A_IN_BYTES] += len;
       this.mark(d, B_SRCS_IN, peerOfDst);
-      if (rec.dstPort >= 0) this.mark(d, B_PORTS_IN, Math.imul(rec.dstPort + 1, 0x9e3779b1) >>> 16);
+      if (rec.dstPort >= 0) this.mark(d, B_PORTS_IN, mix32(rec.dstPort + 1));
       if (p === IPPROTO_TCP) {
         const f = rec.tcpFlags;
         a[b + A_IN_TCP]++;

@@ -3,6 +3,7 @@
 
 import { FRAG_LATER, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type PacketRecord } from '../decode/packet-record.js';
 import { writeDst, writeSrc } from './address-key.js';
+import { mix32, mixAddress } from './linear-count.js';
 import { WindowTable } from './window-table.js';
 
 export const HF_PKTS = 0;
@@ -79,17 +80,17 @@ export class HostWindows {
     sc[sb + HF_PKTS]++; sc[sb + HF_BYTES] += len;
     dc[db + HF_PKTS]++; dc[db + HF_BYTES] += len;
     // Peers: hash of the other side's address; ports: the destination port.
-    const peerOfSrc = k[7] ^ Math.imul(k[6], 0x9e3779b1) ^ Math.imul(k[4], 0x85ebca6b);
-    const peerOfDst = k[3] ^ Math.imul(k[2], 0x9e3779b1) ^ Math.imul(k[0], 0x85ebca6b);
-    S.mark(s, HB_PEERS, Math.imul(peerOfSrc, 0x2c1b3c6d) >>> 7);
-    D.mark(d, HB_PEERS, Math.imul(peerOfDst, 0x2c1b3c6d) >>> 7);
+    const peerOfSrc = mixAddress(k, 4);
+    const peerOfDst = mixAddress(k, 0);
+    S.mark(s, HB_PEERS, peerOfSrc);
+    D.mark(d, HB_PEERS, peerOfDst);
     if (newFlow) { sc[sb + HF_NEW_FLOWS]++; dc[db + HF_NEW_FLOWS]++; }
     if (rec.fragment === FRAG_LATER) {
       dc[db + HF_FRAGMENTS]++;
       return;
     }
     if (rec.dstPort >= 0) {
-      const ph = Math.imul(rec.dstPort + 1, 0x9e3779b1) >>> 9;
+      const ph = mix32(rec.dstPort + 1);
       S.mark(s, HB_PORTS, ph);
       D.mark(d, HB_PORTS, ph);
     }
@@ -105,7 +106,7 @@ export class HostWindows {
       if (rec.dnsQnameOffset >= 0 && !rec.dnsIsResponse) sc[sb + HF_DNS_QUERIES]++;
       if (this.reflectorPorts[rec.srcPort] === 1) {
         dc[db + HF_REFLECTED]++;
-        D.mark(d, HB_REFLECTORS, Math.imul(peerOfDst, 0x2c1b3c6d) >>> 7);
+        D.mark(d, HB_REFLECTORS, peerOfDst);
         if (rec.fragment !== 0) dc[db + HF_FRAGMENTS]++;
       }
     } else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {

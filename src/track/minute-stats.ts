@@ -4,7 +4,7 @@
 
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
 import type { Talker } from './top-talkers.js';
-import { linearCount, popcount32 } from './linear-count.js';
+import { linearCount, mix32, popcount32 } from './linear-count.js';
 import type { PortCount } from './port-counts.js';
 import { TrafficTops } from './traffic-tops.js';
 
@@ -70,12 +70,13 @@ export class MinuteStats {
     this.tops.add(rec, newFlow);
     let h: number;
     if (rec.l3 === L3_IPV4) {
-      h = Math.imul(rec.src4, 0x9e3779b1);
+      h = mix32(rec.src4);
     } else {
       const b = rec.src6;
-      h = Math.imul((b[12] << 24) | (b[13] << 16) | (b[14] << 8) | b[15], 0x9e3779b1) ^ Math.imul((b[8] << 24) | (b[9] << 16), 0x85ebca6b);
+      h = mix32(((b[12] << 24) | (b[13] << 16) | (b[14] << 8) | b[15]) ^ Math.imul((b[8] << 24) | (b[9] << 16) | (b[10] << 8) | b[11], 0x9e3779b1) ^
+        Math.imul((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3], 0x85ebca6b));
     }
-    const bit = (h >>> 11) & (BITS - 1);
+    const bit = h & (BITS - 1);
     this.hosts[bit >>> 5] |= 1 << (bit & 31);
   }
 

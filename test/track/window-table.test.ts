@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WindowTable } from '../../src/track/window-table.js';
+import { mix32, mixAddress } from '../../src/track/linear-count.js';
 
 const key = new Uint32Array([1, 2, 3, 4]);
 
@@ -44,4 +45,26 @@ test('packet time stepping back restarts the windows instead of piling counts up
   T.add(s, 0, 1);
   s = T.touch(key, 0, 100.5);
   assert.equal(T.value(s, 1, 0, 100.5), 1, 'only what came after the step counts');
+});
+
+test('distinct counts are right for items that differ only in their low bits: ports 1-1000, the hosts of a /24', () => {
+  // What scans, sweeps and floods count. A plain multiplicative hash sliced for the bitmap read 1000 ports
+  // as 586 (host windows, 1024 bits) and 255 hosts as 434 (host windows, 256 bits).
+  const count = (bits: number, n: number, item: (i: number, w: Uint32Array) => number): number => {
+    const T = new WindowTable({ capacity: 16, keyWords: 4, fields: 1, scales: [60], bitmaps: 1, bitmapBits: bits });
+    const w = new Uint32Array(4);
+    const s = T.touch(key, 0, 100);
+    for (let i = 0; i < n; i++) T.mark(s, 0, item(i, w));
+    return T.distinct(s, 0, 0);
+  };
+  const port = (i: number) => mix32(i + 1 + 1);
+  const host = (i: number, w: Uint32Array) => { w[0] = 0; w[1] = 0; w[2] = 0xffff; w[3] = ((10 << 24) | (77 << 16) | (1 << 8) | (i + 1)) >>> 0; return mixAddress(w, 0); };
+  const v6host = (i: number, w: Uint32Array) => { w[0] = 0x20010db8; w[1] = 0; w[2] = 0; w[3] = i + 1; return mixAddress(w, 0); };
+  for (const [bits, n, item, tolerance] of [
+    [1024, 1000, port, 0.05], [1024, 300, port, 0.05], [256, 100, port, 0.1],
+    [1024, 255, host, 0.05], [256, 255, host, 0.12], [512, 255, v6host, 0.08],
+  ] as const) {
+    const got = count(bits, n, item);
+    assert.ok(Math.abs(got - n) <= tolerance * n, `${n} items in ${bits} bits read as ${got}`);
+  }
 });
