@@ -1,11 +1,13 @@
 // Horizontal sweep: one source probing many hosts (ICMP echo, ARP requests, TCP/UDP to one port).
 // ICMP and ARP sweeps count distinct targets; TCP/UDP sweeps must also be mostly unanswered.
+// A sweep over the threshold whose raise the once-a-second gate refused is judged again at the next tick
+// and at the end of input, so its incident has the hosts it reached, not the count at the first raise.
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, TCP_ACK, TCP_RST, TCP_SYN,
 } from '../decode/packet-record.js';
-import { wordsToString, writeDst, writeIpv4, writeSrc } from '../track/address-key.js';
+import { isIpv4Words, wordsToString, writeDst, writeIpv4, writeSrc } from '../track/address-key.js';
 import { mixAddress } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
@@ -13,9 +15,11 @@ import { RaiseGate, windowLabel, type Detector, type PacketContext } from './det
 const F_PROBES = 0;
 const F_ANSWERED = 1;
 const B_TARGETS = 0;
-/** The fifth key word: the probed port, or one of these for port-less probes. */
+/** The fifth key word: what was probed. TCP and UDP carry the port in the low 16 bits. */
 const KIND_ECHO = 0x10000;
 const KIND_ARP = 0x10001;
+const KIND_TCP = 0x20000;
+const KIND_UDP = 0x30000;
 
 export class HostSweepDetector implements Detector {
   readonly name = 'host_sweep' as const;
@@ -24,17 +28,36 @@ export class HostSweepDetector implements Detector {
   private readonly gate: RaiseGate;
   private readonly key = new Uint32Array(5);
   private readonly tmp = new Uint32Array(4);
+  /** Per entry, the last host probed when a raise was refused (4 words): the target of its drained raise. */
+  private readonly lastTarget: Uint32Array;
 
   constructor(cfg: DetectionConfig['hostSweep'], capacity: number) {
     this.cfg = cfg;
     this.sweeps = new WindowTable({ capacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
-    this.gate = new RaiseGate(capacity);
+    this.gate = new RaiseGate(capacity, true);
+    this.lastTarget = new Uint32Array(capacity * 4);
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
     this.cfg = all.hostSweep;
   }
 
+  /** Once a second: sweeps over the threshold whose raise the gate refused are judged again. */
+  tick(c: PacketContext): void {
+    this.gate.drain(this.judge(c), false);
+  }
+
+  /** End of input: the same, with the gate open. */
+  finish(c: PacketContext): void {
+    this.gate.drain(this.judge(c), true);
+  }
+
+  private judge(c: PacketContext): (s: number) => void {
+    return (s) => {
+      this.sweeps.keyOf(s, this.key, 0);
+      this.evaluate(c, s, this.lastTarget, 4 * s);
+    };
+  }
 
   /** Packet time of the packet being handled (answers are found at it). */
   private now = 0;
@@ -78,13 +101,13 @@ export class HostSweepDetector implements Detector {
       if (c.newFlow && c.fromOrig) {
         if (p === IPPROTO_TCP && (rec.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return;
         writeSrc(k, 0, rec);
-        k[4] = rec.dstPort;
+        k[4] = (p === IPPROTO_TCP ? KIND_TCP : KIND_UDP) | rec.dstPort;
         writeDst(tmp, 0, rec);
         this.probe(c, tmp);
       } else if (!c.fromOrig && c.flows.packets(c.flowSlot, 1) === 1) {
         if (p === IPPROTO_TCP && (rec.tcpFlags & (TCP_SYN | TCP_RST)) === 0) return;
         writeDst(k, 0, rec);
-        k[4] = rec.srcPort;
+        k[4] = (p === IPPROTO_TCP ? KIND_TCP : KIND_UDP) | rec.srcPort;
         this.answer();
       }
     }
@@ -96,6 +119,12 @@ export class HostSweepDetector implements Detector {
     T.add(s, F_PROBES, 1);
     T.mark(s, B_TARGETS, mixAddress(target, 0));
     if (T.value(s, 0, F_PROBES, c.t) < this.cfg.minHosts) return;
+    this.evaluate(c, s, target, 0);
+  }
+
+  /** Raises for entry s (its key in this.key) when over the threshold; target[at..at+4) is the last host probed. */
+  private evaluate(c: PacketContext, s: number, target: Uint32Array, at: number): void {
+    const T = this.sweeps;
     const hosts = T.distinct(s, 0, B_TARGETS);
     if (hosts < this.cfg.minHosts) return;
     const kind = this.key[4];
@@ -103,20 +132,25 @@ export class HostSweepDetector implements Detector {
     const answered = T.value(s, 0, F_ANSWERED, c.t);
     const portless = kind === KIND_ECHO || kind === KIND_ARP;
     if (!portless && answered > this.cfg.maxAnsweredRatio * probes) return;
-    if (!this.gate.open(s, c.t)) return;
+    if (!this.gate.open(s, c.t)) {
+      if (target !== this.lastTarget) for (let i = 0; i < 4; i++) this.lastTarget[4 * s + i] = target[at + i];
+      return;
+    }
     const src = wordsToString(this.key, 0);
-    const rec = c.rec;
-    const proto = kind === KIND_ARP ? 'ARP' : kind === KIND_ECHO ? (rec.ipProto === IPPROTO_ICMPV6 ? 'IPv6-ICMP' : 'ICMP') : rec.ipProto === IPPROTO_TCP ? 'TCP' : 'UDP';
-    const what = kind === KIND_ARP ? 'ARP' : kind === KIND_ECHO ? 'ICMP echo' : `${proto}/${kind}`;
+    const port = kind & 0xffff;
+    const proto = kind === KIND_ARP ? 'ARP'
+      : kind === KIND_ECHO ? (isIpv4Words(this.key, 0) ? 'ICMP' : 'IPv6-ICMP')
+        : (kind & ~0xffff) === KIND_TCP ? 'TCP' : 'UDP';
+    const what = kind === KIND_ARP ? 'ARP' : kind === KIND_ECHO ? 'ICMP echo' : `${proto}/${port}`;
     const variant = kind === KIND_ARP ? 3 : kind === KIND_ECHO ? 1 : 2;
     c.hub.raise({
       detector: this.name,
       variant,
       detail: `${what} sweep from ${src} (${hosts} hosts)`,
-      key: `host_sweep|${src}|${kind}`,
+      key: `host_sweep|${src}|${what}`,
       src,
-      dst: wordsToString(target, 0),
-      ...(portless ? {} : { dstPort: kind }),
+      dst: wordsToString(target, at),
+      ...(portless ? {} : { dstPort: port }),
       proto,
       score: hosts / this.cfg.minHosts,
       threshold: this.cfg.minHosts,
