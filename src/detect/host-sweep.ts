@@ -8,7 +8,7 @@ import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, TCP_ACK, TCP_RST, TCP_SYN,
 } from '../decode/packet-record.js';
 import { isIpv4Words, wordsToString, writeDst, writeIpv4, writeSrc } from '../track/address-key.js';
-import { mixAddress } from '../track/linear-count.js';
+import { countText, mixAddress } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
 
@@ -146,7 +146,7 @@ export class HostSweepDetector implements Detector {
     c.hub.raise({
       detector: this.name,
       variant,
-      detail: `${what} sweep from ${src} (${hosts} hosts)`,
+      detail: `${what} sweep from ${src} (${countText(hosts, T.bitmapBits)} hosts)`,
       key: `host_sweep|${src}|${what}`,
       src,
       dst: wordsToString(target, at),

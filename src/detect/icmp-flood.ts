@@ -2,17 +2,23 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../decode/packet-record.js';
+import { countText } from '../track/linear-count.js';
 import { HB_PEERS, HF_BYTES, HF_ECHO_REQ, HF_PKTS, SCALE_10S } from '../track/host-windows.js';
-import { RaiseGate, dstString, protoName, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { OverThresholdPackets } from './over-threshold-packets.js';
 
 export class IcmpFloodDetector implements Detector {
   readonly name = 'icmp_flood' as const;
   private cfg: DetectionConfig['icmpFlood'];
   private readonly gate: RaiseGate;
+  /** Per victim (host-window entry), the latest echo request over the threshold: what the alert names. */
+  private readonly latest: OverThresholdPackets;
+  private readonly key = new Uint32Array(4);
 
   constructor(cfg: DetectionConfig['icmpFlood'], hostCapacity: number) {
     this.cfg = cfg;
-    this.gate = new RaiseGate(hostCapacity);
+    this.gate = new RaiseGate(hostCapacity, true);
+    this.latest = new OverThresholdPackets(hostCapacity);
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
@@ -24,18 +30,44 @@ export class IcmpFloodDetector implements Detector {
     const rec = c.rec;
     if (!c.isIp || (rec.ipProto !== IPPROTO_ICMP && rec.ipProto !== IPPROTO_ICMPV6)) return;
     if (rec.icmpType !== 8 && rec.icmpType !== 128) return;
-    const D = c.hosts.byDst;
     const d = c.hosts.dstSlot;
+    if (c.hosts.byDst.value(d, SCALE_10S, HF_ECHO_REQ, c.t) < this.cfg.minEchoRequests) return;
+    this.latest.keep(d, c);
+    this.judge(c, d);
+  }
+
+  /** Once a second: victims whose raise the gate refused are judged again, so the incident has the latest count. */
+  tick(c: PacketContext): void {
+    this.gate.drain(this.judgeKept(c), false);
+  }
+
+  /** End of input: the same, with the gate open (a flood over within a second is filed with all it sent). */
+  finish(c: PacketContext): void {
+    this.gate.drain(this.judgeKept(c), true);
+  }
+
+  private judgeKept(c: PacketContext): (d: number) => void {
+    return (d) => {
+      c.hosts.byDst.keyOf(d, this.key, 0);
+      if (this.latest.sameDst(d, this.key, 0)) this.judge(c, d);
+    };
+  }
+
+  private judge(c: PacketContext, d: number): void {
+    const D = c.hosts.byDst;
     const echoes = D.value(d, SCALE_10S, HF_ECHO_REQ, c.t);
     if (echoes < this.cfg.minEchoRequests || !this.gate.open(d, c.t)) return;
-    const victim = dstString(rec);
+    const L = this.latest;
+    const victim = L.dst(d);
+    const src = L.src(d);
     const sources = D.distinct(d, SCALE_10S, HB_PEERS);
+    const v6 = L.proto(d) === IPPROTO_ICMPV6;
     c.hub.raise({
       detector: this.name,
-      variant: rec.ipProto === IPPROTO_ICMPV6 ? 2 : 1,
-      detail: `${Math.round(echoes)} echo requests to ${victim} in 10 s from ${sources === 1 ? srcString(rec) : `${sources} sources`}`,
+      variant: v6 ? 2 : 1,
+      detail: `${Math.round(echoes)} echo requests to ${victim} in 10 s from ${sources === 1 ? src : `${countText(sources, D.bitmapBits)} sources`}`,
       key: `icmp_flood|${victim}`,
-      src: srcString(rec), dst: victim, proto: protoName(rec),
+      src, dst: victim, proto: v6 ? 'IPv6-ICMP' : 'ICMP',
       score: echoes / this.cfg.minEchoRequests,
       threshold: this.cfg.minEchoRequests,
       evidence: {

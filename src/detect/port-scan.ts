@@ -6,7 +6,7 @@ import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
 } from '../decode/packet-record.js';
 import { wordsToString, writeDst, writeSrc } from '../track/address-key.js';
-import { mix32 } from '../track/linear-count.js';
+import { countText, mix32 } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
 
@@ -144,7 +144,7 @@ export class PortScanDetector implements Detector {
     c.hub.raise({
       detector: this.name,
       variant,
-      detail: `${typeName} scan of ${dst} from ${src} (${ports} ports)`,
+      detail: `${typeName} scan of ${dst} from ${src} (${countText(ports, T.bitmapBits)} ports)`,
       key: `port_scan|${src}|${dst}`,
       src, dst,
       proto: best === F_UDP ? 'UDP' : 'TCP',

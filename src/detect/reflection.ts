@@ -4,11 +4,12 @@
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { FRAG_LATER, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
 import { writeDst } from '../track/address-key.js';
-import { mixAddress } from '../track/linear-count.js';
+import { countText, mixAddress } from '../track/linear-count.js';
 import { H_SYN } from '../track/flow-table.js';
 import { HB_REFLECTORS, HF_BYTES, HF_FRAGMENTS, HF_REFLECTED, SCALE_10S } from '../track/host-windows.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { OverThresholdPackets } from './over-threshold-packets.js';
 
 const F_SYNACKS = 0;
 const B_SOURCES = 0;
@@ -21,11 +22,14 @@ export class ReflectionDetector implements Detector {
   private readonly synAcks: WindowTable;
   private readonly synAckGate: RaiseGate;
   private readonly key = new Uint32Array(4);
+  /** Per victim (host-window entry), the latest reflected packet over the threshold: what the UDP alert names. */
+  private readonly latest: OverThresholdPackets;
 
   constructor(cfg: DetectionConfig['reflection'], synAckCfg: DetectionConfig['unsolicitedSynAck'], hostCapacity: number) {
     this.cfg = cfg;
     this.synAckCfg = synAckCfg;
-    this.gate = new RaiseGate(hostCapacity);
+    this.gate = new RaiseGate(hostCapacity, true);
+    this.latest = new OverThresholdPackets(hostCapacity);
     this.synAcks = new WindowTable({ capacity: hostCapacity, keyWords: 4, fields: 1, scales: [synAckCfg.windowSec], bitmaps: 1, bitmapBits: 512 });
     this.synAckGate = new RaiseGate(hostCapacity);
   }
@@ -45,28 +49,53 @@ export class ReflectionDetector implements Detector {
   }
 
   private udp(c: PacketContext): void {
-    const rec = c.rec;
-    const D = c.hosts.byDst;
     const d = c.hosts.dstSlot;
+    if (c.hosts.byDst.value(d, SCALE_10S, HF_REFLECTED, c.t) < this.cfg.minPackets) return;
+    this.latest.keep(d, c);
+    this.judgeUdp(c, d);
+  }
+
+  /** Once a second: victims whose raise the gate refused are judged again, so the incident has the latest count. */
+  tick(c: PacketContext): void {
+    this.gate.drain(this.judgeKept(c), false);
+  }
+
+  /** End of input: the same, with the gate open (a reflection over within a second is filed with all it sent). */
+  finish(c: PacketContext): void {
+    this.gate.drain(this.judgeKept(c), true);
+  }
+
+  private judgeKept(c: PacketContext): (d: number) => void {
+    return (d) => {
+      c.hosts.byDst.keyOf(d, this.key, 0);
+      if (this.latest.sameDst(d, this.key, 0)) this.judgeUdp(c, d);
+    };
+  }
+
+  private judgeUdp(c: PacketContext, d: number): void {
+    const D = c.hosts.byDst;
     const reflected = D.value(d, SCALE_10S, HF_REFLECTED, c.t);
     if (reflected < this.cfg.minPackets) return;
     const reflectors = D.distinct(d, SCALE_10S, HB_REFLECTORS);
     if (reflectors < this.cfg.minSources || !this.gate.open(d, c.t)) return;
-    const victim = dstString(rec);
+    const L = this.latest;
+    const victim = L.dst(d);
     const bytes = D.value(d, SCALE_10S, HF_BYTES, c.t);
-    const service = rec.fragment === FRAG_LATER ? 'fragmented UDP' : `UDP/${rec.srcPort}`;
+    const fragment = L.laterFragment(d);
+    const srcPort = L.srcPort(d);
+    const service = fragment ? 'fragmented UDP' : `UDP/${srcPort}`;
     c.hub.raise({
       detector: this.name,
       variant: 1,
-      detail: `${service} responses to ${victim} from ${reflectors} reflectors`,
+      detail: `${service} responses to ${victim} from ${countText(reflectors, D.bitmapBits)} reflectors`,
       key: `reflection|${victim}`,
-      src: srcString(rec), dst: victim,
-      ...(rec.srcPort >= 0 ? { srcPort: rec.srcPort, dstPort: rec.dstPort } : {}),
+      src: L.src(d), dst: victim,
+      ...(srcPort >= 0 ? { srcPort, dstPort: L.dstPort(d) } : {}),
       proto: 'UDP',
       score: reflected / this.cfg.minPackets,
       threshold: this.cfg.minPackets,
       evidence: {
-        reflected_packets: Math.round(reflected), distinct_reflectors: reflectors, service_port: rec.srcPort >= 0 ? rec.srcPort : null,
+        reflected_packets: Math.round(reflected), distinct_reflectors: reflectors, service_port: srcPort >= 0 ? srcPort : null,
         fragments: Math.round(D.value(d, SCALE_10S, HF_FRAGMENTS, c.t)), bytes: Math.round(bytes), victim,
       },
       window: windowLabel(10),
@@ -90,7 +119,7 @@ export class ReflectionDetector implements Detector {
     c.hub.raise({
       detector: this.name,
       variant: 2,
-      detail: `unsolicited TCP SYN-ACKs to ${victim} from ${sources} reflectors`,
+      detail: `unsolicited TCP SYN-ACKs to ${victim} from ${countText(sources, T.bitmapBits)} reflectors`,
       key: `reflection|${victim}|synack`,
       src: srcString(rec), dst: victim, srcPort: rec.srcPort, dstPort: rec.dstPort, proto: 'TCP',
       score: n / cfg.minSynAcks,

@@ -5,9 +5,10 @@
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
 import { wordsToString, writeDst } from '../track/address-key.js';
-import { linearCount, mixAddress, popcount32 } from '../track/linear-count.js';
+import { countText, linearCount, mixAddress, popcount32 } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
-import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { OverThresholdPackets } from './over-threshold-packets.js';
 
 const S_SYN = 0;
 const S_EST = 1;
@@ -36,10 +37,13 @@ export class SynFloodDetector implements Detector {
   /** Per victim service (address and port): SYNs and completed handshakes, distinct sources. */
   private readonly services: WindowTable;
   private readonly key = new Uint32Array(5);
+  /** Per victim service (entry of services), the latest SYN over the threshold: what the alert names. */
+  private readonly latest: OverThresholdPackets;
 
   constructor(cfg: DetectionConfig['synFlood'], hostCapacity: number) {
     this.cfg = cfg;
-    this.gate = new RaiseGate(hostCapacity);
+    this.gate = new RaiseGate(hostCapacity, true);
+    this.latest = new OverThresholdPackets(hostCapacity);
     this.services = new WindowTable({ capacity: hostCapacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
@@ -79,27 +83,44 @@ export class SynFloodDetector implements Detector {
     const v = T.touch(k, 0, c.t);
     T.add(v, S_SYN, 1);
     T.mark(v, SB_SRC, mixAddress(c.hosts.key, 0));
+    if (T.value(v, 0, S_SYN, c.t) < cfg.minSyns) return;
+    this.latest.keep(v, c);
+    this.judgeService(c, v);
+  }
+
+  /** Victim service v (its key: address and port) over the SYN threshold: raises unless too many handshakes completed. */
+  private judgeService(c: PacketContext, v: number): void {
+    const cfg = this.cfg;
+    const T = this.services;
     const syns = T.value(v, 0, S_SYN, c.t);
-    if (syns >= cfg.minSyns) {
-      const est = T.value(v, 0, S_EST, c.t);
-      if (est <= cfg.maxCompletedRatio * syns && this.gate.open(v, c.t)) {
-        const victim = dstString(rec);
-        const sources = T.distinct(v, 0, SB_SRC);
-        const spoofed = sources >= 10;
-        c.hub.raise({
-          detector: this.name,
-          variant: spoofed ? 2 : 1,
-          detail: spoofed ? `${victim} port ${rec.dstPort} from ${sources} sources (spoofed or distributed)` : `${victim} port ${rec.dstPort} from ${srcString(rec)}`,
-          key: `syn_flood|${victim}|${rec.dstPort}`,
-          src: srcString(rec), dst: victim, srcPort: rec.srcPort, dstPort: rec.dstPort, proto: 'TCP',
-          score: syns / cfg.minSyns,
-          threshold: cfg.minSyns,
-          evidence: { syns: Math.round(syns), completed_handshakes: Math.round(est), distinct_sources: sources, victim, port: rec.dstPort, spoofed },
-          window: windowLabel(cfg.windowSec),
-        }, c.t);
-      }
-      return;
-    }
+    if (syns < cfg.minSyns) return;
+    const est = T.value(v, 0, S_EST, c.t);
+    if (est > cfg.maxCompletedRatio * syns || !this.gate.open(v, c.t)) return;
+    const L = this.latest;
+    const victim = L.dst(v);
+    const port = L.dstPort(v);
+    const src = L.src(v);
+    const sources = T.distinct(v, 0, SB_SRC);
+    const spoofed = sources >= 10;
+    c.hub.raise({
+      detector: this.name,
+      variant: spoofed ? 2 : 1,
+      detail: spoofed ? `${victim} port ${port} from ${countText(sources, T.bitmapBits)} sources (spoofed or distributed)` : `${victim} port ${port} from ${src}`,
+      key: `syn_flood|${victim}|${port}`,
+      src, dst: victim, srcPort: L.srcPort(v), dstPort: port, proto: 'TCP',
+      score: syns / cfg.minSyns,
+      threshold: cfg.minSyns,
+      evidence: { syns: Math.round(syns), completed_handshakes: Math.round(est), distinct_sources: sources, victim, port, spoofed },
+      window: windowLabel(cfg.windowSec),
+    }, c.t);
+  }
+
+  /** Victim services whose raise the gate refused, judged again (if the entry still holds the same service). */
+  private judgeKept(c: PacketContext): (v: number) => void {
+    return (v) => {
+      this.services.keyOf(v, this.key, 0);
+      if (this.latest.sameDst(v, this.key, 0) && this.latest.dstPort(v) === this.key[4]) this.judgeService(c, v);
+    };
   }
 
   /** Moves the ring to the second of time t, clearing seconds that start anew. Returns the second. */
@@ -131,6 +152,8 @@ export class SynFloodDetector implements Detector {
    * second the capture saw only part of is not judged, so starting on a busy link raises nothing.
    */
   tick(c: PacketContext): void {
+    // Victim services whose raise the gate refused are judged again, so the incident has the latest count.
+    this.gate.drain(this.judgeKept(c), false);
     if (Number.isNaN(this.secNow)) return;
     const sec = this.advance(c.t);
     const judged = sec - 2;
@@ -141,6 +164,7 @@ export class SynFloodDetector implements Detector {
 
   /** End of input: the last two seconds are judged as they stand (a whole capture may last 16 ms). */
   finish(c: PacketContext): void {
+    this.gate.drain(this.judgeKept(c), true);
     if (Number.isNaN(this.secNow)) return;
     const last = this.secNow % RING;
     const before = (this.secNow - 1) % RING;
@@ -167,7 +191,7 @@ export class SynFloodDetector implements Detector {
     c.hub.raise({
       detector: this.name,
       variant: 3,
-      detail: `randomised flood: ${Math.round(syns)} SYNs in a second from ${nsrc} sources to ${ndst} destinations`,
+      detail: `randomised flood: ${Math.round(syns)} SYNs in a second from ${countText(nsrc, BITMAP_BITS)} sources to ${countText(ndst, BITMAP_BITS)} destinations`,
       key: 'syn_flood|network',
       src: wordsToString(this.lastEndpoints, 0), dst: wordsToString(this.lastEndpoints, 4), proto: 'TCP',
       score: syns / cfg.networkMinSyns,

@@ -21,6 +21,15 @@ export function mixAddress(w: Uint32Array, off: number): number {
   return mix32(w[off + 3] ^ Math.imul(w[off + 2], 0x9e3779b1) ^ Math.imul(w[off + 1], 0x85ebca6b) ^ Math.imul(w[off], 0xc2b2ae35));
 }
 
+/**
+ * A distinct count for an alert's text: "at least N" once the bitmap is full, where the estimate stops
+ * growing (a 256-bit bitmap's ceiling is 1,420, a 1,024-bit one's 7,098), so 4,300 reflectors do not read
+ * as exactly 1,420.
+ */
+export function countText(n: number, bits: number): string {
+  return n >= Math.round(bits * Math.log(bits)) ? `at least ${n}` : `${n}`;
+}
+
 /** Set bits in a 32-bit word. */
 export function popcount32(x: number): number {
   let v = x >>> 0;

@@ -328,6 +328,11 @@ export class WindowTable {
     return linearCount(this.bits, zeros);
   }
 
+  /** Bits in each distinct-count bitmap. */
+  get bitmapBits(): number {
+    return this.bits;
+  }
+
   keyOf(s: number, out: Uint32Array, off: number): void {
     for (let k = 0; k < this.kw; k++) out[off + k] = this.u32[s * this.rw + k];
   }

@@ -168,3 +168,22 @@ test('a scan that runs its course within a second is filed with the count it rea
   assert.equal(inc?.peak_score, Math.round((ports / 50) * 1000) / 1000);
   assert.equal(inc?.alerts, 1);
 });
+
+test('floods over within a second are filed with what they sent, and a full sketch says "at least"', () => {
+  const incidentOf = (file: string, detector: string) => {
+    const r = spawnSync(CLI, ['analyze', `${CORPUS}/${file}`, '--no-store', '-q', '--summary', 'json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const inc = (JSON.parse(r.stdout) as { detection: { incidents: { detector: string; peak_score: number; peak_detail: string }[] } })
+      .detection.incidents.find((i) => i.detector === detector);
+    assert.ok(inc, r.stdout);
+    return inc;
+  };
+  // CATALOG.md: 1,000 echo requests in 8 ms. The first alert has 500 (the threshold).
+  const smurf = incidentOf('attack/dos/sv_thc_rsmurf6.pcap', 'icmp_flood');
+  assert.match(smurf.peak_detail, /^1000 echo requests to ff02::1 in 10 s/);
+  // CATALOG.md: 4,373 packets from about 4,300 reflectors in 23 ms; the first alert had 100 packets from 96.
+  // 4,300 reflectors fill the host windows' 256-bit sketch, whose estimate stops at 1,420.
+  const snmp = incidentOf('attack/dos/stopddos_amp.UDP.snmp.src161.pcapng', 'reflection');
+  assert.ok(snmp.peak_score >= 40, `${snmp.peak_score}: ${snmp.peak_detail}`);
+  assert.match(snmp.peak_detail, /^UDP\/161 responses to 10\.10\.10\.10 from at least 1420 reflectors$/);
+});

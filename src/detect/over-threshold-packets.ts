@@ -1,0 +1,55 @@
+// Per table entry, what an alert needs of the latest packet that took the entry over its threshold:
+// addresses, ports, protocol. A flood detector keeps it for each such packet and raises from it, so an
+// entry whose raise the once-a-second gate refused can be raised again at the next tick or at the end of
+// input (RaiseGate.drain) with the counts it reached: a flood over within a second (the SNMP reflection
+// in the corpus lasts 23 ms) is otherwise filed with the count it had when it crossed the threshold.
+// Fixed arrays, written in place: no allocation per packet.
+
+import { FRAG_LATER } from '../decode/packet-record.js';
+import { wordsToString } from '../track/address-key.js';
+import type { PacketContext } from './detector.js';
+
+export class OverThresholdPackets {
+  /** Source then destination address, 8 words per entry. */
+  private readonly addrs: Uint32Array;
+  /** Source and destination port (-1 when none), 2 per entry. */
+  private readonly ports: Int32Array;
+  /** IP protocol and whether the packet was a later IP fragment, 2 bytes per entry. */
+  private readonly meta: Uint8Array;
+
+  constructor(capacity: number) {
+    this.addrs = new Uint32Array(capacity * 8);
+    this.ports = new Int32Array(capacity * 2);
+    this.meta = new Uint8Array(capacity * 2);
+  }
+
+  /** Keeps the packet of c (an IP packet: the host windows' key holds its addresses) for entry s. */
+  keep(s: number, c: PacketContext): void {
+    const k = c.hosts.key;
+    const a = this.addrs;
+    const o = 8 * s;
+    for (let i = 0; i < 8; i++) a[o + i] = k[i];
+    const rec = c.rec;
+    this.ports[2 * s] = rec.srcPort;
+    this.ports[2 * s + 1] = rec.dstPort;
+    this.meta[2 * s] = rec.ipProto;
+    this.meta[2 * s + 1] = rec.fragment === FRAG_LATER ? 1 : 0;
+  }
+
+  /** Whether entry s's kept destination is the address at words[off..off+4) (the entry was not evicted and reused since). */
+  sameDst(s: number, words: Uint32Array, off: number): boolean {
+    const a = this.addrs;
+    const o = 8 * s + 4;
+    return a[o] === words[off] && a[o + 1] === words[off + 1] && a[o + 2] === words[off + 2] && a[o + 3] === words[off + 3];
+  }
+
+  src(s: number): string { return wordsToString(this.addrs, 8 * s); }
+  dst(s: number): string { return wordsToString(this.addrs, 8 * s + 4); }
+  /** The destination address's words start at this offset of dstWords(). */
+  dstOffset(s: number): number { return 8 * s + 4; }
+  get dstWords(): Uint32Array { return this.addrs; }
+  srcPort(s: number): number { return this.ports[2 * s]; }
+  dstPort(s: number): number { return this.ports[2 * s + 1]; }
+  proto(s: number): number { return this.meta[2 * s]; }
+  laterFragment(s: number): boolean { return this.meta[2 * s + 1] === 1; }
+}
