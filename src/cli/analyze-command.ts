@@ -21,7 +21,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     throw new NetwatchError('NW_ERR_USAGE', `${String(argv._[0] ?? 'analyze')}: name at least one capture file (.pcap or .pcapng)`);
   }
   const format = exportFormat(argv);
-  checkOutputs(format !== undefined, argv);
+  checkOutputs(format !== undefined, argv, argv.files);
   checkCaptureFiles(argv.files);
   const sinks: PacketSink[] = [];
   const exporter = exportSink(format, argv.out);

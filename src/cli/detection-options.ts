@@ -18,6 +18,7 @@ import { MinuteStats } from '../track/minute-stats.js';
 import { loadModel } from '../detect/anomaly-model.js';
 import { AnomalyDetector } from '../detect/anomaly-detector.js';
 import { NetwatchError } from '../errors.js';
+import { checkParentDirectory } from './output-options.js';
 
 export interface DetectionArgs {
   detect: boolean;
@@ -93,6 +94,8 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
   }
   // Assets from the database (netwatch assets import): services a scanned host was not known to offer.
   // --no-store without --db touches no database at all.
+  // A named database must go in a directory that exists (a typo is an error); the default one's is made.
+  if (args.db !== undefined && args.store) checkParentDirectory('db', args.db);
   const assets = args.store || args.db !== undefined ? readAssets(args.db ?? defaultDbPath()) : null;
   if (assets !== null) engine.addDetector(new AssetServicesDetector(assets.services, assets.scannedAt, cfg.assets));
   let anomaly: AnomalyDetector | null = null;

@@ -62,7 +62,7 @@ export function exportSink(format: ExportFormat | undefined, out: string | undef
  * before anything is opened. An empty name, two flags naming one file (they would overwrite each other) and
  * two streams on stdout (records of different kinds interleaved) are usage errors.
  */
-export function checkOutputs(exporting: boolean, args: { out?: string; alerts?: string; flows?: string; 'alert-log'?: string }): void {
+export function checkOutputs(exporting: boolean, args: { out?: string; alerts?: string; flows?: string; 'alert-log'?: string }, inputs: readonly string[] = []): void {
   checkOutputPath('alerts', args.alerts);
   checkOutputPath('flows', args.flows);
   checkOutputPath('alert-log', args['alert-log'], false);
@@ -80,12 +80,29 @@ export function checkOutputs(exporting: boolean, args: { out?: string; alerts?: 
     throw new NetwatchError('NW_ERR_USAGE', `${toStdout.join(' and ')} ${toStdout.length === 2 ? 'both' : 'all'} write to standard output: send all but one to a file`);
   }
   const files = named.filter(([, v]) => v !== '-');
-  for (const [flag, v] of files) checkParentDirectory(flag, v);
+  for (const [flag, v] of files) {
+    checkParentDirectory(flag, v);
+    checkNotInput(flag, v, inputs);
+  }
   for (let i = 0; i < files.length; i++) {
     for (let j = i + 1; j < files.length; j++) {
       if (resolve(files[i][1]) === resolve(files[j][1])) {
         throw new NetwatchError('NW_ERR_USAGE', `--${files[i][0]} and --${files[j][0]} both name ${files[i][1]}: give each its own file`);
       }
+    }
+  }
+}
+
+/** An output must not be one of the run's input files: the capture would be replaced by what was read from it. */
+export function checkNotInput(flag: string, path: string, inputs: readonly string[]): void {
+  let out;
+  try { out = statSync(path); } catch { return; }
+  if (!out.isFile()) return;
+  for (const f of inputs) {
+    let st;
+    try { st = statSync(f); } catch { continue; }
+    if (st.dev === out.dev && st.ino === out.ino) {
+      throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: that is the input file ${f}; writing there would replace it`);
     }
   }
 }

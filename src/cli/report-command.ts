@@ -15,6 +15,7 @@ import { renderReportHtml } from '../report/report-html.js';
 import { openDatabase } from '../store/netwatch-db.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { checkNumber } from './number-args.js';
+import { checkNotInput, checkParentDirectory } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
 import { parseTimeRange } from './time-args.js';
 
@@ -42,6 +43,10 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
   // Checked before anything is written: the HTML was written, then the run failed on the chart directory.
   if (argv.png !== undefined && existsSync(argv.png) && !statSync(argv.png).isDirectory()) {
     throw new NetwatchError('NW_ERR_USAGE', `report: --png ${argv.png}: is a file; --png names a directory for the charts`);
+  }
+  if (argv.html !== undefined) {
+    checkParentDirectory('html', argv.html);
+    checkNotInput('html', argv.html, files);
   }
   checkNumber('max-rows', argv['max-rows'], { min: 1, integer: true });
   if (files.length > 0 && (argv.since !== undefined || argv.until !== undefined)) {

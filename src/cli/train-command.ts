@@ -9,7 +9,7 @@ import { DEFAULT_ALERTS_PER_DAY, trainModel } from '../detect/model-training.js'
 import { TrainingCollector } from '../detect/training-collector.js';
 import { NetwatchError } from '../errors.js';
 import { Pipeline, checkCaptureFiles, runFiles } from '../pipeline.js';
-import { checkOutputPath, checkParentDirectory } from './output-options.js';
+import { checkNotInput, checkOutputPath, checkParentDirectory } from './output-options.js';
 import { checkNumber } from './number-args.js';
 import { listenForStop } from './stop-signals.js';
 import { fileProgressPrinter } from './file-progress.js';
@@ -52,6 +52,7 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   // A named model's directory must exist; the default one is made.
   if (argv.model !== undefined) checkParentDirectory('model', argv.model);
   const modelPath = argv.model ?? defaultModelPath();
+  checkNotInput('model', modelPath, argv.files);
   checkCaptureFiles(argv.files);
   const cfg = loadDetectionConfig(argv.config);
 

@@ -1,8 +1,10 @@
 // Writes an export beside its final name and renames it into place only when the run completes,
-// so a failed run never leaves a half-written file under the name the user asked for.
+// so a failed run never leaves a half-written file under the name the user asked for. A name that is
+// not a regular file (/dev/null, /dev/stdout, a FIFO) is written directly: renaming over it would
+// replace the device or pipe with a file. A symbolic link is followed, and its target replaced.
 
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { NetwatchError } from '../errors.js';
 import { markStdoutReaderGone, stdoutReaderGone } from './stdout-reader.js';
 
@@ -10,7 +12,10 @@ const FLUSH_AT = 256 * 1024;
 
 export class ExportFile {
   readonly path: string;
+  /** The partial file renamed into place at commit, or null when written directly (stdout, a device, a FIFO). */
   private readonly tmp: string | null;
+  /** Where the file ends up: the path, or a symbolic link's target. */
+  private readonly target: string;
   private fd: number;
   private pending = '';
   bytesWritten = 0;
@@ -20,11 +25,20 @@ export class ExportFile {
     this.path = path;
     if (path === '-') {
       this.tmp = null;
+      this.target = path;
       this.fd = 1;
       return;
     }
-    this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
     try {
+      const target = finalTarget(path);
+      if (target === null) {
+        this.tmp = null;
+        this.target = path;
+        this.fd = openSync(path, 'w');
+        return;
+      }
+      this.target = target;
+      this.tmp = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
       this.fd = openSync(this.tmp, 'w');
     } catch (e) {
       throw new NetwatchError('NW_ERR_OUTPUT', `${path}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
@@ -32,7 +46,7 @@ export class ExportFile {
   }
 
   write(text: string): void {
-    if (this.tmp === null && stdoutReaderGone()) return;
+    if (this.fd === 1 && stdoutReaderGone()) return;
     this.pending += text;
     if (this.pending.length >= FLUSH_AT) this.flush();
   }
@@ -49,7 +63,7 @@ export class ExportFile {
         const code = (e as NodeJS.ErrnoException).code;
         // stdout in non-blocking mode (a pipe): retry the rest synchronously.
         if (code === 'EAGAIN') continue;
-        if (code === 'EPIPE' && this.tmp === null) {
+        if (code === 'EPIPE' && this.fd === 1) {
           // The reader of standard output has gone (`| head`): the rest is dropped and the run stops.
           markStdoutReaderGone();
           return;
@@ -63,17 +77,33 @@ export class ExportFile {
   /** Flushes and moves the file into place. */
   commit(): void {
     this.flush();
-    if (this.tmp === null) return;
+    if (this.fd === 1) return;
     closeSync(this.fd);
     this.fd = -1;
-    renameSync(this.tmp, this.path);
+    if (this.tmp !== null) renameSync(this.tmp, this.target);
   }
 
   /** Removes the partial file; safe to call more than once. */
   abort(): void {
-    if (this.tmp === null || this.fd < 0) return;
+    if (this.fd === 1 || this.fd < 0) return;
+    if (this.tmp === null) {
+      try { closeSync(this.fd); } catch { /* already closed */ }
+      this.fd = -1;
+      return;
+    }
     try { closeSync(this.fd); } catch { /* already closed */ }
     this.fd = -1;
     try { unlinkSync(this.tmp); } catch { /* already gone */ }
   }
+}
+
+/** The file to replace for path (a symbolic link's target), or null when path exists and is not a regular file. */
+function finalTarget(path: string): string | null {
+  let l;
+  try { l = lstatSync(path); } catch { return path; }
+  if (!l.isSymbolicLink()) return l.isFile() ? path : null;
+  let st;
+  // A dangling link: the file goes where it points.
+  try { st = statSync(path); } catch { return resolve(dirname(path), readlinkSync(path)); }
+  return st.isFile() ? realpathSync(path) : null;
 }

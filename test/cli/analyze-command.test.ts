@@ -2,8 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -283,6 +283,49 @@ test('an output file in a directory that does not exist is refused, and nothing 
     assert.match(r.stderr, new RegExp(`^netwatch: ${flag} .*x\\.json: directory .*no-such-dir does not exist\\n$`));
   }
   assert.deepEqual(readdirSync(dir).filter((f) => f === 'no-such-dir'), []);
+  const db = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, '-q', '--db', join(missing, 'x.db')]);
+  assert.equal(db.status, 2, db.stderr);
+  assert.match(db.stderr, /^netwatch: --db .*x\.db: directory .*no-such-dir does not exist\n$/);
+  const html = run(['report', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, '--html', join(missing, 'r.html')]);
+  assert.equal(html.status, 2, html.stderr);
+  assert.deepEqual(readdirSync(dir).filter((f) => f === 'no-such-dir'), []);
+});
+
+test('an output never replaces an input, a device or a pipe; a symbolic link keeps pointing at the new file', () => {
+  const input = join(dir, 'input.pcapng');
+  writeFileSync(input, readFileSync(`${CORPUS}/attack/scan/ppa_synscan.pcapng`));
+  const before = readFileSync(input);
+  for (const args of [['analyze', input, '--no-store', '-q', '--alerts', input], ['analyze', input, '--no-store', '-q', '-o', input, '--export', 'csv'],
+    ['train', input, '--model', input], ['report', input, '--html', input]]) {
+    const r = run(args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /that is the input file .*input\.pcapng; writing there would replace it\n$/);
+  }
+  assert.deepEqual(readFileSync(input), before);
+  // /dev/null stays a device (renaming a finished file over it would replace it for the whole system).
+  const devnull = run(['analyze', input, '--no-store', '-q', '--flows', '/dev/null']);
+  assert.equal(devnull.status, 0, devnull.stderr);
+  assert.ok(statSync('/dev/null').isCharacterDevice());
+  // A FIFO gets the alerts and stays a FIFO.
+  const fifo = join(dir, 'alerts.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = spawn('cat', [fifo]);
+  let got = '';
+  reader.stdout.on('data', (b: Buffer) => { got += b.toString(); });
+  const viaFifo = run(['analyze', input, '--no-store', '-q', '--alerts', fifo]);
+  assert.equal(viaFifo.status, 0, viaFifo.stderr);
+  assert.ok(lstatSync(fifo).isFIFO());
+  return new Promise<void>((resolve) => reader.on('close', () => {
+    assert.match(got, /"signature_id":9100101/);
+    // A symbolic link (even one whose target does not exist yet) is followed: the link stays.
+    const link = join(dir, 'alerts-link.json');
+    symlinkSync('alerts-target.json', link);
+    const viaLink = run(['analyze', input, '--no-store', '-q', '--alerts', link]);
+    assert.equal(viaLink.status, 0, viaLink.stderr);
+    assert.ok(lstatSync(link).isSymbolicLink());
+    assert.match(readFileSync(join(dir, 'alerts-target.json'), 'utf8'), /"signature_id":9100101/);
+    resolve();
+  }));
 });
 
 test('help: the top level has examples; detect does not offer --no-detect, which it refuses', () => {
