@@ -107,7 +107,7 @@ export const incidentsCommand: CommandModule<object, QueryArgs> = {
   command: 'incidents',
   describe: 'Query incidents (repeated alerts folded together)',
   builder: (y: Argv) => withHostFilters(y)
-    .example('netwatch incidents --since 24h', 'incidents active in the last day')
+    .example('netwatch incidents --since 24h', 'incidents active in the last day (begun earlier or still going included)')
     .example('netwatch incidents --severity high', 'high-severity incidents (an incident has its detector\'s severity)')
     .example('netwatch incidents --detector brute_force --format csv', 'brute-force incidents as CSV') as unknown as Argv<QueryArgs>,
   handler: (argv: ArgumentsCamelCase<QueryArgs>) => {

@@ -46,10 +46,15 @@ export type IncidentRow = Pick<Incident, 'id' | 'detector' | 'signature' | 'src_
 /** A detector's severity as SQL, from the fixed table of signatures (a detector not in it reads as low). */
 const INCIDENT_SEVERITY = `CASE detector ${Object.entries(SIGNATURES).map(([d, s]) => `WHEN '${d}' THEN ${s.severity}`).join(' ')} ELSE 3 END`;
 
-function where(f: QueryFilter, timeColumn: string, params: Record<string, unknown>, severityColumn: string): string {
+/**
+ * The filter as SQL. Time selects rows whose span [startColumn, endColumn] overlaps [since, until]: an
+ * alert's is one instant; an incident active in the range is selected even when it began before it or
+ * was still going after it.
+ */
+function where(f: QueryFilter, startColumn: string, endColumn: string, params: Record<string, unknown>, severityColumn: string): string {
   const c: string[] = [];
-  if (f.since !== undefined) { c.push(`${timeColumn} >= @since`); params.since = f.since; }
-  if (f.until !== undefined) { c.push(`${timeColumn} <= @until`); params.until = f.until; }
+  if (f.since !== undefined) { c.push(`${endColumn} >= @since`); params.since = f.since; }
+  if (f.until !== undefined) { c.push(`${startColumn} <= @until`); params.until = f.until; }
   if (f.severity !== undefined) { c.push(`(${severityColumn}) <= @severity`); params.severity = f.severity; }
   if (f.detector !== undefined) { c.push('detector = @detector'); params.detector = f.detector; }
   if (f.src !== undefined) { c.push('src_ip = @src'); params.src = f.src; }
@@ -61,7 +66,7 @@ function where(f: QueryFilter, timeColumn: string, params: Record<string, unknow
 export function queryAlerts(db: Database.Database, f: QueryFilter): AlertRow[] {
   const params: Record<string, unknown> = { limit: f.limit };
   const sql = `SELECT id, timestamp, severity, detector, signature_id, signature, src_ip, src_port, dest_ip, dest_port, proto, score, run_id, incident_id, eve
-    FROM alerts ${where(f, 'ts_epoch', params, 'severity')} ORDER BY ts_epoch DESC, id DESC LIMIT @limit`;
+    FROM alerts ${where(f, 'ts_epoch', 'ts_epoch', params, 'severity')} ORDER BY ts_epoch DESC, id DESC LIMIT @limit`;
   return db.prepare(sql).all(params) as AlertRow[];
 }
 
@@ -69,7 +74,7 @@ export function queryAlerts(db: Database.Database, f: QueryFilter): AlertRow[] {
 export function queryIncidents(db: Database.Database, f: QueryFilter): IncidentRow[] {
   const params: Record<string, unknown> = { limit: f.limit };
   const sql = `SELECT id, run_id, run_incident, ${INCIDENT_SEVERITY} AS severity, detector, signature, src_ip, dest_ip, first_seen, last_seen,
-    count, alerts, peak_score, peak_detail FROM incidents ${where(f, 'last_epoch', params, INCIDENT_SEVERITY)} ORDER BY last_epoch DESC, id DESC LIMIT @limit`;
+    count, alerts, peak_score, peak_detail FROM incidents ${where(f, 'first_epoch', 'last_epoch', params, INCIDENT_SEVERITY)} ORDER BY last_epoch DESC, id DESC LIMIT @limit`;
   return db.prepare(sql).all(params) as IncidentRow[];
 }
 

@@ -78,6 +78,13 @@ test('every filter of netwatch alerts, and the table and CSV forms', () => {
   assert.ok(high.length >= 1 && high.length < incidents.length, `${high.length} of ${incidents.length}`);
   assert.ok(high.every((i) => i.severity === 1));
   assert.match(run(['incidents', '--db', db]).stdout, /^id\s+run_id\s+run_incident\s+severity\s+detector/);
+  // A time range selects the incidents active in it: ppa_synscan's ran 20:24:17.97 to 20:24:25.35.
+  const scanIn = (since: string, until: string) => run(['incidents', '--db', db, '--format', 'json', '--detector', 'port_scan', '--since', since, '--until', until])
+    .stdout.split('\n').filter(Boolean).length;
+  assert.equal(scanIn('2010-07-04T20:24:00Z', '2010-07-04T20:24:20Z'), 1, 'began in the range, went on after it');
+  assert.equal(scanIn('2010-07-04T20:24:20Z', '2010-07-04T20:24:22Z'), 1, 'active all through the range');
+  assert.equal(scanIn('2010-07-04T20:24:26Z', '2010-07-04T20:25:00Z'), 0, 'over before the range');
+  assert.equal(scanIn('2010-07-04T20:20:00Z', '2010-07-04T20:24:17Z'), 0, 'not begun by the end of the range');
   // From an alert to its incident: the alert's run and EVE incident_id are the incident's run_id and run_incident.
   const alert = count(['--detector', 'port_scan'])[0];
   const alertCsv = run(['alerts', '--db', db, '--detector', 'port_scan', '--format', 'csv']).stdout.split('\n')[1].split(',');
