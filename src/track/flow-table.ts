@@ -420,12 +420,18 @@ export class FlowTable {
     const o = this.history(s, 0);
     const r = this.history(s, 1);
     const rp = this.packets(s, 1);
-    if (p !== IPPROTO_TCP) return rp > 0 ? (this.packets(s, 0) > 0 ? 'SF' : 'SHR') : 'S0';
+    // Zeek's conn_state(): UDP is SF, S0 or SHR by which sides sent; any other protocol (ICMP too) is OTH.
+    if (p === IPPROTO_UDP) {
+      const op = this.packets(s, 0);
+      return op > 0 ? (rp > 0 ? 'SF' : 'S0') : rp > 0 ? 'SHR' : 'OTH';
+    }
+    if (p !== IPPROTO_TCP) return 'OTH';
     const oSyn = (o & H_SYN) !== 0;
     const rSynAck = (r & H_SYNACK) !== 0;
     if (oSyn && !rSynAck) {
       if ((r & H_RST) !== 0) return 'REJ';
-      if ((o & H_RST) !== 0) return 'RSTOS0';
+      // Zeek's RSTOS0 is a SYN then the originator's RST with no ACK or FIN from it between (history ^S[^HAFGIQ]*R).
+      if ((o & H_RST) !== 0) return (o & (H_ACK | H_FIN)) === 0 ? 'RSTOS0' : 'OTH';
       if ((o & H_FIN) !== 0) return 'SH';
       return rp > 0 ? 'OTH' : 'S0';
     }

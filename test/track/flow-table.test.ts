@@ -7,7 +7,7 @@ import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import { PacketRecord } from '../../src/decode/packet-record.js';
 import { CLOSE_REASON_NAMES, FlowTable, type CloseReason } from '../../src/track/flow-table.js';
 import { DETECTION_DEFAULTS } from '../../src/config/detection-defaults.js';
-import { ip, ipv4Tcp, ipv4Udp } from '../support/frame-builder.js';
+import { ip, ipv4Icmp, ipv4Tcp, ipv4Udp } from '../support/frame-builder.js';
 
 const A = ip('10.77.0.1');
 const B = ip('10.77.0.2');
@@ -71,6 +71,27 @@ test('conn_state for refused, unanswered and reset connections; idle timeouts in
   const byState = Object.fromEntries(h.closed.map((c) => [c.state, c.reason]));
   assert.deepEqual(byState, { REJ: 'rst', S0: 'idle-timeout', RSTO: 'rst' }, JSON.stringify(h.closed));
   assert.equal(h.closed.filter((c) => c.state === 'S0').length, 2, 'the unanswered SYN and the one-way UDP flow');
+});
+
+test('conn_state as Zeek gives it for UDP, ICMP and a reset after the originator acknowledged', () => {
+  const h = new Harness();
+  h.send(ipv4Udp(A, B, 5000, 53, Buffer.alloc(20)), 10);
+  h.send(ipv4Udp(B, A, 53, 5000, Buffer.alloc(40)), 10.001);
+  h.send(ipv4Udp(B, A, 123, 6000, Buffer.alloc(40)), 10);
+  h.send(ipv4Icmp(A, B, 8, 0), 10);
+  h.send(ipv4Icmp(B, A, 0, 0), 10.001);
+  h.send(ipv4Icmp(A, B, 8, 0, 100), 10.5);
+  // SYN, ACK, FIN, RST from the originator and nothing from the responder: Zeek's history SAFR is OTH, not RSTOS0.
+  h.send(tcp(A, B, 40003, 80, 0x02), 10);
+  h.send(tcp(A, B, 40003, 80, 0x10), 10.1);
+  h.send(tcp(A, B, 40003, 80, 0x11), 10.2);
+  h.send(tcp(A, B, 40003, 80, 0x04), 10.3);
+  h.send(tcp(A, B, 40004, 80, 0x02), 10);
+  h.send(tcp(A, B, 40004, 80, 0x04), 10.1);
+  h.flows.closeAll();
+  const states = h.closed.map((c) => `${c.state}/${c.origPkts}/${c.respPkts}`).sort();
+  // UDP answered SF and one-way S0; ICMP echo and reply OTH; SAFR OTH; SYN then RST RSTOS0.
+  assert.deepEqual(states, ['OTH/2/1', 'OTH/4/0', 'RSTOS0/2/0', 'S0/1/0', 'SF/1/1'].sort(), JSON.stringify(h.closed));
 });
 
 test('a full table evicts the least recently seen flow and stays at its capacity', () => {
