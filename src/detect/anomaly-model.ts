@@ -175,12 +175,30 @@ export function loadModel(path: string): AnomalyModel {
   if (j.model_type === 'isolation-forest' && (r === undefined || !finite(r.min, false) || !finite(r.max, false) || r.min.some((m, i) => m > r.max[i]))) {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: the forest's training range is missing or damaged: retrain it with netwatch train`);
   }
+  const damaged = damagedPart(j);
+  if (damaged !== null) throw new NetwatchError('NW_ERR_MODEL', `${path}: model data is damaged (${damaged}): retrain it with netwatch train`);
   try {
     return new AnomalyModel(j as ModelFile, path);
   } catch (e) {
     if (e instanceof NetwatchError) throw e;
-    throw new NetwatchError('NW_ERR_MODEL', `${path}: model data is damaged: ${(e as Error).message}`, { cause: e });
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: model data is damaged (${(e as Error).message}): retrain it with netwatch train`, { cause: e });
   }
+}
+
+/** What is wrong with the parts of a model every window uses (baselines, window settings, rarity tables), or null. */
+function damagedPart(j: Partial<ModelFile>): string | null {
+  const numbers = (a: unknown): boolean => Array.isArray(a) && a.length === FEATURE_COUNT && a.every((x) => typeof x === 'number' && !Number.isNaN(x));
+  const baselineOk = (b: FeatureBaseline | undefined): boolean => b !== null && typeof b === 'object' && typeof b.windows === 'number' &&
+    numbers(b.median) && numbers(b.mad) && numbers(b.scale) && numbers(b.tMedian) && numbers(b.tScale);
+  if (!Number.isInteger(j.min_packets) || (j.min_packets as number) < 1) return `min_packets ${String(j.min_packets)}`;
+  if (!Number.isInteger(j.phases) || (j.phases as number) < 1) return `phases ${String(j.phases)}`;
+  const b = j.baseline;
+  if (b === null || typeof b !== 'object' || !baselineOk(b.network)) return 'the network baseline';
+  if (b.hosts === null || typeof b.hosts !== 'object') return 'the host baselines';
+  for (const [host, hb] of Object.entries(b.hosts)) if (!baselineOk(hb)) return `the baseline of ${host}`;
+  const r = j.rarity;
+  if (r === null || typeof r !== 'object' || r.protocols === null || typeof r.protocols !== 'object' || r.services === null || typeof r.services !== 'object') return 'the rarity tables';
+  return null;
 }
 
 /**

@@ -97,6 +97,16 @@ class DenoisingAutoencoder {
   }
 
   static fromJSON(j: DaJson): DenoisingAutoencoder {
+    if (j === null || typeof j !== 'object' || !Number.isInteger(j.visible) || !Number.isInteger(j.hidden) || j.visible < 1 || j.hidden < 1) {
+      throw new Error('an autoencoder has no valid layer sizes');
+    }
+    const sizes = { w: j.visible * j.hidden, hbias: j.hidden, vbias: j.visible, min: j.visible, max: j.visible };
+    for (const [k, len] of Object.entries(sizes)) {
+      const a = j[k as keyof typeof sizes];
+      if (!Array.isArray(a) || a.length !== len || !a.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+        throw new Error(`an autoencoder's ${k} is not ${len} finite numbers`);
+      }
+    }
     const d = new DenoisingAutoencoder(j.visible, j.hidden, null);
     d.w.set(j.w); d.hbias.set(j.hbias); d.vbias.set(j.vbias); d.min.set(j.min); d.max.set(j.max);
     return d;
@@ -243,6 +253,14 @@ export class AutoencoderEnsemble {
 
   static fromJSON(j: AutoencoderJson): AutoencoderEnsemble {
     if (j.kind !== 'autoencoder-ensemble' || j.version !== 1) throw new Error(`not an autoencoder ensemble of version 1 (${String(j.kind)} ${String(j.version)})`);
+    if (!Array.isArray(j.groups) || !Array.isArray(j.ensemble) || j.groups.length === 0 || j.ensemble.length !== j.groups.length) {
+      throw new Error('the ensemble does not have one autoencoder per feature group');
+    }
+    j.groups.forEach((g, i) => {
+      if (!Array.isArray(g) || g.length === 0 || !g.every((f) => Number.isInteger(f) && f >= 0 && f < j.features)) throw new Error(`feature group ${i} is damaged`);
+      if (j.ensemble[i]?.visible !== g.length) throw new Error(`autoencoder ${i} does not take its group's ${g.length} features`);
+    });
+    if (j.output?.visible !== j.groups.length) throw new Error('the output autoencoder does not take one error per group');
     const a = new AutoencoderEnsemble(j.options);
     a.features = j.features;
     a.groups = j.groups;

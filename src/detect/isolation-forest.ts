@@ -129,8 +129,12 @@ export class IsolationForest {
     return { kind: 'isolation-forest', version: 1, trees: this.trees, sampleSize: this.sampleSize, features: this.features, seed: this.seed };
   }
 
+  /** Reloads a forest; a damaged one (a node out of range, a cycle, a missing number) is an Error naming the tree. */
   static fromJSON(j: IsolationForestJson): IsolationForest {
     if (j.kind !== 'isolation-forest' || j.version !== 1) throw new Error(`not an isolation forest of version 1 (${String(j.kind)} ${String(j.version)})`);
+    if (!Number.isInteger(j.features) || j.features < 1 || !Number.isInteger(j.sampleSize) || j.sampleSize < 1) throw new Error('forest has no valid feature count or subsample size');
+    if (!Array.isArray(j.trees) || j.trees.length === 0) throw new Error('forest has no trees');
+    j.trees.forEach((t, i) => checkTree(t, j.features, i));
     const f = new IsolationForest({ trees: j.trees.length, sampleSize: j.sampleSize, seed: j.seed });
     f.trees = j.trees;
     f.features = j.features;
@@ -140,5 +144,26 @@ export class IsolationForest {
   /** Points each tree was grown on (the subsample size), for tests of the semantics. */
   treeSampleSizes(): number[] {
     return this.trees.map((t) => t.size[0]);
+  }
+}
+
+/** A tree as stored: equal arrays, splits on known features at finite values, children after their parent (no cycle). */
+function checkTree(t: Tree, features: number, index: number): void {
+  const bad = (why: string): never => { throw new Error(`tree ${index}: ${why}`); };
+  if (t === null || typeof t !== 'object') bad('not a tree');
+  const n = Array.isArray(t.feature) ? t.feature.length : 0;
+  if (n === 0) bad('no nodes');
+  for (const k of ['split', 'left', 'right', 'size'] as const) if (!Array.isArray(t[k]) || t[k].length !== n) bad(`${k} does not match its ${n} nodes`);
+  for (let i = 0; i < n; i++) {
+    const f = t.feature[i];
+    if (!Number.isInteger(f) || f < -1 || f >= features) bad(`node ${i} splits on feature ${String(f)}`);
+    if (f < 0) {
+      if (typeof t.size[i] !== 'number' || !(t.size[i] >= 0)) bad(`leaf ${i} has no size`);
+      continue;
+    }
+    const l = t.left[i];
+    const r = t.right[i];
+    if (typeof t.split[i] !== 'number' || !Number.isFinite(t.split[i])) bad(`node ${i} has no split value`);
+    if (!Number.isInteger(l) || !Number.isInteger(r) || l <= i || r <= i || l >= n || r >= n) bad(`node ${i} has children ${String(l)}, ${String(r)}`);
   }
 }

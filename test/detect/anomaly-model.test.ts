@@ -86,6 +86,12 @@ test('a model from another format version or feature set is refused, naming the 
     ['damaged.json', { ...good, scaling: { center: good.scaling.center.map((x, i) => (i === 0 ? null : x)), scale: good.scaling.scale } }, /model scaling is damaged/],
     // A version 1 forest had no training range: the same file without it is refused.
     ['norange.json', { ...good, range: undefined }, /training range is missing or damaged: retrain it/],
+    // Damage that used to pass the load and crash at the first scored window (a daemon in a restart loop).
+    ['tree.json', { ...good, forest: { ...good.forest, trees: [5, ...good.forest!.trees.slice(1)] } }, /model data is damaged \(tree 0: not a tree\): retrain it/],
+    ['cycle.json', { ...good, forest: { ...good.forest, trees: [{ ...good.forest!.trees[0], left: good.forest!.trees[0].left.map((l, i) => (i === 0 ? 0 : l)) }] } },
+      /model data is damaged \(tree 0: node 0 has children 0, /],
+    ['nobaseline.json', { ...good, baseline: null }, /model data is damaged \(the network baseline\)/],
+    ['minpackets.json', { ...good, min_packets: -1 }, /model data is damaged \(min_packets -1\)/],
   ];
   for (const [name, content, why] of cases) {
     const path = join(dir, name);
