@@ -125,10 +125,11 @@ export class HostSweepDetector implements Detector {
   /** Raises for entry s (its key in this.key) when over the threshold; target[at..at+4) is the last host probed. */
   private evaluate(c: PacketContext, s: number, target: Uint32Array, at: number): void {
     const T = this.sweeps;
-    const hosts = T.distinct(s, 0, B_TARGETS);
+    const probes = T.value(s, 0, F_PROBES, c.t);
+    // A sketch's estimate, never more than the probes counted.
+    const hosts = Math.min(T.distinct(s, 0, B_TARGETS), Math.round(probes));
     if (hosts < this.cfg.minHosts) return;
     const kind = this.key[4];
-    const probes = T.value(s, 0, F_PROBES, c.t);
     const answered = T.value(s, 0, F_ANSWERED, c.t);
     const portless = kind === KIND_ECHO || kind === KIND_ARP;
     if (!portless && answered > this.cfg.maxAnsweredRatio * probes) return;

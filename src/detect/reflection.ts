@@ -76,7 +76,7 @@ export class ReflectionDetector implements Detector {
     const D = c.hosts.byDst;
     const reflected = D.value(d, SCALE_10S, HF_REFLECTED, c.t);
     if (reflected < this.cfg.minPackets) return;
-    const reflectors = D.distinct(d, SCALE_10S, HB_REFLECTORS);
+    const reflectors = Math.min(D.distinct(d, SCALE_10S, HB_REFLECTORS), Math.round(reflected));
     if (reflectors < this.cfg.minSources || !this.gate.open(d, c.t)) return;
     const L = this.latest;
     const victim = L.dst(d);
@@ -113,7 +113,7 @@ export class ReflectionDetector implements Detector {
     const n = T.value(s, 0, F_SYNACKS, c.t);
     const cfg = this.synAckCfg;
     if (n < cfg.minSynAcks) return;
-    const sources = T.distinct(s, 0, B_SOURCES);
+    const sources = Math.min(T.distinct(s, 0, B_SOURCES), Math.round(n));
     if (sources < cfg.minSources || !this.synAckGate.open(s, c.t)) return;
     const victim = dstString(rec);
     c.hub.raise({
