@@ -32,6 +32,8 @@ interface TrainArgs {
   json: boolean;
 }
 
+/** A threshold this many times the highest score of a learnt window gets a warning (new normal windows look like attacks). */
+const UNSEEN_RATIO = 10;
 /** Fewer training windows than this get a warning: the model has seen too little to call traffic normal. */
 const FEW_WINDOWS = 50;
 
@@ -91,6 +93,12 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   if (tr.windows_alerted > tr.windows_used) {
     process.stderr.write(`netwatch: warning: train: the heuristic detectors named the host in ${tr.windows_alerted} windows, more than the ` +
       `${tr.windows_used} learnt from: this traffic holds attacks or scans, not only normal traffic (those windows were left out)\n`);
+  }
+  if (tr.fitted_max !== undefined && tr.fitted_max > 0 && model.threshold > UNSEEN_RATIO * tr.fitted_max) {
+    process.stderr.write(`netwatch: warning: train: normal windows the ${model.model_type} was not fitted on scored up to ` +
+      `${(model.threshold / tr.fitted_max).toFixed(0)} times the highest of those it was fitted on (threshold ${model.threshold.toPrecision(4)} against ` +
+      `${tr.fitted_max.toPrecision(4)}): to it new normal traffic looks as strange as attacks, so it will flag only the most extreme ` +
+      `windows; train it on more normal traffic (hours rather than minutes)${model.model_type === 'autoencoder' ? ', or use the isolation forest' : ''}\n`);
   }
   if (argv.json) {
     process.stdout.write(JSON.stringify({ model: modelPath, model_type: model.model_type, threshold: model.threshold, window_sec: windowSec, training: tr }) + '\n');

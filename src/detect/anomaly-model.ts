@@ -43,6 +43,12 @@ export interface TrainingSummary {
    * Absent in models trained before it was recorded.
    */
   budget_windows?: number;
+  /**
+   * The highest score the model gives a window it was fitted on. The threshold comes from windows each
+   * scored by a model that did not see them; far above this, new normal traffic scores far higher than
+   * the learnt traffic (too little or too varied training traffic). Absent in older models.
+   */
+  fitted_max?: number;
   trained_at: string;
 }
 

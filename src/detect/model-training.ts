@@ -97,6 +97,8 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
     return { score: (r) => rangeExtendedScore(forest.score(r), r, range, scaling.scale), toJSON: () => forest.toJSON(), range };
   };
   const final = fit(inputs);
+  let fittedMax = -Infinity;
+  for (const r of inputs) { const s = final.score(r); if (s > fittedMax) fittedMax = s; }
   // The threshold comes from out-of-fold scores: packet time is cut into blocks of CALIBRATION_BLOCK
   // windows, the blocks are dealt round-robin into CALIBRATION_FOLDS folds, and each fold is scored by a
   // model fitted on the others. A model scores the windows it was fitted on lower than new ones (the
@@ -173,6 +175,7 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
       expected_alerts_per_hour: round6(above / (durationSec / 3600)),
       expected_alerts_per_day: round6(above / days),
       budget_windows: round6(allowed),
+      fitted_max: round6(fittedMax),
       trained_at: new Date().toISOString(),
     },
     calibration: { folds, scores: folds === 1 ? 'in-sample' : 'out-of-fold' },

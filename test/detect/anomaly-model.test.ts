@@ -281,3 +281,18 @@ test('train warns when it has little to learn from or the traffic holds attacks,
   assert.match(m.stderr, /^netwatch: --model .*m\.json: directory .*no-such-dir does not exist\n$/);
   assert.equal(existsSync(join(dir, 'no-such-dir')), false);
 });
+
+test('train warns when new normal windows score far above the learnt ones (an autoencoder on 24 minutes of the corpus)', () => {
+  const all = ['pcapplusplus_tls2.pcap', 'pcapplusplus_example_web.pcap', 'pcapplusplus_DnsPackets.pcap', 'pcapplusplus_http-packets.pcap', 'ppa_http_espn.pcapng']
+    .map((f) => join(CORPUS, 'benign', f));
+  const ae = spawnSync(CLI, ['train', ...all, '--model-type', 'autoencoder', '--model', join(dir, 'ae-corpus.json')], { encoding: 'utf8' });
+  assert.equal(ae.status, 0, ae.stderr);
+  const m = /warning: train: normal windows the autoencoder was not fitted on scored up to (\d+) times the highest of those it was fitted on .*or use the isolation forest\n/.exec(ae.stderr);
+  assert.ok(m !== null && Number(m[1]) >= 10, ae.stderr);
+  const file = JSON.parse(readFileSync(join(dir, 'ae-corpus.json'), 'utf8')) as ModelFile;
+  assert.ok(file.threshold > 10 * file.training.fitted_max!, JSON.stringify(file.training));
+  // The forest on the same traffic: its scores are bounded, no warning.
+  const forest = spawnSync(CLI, ['train', ...all, '--model', join(dir, 'if-corpus.json')], { encoding: 'utf8' });
+  assert.equal(forest.status, 0, forest.stderr);
+  assert.doesNotMatch(forest.stderr, /was not fitted on/);
+});
