@@ -1,11 +1,13 @@
-// Evaluation of the model against ground truth: trained on benign traffic with one benign capture held
-// out at a time (leave-one-out), scored on attack captures whose attacker or victim is known.
+// Evaluation of the model against ground truth: trained on the first part of each benign capture (the
+// first trainShare of its packet time, in whole windows, so a short capture is only held out) and on
+// captures given for training only, scored on the rest and on attack captures whose attacker or victim
+// is known.
 //   - ROC AUC per attack capture: labelled hosts' windows (positives) against held-out benign windows
-//     (negatives), pairs counted within each fold and pooled over the folds.
+//     (negatives).
 //   - Detection rate: the share of labelled windows above the threshold, and whether the capture raised
 //     an anomaly alert naming a labelled host.
-//   - False alerts per hour: anomaly alerts raised by `detect` on the held-out benign captures, divided
-//     by their packet-time length.
+//   - False alerts per hour: the alerts the held-out benign windows would raise (a window above the
+//     threshold, one per host per suppression period, as the alert hub does), divided by their packet time.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

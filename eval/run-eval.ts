@@ -53,7 +53,8 @@ const lines: string[] = [];
 const o = reports[0].options;
 lines.push(`# Model evaluation (${o.windowSec} s windows, ${o.phases} training phases, seed ${o.seed}, budget ${o.alertsPerDay} alerts/day)`, '');
 lines.push(`Training: ${reports[0].training.windows} windows of ${reports[0].training.hosts} hosts from ${reports[0].training.hours} h of benign traffic ` +
-  `(first ${o.trainShare * 100}% of each benign corpus capture${live ? ' and a live benign recording' : ''}).`);
+  `(the first ${o.trainShare * 100}% of each benign corpus capture in whole ${o.windowSec} s windows, so a capture under ${(0.5 * o.windowSec / o.trainShare).toFixed(0)} s is only held out` +
+  `${live ? '; and a live benign recording' : ''}).`);
 lines.push(`Held out: ${reports[0].benign.heldOutWindows} windows, ${reports[0].benign.heldOutHours} h (the rest of each capture${live ? ', and a second live recording' : ''}).`, '');
 lines.push('| capture | type | windows | ' + reports.map((r) => `${r.options.modelType} AUC | detected windows | alert`).join(' | ') + ' |');
 lines.push('|---|---|---|' + reports.map(() => '---|---|---').join('|') + '|');
