@@ -178,5 +178,10 @@ export function loadDaemonConfig(file: string | undefined, flags: Partial<Record
   for (const [name, key] of Object.entries(ENV)) if (process.env[name] !== undefined) env[key] = process.env[name];
   apply(cfg, env, 'environment');
   apply(cfg, flags as Record<string, unknown>, 'command line');
+  // A refresh waits for this many windows in a sample that never holds more than refreshWindows: it would never run.
+  if (cfg.modelRefreshMinWindows > cfg.detection.anomaly.refreshWindows) {
+    throw new NetwatchError('NW_ERR_CONFIG', `${file ?? 'config'}: modelRefreshMinWindows ${cfg.modelRefreshMinWindows} is more than ` +
+      `detection.anomaly.refreshWindows ${cfg.detection.anomaly.refreshWindows}, the most windows a refresh can hold: the model would never be refreshed`);
+  }
   return deepFreeze(cfg);
 }

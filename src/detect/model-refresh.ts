@@ -1,9 +1,11 @@
-// The daemon's scheduled refresh: a new model fitted on recent windows that raised no alert, with the
-// current model's type, window, seed and budget; written atomically (the previous file kept as
-// PATH.prev) and swapped in. Returns what changed, for the log.
+// The daemon's scheduled refresh: a new model fitted on a sample of the windows since the last refresh
+// that raised no alert, with the current model's type, window, seed and budget; written atomically (the
+// previous file kept as PATH.prev, and a model trained by hand also as PATH.trained, which refreshes never
+// overwrite) and swapped in. Returns what changed, for the log.
 
 import type { AnomalyDetector } from './anomaly-detector.js';
 import { loadModel, saveModel } from './anomaly-model.js';
+import { copyFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { TrainOptions, TrainingSet } from './model-training.js';
 import type { ModelFile, RarityTables } from './anomaly-model.js';
@@ -16,6 +18,11 @@ export interface RefreshResult {
   newThreshold?: number;
   oldScores: Record<string, number>;
   newScores?: Record<string, number>;
+  /** Clean windows the sample was drawn from, and windows above the threshold counted against the budget (sample units). */
+  sampledFrom?: number;
+  aboveAlready?: number;
+  /** Where the hand-trained model was kept, the first time a refresh replaced it. */
+  trained?: string;
   ms: number;
 }
 
@@ -43,11 +50,27 @@ export async function refreshModel(det: AnomalyDetector, rarity: RarityTables, m
   }
   const f = cur.file;
   const set = recent.toTrainingSet(f.window_sec, rarity, `daemon refresh of ${cur.path}`);
+  // The windows above the threshold in the same period are left out of the sample; in the sample's units.
+  const share = recent.sampledShare;
+  const offered = recent.added;
+  const aboveAlready = Math.round(det.aboveSinceRefresh * share);
   const next = await trainInWorker(set, {
-    modelType: f.model_type, windowSec: f.window_sec, minPackets: f.min_packets, seed: f.seed, phases: 1, aboveAlready: Math.min(det.aboveSinceRefresh, windows),
+    modelType: f.model_type, windowSec: f.window_sec, minPackets: f.min_packets, seed: f.seed, phases: 1, aboveAlready,
     ...('contamination' in f.budget ? { contamination: f.budget.contamination } : { alertsPerDay: f.budget.alerts_per_day }),
   });
+  // The operator's own model is kept for good: .prev holds only the model before the last refresh.
+  const trained = isRefreshed(f) ? undefined : `${cur.path}.trained`;
+  if (trained !== undefined) copyFileSync(cur.path, trained);
   saveModel(next, cur.path, true);
   det.replaceModel(loadModel(cur.path));
-  return { ...base, refreshed: true, newThreshold: next.threshold, newScores: next.training.score_quantiles, ms: Date.now() - t0 };
+  recent.reset();
+  return {
+    ...base, refreshed: true, sampledFrom: offered, aboveAlready, ...(trained !== undefined ? { trained } : {}),
+    newThreshold: next.threshold, newScores: next.training.score_quantiles, ms: Date.now() - t0,
+  };
+}
+
+/** A model this refresh made (rather than `netwatch train`). */
+function isRefreshed(f: ModelFile): boolean {
+  return f.training.files.length === 1 && f.training.files[0].startsWith('daemon refresh of ');
 }

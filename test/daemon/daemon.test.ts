@@ -65,6 +65,7 @@ test('bad config is refused at start with the key named, exit 2', () => {
     [{ interface: net.ifA, retentionDays: -1 }, /retentionDays: must be a number from 0 to 36500/],
     [{ interface: net.ifA, schedules: { retention: 'every hour' } }, /schedules\.retention: not a cron expression/],
     [{ interface: net.ifA, detection: { portScan: { minPortz: 3 } } }, /detection\.portScan\.minPortz: unknown key/],
+    [{ interface: net.ifA, modelRefreshMinWindows: 100000 }, /modelRefreshMinWindows 100000 is more than detection\.anomaly\.refreshWindows 50000, .*would never be refreshed/],
   ];
   for (const [cfg, re] of cases) {
     const file = join(dir, 'bad.json');
@@ -302,7 +303,8 @@ test('model refresh on its schedule: a new model from clean windows, written ato
   // A 1 s window so a few seconds of ping make enough windows.
   const t = spawnSync(CLI, ['train', join(CORPUS, 'benign/pcapplusplus_tls2.pcap'), '--model', model, '--window', '1s', '--min-packets', '3'], { encoding: 'utf8' });
   assert.equal(t.status, 0, t.stderr);
-  const before = JSON.parse(readFileSync(model, 'utf8')) as { threshold: number; training: { files: string[] } };
+  const trainedText = readFileSync(model, 'utf8');
+  const before = JSON.parse(trainedText) as { threshold: number; training: { files: string[] } };
   const bad = join(dir, 'bad-model.json');
   writeFileSync(bad, JSON.stringify({ format: 'netwatch-model', version: 7 }));
   const r = spawnSync(process.execPath, [CLI, 'daemon', '--model', bad, '--interface', net.ifA, '--db', join(dir, 'dx.db')], { encoding: 'utf8', timeout: 20_000 });
@@ -326,6 +328,9 @@ test('model refresh on its schedule: a new model from clean windows, written ato
   const after = JSON.parse(readFileSync(model, 'utf8')) as { threshold: number; training: { files: string[] } };
   assert.equal(after.threshold, logged.newThreshold);
   assert.match(after.training.files[0], /daemon refresh/);
+  // The model trained by hand is kept for good as .trained (a second refresh overwrites .prev, never it).
+  assert.equal(readFileSync(`${model}.trained`, 'utf8'), trainedText);
+  assert.match(line, /"trained":"[^"]*model\.json\.trained"/);
   // The new file is a whole model that loads and scores.
   const again = spawnSync(CLI, ['detect', join(CORPUS, 'benign/ppa_http_espn.pcapng'), '--model', model, '--no-store', '-q', '--summary', 'json'], { encoding: 'utf8' });
   assert.equal(again.status, 0, again.stderr);

@@ -1,0 +1,49 @@
+// The refresh's sample of clean windows: uniform over the whole period since the last refresh (not the
+// last hours), with a duration that keeps an alert budget per day right, and empty again after a reset.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RecentWindows } from '../../src/detect/recent-windows.js';
+import { FEATURE_COUNT, FEATURE_INDEX } from '../../src/detect/feature-set.js';
+
+test('a day of windows from 200 hosts leaves a sample spread over the whole day, and the budget sees a day', () => {
+  const cap = 5000;
+  const r = new RecentWindows(cap);
+  const row = new Float64Array(FEATURE_COUNT);
+  // 200 hosts, a 30 s window each, for a day: 576,000 windows, more than 100 times the sample.
+  const windowSec = 30;
+  for (let w = 0; w < 2880; w++) {
+    for (let h = 0; h < 200; h++) {
+      row[FEATURE_INDEX.packets_out] = 10;
+      r.add(row, `10.77.0.${h}`, w * windowSec);
+    }
+  }
+  assert.equal(r.size, cap);
+  assert.equal(r.added, 576_000);
+  const set = r.toTrainingSet(windowSec, { protocols: {}, services: {} }, 'test');
+  assert.equal(set.rows.length, cap);
+  // In time order, and every quarter of the day is in the sample about equally (a ring of the latest
+  // windows would hold only the last 12.5 minutes).
+  assert.ok(set.starts.every((s, i) => i === 0 || s >= set.starts[i - 1]));
+  const quarters = [0, 0, 0, 0];
+  for (const s of set.starts) quarters[Math.min(3, Math.floor(s / 21600))]++;
+  for (const q of quarters) assert.ok(q > 0.2 * cap && q < 0.3 * cap, JSON.stringify(quarters));
+  // The sample is 5,000 / 576,000 of the day's windows: as training traffic it stands for that share of a day,
+  // so 12 alerts a day allow 12 x 5,000 / 576,000 of its windows, as the whole day would allow 12 of its own.
+  assert.ok(Math.abs(set.durationSec - 86400 * cap / 576_000) < 1e-6, `${set.durationSec}`);
+  r.reset();
+  assert.equal(r.size, 0);
+  assert.equal(r.added, 0);
+});
+
+test('under its capacity the sample is every window, and the same windows give the same sample', () => {
+  const a = new RecentWindows(100);
+  const b = new RecentWindows(100);
+  const row = new Float64Array(FEATURE_COUNT);
+  for (let i = 0; i < 60; i++) { row[0] = i; a.add(row, 'h', i); }
+  assert.equal(a.size, 60);
+  assert.equal(a.toTrainingSet(1, { protocols: {}, services: {} }, 't').durationSec, 60);
+  for (let i = 60; i < 1000; i++) { row[0] = i; a.add(row, 'h', i); }
+  for (let i = 0; i < 1000; i++) { row[0] = i; b.add(row, 'h', i); }
+  assert.deepEqual(a.toTrainingSet(1, { protocols: {}, services: {} }, 't').starts, b.toTrainingSet(1, { protocols: {}, services: {} }, 't').starts);
+});
