@@ -8,7 +8,7 @@ import { loadDetectionConfig } from '../config/detection-config-file.js';
 import { openDatabase } from '../store/netwatch-db.js';
 import { computeHostScores, scoreHistory, storeHostScores } from '../store/host-scores.js';
 import { checkNumber } from './number-args.js';
-import { printRows } from './query-commands.js';
+import { addressArg, printRows } from './query-commands.js';
 import { parseTimeArg } from './time-args.js';
 
 interface HostsArgs { db?: string; top: number; since?: string; format: 'table' | 'json' | 'csv'; config?: string; store: boolean; decay: boolean; history?: string }
@@ -21,9 +21,10 @@ function handler(argv: ArgumentsCamelCase<HostsArgs>): void {
   const since = argv.since !== undefined ? parseTimeArg('since', argv.since) : undefined;
   const path = argv.db ?? defaultDbPath();
   if (argv.history !== undefined) {
+    const host = addressArg('history', argv.history)!;
     const db = openDatabase(path, true);
     try {
-      const rows = scoreHistory(db, argv.history).map((r) => ({ ...r, time: new Date(r.ts_epoch * 1000).toISOString() }));
+      const rows = scoreHistory(db, host).map((r) => ({ ...r, time: new Date(r.ts_epoch * 1000).toISOString() }));
       if (argv.format === 'json') { for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n'); return; }
       printRows(rows, ['time', 'score', 'role', 'reasons'], argv.format);
     } finally {

@@ -75,6 +75,16 @@ export async function main(argv: string[]): Promise<number> {
     .command(serveCommand)
     .command(reportCommand)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
+    // An option given twice that takes one value: yargs makes an array of it, which the command would read
+    // as a file name ("a.json,b.json") or crash on. Say so instead of guessing which one was meant.
+    .middleware(((a: Record<string, unknown>, y: { getOptions(): { array: string[] } }) => {
+      const arrays = new Set(y.getOptions().array);
+      for (const [k, v] of Object.entries(a)) {
+        // Each option once: not its one-letter alias, not yargs' camel-case copy of a kebab-case name.
+        if (!Array.isArray(v) || k === '_' || k.length === 1 || /[A-Z]/.test(k) || arrays.has(k)) continue;
+        throw new NetwatchError('NW_ERR_USAGE', `--${k} given ${v.length} times (${v.map(String).join(', ')}): give it once`);
+      }
+    }) as never, true)
     .example('sudo netwatch capture -i eth0 --count 50', 'capture 50 packets live, with alerts as they happen')
     .example('netwatch analyze traffic.pcap --alerts alerts.json', 'summary, alerts and incidents of a capture file')
     .example('netwatch train normal.pcap --model model.json', 'learn normal traffic; then: netwatch detect suspect.pcap --model model.json')

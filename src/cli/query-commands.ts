@@ -42,7 +42,7 @@ function filterFrom(a: QueryArgs): QueryFilter {
 }
 
 /** An address as the database writes it (2001:DB8:1:0:0:0:0:2 finds 2001:db8:1::2); a usage error otherwise. */
-function addressArg(flag: string, v: string | undefined): string | undefined {
+export function addressArg(flag: string, v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   const a = canonicalAddress(v);
   if (a === null) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${v}: not an IP address${v.includes('/') ? ' (give one address; prefixes are not supported)' : ''}`);

@@ -148,6 +148,10 @@ export function loadModel(path: string): AnomalyModel {
     const hint = code === 'ENOENT' ? ' (make one with: netwatch train NORMAL.pcap --model FILE)' : '';
     throw new NetwatchError('NW_ERR_MODEL', `${path}: cannot read model: ${code ?? (e as Error).message}${hint}`, { cause: e });
   }
+  // A capture or other binary file named by mistake: say so rather than quote its bytes.
+  if (/[\x00-\x08\x0e-\x1a]/.test(text.slice(0, 512))) {
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: not a netwatch model (a binary file, not JSON; make a model with: netwatch train NORMAL.pcap --model FILE)`);
+  }
   let j: Partial<ModelFile>;
   try {
     j = JSON.parse(text) as Partial<ModelFile>;

@@ -102,6 +102,11 @@ test('a model from another format version or feature set is refused, naming the 
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`^netwatch: ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
   }
+  // A capture named as the model: no bytes of it quoted.
+  assert.throws(() => loadModel(join(CORPUS, 'attack/scan/ppa_synscan.pcapng')), /ppa_synscan\.pcapng: not a netwatch model \(a binary file, not JSON; make a model with: netwatch train/);
+  const twice = spawnSync(CLI, ['train', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--model', join(dir, 'a.json'), '--model', join(dir, 'b.json')], { encoding: 'utf8' });
+  assert.equal(twice.status, 2, twice.stderr);
+  assert.match(twice.stderr, /^netwatch: --model given 2 times \(.*a\.json, .*b\.json\): give it once\n$/);
   writeFileSync(join(dir, 'junk.json'), '{ not json');
   assert.throws(() => loadModel(join(dir, 'junk.json')), /not a netwatch model \(not JSON/);
 });

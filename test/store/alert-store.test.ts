@@ -107,6 +107,10 @@ test('every filter of netwatch alerts, and the table and CSV forms', () => {
     [['stats', '--src', '1.2.3.4'], /Unknown argument: src/],
     [['alerts', '--since', '2025-01-01', '--until', '2024-01-01'], /^netwatch: --until 2024-01-01 is before --since 2025-01-01\n$/],
     [['incidents', '--severity', 'high', '--since', '1h', '--until', '2h'], /--until 2h is before --since 1h/],
+    // A bare number is neither a duration nor an ISO 8601 date (Date.parse made 1 January 2001 of "1").
+    [['alerts', '--since', '1'], /^netwatch: --since 1: not a duration \(30m, 1h, 7d\) or a date\/time/],
+    [['hosts', '--history', '1.2.3.999'], /^netwatch: --history 1\.2\.3\.999: not an IP address\n$/],
+    [['alerts', '--limit', '1', '--limit', '2'], /^netwatch: --limit given 2 times \(1, 2\): give it once\n$/],
   ];
   for (const [args, re] of refused) {
     const r = run([...args, '--db', db]);
