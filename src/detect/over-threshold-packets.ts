@@ -7,6 +7,7 @@
 
 import { FRAG_LATER } from '../decode/packet-record.js';
 import { wordsToString } from '../track/address-key.js';
+import { communityId } from '../track/community-id.js';
 import type { PacketContext } from './detector.js';
 
 export class OverThresholdPackets {
@@ -52,4 +53,18 @@ export class OverThresholdPackets {
   dstPort(s: number): number { return this.ports[2 * s + 1]; }
   proto(s: number): number { return this.meta[2 * s]; }
   laterFragment(s: number): boolean { return this.meta[2 * s + 1] === 1; }
+
+  /** The Community ID of the kept packet's flow (TCP or UDP with ports), to pivot from the alert to flow logs. */
+  communityId(s: number): string | undefined {
+    const p = this.meta[2 * s];
+    const sp = this.ports[2 * s];
+    const dp = this.ports[2 * s + 1];
+    if ((p !== 6 && p !== 17) || sp < 0 || dp < 0) return undefined;
+    return communityId(this.addrs, 8 * s, 8 * s + 4, p, sp, dp);
+  }
+}
+
+/** { communityId } when there is one, for spreading into a raise. */
+export function withCommunityId(id: string | undefined): { communityId?: string } {
+  return id === undefined ? {} : { communityId: id };
 }

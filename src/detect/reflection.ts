@@ -9,7 +9,7 @@ import { H_SYN } from '../track/flow-table.js';
 import { HB_REFLECTORS, HF_BYTES, HF_FRAGMENTS, HF_REFLECTED, SCALE_10S } from '../track/host-windows.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
-import { OverThresholdPackets } from './over-threshold-packets.js';
+import { OverThresholdPackets, withCommunityId } from './over-threshold-packets.js';
 
 const F_SYNACKS = 0;
 const B_SOURCES = 0;
@@ -90,7 +90,7 @@ export class ReflectionDetector implements Detector {
       detail: `${service} responses to ${victim} from ${countText(reflectors, D.bitmapBits)} reflectors`,
       key: `reflection|${victim}`,
       src: L.src(d), dst: victim,
-      ...(srcPort >= 0 ? { srcPort, dstPort: L.dstPort(d) } : {}),
+      ...(srcPort >= 0 ? { srcPort, dstPort: L.dstPort(d) } : {}), ...withCommunityId(L.communityId(d)),
       proto: 'UDP',
       score: reflected / this.cfg.minPackets,
       threshold: this.cfg.minPackets,

@@ -187,3 +187,19 @@ test('floods over within a second are filed with what they sent, and a full sket
   assert.ok(snmp.peak_score >= 40, `${snmp.peak_score}: ${snmp.peak_detail}`);
   assert.match(snmp.peak_detail, /^UDP\/161 responses to 10\.10\.10\.10 from at least 1420 reflectors$/);
 });
+
+test('a flood alert naming one packet\'s ports carries that flow\'s Community ID, found in the flow log', () => {
+  for (const [file, sid] of [['attack/dos/stopddos_pkt.TCP.synflood.spoofed.pcap', 9100302], ['attack/dos/stopddos_amp.UDP.snmp.src161.pcapng', 9100601]] as const) {
+    const alerts = join(dir, 'cid-alerts.json');
+    const flows = join(dir, 'cid-flows.json');
+    const r = spawnSync(CLI, ['analyze', `${CORPUS}/${file}`, '--no-store', '-q', '--summary', 'none', '--alerts', alerts, '--flows', flows], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const a = readFileSync(alerts, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert).find((x) => x.alert.signature_id === sid);
+    assert.match(a?.community_id ?? '', /^1:[A-Za-z0-9+/]{27}=$/, file);
+    const flow = readFileSync(flows, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { community_id: string; src_ip: string; src_port: number })
+      .find((f) => f.community_id === a!.community_id);
+    assert.ok(flow !== undefined, `${file}: no flow with ${a!.community_id}`);
+    assert.equal(flow.src_ip, a!.src_ip);
+    assert.equal(flow.src_port, a!.src_port);
+  }
+});
