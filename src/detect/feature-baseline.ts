@@ -69,8 +69,9 @@ export interface FeatureContribution {
   /** Whose baseline: the host's own, or the whole network's. */
   baseline: 'host' | 'network';
   /**
-   * Most training windows had the median (MAD 0) and the fallback spread is below the floor: `mads` counts
-   * floors rather than MADs, and the text says the median was the value of nearly every window instead.
+   * Most training windows had the median (MAD 0) and the fallback spread is below the floor, or every one
+   * had it: `mads` counts floors or units rather than MADs, and the text says the median was the value of
+   * nearly every window instead.
    */
   flat_baseline?: true;
 }
@@ -100,9 +101,13 @@ export function explain(raw: ArrayLike<number>, base: FeatureBaseline, which: 'h
   ranked.sort((a, b) => a.lead - b.lead || Math.abs(b.z) - Math.abs(a.z) || a.f - b.f);
   return ranked.slice(0, top).map(({ f }) => {
     const floor = RAW_SPREAD_FLOOR[FEATURES[f].kind];
-    // Flat: most windows equal the median (MAD 0) and the fallback spread is below the floor too. A MAD
-    // above 0 is a real spread, however small: then the floor divides and a count is quoted.
-    const flat = base.mad[f] === 0 && !(base.scale[f] >= floor);
+    // Flat: most windows equal the median (MAD 0) and the fallback spread is below the floor too, or every
+    // window had the median (the spread is the made-up one: a tenth of the median, or one unit), where
+    // "1980 MADs above" would count units nobody measured. A MAD above 0 is a real spread, however small:
+    // then the floor divides and a count is quoted.
+    const unit = FEATURES[f].kind === 'ratio' ? 0.01 : 1;
+    const constant = base.mad[f] === 0 && (base.scale[f] === unit || base.scale[f] === round6(Math.abs(base.median[f]) * 0.1));
+    const flat = base.mad[f] === 0 && (!(base.scale[f] >= floor) || constant);
     return {
       feature: FEATURES[f].name,
       label: FEATURES[f].label,

@@ -154,6 +154,18 @@ test('explanation on a constructed case: the feature that departs leads, with th
   const failed = why.find((c) => c.feature === 'failed_conns');
   assert.ok(failed !== undefined && failed.flat_baseline === true, JSON.stringify(why));
   assert.equal(contributionText(failed), 'SYNs sent not answered by SYN-ACK 1 (baseline median 0, the value of nearly every window)');
+
+  // A feature that is 0 in every window has no spread at all: its made-up unit spread is not counted in
+  // ("1980 MADs above"); it is said plainly too. unique_dsts is 2 in every window (a tenth of it is the spread).
+  const flood = Float64Array.from(rows[2]);
+  flood[FEATURE_INDEX.unanswered_syns_in] = 1980;
+  flood[FEATURE_INDEX.unique_dsts] = 40;
+  const said = explain(flood, base, 'network', FEATURE_COUNT);
+  for (const f of ['unanswered_syns_in', 'unique_dsts']) {
+    const c = said.find((x) => x.feature === f);
+    assert.ok(c !== undefined && c.flat_baseline === true, `${f}: ${JSON.stringify(c)}`);
+    assert.match(contributionText(c), /, the value of nearly every window\)$/);
+  }
 });
 
 test('explanation of a window past the training range: the features the range extension read lead', () => {
