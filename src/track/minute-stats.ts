@@ -32,7 +32,12 @@ export interface MinuteRow extends TrafficCounts {
   kernelDrops: number;
 }
 
-const BITS = 4096;
+/**
+ * Bits of the minute's distinct-source bitmap: 64 Ki (8 KiB, one bitmap for the whole minute) counts to
+ * within a per cent or two up to a few hundred thousand sources; 4,096 filled at 34,070 (its ceiling) and
+ * read a spoofed flood's 37,623 sources as that.
+ */
+const BITS = 65536;
 /** Entries kept per minute in each top list; a report over many minutes sums them. */
 const TOP = 10;
 
