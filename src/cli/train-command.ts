@@ -86,8 +86,11 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   }
   saveModel(model, modelPath, true);
   const tr = model.training;
-  if (tr.windows_used < FEW_WINDOWS) {
-    process.stderr.write(`netwatch: warning: train: only ${tr.windows_used} host window(s) of ${tr.hosts} host(s) to learn from; ` +
+  // With P phases each window of traffic is read P times: the warning counts the traffic, not the copies.
+  if (tr.windows_used < FEW_WINDOWS * model.phases) {
+    const distinct = Math.round(tr.windows_used / model.phases);
+    const copies = model.phases > 1 ? ` (${model.phases} readings of the same traffic on shifted grids: about ${distinct} window${distinct === 1 ? '' : 's'} of it)` : '';
+    process.stderr.write(`netwatch: warning: train: only ${tr.windows_used} host window(s)${copies} of ${tr.hosts} host(s) to learn from; ` +
       'a model this small finds most new traffic unusual (give it minutes to hours of normal traffic of the hosts it will watch)\n');
   }
   if (tr.windows_alerted > tr.windows_used) {

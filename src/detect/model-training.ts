@@ -46,7 +46,10 @@ export interface TrainOptions {
   aboveAlready?: number;
 }
 
-/** Hosts with at least this many windows get a baseline of their own (at most HOST_BASELINES_MAX of them). */
+/**
+ * Hosts with at least this many windows of their own traffic get a baseline of their own (at most
+ * HOST_BASELINES_MAX of them); with P phases a window of traffic is read P times, so P times as many.
+ */
 export const HOST_BASELINE_MIN_WINDOWS = 20;
 const HOST_BASELINES_MAX = 1000;
 
@@ -142,7 +145,8 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
     l.push(r);
   });
   const hosts: Record<string, FeatureBaseline> = {};
-  [...byHost.entries()].filter(([, l]) => l.length >= HOST_BASELINE_MIN_WINDOWS)
+  const minHostWindows = HOST_BASELINE_MIN_WINDOWS * (o.phases ?? 1);
+  [...byHost.entries()].filter(([, l]) => l.length >= minHostWindows)
     .sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))
     .slice(0, HOST_BASELINES_MAX)
     .forEach(([h, l]) => { hosts[h] = computeBaseline(l); });
