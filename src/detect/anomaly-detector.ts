@@ -51,8 +51,9 @@ export class AnomalyDetector implements Detector {
     this.table = new HostFeatureTable(model.file.window_sec, cfg.hostCapacity);
     this.table.onWindow = (key, off, start, row, slot) => this.judge(key, off, start, row, slot);
     this.recent = keepRecent ? new RecentWindows(cfg.refreshWindows) : null;
-    // Every raise, suppressed repeats included: an attack's later windows are not clean either.
-    hub.observers.push((r) => { if (r.detector !== this.name) markAlertedHosts(this.table, r.src, r.dst, this.scratch); });
+    // Every raise, suppressed repeats included: an attack's later windows are not clean either. As in
+    // training (training-collector.ts), a new service (rare_service) is not an attack: its host's windows stay.
+    hub.observers.push((r) => { if (r.detector !== this.name && r.detector !== 'rare_service') markAlertedHosts(this.table, r.src, r.dst, this.scratch); });
   }
 
   get current(): AnomalyModel { return this.model; }
