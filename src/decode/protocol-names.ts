@@ -15,6 +15,11 @@ export function ipProtocolName(proto: number): string {
   return proto >= 0 && proto < 256 ? IP_PROTOCOL_NAMES[proto] : 'unknown';
 }
 
+/** A protocol as Suricata's EVE records name it (ICMPv6 is "IPv6-ICMP"): alerts and flows, so they join. */
+export function eveProtocolName(proto: number): string {
+  return proto === 58 ? 'IPv6-ICMP' : ipProtocolName(proto);
+}
+
 /** The export's protocol column: the transport for IP, "ARP", or the EtherType for everything else. */
 export function protocolLabel(rec: PacketRecord): string {
   if (rec.l3 === L3_ARP) return 'ARP';

@@ -5,7 +5,7 @@ import type { DetectorName } from '../alert/signatures.js';
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { ipv4ToString, ipv6ToString } from '../decode/address-format.js';
 import { L3_IPV4, type PacketRecord } from '../decode/packet-record.js';
-import { ipProtocolName } from '../decode/protocol-names.js';
+import { eveProtocolName } from '../decode/protocol-names.js';
 import type { FlowTable } from '../track/flow-table.js';
 import type { HostWindows } from '../track/host-windows.js';
 
@@ -46,7 +46,7 @@ export function dstString(rec: PacketRecord): string {
 
 /** Protocol names as Suricata writes them in EVE (ICMPv6 is "IPv6-ICMP"). */
 export function protoName(rec: PacketRecord): string {
-  return rec.ipProto === 58 ? 'IPv6-ICMP' : ipProtocolName(rec.ipProto);
+  return eveProtocolName(rec.ipProto);
 }
 
 export function windowLabel(sec: number): string {

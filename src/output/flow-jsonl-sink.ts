@@ -3,7 +3,7 @@
 import { wordsToString } from '../track/address-key.js';
 import { CLOSE_REASON_NAMES, type CloseReason, type FlowTable } from '../track/flow-table.js';
 import { eveTimestamp } from '../alert/eve-alert.js';
-import { ipProtocolName } from '../decode/protocol-names.js';
+import { eveProtocolName } from '../decode/protocol-names.js';
 import type { FlowSink } from '../detect/detection-engine.js';
 import { ExportFile } from './export-file.js';
 
@@ -34,7 +34,7 @@ export class JsonlFlowSink implements FlowSink {
       src_port: f.origPort(s),
       dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)),
       dest_port: f.respPort(s),
-      proto: ipProtocolName(f.proto(s)),
+      proto: eveProtocolName(f.proto(s)),
       duration: Math.round((f.lastSeen(s) - first) * 1e6) / 1e6,
       orig_pkts: f.packets(s, 0), orig_bytes: f.bytes(s, 0),
       resp_pkts: f.packets(s, 1), resp_bytes: f.bytes(s, 1),

@@ -13,7 +13,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from './schema-migrations.js';
 import type { MinuteRow } from '../track/minute-stats.js';
 import { CLOSE_REASON_NAMES, type CloseReason, type FlowTable } from '../track/flow-table.js';
 import { wordsToString } from '../track/address-key.js';
-import { ipProtocolName } from '../decode/protocol-names.js';
+import { eveProtocolName } from '../decode/protocol-names.js';
 import { history } from '../output/flow-jsonl-sink.js';
 import type { FlowSink } from '../detect/detection-engine.js';
 
@@ -250,7 +250,7 @@ export class RunStore implements AlertSink, FlowSink {
     this.pendingFlows.push({
       run: this.runId, ts: new Date(first * 1000).toISOString(), epoch: first,
       src_ip: wordsToString(f.addrs, f.origAddrOffset(s)), src_port: f.origPort(s),
-      dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)), dest_port: f.respPort(s), proto: ipProtocolName(f.proto(s)),
+      dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)), dest_port: f.respPort(s), proto: eveProtocolName(f.proto(s)),
       duration: f.lastSeen(s) - first, orig_pkts: f.packets(s, 0), orig_bytes: f.bytes(s, 0), resp_pkts: f.packets(s, 1),
       resp_bytes: f.bytes(s, 1), conn_state: f.connState(s), history: history(f.history(s, 0), f.history(s, 1)),
       close_reason: CLOSE_REASON_NAMES[reason], community_id: f.communityId(s), alerted: f.alerted(s),

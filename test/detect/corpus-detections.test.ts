@@ -203,3 +203,14 @@ test('a flood alert naming one packet\'s ports carries that flow\'s Community ID
     assert.equal(flow.src_port, a!.src_port);
   }
 });
+
+test('flows name ICMPv6 as alerts and Suricata do (IPv6-ICMP), so the two join on proto', () => {
+  const alerts = join(dir, 'v6-alerts.json');
+  const flows = join(dir, 'v6-flows.json');
+  const r = spawnSync(CLI, ['analyze', `${CORPUS}/attack/dos/sv_thc_denial6-5.pcap`, '--no-store', '-q', '--summary', 'none', '--alerts', alerts, '--flows', flows], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const a = readFileSync(alerts, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert).find((x) => x.netwatch.detector === 'icmp_flood');
+  assert.equal(a?.proto, 'IPv6-ICMP');
+  const protos = new Set(readFileSync(flows, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { proto: string }).proto));
+  assert.ok(protos.has('IPv6-ICMP') && !protos.has('ICMPv6'), [...protos].join(','));
+});
