@@ -7,8 +7,8 @@ import type { DetectionConfig } from '../config/detection-defaults.js';
 import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, TCP_ACK, TCP_RST, TCP_SYN,
 } from '../decode/packet-record.js';
-import { isIpv4Words, wordsToString, writeDst, writeIpv4, writeSrc } from '../track/address-key.js';
-import { countText, mixAddress } from '../track/linear-count.js';
+import { isIpv4Words, mixAddress, wordsToString, writeDst, writeIpv4, writeSrc } from '../track/address-key.js';
+import { countText } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
 

@@ -5,7 +5,7 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../decode/packet-record.js';
 import { countText } from '../track/linear-count.js';
 import { HB_PEERS, HF_BYTES, HF_ECHO_REQ, HF_PKTS, SCALE_10S } from '../track/host-windows.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
-import { OverThresholdPackets } from './over-threshold-packets.js';
+import { OverThresholdPackets, drainVictims } from './over-threshold-packets.js';
 
 export class IcmpFloodDetector implements Detector {
   readonly name = 'icmp_flood' as const;
@@ -38,20 +38,15 @@ export class IcmpFloodDetector implements Detector {
 
   /** Once a second: victims whose raise the gate refused are judged again, so the incident has the latest count. */
   tick(c: PacketContext): void {
-    this.gate.drain(this.judgeKept(c), false);
+    drainVictims(this.gate, this.latest, this.key, c, false, this.judgeVictim);
   }
 
   /** End of input: the same, with the gate open (a flood over within a second is filed with all it sent). */
   finish(c: PacketContext): void {
-    this.gate.drain(this.judgeKept(c), true);
+    drainVictims(this.gate, this.latest, this.key, c, true, this.judgeVictim);
   }
 
-  private judgeKept(c: PacketContext): (d: number) => void {
-    return (d) => {
-      c.hosts.byDst.keyOf(d, this.key, 0);
-      if (this.latest.sameDst(d, this.key, 0)) this.judge(c, d);
-    };
-  }
+  private readonly judgeVictim = (c: PacketContext, d: number): void => this.judge(c, d);
 
   private judge(c: PacketContext, d: number): void {
     const D = c.hosts.byDst;

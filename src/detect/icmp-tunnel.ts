@@ -3,8 +3,7 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../decode/packet-record.js';
-import { wordsToString, writeSrc } from '../track/address-key.js';
-import { mix32 } from '../track/linear-count.js';
+import { mix32, wordsToString, writeSrc } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, protoName, windowLabel, type Detector, type PacketContext } from './detector.js';
 

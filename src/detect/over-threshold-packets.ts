@@ -8,7 +8,7 @@
 import { FRAG_LATER } from '../decode/packet-record.js';
 import { wordsToString } from '../track/address-key.js';
 import { communityId } from '../track/community-id.js';
-import type { PacketContext } from './detector.js';
+import type { PacketContext, RaiseGate } from './detector.js';
 
 export class OverThresholdPackets {
   /** Source then destination address, 8 words per entry. */
@@ -67,4 +67,17 @@ export class OverThresholdPackets {
 /** { communityId } when there is one, for spreading into a raise. */
 export function withCommunityId(id: string | undefined): { communityId?: string } {
   return id === undefined ? {} : { communityId: id };
+}
+
+/**
+ * Judges again the victims (host-window entries of the destination) whose raise the gate refused, each
+ * only while its entry still holds the victim its kept packet names (an entry evicted and reused since
+ * is another host). With force (end of input) the gate is opened for them first.
+ */
+export function drainVictims(gate: RaiseGate, latest: OverThresholdPackets, key: Uint32Array, c: PacketContext, force: boolean,
+  judge: (c: PacketContext, d: number) => void): void {
+  gate.drain((d) => {
+    c.hosts.byDst.keyOf(d, key, 0);
+    if (latest.sameDst(d, key, 0)) judge(c, d);
+  }, force);
 }

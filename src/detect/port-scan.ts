@@ -5,8 +5,8 @@ import type { DetectionConfig } from '../config/detection-defaults.js';
 import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
 } from '../decode/packet-record.js';
-import { wordsToString, writeDst, writeSrc } from '../track/address-key.js';
-import { countText, mix32 } from '../track/linear-count.js';
+import { mix32, wordsToString, writeDst, writeSrc } from '../track/address-key.js';
+import { countText } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
 

@@ -3,13 +3,13 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { FRAG_LATER, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
-import { writeDst } from '../track/address-key.js';
-import { countText, mixAddress } from '../track/linear-count.js';
+import { mixAddress, writeDst } from '../track/address-key.js';
+import { countText } from '../track/linear-count.js';
 import { H_SYN } from '../track/flow-table.js';
 import { HB_REFLECTORS, HF_BYTES, HF_FRAGMENTS, HF_REFLECTED, SCALE_10S } from '../track/host-windows.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
-import { OverThresholdPackets, withCommunityId } from './over-threshold-packets.js';
+import { OverThresholdPackets, drainVictims, withCommunityId } from './over-threshold-packets.js';
 
 const F_SYNACKS = 0;
 const B_SOURCES = 0;
@@ -57,20 +57,15 @@ export class ReflectionDetector implements Detector {
 
   /** Once a second: victims whose raise the gate refused are judged again, so the incident has the latest count. */
   tick(c: PacketContext): void {
-    this.gate.drain(this.judgeKept(c), false);
+    drainVictims(this.gate, this.latest, this.key, c, false, this.judgeVictim);
   }
 
-  /** End of input: the same, with the gate open (a reflection over within a second is filed with all it sent). */
+  /** End of input: the same, with the gate open (a flood over within a second is filed with all it sent). */
   finish(c: PacketContext): void {
-    this.gate.drain(this.judgeKept(c), true);
+    drainVictims(this.gate, this.latest, this.key, c, true, this.judgeVictim);
   }
 
-  private judgeKept(c: PacketContext): (d: number) => void {
-    return (d) => {
-      c.hosts.byDst.keyOf(d, this.key, 0);
-      if (this.latest.sameDst(d, this.key, 0)) this.judgeUdp(c, d);
-    };
-  }
+  private readonly judgeVictim = (c: PacketContext, d: number): void => this.judgeUdp(c, d);
 
   private judgeUdp(c: PacketContext, d: number): void {
     const D = c.hosts.byDst;

@@ -4,8 +4,8 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
-import { wordsToString, writeDst } from '../track/address-key.js';
-import { countText, linearCount, mixAddress, popcount32 } from '../track/linear-count.js';
+import { mixAddress, wordsToString, writeDst } from '../track/address-key.js';
+import { countText, linearCount, popcount32 } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
 import { OverThresholdPackets, withCommunityId } from './over-threshold-packets.js';

@@ -6,7 +6,7 @@ import { IPPROTO_UDP } from '../decode/packet-record.js';
 import { countText } from '../track/linear-count.js';
 import { HB_PEERS, HB_PORTS, HF_BYTES, HF_REFLECTED, HF_UDP, SCALE_10S } from '../track/host-windows.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
-import { OverThresholdPackets, withCommunityId } from './over-threshold-packets.js';
+import { OverThresholdPackets, drainVictims, withCommunityId } from './over-threshold-packets.js';
 
 export class UdpFloodDetector implements Detector {
   readonly name = 'udp_flood' as const;
@@ -38,20 +38,15 @@ export class UdpFloodDetector implements Detector {
 
   /** Once a second: victims whose raise the gate refused are judged again, so the incident has the latest count. */
   tick(c: PacketContext): void {
-    this.gate.drain(this.judgeKept(c), false);
+    drainVictims(this.gate, this.latest, this.key, c, false, this.judgeVictim);
   }
 
-  /** End of input: the same, with the gate open. */
+  /** End of input: the same, with the gate open (a flood over within a second is filed with all it sent). */
   finish(c: PacketContext): void {
-    this.gate.drain(this.judgeKept(c), true);
+    drainVictims(this.gate, this.latest, this.key, c, true, this.judgeVictim);
   }
 
-  private judgeKept(c: PacketContext): (d: number) => void {
-    return (d) => {
-      c.hosts.byDst.keyOf(d, this.key, 0);
-      if (this.latest.sameDst(d, this.key, 0)) this.judge(c, d);
-    };
-  }
+  private readonly judgeVictim = (c: PacketContext, d: number): void => this.judge(c, d);
 
   private judge(c: PacketContext, d: number): void {
     const D = c.hosts.byDst;

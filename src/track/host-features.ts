@@ -6,9 +6,9 @@
 
 import { FEATURE_COUNT, FEATURE_INDEX } from '../detect/feature-set.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type PacketRecord } from '../decode/packet-record.js';
-import { hashWords, writeDst, writeSrc } from './address-key.js';
+import { hashWords, mix32, writeDst, writeSrc } from './address-key.js';
 import { H_SYN, type FlowTable } from './flow-table.js';
-import { linearCount, mix32, popcount32 } from './linear-count.js';
+import { linearCount, popcount32 } from './linear-count.js';
 
 // Accumulators per slot.
 const A_OUT_PKTS = 0;

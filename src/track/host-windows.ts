@@ -2,8 +2,7 @@
 // packets, bytes, SYN/SYN-ACK/RST, ICMP, UDP, DNS, new/failed/completed connections, distinct peers and ports.
 
 import { FRAG_LATER, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type PacketRecord } from '../decode/packet-record.js';
-import { writeDst, writeSrc } from './address-key.js';
-import { mix32, mixAddress } from './linear-count.js';
+import { mix32, mixAddress, writeDst, writeSrc } from './address-key.js';
 import { WindowTable } from './window-table.js';
 
 export const HF_PKTS = 0;

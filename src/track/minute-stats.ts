@@ -3,8 +3,9 @@
 // and bounded tables, reset each minute.
 
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
+import { mix32 } from './address-key.js';
 import type { Talker } from './top-talkers.js';
-import { linearCount, mix32, popcount32 } from './linear-count.js';
+import { linearCount, popcount32 } from './linear-count.js';
 import type { PortCount } from './port-counts.js';
 import { TrafficTops } from './traffic-tops.js';
 

@@ -2,8 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mix32, mixAddress } from '../../src/track/address-key.js';
 import { WindowTable } from '../../src/track/window-table.js';
-import { mix32, mixAddress } from '../../src/track/linear-count.js';
 
 const key = new Uint32Array([1, 2, 3, 4]);
 
