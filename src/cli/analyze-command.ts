@@ -6,7 +6,7 @@ import { buildSummary, detectionReport, renderSummary, runStats } from '../outpu
 import { REPUTATION_WAIT_MS, setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
 import type { PacketSink } from '../output/packet-sink.js';
 import { Pipeline, checkCaptureFiles, runFiles } from '../pipeline.js';
-import { checkOutputs, exportFormat, exportSink, stdoutCarriesData, withOutputOptions, type OutputArgs } from './output-options.js';
+import { checkOutputs, exportFormat, exportSink, inputFiles, stdoutCarriesData, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { defaultModelPath } from '../config/default-paths.js';
@@ -21,7 +21,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     throw new NetwatchError('NW_ERR_USAGE', `${String(argv._[0] ?? 'analyze')}: name at least one capture file (.pcap or .pcapng)`);
   }
   const format = exportFormat(argv);
-  checkOutputs(format !== undefined, argv, argv.files);
+  checkOutputs(format !== undefined, argv, [...argv.files, ...inputFiles(argv)]);
   checkCaptureFiles(argv.files);
   const sinks: PacketSink[] = [];
   const exporter = exportSink(format, argv.out);

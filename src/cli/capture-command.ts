@@ -14,7 +14,7 @@ import { buildSummary, detectionReport, renderSummary, runStats, type LossReport
 import { REPUTATION_WAIT_MS, setupDetection, withDetectionOptions, type DetectionArgs } from './detection-options.js';
 import { Pipeline, runLive } from '../pipeline.js';
 import { checkNumber } from './number-args.js';
-import { checkOutputs, exportFormat, exportSink, stdoutCarriesData, withOutputOptions, type OutputArgs } from './output-options.js';
+import { checkOutputs, exportFormat, exportSink, inputFiles, stdoutCarriesData, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
 import { stdoutReaderGone } from '../output/stdout-reader.js';
 
@@ -55,7 +55,7 @@ async function handler(argv: ArgumentsCamelCase<CaptureArgs>): Promise<void> {
   checkNumber('ring-mb', argv['ring-mb'], { min: 1, max: 1024 });
   checkNumber('snaplen', argv.snaplen, { min: 64, max: 262144, integer: true });
   const format = exportFormat(argv);
-  checkOutputs(format !== undefined, argv);
+  checkOutputs(format !== undefined, argv, inputFiles(argv));
   const log = componentLogger('capture');
   let device = argv.interface;
   if (device === undefined) {

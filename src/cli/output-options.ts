@@ -7,6 +7,7 @@ import { NetwatchError } from '../errors.js';
 import { CsvPacketSink } from '../output/csv-packet-sink.js';
 import { JsonlPacketSink } from '../output/jsonl-packet-sink.js';
 import type { PacketSink } from '../output/packet-sink.js';
+import { isStandardOutput } from '../output/export-file.js';
 
 export type ExportFormat = 'csv' | 'json';
 export type SummaryStyle = 'text' | 'json' | 'none';
@@ -47,7 +48,8 @@ export function exportFormat(args: { export?: string; out?: string }): ExportFor
  * flows (--flows -). The summary and console lines then go to stderr.
  */
 export function stdoutCarriesData(exporting: boolean, args: { out?: string; alerts?: string; flows?: string }): boolean {
-  return (exporting && (args.out === undefined || args.out === '-')) || args.alerts === '-' || args.flows === '-';
+  const out = (v: string | undefined): boolean => v !== undefined && isStandardOutput(v);
+  return (exporting && (args.out === undefined || out(args.out))) || out(args.alerts) || out(args.flows);
 }
 
 /** Creates the export sink; with no --out the export goes to stdout. */
@@ -75,11 +77,11 @@ export function checkOutputs(exporting: boolean, args: { out?: string; alerts?: 
     const v = args[flag];
     if (v !== undefined) named.push([flag, v]);
   }
-  const toStdout = named.filter(([, v]) => v === '-').map(([f]) => `--${f}`);
+  const toStdout = named.filter(([, v]) => isStandardOutput(v)).map(([f]) => `--${f}`);
   if (toStdout.length > 1) {
     throw new NetwatchError('NW_ERR_USAGE', `${toStdout.join(' and ')} ${toStdout.length === 2 ? 'both' : 'all'} write to standard output: send all but one to a file`);
   }
-  const files = named.filter(([, v]) => v !== '-');
+  const files = named.filter(([, v]) => !isStandardOutput(v));
   for (const [flag, v] of files) {
     checkParentDirectory(flag, v);
     checkNotInput(flag, v, inputs);
@@ -91,6 +93,11 @@ export function checkOutputs(exporting: boolean, args: { out?: string; alerts?: 
       }
     }
   }
+}
+
+/** The files a run reads besides its captures: the model and the config (an output naming one would replace it). */
+export function inputFiles(args: { model?: string; config?: string }): string[] {
+  return [args.model, args.config].filter((v): v is string => v !== undefined);
 }
 
 /** An output must not be one of the run's input files: the capture would be replaced by what was read from it. */

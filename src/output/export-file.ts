@@ -3,7 +3,7 @@
 // not a regular file (/dev/null, /dev/stdout, a FIFO) is written directly: renaming over it would
 // replace the device or pipe with a file. A symbolic link is followed, and its target replaced.
 
-import { closeSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { NetwatchError } from '../errors.js';
 import { markStdoutReaderGone, stdoutReaderGone } from './stdout-reader.js';
@@ -20,10 +20,10 @@ export class ExportFile {
   private pending = '';
   bytesWritten = 0;
 
-  /** path "-" writes to standard output (nothing to rename). */
+  /** path "-" (or /dev/stdout, or any name of the file standard output is) writes to standard output (nothing to rename). */
   constructor(path: string) {
     this.path = path;
-    if (path === '-') {
+    if (isStandardOutput(path)) {
       this.tmp = null;
       this.target = path;
       this.fd = 1;
@@ -34,7 +34,7 @@ export class ExportFile {
       if (target === null) {
         this.tmp = null;
         this.target = path;
-        this.fd = openSync(path, 'w');
+        this.fd = openWhereItIs(path);
         return;
       }
       this.target = target;
@@ -97,13 +97,50 @@ export class ExportFile {
   }
 }
 
-/** The file to replace for path (a symbolic link's target), or null when path exists and is not a regular file. */
+/** Whether path is standard output: "-", or a name of the file descriptor 1 is (/dev/stdout, the file it was redirected to). */
+export function isStandardOutput(path: string): boolean {
+  if (path === '-') return true;
+  try {
+    const out = fstatSync(1);
+    const st = statSync(path);
+    return st.dev === out.dev && st.ino === out.ino && st.rdev === out.rdev;
+  } catch {
+    return false;
+  }
+}
+
+/** Opens a device or FIFO for writing; a FIFO nobody reads is an error rather than a wait before the first packet. */
+function openWhereItIs(path: string): number {
+  if (statSync(path).isFIFO()) {
+    let probe: number;
+    try {
+      probe = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENXIO') throw new Error('no process is reading this FIFO (start the reader first)');
+      throw e;
+    }
+    closeSync(probe);
+  }
+  return openSync(path, 'w');
+}
+
+/**
+ * The file to replace for path (a symbolic link's final target, through any chain of links), or null when
+ * path exists and is not a regular file.
+ */
 function finalTarget(path: string): string | null {
-  let l;
-  try { l = lstatSync(path); } catch { return path; }
-  if (!l.isSymbolicLink()) return l.isFile() ? path : null;
-  let st;
-  // A dangling link: the file goes where it points.
-  try { st = statSync(path); } catch { return resolve(dirname(path), readlinkSync(path)); }
-  return st.isFile() ? realpathSync(path) : null;
+  let p = path;
+  for (let hops = 0; hops < 40; hops++) {
+    let l;
+    try { l = lstatSync(p); } catch { return p; }
+    if (!l.isSymbolicLink()) return l.isFile() ? p : null;
+    let st;
+    try { st = statSync(p); } catch {
+      // A link to nothing yet: follow it one step and look again (a chain may end in a missing file).
+      p = resolve(dirname(p), readlinkSync(p));
+      continue;
+    }
+    return st.isFile() ? realpathSync(p) : null;
+  }
+  throw new Error('too many levels of symbolic links');
 }

@@ -3,10 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { EveAlert } from '../../src/alert/eve-alert.js';
 import { CLI, CORPUS } from '../support/corpus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-analyze-'));
@@ -291,7 +292,7 @@ test('an output file in a directory that does not exist is refused, and nothing 
   assert.deepEqual(readdirSync(dir).filter((f) => f === 'no-such-dir'), []);
 });
 
-test('an output never replaces an input, a device or a pipe; a symbolic link keeps pointing at the new file', () => {
+test('an output never replaces an input, a device or a pipe; a symbolic link keeps pointing at the new file', { timeout: 60_000 }, () => {
   const input = join(dir, 'input.pcapng');
   writeFileSync(input, readFileSync(`${CORPUS}/attack/scan/ppa_synscan.pcapng`));
   const before = readFileSync(input);
@@ -302,6 +303,29 @@ test('an output never replaces an input, a device or a pipe; a symbolic link kee
     assert.match(r.stderr, /that is the input file .*input\.pcapng; writing there would replace it\n$/);
   }
   assert.deepEqual(readFileSync(input), before);
+  // The model and the config are inputs too.
+  const model = join(dir, 'input-model.json');
+  writeFileSync(model, '{"kept": true}');
+  const m = run(['analyze', input, '--no-store', '-q', '--model', model, '--flows', model]);
+  assert.equal(m.status, 2, m.stderr);
+  assert.match(m.stderr, /^netwatch: --flows .*input-model\.json: that is the input file/);
+  assert.equal(readFileSync(model, 'utf8'), '{"kept": true}');
+  // /dev/stdout is standard output: with stdout sent to a file, the alerts are all the file holds (the
+  // summary goes to stderr, as with --alerts -); it was opened and truncated behind the summary's back.
+  const redirected = join(dir, 'stdout.txt');
+  const fd = openSync(redirected, 'w');
+  const viaDev = spawnSync(CLI, ['analyze', input, '--no-store', '--alerts', '/dev/stdout'], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+  closeSync(fd);
+  assert.equal(viaDev.status, 0, viaDev.stderr);
+  assert.match(viaDev.stderr, /^Summary: /m);
+  const lines = readFileSync(redirected, 'utf8').split('\n').filter(Boolean);
+  assert.ok(lines.length >= 1 && lines.every((l) => (JSON.parse(l) as EveAlert).event_type === 'alert'), lines.join('\n'));
+  // A FIFO nobody reads is an error at once, not a wait before the first packet.
+  const lonely = join(dir, 'lonely.fifo');
+  execFileSync('mkfifo', [lonely]);
+  const noReader = spawnSync(CLI, ['analyze', input, '--no-store', '-q', '--alerts', lonely], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(noReader.status, 1, noReader.stderr);
+  assert.match(noReader.stderr, /lonely\.fifo: cannot write: no process is reading this FIFO/);
   // /dev/null stays a device (renaming a finished file over it would replace it for the whole system).
   const devnull = run(['analyze', input, '--no-store', '-q', '--flows', '/dev/null']);
   assert.equal(devnull.status, 0, devnull.stderr);
@@ -324,6 +348,15 @@ test('an output never replaces an input, a device or a pipe; a symbolic link kee
     assert.equal(viaLink.status, 0, viaLink.stderr);
     assert.ok(lstatSync(link).isSymbolicLink());
     assert.match(readFileSync(join(dir, 'alerts-target.json'), 'utf8'), /"signature_id":9100101/);
+    // A chain of links ending in a missing file: every link stays, the file appears at the end.
+    mkdirSync(join(dir, 'c1'));
+    mkdirSync(join(dir, 'c2'));
+    symlinkSync('c1/middle.json', join(dir, 'chain.json'));
+    symlinkSync('../c2/end.json', join(dir, 'c1', 'middle.json'));
+    const viaChain = run(['analyze', input, '--no-store', '-q', '--alerts', join(dir, 'chain.json')]);
+    assert.equal(viaChain.status, 0, viaChain.stderr);
+    assert.ok(lstatSync(join(dir, 'c1', 'middle.json')).isSymbolicLink());
+    assert.match(readFileSync(join(dir, 'c2', 'end.json'), 'utf8'), /"signature_id":9100101/);
     resolve();
   }));
 });
