@@ -80,6 +80,8 @@ export class RaiseGate {
       return false;
     }
     this.last[slot] = t;
+    // Raised now: a refusal kept for the next drain is spent (the drain skips it).
+    if (this.isDeferred !== null) this.isDeferred[slot] = 0;
     return true;
   }
   reset(slot: number): void {
@@ -97,6 +99,8 @@ export class RaiseGate {
     this.deferredCount = 0;
     for (let i = 0; i < n; i++) {
       const s = slots[i];
+      // Raised since it was refused: nothing is left to file.
+      if (this.isDeferred[s] === 0) continue;
       this.isDeferred[s] = 0;
       if (force) this.last[s] = -Infinity;
       judge(s);

@@ -133,10 +133,9 @@ export class HostSweepDetector implements Detector {
     const answered = T.value(s, 0, F_ANSWERED, c.t);
     const portless = kind === KIND_ECHO || kind === KIND_ARP;
     if (!portless && answered > this.cfg.maxAnsweredRatio * probes) return;
-    if (!this.gate.open(s, c.t)) {
-      if (target !== this.lastTarget) for (let i = 0; i < 4; i++) this.lastTarget[4 * s + i] = target[at + i];
-      return;
-    }
+    // The last host probed over the threshold, for a raise now or a drained one later.
+    if (target !== this.lastTarget) for (let i = 0; i < 4; i++) this.lastTarget[4 * s + i] = target[at + i];
+    if (!this.gate.open(s, c.t)) return;
     const src = wordsToString(this.key, 0);
     const port = kind & 0xffff;
     const proto = kind === KIND_ARP ? 'ARP'

@@ -184,8 +184,8 @@ export class SynFloodDetector implements Detector {
   private judgeNetwork(c: PacketContext, slot: number, syns: number, est: number): void {
     const cfg = this.cfg;
     if (syns < cfg.networkMinSyns || est > cfg.maxCompletedRatio * syns) return;
-    const nsrc = this.distinctIn(slot, 0);
-    const ndst = this.distinctIn(slot, 1);
+    const nsrc = Math.min(this.distinctIn(slot, 0), Math.round(syns));
+    const ndst = Math.min(this.distinctIn(slot, 1), Math.round(syns));
     if (nsrc < cfg.networkMinSources || ndst < cfg.networkMinDestinations || c.t - this.netGate < 1) return;
     this.netGate = c.t;
     c.hub.raise({

@@ -54,7 +54,7 @@ export function hashWords(w: Uint32Array, off: number, n: number, seed: number):
  * Spreads an item's bits over the whole word (murmur3's 32-bit finaliser), so that any slice of the result,
  * the low bits a bitmap takes in particular, is uniform. Items that differ only in a few low bits (the
  * ports 1-1000, the hosts of one /24) would otherwise fall on a few bit patterns of a plain multiplicative
- * hash, and the estimate would be far off: 255 hosts read as 434 in a 256-bit bitmap, ports 1-1000 as 586.
+ * hash, and the estimate would be far off: 255 hosts read as 434 in a 256-bit bitmap, ports 1-1000 as 797 in a 1,024-bit one.
  */
 export function mix32(x: number): number {
   let h = x | 0;

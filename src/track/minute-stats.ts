@@ -80,7 +80,7 @@ export class MinuteStats {
     } else {
       const b = rec.src6;
       h = mix32(((b[12] << 24) | (b[13] << 16) | (b[14] << 8) | b[15]) ^ Math.imul((b[8] << 24) | (b[9] << 16) | (b[10] << 8) | b[11], 0x9e3779b1) ^
-        Math.imul((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3], 0x85ebca6b));
+        Math.imul((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7], 0x85ebca6b) ^ Math.imul((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3], 0xc2b2ae35));
     }
     const bit = h & (BITS - 1);
     this.hosts[bit >>> 5] |= 1 << (bit & 31);

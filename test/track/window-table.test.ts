@@ -49,7 +49,7 @@ test('packet time stepping back restarts the windows instead of piling counts up
 
 test('distinct counts are right for items that differ only in their low bits: ports 1-1000, the hosts of a /24', () => {
   // What scans, sweeps and floods count. A plain multiplicative hash sliced for the bitmap read 1000 ports
-  // as 586 (host windows, 1024 bits) and 255 hosts as 434 (host windows, 256 bits).
+  // as 797 (port_scan, 1024 bits) and 255 hosts as 434 (host windows, 256 bits).
   const count = (bits: number, n: number, item: (i: number, w: Uint32Array) => number): number => {
     const T = new WindowTable({ capacity: 16, keyWords: 4, fields: 1, scales: [60], bitmaps: 1, bitmapBits: bits });
     const w = new Uint32Array(4);
