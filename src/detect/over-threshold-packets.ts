@@ -46,7 +46,7 @@ export class OverThresholdPackets {
 
   src(s: number): string { return wordsToString(this.addrs, 8 * s); }
   dst(s: number): string { return wordsToString(this.addrs, 8 * s + 4); }
-  /** The destination address's words start at this offset of dstWords(). */
+  /** The destination address's words start at this offset of dstWords (for a table lookup by that address). */
   dstOffset(s: number): number { return 8 * s + 4; }
   get dstWords(): Uint32Array { return this.addrs; }
   srcPort(s: number): number { return this.ports[2 * s]; }
