@@ -3,7 +3,7 @@
 //   1.0; as destination: victim 0.4) x recency (halved every 24 h before the reference time); model
 //   alerts also x min(2, score / threshold);
 //   a source that is not the attacker scores nothing as one: one of many sources of a flood (spoofed
-//   or distributed), a reflector, or the address an ARP spoofer claims (ARP alerts know the attacker
+//   or distributed), a reflector, a multicast or broadcast address (spoofed), or the address an ARP spoofer claims (ARP alerts know the attacker
 //   by MAC, and by address too once its own claims show it, evidence.attacker_ip; the claimed address
 //   scores as a victim);
 //   per host and detector the heaviest alert counts, times (1 + repeatBonus x ln(count));
@@ -105,6 +105,8 @@ interface NetwatchPart {
 
 /** What the alert's source is to the score: its attacker, a victim (an address an ARP spoofer claimed), or nothing. */
 function sourceRole(detector: string, ev: NonNullable<NetwatchPart['evidence']>, src: string): 'attacker' | 'victim' | null {
+  // A multicast or broadcast address never sends: as a source it is spoofed (rsmurf6 sends from ff02::1).
+  if (isGroupAddress(src)) return null;
   // An ARP alert's source is the spoofer's own address when its claims showed it, else the address claimed.
   if (detector === 'arp_spoof') return ev.attacker_ip === src ? 'attacker' : 'victim';
   if (detector === 'reflection') return null;
@@ -112,6 +114,13 @@ function sourceRole(detector: string, ev: NonNullable<NetwatchPart['evidence']>,
   if (detector === 'anomaly') return ev.role === 'receiver' ? 'victim' : 'attacker';
   if ((detector === 'syn_flood' || detector === 'udp_flood' || detector === 'icmp_flood') && (ev.distinct_sources ?? 1) > 1) return null;
   return 'attacker';
+}
+
+/** IPv4 multicast (224.0.0.0/4) or limited broadcast, or IPv6 multicast (ff00::/8), as the database writes addresses. */
+function isGroupAddress(a: string): boolean {
+  if (a.includes(':')) return /^ff[0-9a-f]{2}:/i.test(a);
+  const first = Number(a.slice(0, a.indexOf('.')));
+  return (first >= 224 && first <= 239) || a === '255.255.255.255';
 }
 
 /** A randomised flood's destination is one of many (syn_flood's network variant): not a victim to score. */

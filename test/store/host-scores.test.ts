@@ -57,12 +57,13 @@ test('an intel listing adds to the score with its reason, and every computation 
 
 test('floods from many sources, reflectors and ARP-claimed addresses do not score as attackers; the ARP spoofer does', () => {
   const db = join(dir, 'floods.db');
-  for (const f of ['attack/dos/stopddos_pkt.TCP.synflood.spoofed.pcap', 'attack/dos/stopddos_amp.UDP.snmp.src161.pcapng', 'attack/arp-spoof/ppa_arppoison.pcapng']) {
+  for (const f of ['attack/dos/stopddos_pkt.TCP.synflood.spoofed.pcap', 'attack/dos/stopddos_amp.UDP.snmp.src161.pcapng', 'attack/arp-spoof/ppa_arppoison.pcapng',
+    'attack/dos/sv_thc_rsmurf6.pcap']) {
     assert.equal(spawnSync(CLI, ['analyze', join(CORPUS, f), '--db', db, '-q', '--summary', 'none']).status, 0, f);
   }
   const r = hosts(db, ['--since', '2000-01-01', '--no-store']);
   const byHost = new Map(r.map((h) => [h.host, h]));
-  // The spoofed sources and the SNMP reflectors are in the alerts as src_ip, but none is ranked; the one
+  // The spoofed sources, the SNMP reflectors and rsmurf6's multicast source ff02::1 are in the alerts as src_ip, but none is ranked; the one
   // attacker is the ARP spoofer, by the address its own claims showed (CATALOG.md: 172.16.0.105).
   assert.deepEqual(r.filter((h) => h.role === 'attacker').map((h) => h.host), ['172.16.0.105']);
   assert.equal(byHost.get('10.10.10.10')?.role, 'victim');
