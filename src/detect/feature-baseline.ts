@@ -90,7 +90,10 @@ export function explain(raw: ArrayLike<number>, base: FeatureBaseline, which: 'h
   first: readonly number[] = []): FeatureContribution[] {
   const t = transformRow(raw, new Float64Array(FEATURE_COUNT));
   const ranked: { f: number; z: number; lead: number }[] = [];
+  const closed = raw[FEATURE_INDEX.closed_conns];
   for (let f = 0; f < FEATURE_COUNT; f++) {
+    // A mean over closed connections is no value at all in a window that closed none.
+    if (FEATURES[f].perConnection === true && !(closed > 0)) continue;
     const z = (t[f] - base.tMedian[f]) / Math.max(base.tScale[f], T_SPREAD_FLOOR[FEATURES[f].kind]);
     const lead = first.indexOf(f);
     // Baselines are stored to 6 decimals: a value at its median must not show up as a departure.
@@ -131,6 +134,10 @@ export function contributionText(c: FeatureContribution): string {
   const who = c.baseline === 'host' ? 'host' : 'baseline';
   // A sketch's count is exact to a count or two when small; from ESTIMATE_SHOWN on it says so.
   const value = FEATURES[FEATURE_INDEX[c.feature]]?.estimated === true && c.value >= ESTIMATE_SHOWN ? `about ${fmt(c.value)}` : fmt(c.value);
+  // A mean over closed connections whose median is 0: most windows closed none (0 is no measurement).
+  if (FEATURES[FEATURE_INDEX[c.feature]]?.perConnection === true && c.baseline_median === 0) {
+    return `${c.label} ${value} (most ${c.baseline === 'host' ? 'of the host\'s ' : ''}windows closed no connection)`;
+  }
   // With next to no spread there is nothing to count in: say what nearly every window was instead.
   if (c.flat_baseline === true) return `${c.label} ${value} (${who} median ${fmt(c.baseline_median)}, the value of nearly every window)`;
   return `${c.label} ${value} (${who} median ${fmt(c.baseline_median)}, ${mads} MADs ${side})`;

@@ -166,6 +166,25 @@ test('explanation on a constructed case: the feature that departs leads, with th
     assert.ok(c !== undefined && c.flat_baseline === true, `${f}: ${JSON.stringify(c)}`);
     assert.match(contributionText(c), /, the value of nearly every window\)$/);
   }
+
+  // A mean over closed connections: no value in a window that closed none, and against a median of 0
+  // (most windows closed none) no spread to count in.
+  const closing = rows.map((r, i) => {
+    const x = Float64Array.from(r);
+    x[FEATURE_INDEX.closed_conns] = 2;
+    x[FEATURE_INDEX.conn_bytes_mean] = 7000 + (i % 7) * 100;
+    x[FEATURE_INDEX.conn_dur_mean] = 1 + (i % 5) * 0.1;
+    return x;
+  });
+  const idle = explain(rows[2], computeBaseline(closing), 'host', FEATURE_COUNT);
+  assert.ok(idle.some((c) => c.feature === 'closed_conns'), JSON.stringify(idle.map((c) => c.feature)));
+  assert.ok(!idle.some((c) => FEATURES[FEATURE_INDEX[c.feature]].perConnection === true), JSON.stringify(idle.map((c) => c.feature)));
+  const guesser = Float64Array.from(rows[2]);
+  guesser[FEATURE_INDEX.closed_conns] = 3;
+  guesser[FEATURE_INDEX.conn_bytes_mean] = 1519;
+  const mean = explain(guesser, base, 'network', FEATURE_COUNT).find((c) => c.feature === 'conn_bytes_mean');
+  assert.ok(mean !== undefined);
+  assert.equal(contributionText(mean), 'mean bytes per closed connection (both ways) 1519 (most windows closed no connection)');
 });
 
 test('explanation of a window past the training range: the features the range extension read lead', () => {
