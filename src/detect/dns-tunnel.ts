@@ -7,7 +7,7 @@ import { getDomain } from 'tldts';
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { dnsNameToString } from '../decode/dns-name.js';
 import { dnsTypeName } from '../decode/protocol-names.js';
-import { mix32, wordsToString, writeSrc } from '../track/address-key.js';
+import { wordsToString, writeSrc } from '../track/address-key.js';
 import { HF_DNS_QUERIES, SCALE_60S } from '../track/host-windows.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, windowLabel, type Detector, type PacketContext } from './detector.js';
@@ -138,7 +138,7 @@ export class DnsTunnelDetector implements Detector {
     const T = this.domains;
     const s = T.touch(k, 0, c.t);
     T.add(s, F_QUERIES, 1);
-    T.mark(s, B_SUBDOMAINS, mix32(this.hashLabels(d, 0, subCount)));
+    T.mark(s, B_SUBDOMAINS, this.hashLabels(d, 0, subCount));
     let longestSub = 0;
     for (let i = 0; i < subCount; i++) if (this.labelLen[i] > this.labelLen[longestSub]) longestSub = i;
     const longSub = this.labelLen[longestSub] >= cfg.longLabel;

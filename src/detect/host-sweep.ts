@@ -7,7 +7,7 @@ import type { DetectionConfig } from '../config/detection-defaults.js';
 import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, TCP_ACK, TCP_RST, TCP_SYN,
 } from '../decode/packet-record.js';
-import { isIpv4Words, mixAddress, wordsToString, writeDst, writeIpv4, writeSrc } from '../track/address-key.js';
+import { addressItem, isIpv4Words, wordsToString, writeDst, writeIpv4, writeSrc } from '../track/address-key.js';
 import { countText } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
@@ -117,7 +117,7 @@ export class HostSweepDetector implements Detector {
     const T = this.sweeps;
     const s = T.touch(this.key, 0, c.t);
     T.add(s, F_PROBES, 1);
-    T.mark(s, B_TARGETS, mixAddress(target, 0));
+    T.mark(s, B_TARGETS, addressItem(target, 0));
     if (T.value(s, 0, F_PROBES, c.t) < this.cfg.minHosts) return;
     this.evaluate(c, s, target, 0);
   }

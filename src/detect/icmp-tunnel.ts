@@ -3,7 +3,7 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../decode/packet-record.js';
-import { mix32, wordsToString, writeSrc } from '../track/address-key.js';
+import { wordsToString, writeSrc } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, protoName, windowLabel, type Detector, type PacketContext } from './detector.js';
 
@@ -49,7 +49,7 @@ export class IcmpTunnelDetector implements Detector {
     let h = 0x811c9dc5 ^ len;
     const d = rec.data;
     for (let i = start + SKIP; i < start + SKIP + SAMPLE && i < start + len; i++) h = Math.imul(h ^ d[i], 0x01000193);
-    T.mark(s, B_PAYLOADS, mix32(h));
+    T.mark(s, B_PAYLOADS, h);
     if (rec.ipv6UnknownOption) T.add(s, F_COVERT, 1);
 
     const cfg = this.cfg;

@@ -5,7 +5,7 @@ import type { DetectionConfig } from '../config/detection-defaults.js';
 import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
 } from '../decode/packet-record.js';
-import { mix32, wordsToString, writeDst, writeSrc } from '../track/address-key.js';
+import { wordsToString, writeDst, writeSrc } from '../track/address-key.js';
 import { countText } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
@@ -56,7 +56,7 @@ export class PortScanDetector implements Detector {
       writeDst(k, 4, rec);
       const s = this.pairs.touch(k, 0, c.t);
       this.pairs.add(s, F_PROBES, 1);
-      this.pairs.mark(s, B_PORTS, mix32(rec.dstPort + 1));
+      this.pairs.mark(s, B_PORTS, rec.dstPort + 1);
       let kind = F_UDP;
       if (p === IPPROTO_TCP) {
         const f = rec.tcpFlags & 0xff;

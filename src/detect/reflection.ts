@@ -3,7 +3,7 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { FRAG_LATER, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
-import { mixAddress, writeDst } from '../track/address-key.js';
+import { addressItem, writeDst } from '../track/address-key.js';
 import { countText } from '../track/linear-count.js';
 import { H_SYN } from '../track/flow-table.js';
 import { HB_REFLECTORS, HF_BYTES, HF_FRAGMENTS, HF_REFLECTED, SCALE_10S } from '../track/host-windows.js';
@@ -104,7 +104,7 @@ export class ReflectionDetector implements Detector {
     const T = this.synAcks;
     const s = T.touch(k, 0, c.t);
     T.add(s, F_SYNACKS, 1);
-    T.mark(s, B_SOURCES, mixAddress(c.hosts.key, 0));
+    T.mark(s, B_SOURCES, addressItem(c.hosts.key, 0));
     const n = T.value(s, 0, F_SYNACKS, c.t);
     const cfg = this.synAckCfg;
     if (n < cfg.minSynAcks) return;

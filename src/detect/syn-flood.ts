@@ -4,7 +4,7 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
-import { mixAddress, wordsToString, writeDst } from '../track/address-key.js';
+import { addressItem, mixAddress, wordsToString, writeDst } from '../track/address-key.js';
 import { countText, linearCount, popcount32 } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
@@ -82,7 +82,7 @@ export class SynFloodDetector implements Detector {
     const T = this.services;
     const v = T.touch(k, 0, c.t);
     T.add(v, S_SYN, 1);
-    T.mark(v, SB_SRC, mixAddress(c.hosts.key, 0));
+    T.mark(v, SB_SRC, addressItem(c.hosts.key, 0));
     if (T.value(v, 0, S_SYN, c.t) < cfg.minSyns) return;
     this.latest.keep(v, c);
     this.judgeService(c, v);

@@ -66,7 +66,12 @@ export function mix32(x: number): number {
   return h >>> 0;
 }
 
-/** An address in key form (four words), mixed as one item for a distinct-count bitmap. */
+/** An address in key form (four words) as one 32-bit item to count (WindowTable.mark mixes it). */
+export function addressItem(w: Uint32Array, off: number): number {
+  return w[off + 3] ^ Math.imul(w[off + 2], 0x9e3779b1) ^ Math.imul(w[off + 1], 0x85ebca6b) ^ Math.imul(w[off], 0xc2b2ae35);
+}
+
+/** An address in key form, mixed, for a bitmap kept by hand (not through WindowTable.mark). */
 export function mixAddress(w: Uint32Array, off: number): number {
-  return mix32(w[off + 3] ^ Math.imul(w[off + 2], 0x9e3779b1) ^ Math.imul(w[off + 1], 0x85ebca6b) ^ Math.imul(w[off], 0xc2b2ae35));
+  return mix32(addressItem(w, off));
 }

@@ -155,6 +155,7 @@ export class HostFeatureTable {
     return i;
   }
 
+  /** Counts a mixed hash (hashWords, mix32: not a raw port or address) into a bitmap: its low bits pick the bit. */
   private mark(slot: number, bitmap: number, h: number): void {
     const bit = h & (BITMAP_BITS - 1);
     this.bits[(slot * BITMAPS + bitmap) * BITMAP_WORDS + (bit >>> 5)] |= 1 << (bit & 31);

@@ -2,7 +2,7 @@
 // packets, bytes, SYN/SYN-ACK/RST, ICMP, UDP, DNS, new/failed/completed connections, distinct peers and ports.
 
 import { FRAG_LATER, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type PacketRecord } from '../decode/packet-record.js';
-import { mix32, mixAddress, writeDst, writeSrc } from './address-key.js';
+import { addressItem, writeDst, writeSrc } from './address-key.js';
 import { WindowTable } from './window-table.js';
 
 export const HF_PKTS = 0;
@@ -78,9 +78,9 @@ export class HostWindows {
     const len = rec.wireLen;
     sc[sb + HF_PKTS]++; sc[sb + HF_BYTES] += len;
     dc[db + HF_PKTS]++; dc[db + HF_BYTES] += len;
-    // Peers: hash of the other side's address; ports: the destination port.
-    const peerOfSrc = mixAddress(k, 4);
-    const peerOfDst = mixAddress(k, 0);
+    // Peers: the other side's address; ports: the destination port (mark mixes each).
+    const peerOfSrc = addressItem(k, 4);
+    const peerOfDst = addressItem(k, 0);
     S.mark(s, HB_PEERS, peerOfSrc);
     D.mark(d, HB_PEERS, peerOfDst);
     if (newFlow) { sc[sb + HF_NEW_FLOWS]++; dc[db + HF_NEW_FLOWS]++; }
@@ -89,9 +89,8 @@ export class HostWindows {
       return;
     }
     if (rec.dstPort >= 0) {
-      const ph = mix32(rec.dstPort + 1);
-      S.mark(s, HB_PORTS, ph);
-      D.mark(d, HB_PORTS, ph);
+      S.mark(s, HB_PORTS, rec.dstPort + 1);
+      D.mark(d, HB_PORTS, rec.dstPort + 1);
     }
     const p = rec.ipProto;
     if (p === IPPROTO_TCP) {

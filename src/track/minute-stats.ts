@@ -3,7 +3,7 @@
 // and bounded tables, reset each minute.
 
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
-import { mix32 } from './address-key.js';
+import { mixAddress, writeSrc } from './address-key.js';
 import type { Talker } from './top-talkers.js';
 import { linearCount, popcount32 } from './linear-count.js';
 import type { PortCount } from './port-counts.js';
@@ -55,6 +55,8 @@ export class MinuteStats {
   private icmp = 0;
   private other = 0;
   private readonly hosts = new Uint32Array(BITS / 32);
+  /** The packet's source in key form (IPv4 mapped), for the distinct-source bitmap. */
+  private readonly src = new Uint32Array(4);
   private readonly tops = new TrafficTops();
   private dropsAtStart = { ring: 0, kernel: 0 };
 
@@ -74,15 +76,8 @@ export class MinuteStats {
     else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) this.icmp++;
     else this.other++;
     this.tops.add(rec, newFlow);
-    let h: number;
-    if (rec.l3 === L3_IPV4) {
-      h = mix32(rec.src4);
-    } else {
-      const b = rec.src6;
-      h = mix32(((b[12] << 24) | (b[13] << 16) | (b[14] << 8) | b[15]) ^ Math.imul((b[8] << 24) | (b[9] << 16) | (b[10] << 8) | b[11], 0x9e3779b1) ^
-        Math.imul((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7], 0x85ebca6b) ^ Math.imul((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3], 0xc2b2ae35));
-    }
-    const bit = h & (BITS - 1);
+    writeSrc(this.src, 0, rec);
+    const bit = mixAddress(this.src, 0) & (BITS - 1);
     this.hosts[bit >>> 5] |= 1 << (bit & 31);
   }
 

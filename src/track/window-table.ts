@@ -9,7 +9,7 @@
 // successor), so the live entries sit together at the start of the buffer rather than spread over all
 // of it: fewer pages and lines to reach. Callers hold record numbers; they are stable while the entry lives.
 
-import { hashWords } from './address-key.js';
+import { hashWords, mix32 } from './address-key.js';
 import { linearCount, popcount32 } from './linear-count.js';
 
 const PROBE = 8;
@@ -310,9 +310,13 @@ export class WindowTable {
     this.cur[s * this.rw + this.curAt[0] + field] = v;
   }
 
-  /** Counts hash h into distinct-count bitmap b. */
-  mark(s: number, b: number, h: number): void {
-    const bit = h & (this.bits - 1);
+  /**
+   * Counts an item (any 32-bit value: a port, addressItem(), a name's hash) into distinct-count bitmap b.
+   * The item is mixed here, so items that differ only in a few low bits (ports 1-1000, the hosts of a /24)
+   * spread over the whole bitmap whatever the caller passes.
+   */
+  mark(s: number, b: number, item: number): void {
+    const bit = mix32(item) & (this.bits - 1);
     this.u32[s * this.rw + this.cbAt[0] + b * this.bw + (bit >>> 5)] |= 1 << (bit & 31);
   }
 
