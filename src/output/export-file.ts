@@ -61,7 +61,7 @@ export class ExportFile {
         off += writeSync(this.fd, buf, off);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        // stdout in non-blocking mode (a pipe): retry the rest synchronously.
+        // stdout or a FIFO in non-blocking mode: retry the rest synchronously.
         if (code === 'EAGAIN') continue;
         if (code === 'EPIPE' && this.fd === 1) {
           // The reader of standard output has gone (`| head`): the rest is dropped and the run stops.
@@ -109,19 +109,19 @@ export function isStandardOutput(path: string): boolean {
   }
 }
 
-/** Opens a device or FIFO for writing; a FIFO nobody reads is an error rather than a wait before the first packet. */
+/**
+ * Opens a device or FIFO for writing. A FIFO is opened without blocking, so one nobody reads is an error
+ * (ENXIO) rather than a wait before the first packet; that descriptor is the one written (a probe closed
+ * again would end the reader's input), and a full pipe is waited out by flush() as for standard output.
+ */
 function openWhereItIs(path: string): number {
-  if (statSync(path).isFIFO()) {
-    let probe: number;
-    try {
-      probe = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENXIO') throw new Error('no process is reading this FIFO (start the reader first)');
-      throw e;
-    }
-    closeSync(probe);
+  if (!statSync(path).isFIFO()) return openSync(path, 'w');
+  try {
+    return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENXIO') throw new Error('no process is reading this FIFO (start the reader first)');
+    throw e;
   }
-  return openSync(path, 'w');
 }
 
 /**

@@ -336,7 +336,8 @@ test('an output never replaces an input, a device or a pipe; a symbolic link kee
   const reader = spawn('cat', [fifo]);
   let got = '';
   reader.stdout.on('data', (b: Buffer) => { got += b.toString(); });
-  const viaFifo = run(['analyze', input, '--no-store', '-q', '--alerts', fifo]);
+  // Bounded: a FIFO whose reader has gone would otherwise hold the run (and this test) for good.
+  const viaFifo = spawnSync(CLI, ['analyze', input, '--no-store', '-q', '--alerts', fifo], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(viaFifo.status, 0, viaFifo.stderr);
   assert.ok(lstatSync(fifo).isFIFO());
   return new Promise<void>((resolve) => reader.on('close', () => {
