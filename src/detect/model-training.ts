@@ -100,8 +100,6 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
     return { score: (r) => rangeExtendedScore(forest.score(r), r, range, scaling.scale), toJSON: () => forest.toJSON(), range };
   };
   const final = fit(inputs);
-  let fittedMax = -Infinity;
-  for (const r of inputs) { const s = final.score(r); if (s > fittedMax) fittedMax = s; }
   // The threshold comes from out-of-fold scores: packet time is cut into blocks of CALIBRATION_BLOCK
   // windows, the blocks are dealt round-robin into CALIBRATION_FOLDS folds, and each fold is scored by a
   // model fitted on the others. A model scores the windows it was fitted on lower than new ones (the
@@ -115,9 +113,13 @@ export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
   const usable = inputs.length >= CALIBRATION_MIN_WINDOWS && new Set(foldOf).size === CALIBRATION_FOLDS;
   const folds = usable ? CALIBRATION_FOLDS : 1;
   const scores = new Float64Array(inputs.length);
+  // The final model's highest score on the windows it was fitted on (train warns when the threshold is far above it).
+  let fittedMax = -Infinity;
   if (folds === 1) {
     inputs.forEach((r, i) => { scores[i] = final.score(r); });
+    for (const s of scores) if (s > fittedMax) fittedMax = s;
   } else {
+    for (const r of inputs) { const s = final.score(r); if (s > fittedMax) fittedMax = s; }
     for (let k = 0; k < folds; k++) {
       const m = fit(inputs.filter((_, i) => foldOf[i] !== k));
       inputs.forEach((r, i) => { if (foldOf[i] === k) scores[i] = m.score(r); });
