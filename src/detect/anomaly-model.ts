@@ -176,8 +176,6 @@ export function loadModel(path: string): AnomalyModel {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: model has no valid threshold or window length`);
   }
   const sc = j.scaling;
-  const finite = (a: unknown, positive: boolean): boolean =>
-    Array.isArray(a) && a.length === FEATURE_COUNT && a.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
   if (sc === undefined || !finite(sc.center, false) || !finite(sc.scale, true)) {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: model scaling is damaged (${FEATURE_COUNT} finite centres and positive scales expected): retrain it with netwatch train`);
   }
@@ -195,11 +193,15 @@ export function loadModel(path: string): AnomalyModel {
   }
 }
 
+/** One finite number per feature (and above 0 when positive). */
+function finite(a: unknown, positive: boolean): boolean {
+  return Array.isArray(a) && a.length === FEATURE_COUNT && a.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
+}
+
 /** What is wrong with the parts of a model every window uses (baselines, window settings, rarity tables), or null. */
 function damagedPart(j: Partial<ModelFile>): string | null {
-  const numbers = (a: unknown): boolean => Array.isArray(a) && a.length === FEATURE_COUNT && a.every((x) => typeof x === 'number' && !Number.isNaN(x));
   const baselineOk = (b: FeatureBaseline | undefined): boolean => b !== null && typeof b === 'object' && typeof b.windows === 'number' &&
-    numbers(b.median) && numbers(b.mad) && numbers(b.scale) && numbers(b.tMedian) && numbers(b.tScale);
+    finite(b.median, false) && finite(b.mad, false) && finite(b.scale, false) && finite(b.tMedian, false) && finite(b.tScale, false);
   if (!Number.isInteger(j.min_packets) || (j.min_packets as number) < 1) return `min_packets ${String(j.min_packets)}`;
   if (!Number.isInteger(j.phases) || (j.phases as number) < 1) return `phases ${String(j.phases)}`;
   const b = j.baseline;
