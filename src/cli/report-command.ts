@@ -15,7 +15,7 @@ import { renderReportHtml } from '../report/report-html.js';
 import { openDatabase } from '../store/netwatch-db.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { checkNumber } from './number-args.js';
-import { checkNotInput, checkParentDirectory } from './output-options.js';
+import { checkNotInput, checkParentDirectory, inputFiles } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
 import { parseTimeRange } from './time-args.js';
 
@@ -46,7 +46,7 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
   }
   if (argv.html !== undefined) {
     checkParentDirectory('html', argv.html);
-    checkNotInput('html', argv.html, files);
+    checkNotInput('html', argv.html, [...files, ...inputFiles(argv)]);
   }
   checkNumber('max-rows', argv['max-rows'], { min: 1, integer: true });
   if (files.length > 0 && (argv.since !== undefined || argv.until !== undefined)) {

@@ -54,7 +54,7 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   // A named model's directory must exist; the default one is made.
   if (argv.model !== undefined) checkParentDirectory('model', argv.model);
   const modelPath = argv.model ?? defaultModelPath();
-  checkNotInput('model', modelPath, argv.files);
+  checkNotInput('model', modelPath, argv.config === undefined ? argv.files : [...argv.files, argv.config]);
   checkCaptureFiles(argv.files);
   const cfg = loadDetectionConfig(argv.config);
 
