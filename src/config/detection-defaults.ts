@@ -47,7 +47,7 @@ export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
   icmpFlood: { windowSec: 10, minEchoRequests: 500 },
   udpFlood: { windowSec: 10, minPackets: 5000, minBytes: 0 },
   reflection: { windowSec: 10, minPackets: 100, minSources: 10, ports: [17, 19, 53, 69, 111, 123, 137, 161, 389, 500, 1900, 3702, 4500, 5353, 11211] },
-  unsolicitedSynAck: { windowSec: 60, minSynAcks: 20, minSources: 3 },
+  unsolicitedSynAck: { windowSec: 60, minSynAcks: 20, minSources: 2 },
   bruteForce: { windowSec: 300, minConnections: 10, ports: [21, 22, 23, 25, 110, 143, 445, 465, 587, 993, 995, 1433, 3306, 3389, 5432, 5900] },
   slowloris: { minConnections: 40, minAgeSec: 5, maxBytesPerConnection: 4096, ports: [80, 443, 8000, 8080, 8443] },
   dnsTunnel: { windowSec: 60, minUniqueSubdomains: 100, minLongLabels: 10, longLabel: 30, minEntropy: 3.5, minRareTypeQueries: 20 },

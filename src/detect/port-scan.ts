@@ -52,6 +52,8 @@ export class PortScanDetector implements Detector {
     const p = rec.ipProto;
     const k = this.key;
     if (c.newFlow && c.fromOrig && (p === IPPROTO_TCP || p === IPPROTO_UDP)) {
+      // A DNS response is an answer whose query the capture missed (it sees one direction), not a probe.
+      if (rec.dnsQnameOffset >= 0 && rec.dnsIsResponse) return;
       writeSrc(k, 0, rec);
       writeDst(k, 4, rec);
       const s = this.pairs.touch(k, 0, c.t);
