@@ -2,7 +2,7 @@
 
 import { wordsToString } from '../track/address-key.js';
 import { CLOSE_REASON_NAMES, type CloseReason, type FlowTable } from '../track/flow-table.js';
-import { eveTimestamp } from '../alert/eve-alert.js';
+import { epochTimestamp } from '../alert/eve-alert.js';
 import { eveProtocolName } from '../decode/protocol-names.js';
 import type { FlowSink } from '../detect/detection-engine.js';
 import { ExportFile } from './export-file.js';
@@ -27,9 +27,8 @@ export class JsonlFlowSink implements FlowSink {
 
   flow(f: FlowTable, s: number, reason: CloseReason): void {
     const first = f.firstSeen(s);
-    const sec = Math.floor(first);
     const rec = {
-      ts: eveTimestamp(sec, Math.round((first - sec) * 1e9)),
+      ts: epochTimestamp(first),
       src_ip: wordsToString(f.addrs, f.origAddrOffset(s)),
       src_port: f.origPort(s),
       dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)),

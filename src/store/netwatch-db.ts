@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AlertSink } from '../alert/alert-hub.js';
-import type { EveAlert, Incident } from '../alert/eve-alert.js';
+import { epochTimestamp, type EveAlert, type Incident } from '../alert/eve-alert.js';
 import { NetwatchError } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema-migrations.js';
 import type { MinuteRow } from '../track/minute-stats.js';
@@ -248,7 +248,7 @@ export class RunStore implements AlertSink, FlowSink {
     if (this.flowMode === 'off' || (this.flowMode === 'alerted' && f.alerted(s) === 0)) return;
     const first = f.firstSeen(s);
     this.pendingFlows.push({
-      run: this.runId, ts: new Date(first * 1000).toISOString(), epoch: first,
+      run: this.runId, ts: epochTimestamp(first), epoch: first,
       src_ip: wordsToString(f.addrs, f.origAddrOffset(s)), src_port: f.origPort(s),
       dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)), dest_port: f.respPort(s), proto: eveProtocolName(f.proto(s)),
       duration: f.lastSeen(s) - first, orig_pkts: f.packets(s, 0), orig_bytes: f.bytes(s, 0), resp_pkts: f.packets(s, 1),
