@@ -63,7 +63,7 @@ export const hostsCommand: CommandModule<object, HostsArgs> = {
   builder: (y: Argv) => y
     .option('db', { type: 'string', describe: 'SQLite database (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db)' })
     .option('top', { type: 'number', default: 10, describe: 'how many hosts to list' })
-    .option('since', { type: 'string', describe: 'only alerts since (90s, 15m, 1h, 7d, or a date/time); default: 7 days before the newest alert' })
+    .option('since', { type: 'string', describe: 'only alerts since (90s, 15m, 1h, 7d, or an ISO 8601 date/time, UTC unless it names a zone); default: 7 days before the newest alert' })
     .option('format', { type: 'string', choices: ['table', 'json', 'csv'] as const, default: 'table' as const, describe: 'output format' })
     .option('config', { type: 'string', describe: 'JSON config file; detection.threatScore holds the weights (docs/intel.md)' })
     .option('store', { type: 'boolean', default: true, describe: 'store this computation in the database (--no-store: only print)' })

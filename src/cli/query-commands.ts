@@ -64,7 +64,7 @@ function withQueryOptions(y: Argv) {
   return y
     .strict()
     .option('db', { type: 'string', describe: 'SQLite database (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db)' })
-    .option('since', { type: 'string', describe: 'from this long ago (30m, 1h, 7d) or this date/time (ISO 8601)' })
+    .option('since', { type: 'string', describe: 'from this long ago (30m, 1h, 7d) or this date/time (ISO 8601, UTC unless it names a zone)' })
     .option('until', { type: 'string', describe: 'up to this long ago or this date/time' })
     .option('limit', { type: 'number', default: 100, describe: 'at most this many rows, newest first' })
     .option('format', { type: 'string', choices: ['table', 'json', 'csv'] as const, default: 'table' as const, describe: 'output format' });

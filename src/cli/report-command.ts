@@ -116,7 +116,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     .option('html', { type: 'string', describe: 'write the report to this HTML file (opens offline: everything is inlined)' })
     .option('png', { type: 'string', describe: 'also write the main charts as PNG images into this directory' })
     .option('db', { type: 'string', describe: 'database to report from (default $NETWATCH_DB or ~/.local/share/netwatch/netwatch.db); with files: keep their analysis in it' })
-    .option('since', { type: 'string', describe: 'database report: from this time (90s, 15m, 24h, 7d, or a date/time; packet time)' })
+    .option('since', { type: 'string', describe: 'database report: from this time (90s, 15m, 24h, 7d, or an ISO 8601 date/time, UTC unless it names a zone; packet time)' })
     .option('until', { type: 'string', describe: 'database report: up to this time' })
     .option('config', { type: 'string', describe: 'JSON config: detection thresholds, intel feeds, threat-score weights (as for analyze)' })
     .option('model', { type: 'string', describe: 'files: score host windows with this model (from netwatch train)' })

@@ -1,6 +1,6 @@
-// --since/--until values: a duration back from now (90s, 15m, 1h, 7d) or a date/time (ISO 8601).
+// --since/--until values: a duration back from now (90s, 15m, 1h, 7d) or a date/time (ISO 8601, UTC unless a zone is given).
 
-import { parseDateText } from '../date-text.js';
+import { parseDateSeconds } from '../date-text.js';
 import { NetwatchError } from '../errors.js';
 
 const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
@@ -9,11 +9,11 @@ const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400
 export function parseTimeArg(flag: string, value: string, now = Date.now()): number {
   const rel = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(value.trim());
   if (rel) return now / 1000 - Number(rel[1]) * UNITS[rel[2]];
-  const ms = parseDateText(value);
-  if (Number.isNaN(ms)) {
+  const sec = parseDateSeconds(value);
+  if (Number.isNaN(sec)) {
     throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${value}: not a duration (30m, 1h, 7d) or a date/time that exists (2024-05-01T12:00:00Z)`);
   }
-  return ms / 1000;
+  return sec;
 }
 
 /** A length of time (10s, 5m, 1h) or plain seconds, for flags like --window. */

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { NetwatchError, isNetwatchError } from '../errors.js';
-import { parseDateText } from '../date-text.js';
+import { parseDateSeconds } from '../date-text.js';
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { SIGNATURES, parseSeverity } from '../alert/signatures.js';
 import { canonicalAddress } from '../track/address-parse.js';
@@ -131,7 +131,7 @@ function severityParam(q: Query): number {
 function timeParam(q: Query, name: string): number | undefined {
   const v = q[name];
   if (v === undefined || v === '') return undefined;
-  const n = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : parseDateText(v) / 1000;
+  const n = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : parseDateSeconds(v);
   if (!Number.isFinite(n)) throw bad(`${name}=${v}: not epoch seconds or a date/time that exists`);
   return n;
 }

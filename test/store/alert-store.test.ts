@@ -85,6 +85,24 @@ test('every filter of netwatch alerts, and the table and CSV forms', () => {
   assert.equal(scanIn('2010-07-04T20:24:20Z', '2010-07-04T20:24:22Z'), 1, 'active all through the range');
   assert.equal(scanIn('2010-07-04T20:24:26Z', '2010-07-04T20:25:00Z'), 0, 'over before the range');
   assert.equal(scanIn('2010-07-04T20:20:00Z', '2010-07-04T20:24:17Z'), 0, 'not begun by the end of the range');
+  // A date/time without a zone is UTC, as every time netwatch prints: under TZ=Asia/Tokyo Date.parse read
+  // "2010-07-04T21:00:00" as local time but "2010-07-05" as UTC. Fractions are kept to the microsecond:
+  // Date.parse stopped at milliseconds, so --until at an alert's own time could leave it out.
+  const scans = count(['--detector', 'port_scan']).map((a) => a.timestamp).sort();
+  const inTokyo = (args: string[]) => {
+    const r = spawnSync(CLI, ['alerts', '--db', db, '--format', 'json', '--detector', 'port_scan', ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'Asia/Tokyo' } });
+    assert.equal(r.status, 0, r.stderr);
+    return jsonLines(r.stdout).map((a) => a.timestamp).sort();
+  };
+  assert.ok(scans.length >= 1 && scans[0].startsWith('2010-07-04T20:24:'), scans[0]);
+  assert.deepEqual(inTokyo(['--since', '2010-07-04T20:00:00', '--until', '2010-07-04T21:00']), scans);
+  assert.deepEqual(inTokyo(['--since', '2010-07-04', '--until', '2010-07-04T20:30:00']), scans);
+  assert.deepEqual(inTokyo(['--since', '2010-07-05T05:20:00+09:00', '--until', '2010-07-05T05:30:00+0900']), scans);
+  const first = scans[0].slice(0, 26);
+  const before = `${first.slice(0, 20)}${String(Number(first.slice(20)) - 1).padStart(6, '0')}`;
+  assert.deepEqual(inTokyo(['--until', first]), [scans[0]], `--until ${first}`);
+  assert.deepEqual(inTokyo(['--until', `${before}Z`]), [], `--until ${before}Z`);
+  assert.deepEqual(inTokyo(['--since', `${first}000Z`]), scans);
   // From an alert to its incident: the alert's run and EVE incident_id are the incident's run_id and run_incident.
   const alert = count(['--detector', 'port_scan'])[0];
   const alertCsv = run(['alerts', '--db', db, '--detector', 'port_scan', '--format', 'csv']).stdout.split('\n')[1].split(',');
