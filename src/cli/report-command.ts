@@ -31,6 +31,7 @@ interface ReportArgs {
   'max-rows': number;
   title?: string;
   quiet: boolean;
+  decay: boolean;
 }
 
 async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
@@ -62,6 +63,7 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
     try {
       const r = await reportFromCapture(files, {
         config: argv.config, model: argv.model, db: argv.db, onProgress: progress, shouldStop: stop.requested, maxRows: argv['max-rows'],
+        decay: argv.decay,
       });
       data = r.data;
       for (const f of r.files) {
@@ -82,6 +84,7 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
       const range = argv.since !== undefined ? `, since ${argv.since}` : '';
       data = reportFromDatabase(db, {
         title: argv.title ?? `${path}${range}`, since, until, weights: loadDetectionConfig(argv.config).threatScore, maxRows: argv['max-rows'],
+        decay: argv.decay,
       });
     } finally {
       db.close();
@@ -103,6 +106,10 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
     const written = await writeChartPngs(reportCharts(data), argv.png);
     process.stdout.write(`${argv.png}: ${written.length} charts (${written.map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ')})\n`);
   }
+  if (s.decayedHosts > 0) {
+    process.stderr.write(`netwatch: note: ${s.decayedHosts} more host${s.decayedHosts === 1 ? '' : 's'} named by alerts score 0.0: their alerts are ` +
+      'days older than the newest and have decayed; --no-decay weighs every alert in full\n');
+  }
   if (s.packets === 0 && s.alerts === 0) {
     process.stderr.write('netwatch: warning: nothing to report in this range (no statistics and no alerts)\n');
   }
@@ -123,8 +130,10 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     .option('max-rows', { type: 'number', default: 5000, describe: 'most alerts and incidents listed (the counts stay exact)' })
     .option('title', { type: 'string', describe: 'title of the report (default: the file name or the database)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress line' })
+    .option('decay', { type: 'boolean', default: true, describe: 'threat scores halve every threatScore.halfLifeHours (24) before the newest alert (--no-decay: every alert in full, for captures of different days)' })
     .example('netwatch report traffic.pcap --html report.html', 'analyse a capture and write its report')
     .example('netwatch report --db netwatch.db --since 24h --html day.html --png charts/', 'the last day of the daemon, with PNG charts')
+    .example('netwatch report --db cases.db --since 2010-07-01 --until 2010-08-01 --no-decay --html july.html', 'old captures analysed into one database, every host ranked by all its alerts')
     .epilog('A capture is analysed as netwatch analyze would (same detectors, --config and --model), into a temporary database unless --db is given.') as unknown as Argv<ReportArgs>,
   handler,
 };

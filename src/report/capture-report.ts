@@ -21,6 +21,8 @@ export interface CaptureReportOptions {
   onProgress?: (p: FileProgress) => void;
   shouldStop?: () => boolean;
   maxRows?: number;
+  /** Threat scores decay (default) or weigh every alert in full. */
+  decay?: boolean;
 }
 
 export interface CaptureReport {
@@ -50,15 +52,11 @@ export async function reportFromCapture(paths: string[], o: CaptureReportOptions
     detection.finish(pipeline.totals());
     const db = openDatabase(dbPath, true);
     try {
-      const run = (db.prepare('SELECT max(id) AS id FROM capture_runs').get() as { id: number }).id;
-      // A kept database may hold other runs: the report covers this one only.
-      const span = db.prepare('SELECT min(minute_epoch) AS a, max(minute_epoch) AS b FROM stats_minutes WHERE run_id = ?').get(run) as { a: number | null; b: number | null };
+      // A kept database may hold other runs, even of the same capture: the report covers this run only (a
+      // time span let an earlier run of the same file in, and the totals doubled).
+      const run = detection.store?.runId ?? (db.prepare('SELECT max(id) AS id FROM capture_runs').get() as { id: number }).id;
       const title = paths.length === 1 ? basename(paths[0]) : `${paths.length} capture files`;
-      const data = reportFromDatabase(db, {
-        title, weights: loadDetectionConfig(o.config).threatScore, maxRows: o.maxRows,
-        since: o.db === undefined || span.a === null ? undefined : span.a,
-        until: o.db === undefined || span.b === null ? undefined : span.b + 60,
-      });
+      const data = reportFromDatabase(db, { title, weights: loadDetectionConfig(o.config).threatScore, maxRows: o.maxRows, runId: run, decay: o.decay });
       return { data: withProfile(data, profile), files };
     } finally {
       db.close();

@@ -61,6 +61,8 @@ export interface ReportData {
     alerts: number;
     incidents: number;
     flaggedHosts: number;
+    /** Hosts named by alerts in the range whose score decayed to 0.0 (alerts days older than the newest). */
+    decayedHosts: number;
     ringDrops: number;
     kernelDrops: number;
     /** Dropped / (captured + dropped), percent. */
@@ -89,6 +91,10 @@ export interface ReportQuery {
   since?: number;
   until?: number;
   weights: DetectionConfig['threatScore'];
+  /** Only this run (a capture report kept in a database that holds other runs of the same traffic). */
+  runId?: number;
+  /** Threat scores halve every halfLifeHours before the newest alert (default); false weighs every alert in full. */
+  decay?: boolean;
   /** Cap on alert and incident rows listed (the counts stay exact). */
   maxRows?: number;
   top?: number;
@@ -102,14 +108,17 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
   const until = q.until ?? Number.MAX_VALUE;
   const maxRows = q.maxRows ?? 5000;
   const top = q.top ?? 10;
-  const range = { since, until };
+  // Statistics are kept per minute: a minute counts when it overlaps the range, as in netwatch stats (a
+  // range inside one minute showed 0 packets beside that minute's alerts).
+  const range = { since, until, minuteSince: q.since === undefined ? since : Math.floor(q.since / 60) * 60, run: q.runId ?? null };
+  const inRun = q.runId === undefined ? '' : ' AND run_id = @run';
 
   const span = db.prepare(`SELECT min(minute_epoch) AS a, max(minute_epoch) AS b, coalesce(sum(packets), 0) AS packets,
     coalesce(sum(bytes), 0) AS bytes, coalesce(sum(tcp), 0) AS tcp, coalesce(sum(udp), 0) AS udp, coalesce(sum(icmp), 0) AS icmp,
     coalesce(sum(other), 0) AS other, coalesce(sum(ring_drops), 0) AS ring, coalesce(sum(kernel_drops), 0) AS kernel
-    FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until`).get(range) as
+    FROM stats_minutes WHERE minute_epoch >= @minuteSince AND minute_epoch <= @until${inRun}`).get(range) as
     { a: number | null; b: number | null; packets: number; bytes: number; tcp: number; udp: number; icmp: number; other: number; ring: number; kernel: number };
-  const alertSpan = db.prepare('SELECT min(ts_epoch) AS a, max(ts_epoch) AS b, count(*) AS n FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until')
+  const alertSpan = db.prepare(`SELECT min(ts_epoch) AS a, max(ts_epoch) AS b, count(*) AS n FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until${inRun}`)
     .get(range) as { a: number | null; b: number | null; n: number };
   const from = minOf(span.a, alertSpan.a);
   const to = maxOf(span.b === null ? null : span.b + 60, alertSpan.b);
@@ -118,7 +127,7 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
   const minutes = span.a === null || span.b === null ? 0 : (span.b - span.a) / 60 + 1;
   const bucketSec = 60 * Math.max(1, Math.ceil(minutes / TIMELINE_POINTS));
   const timeline = db.prepare(`SELECT (minute_epoch / CAST(@b AS INTEGER)) * CAST(@b AS INTEGER) AS t, sum(packets) AS packets, sum(bytes) AS bytes, sum(tcp) AS tcp,
-    sum(udp) AS udp, sum(icmp) AS icmp, sum(other) AS other FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until
+    sum(udp) AS udp, sum(icmp) AS icmp, sum(other) AS other FROM stats_minutes WHERE minute_epoch >= @minuteSince AND minute_epoch <= @until${inRun}
     GROUP BY 1 ORDER BY 1`).all({ ...range, b: bucketSec }) as TimelinePoint[];
 
   // Each minute keeps its own top lists: summed over the range they rank the busiest well, though a host
@@ -128,7 +137,7 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
   const services = new Map<string, PortCount>();
   const sourcePorts = new Map<string, PortCount>();
   const tops = db.prepare(`SELECT top_talkers, top_destinations, top_services, top_source_ports FROM stats_minutes
-    WHERE minute_epoch >= @since AND minute_epoch <= @until`);
+    WHERE minute_epoch >= @minuteSince AND minute_epoch <= @until${inRun}`);
   for (const r of tops.iterate(range) as Iterable<{ top_talkers: string; top_destinations: string; top_services: string; top_source_ports: string }>) {
     addTalkers(senders, r.top_talkers);
     addTalkers(receivers, r.top_destinations);
@@ -138,21 +147,23 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
 
   const alerts = (db.prepare(`SELECT id, timestamp, ts_epoch AS epoch, severity, detector, signature_id, signature, src_ip, src_port,
     dest_ip, dest_port, proto, score, incident_id, eve FROM alerts
-    WHERE ts_epoch >= @since AND ts_epoch <= @until ORDER BY ts_epoch DESC, id DESC LIMIT @limit`)
+    WHERE ts_epoch >= @since AND ts_epoch <= @until${inRun} ORDER BY ts_epoch DESC, id DESC LIMIT @limit`)
     .all({ ...range, limit: maxRows }) as (Omit<ReportAlert, 'explanation' | 'evidence'> & { eve: string })[])
     .map(({ eve, ...a }) => ({ ...a, ...evidenceOf(eve) }));
-  const byDetector = db.prepare(`SELECT detector, count(*) AS count FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until
+  const byDetector = db.prepare(`SELECT detector, count(*) AS count FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until${inRun}
     GROUP BY detector ORDER BY count DESC, detector`).all(range) as { detector: string; count: number }[];
-  const incidentCount = (db.prepare(`SELECT count(*) AS n FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until`)
+  const incidentCount = (db.prepare(`SELECT count(*) AS n FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until${inRun}`)
     .get(range) as { n: number }).n;
   const incidents = db.prepare(`SELECT id, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score, peak_detail
-    FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until ORDER BY last_epoch DESC, id DESC LIMIT @limit`)
+    FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until${inRun} ORDER BY last_epoch DESC, id DESC LIMIT @limit`)
     .all({ ...range, limit: maxRows }) as ReportIncident[];
-  const scored = alertSpan.n > 0 ? computeHostScores(db, q.weights, q.since ?? alertSpan.a ?? undefined, until).hosts : [];
+  // Without decay every alert weighs as if it were the newest (a half-life of forever), as hosts --no-decay.
+  const weights = q.decay === false ? { ...q.weights, halfLifeHours: Infinity } : q.weights;
+  const scored = alertSpan.n > 0 ? computeHostScores(db, weights, q.since ?? alertSpan.a ?? undefined, until, q.runId).hosts : [];
   const hosts = scored.filter((h) => h.score > 0).map((h) => ({ host: h.host, score: Math.round(h.score * 10) / 10, role: h.role, alerts: h.alerts, reasons: h.reasons }));
   const runs = db.prepare(`SELECT id, kind, source, started_at, ended_at, packets, bytes, ring_drops, kernel_drops, alerts, status
-    FROM capture_runs WHERE id IN (SELECT DISTINCT run_id FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until
-    UNION SELECT DISTINCT run_id FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until) ORDER BY id`).all(range) as ReportRun[];
+    FROM capture_runs WHERE id IN (SELECT DISTINCT run_id FROM stats_minutes WHERE minute_epoch >= @minuteSince AND minute_epoch <= @until${inRun}
+    UNION SELECT DISTINCT run_id FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until${inRun}) ORDER BY id`).all(range) as ReportRun[];
 
   const dropped = span.ring + span.kernel;
   return {
@@ -162,7 +173,7 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
     from, to,
     summary: {
       packets: span.packets, bytes: span.bytes, runs: runs.length, alerts: alertSpan.n, incidents: incidentCount,
-      flaggedHosts: hosts.length, ringDrops: span.ring, kernelDrops: span.kernel,
+      flaggedHosts: hosts.length, decayedHosts: scored.length - hosts.length, ringDrops: span.ring, kernelDrops: span.kernel,
       lossPercent: dropped === 0 ? 0 : (100 * dropped) / (span.packets + dropped),
     },
     bucketSec,

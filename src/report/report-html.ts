@@ -104,7 +104,7 @@ ${charts.map((c) => `<figure class="chart${c.id === 'traffic' || c.id === 'alert
 <section id="hosts">
 <h2>Flagged hosts</h2>
 <p class="note">Threat score 0-100 from each host's alerts (severity, count, recency), intel listings and the model; see docs/intel.md.</p>
-${table('hosts-table', [{ label: 'host' }, { label: 'score', numeric: true }, { label: 'role' }, { label: 'alerts', numeric: true }, { label: 'reasons' }],
+${d.summary.decayedHosts > 0 ? `<p class="note">${count(d.summary.decayedHosts)} more host${d.summary.decayedHosts === 1 ? '' : 's'} named by alerts in this report scored 0.0: ${d.summary.decayedHosts === 1 ? 'its alerts are' : 'their alerts are'} days older than the newest, and a score halves every day before it. netwatch report --no-decay weighs every alert in full.</p>\n` : ''}${table('hosts-table', [{ label: 'host' }, { label: 'score', numeric: true }, { label: 'role' }, { label: 'alerts', numeric: true }, { label: 'reasons' }],
     d.hosts.map((h) => [td(h.host), td(h.score.toFixed(1), h.score, 'num'), td(h.role), td(String(h.alerts), h.alerts, 'num'), td(h.reasons.join('; '))]),
     'No host raised an alert.')}
 </section>

@@ -26,14 +26,16 @@ export interface HostScore {
 
 interface Row { ts_epoch: number; severity: number; detector: string; src_ip: string; dest_ip: string; eve: string }
 
+/** runId: only that run's alerts (a capture report kept in a database that holds other runs). */
 export function computeHostScores(db: Database.Database, w: DetectionConfig['threatScore'], sinceEpoch?: number,
-  untilEpoch = Number.MAX_VALUE): { at: number; hosts: HostScore[] } {
-  const newest = (db.prepare('SELECT max(ts_epoch) AS t FROM alerts WHERE ts_epoch <= ?').get(untilEpoch) as { t: number | null }).t;
+  untilEpoch = Number.MAX_VALUE, runId?: number): { at: number; hosts: HostScore[] } {
+  const inRun = runId === undefined ? '' : ` AND run_id = ${Math.trunc(runId)}`;
+  const newest = (db.prepare(`SELECT max(ts_epoch) AS t FROM alerts WHERE ts_epoch <= ?${inRun}`).get(untilEpoch) as { t: number | null }).t;
   if (newest === null) return { at: 0, hosts: [] };
   const from = sinceEpoch ?? newest - w.lookbackDays * 86400;
   // The EVE text is read (and parsed once per alert) only for the detectors that need it: EVE_DETECTORS.
   const rows = db.prepare(`SELECT ts_epoch, severity, detector, src_ip, dest_ip, CASE WHEN detector IN (${EVE_DETECTORS}) THEN eve ELSE '' END AS eve
-    FROM alerts WHERE ts_epoch >= ? AND ts_epoch <= ? ORDER BY ts_epoch`).all(from, untilEpoch) as Row[];
+    FROM alerts WHERE ts_epoch >= ? AND ts_epoch <= ?${inRun} ORDER BY ts_epoch`).all(from, untilEpoch) as Row[];
   const sev = (s: number): number => (s <= 1 ? w.severityHigh : s === 2 ? w.severityMedium : w.severityLow);
   type Acc = {
     byDetector: Map<string, { max: number; n: number; role: 'attacker' | 'victim' }>; attackerW: number; victimW: number;

@@ -182,6 +182,36 @@ test('a database report covers the range asked for, and its counts equal the ale
   assert.match(none.stderr, /nothing to report in this range/);
 });
 
+test('a capture report kept in a database counts its own run only; a range inside a minute shows that minute; decayed hosts are noted', { timeout: 120_000 }, () => {
+  const db = join(dir, 'kept.db');
+  // The second report of the same file into the same database read 4,022 packets and 2 alerts: the
+  // report chose rows by the run's time span, which the first run shares.
+  for (const name of ['k1.html', 'k2.html']) {
+    const r = run(['report', SYNSCAN, '--db', db, '--html', join(dir, name), '-q']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /: 2,011 packets, 1 alerts, 1 incidents, 2 flagged hosts/);
+  }
+  // Statistics are per minute: a range inside 20:24 shows that minute (both runs), as netwatch stats does; it showed 0 packets.
+  const sub = run(['report', '--db', db, '--since', '2010-07-04T20:24:20Z', '--until', '2010-07-04T20:24:25Z', '--html', join(dir, 'sub.html')]);
+  assert.equal(sub.status, 0, sub.stderr);
+  assert.match(sub.stdout, /sub\.html: 4,022 packets, 0 alerts, 2 incidents/);
+  assert.doesNotMatch(sub.stderr, /nothing to report/);
+  // ARP poisoning twelve days later: against its alerts the scan's have decayed to a score of 0.0.
+  const arp = run(['analyze', join(CORPUS, 'attack', 'arp-spoof', 'ppa_arppoison.pcapng'), '--db', db, '-q', '--summary', 'none']);
+  assert.equal(arp.status, 0, arp.stderr);
+  const hostsOf = (file: string): string => /<section id="hosts">([\s\S]*?)<\/section>/.exec(readFileSync(join(dir, file), 'utf8'))?.[1] ?? '';
+  const july = run(['report', '--db', db, '--since', '2010-07-01', '--until', '2010-08-01', '--html', join(dir, 'july.html')]);
+  assert.equal(july.status, 0, july.stderr);
+  assert.match(july.stderr, /^netwatch: note: 2 more hosts named by alerts score 0\.0: .* --no-decay weighs every alert in full\n$/);
+  assert.doesNotMatch(hostsOf('july.html'), />172\.16\.0\.8</);
+  assert.match(hostsOf('july.html'), /2 more hosts named by alerts in this report scored 0\.0/);
+  const full = run(['report', '--db', db, '--since', '2010-07-01', '--until', '2010-08-01', '--no-decay', '--html', join(dir, 'full.html')]);
+  assert.equal(full.status, 0, full.stderr);
+  assert.equal(full.stderr, '');
+  assert.match(full.stdout, /full\.html: [\d,]+ packets, 4 alerts, 4 incidents, 5 flagged hosts/);
+  assert.match(hostsOf('full.html'), />172\.16\.0\.8</);
+});
+
 test('usage errors are one line with exit code 2', () => {
   const cases: [string[], RegExp][] = [
     [['report', SYNSCAN], /--html FILE and\/or --png DIR/],
