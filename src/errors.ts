@@ -42,3 +42,11 @@ export class NetwatchError extends Error {
 export function isNetwatchError(e: unknown): e is NetwatchError {
   return e instanceof NetwatchError;
 }
+
+/** Why a file could not be read, in words: "no such file", "permission denied", "is a directory", else the system's message. */
+export function fileErrorText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file'
+    : code === 'EACCES' ? 'permission denied'
+      : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+}

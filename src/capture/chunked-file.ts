@@ -1,7 +1,7 @@
 // Streams a file through one reusable buffer so a capture of any size is read with bounded memory.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { NetwatchError } from '../errors.js';
+import { NetwatchError, fileErrorText } from '../errors.js';
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
 
@@ -25,11 +25,7 @@ export class ChunkedFile {
       if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
       this.size = st.size;
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file'
-        : code === 'EACCES' ? 'permission denied'
-        : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-      throw new NetwatchError('NW_ERR_FILE_OPEN', `${path}: cannot open: ${why}`, { cause: e });
+      throw new NetwatchError('NW_ERR_FILE_OPEN', `${path}: cannot open: ${fileErrorText(e)}`, { cause: e });
     }
     this.maxBuffer = Math.max(DEFAULT_CHUNK, maxRecord * 2);
     this.buf = Buffer.allocUnsafe(DEFAULT_CHUNK);

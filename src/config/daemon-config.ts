@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cron from 'node-cron';
-import { NetwatchError } from '../errors.js';
+import { NetwatchError, fileErrorText } from '../errors.js';
 import { defaultDbPath } from './default-paths.js';
 import { DETECTION_DEFAULTS, type DetectionConfig } from './detection-defaults.js';
 import { mergeDetection } from './detection-config-file.js';
@@ -164,12 +164,17 @@ const ENV: Readonly<Record<string, keyof DaemonConfig>> = {
 export function loadDaemonConfig(file: string | undefined, flags: Partial<Record<keyof DaemonConfig, unknown>>): DaemonConfig {
   const cfg = daemonDefaults();
   if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new NetwatchError('NW_ERR_CONFIG', `--config ${file}: cannot read: ${fileErrorText(e)}`);
+    }
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(file, 'utf8'));
+      json = JSON.parse(text);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new NetwatchError('NW_ERR_CONFIG', code ? `${file}: cannot read: ${code}` : `${file}: not valid JSON: ${(e as Error).message}`);
+      throw new NetwatchError('NW_ERR_CONFIG', `${file}: not valid JSON: ${(e as Error).message}`);
     }
     if (json === null || typeof json !== 'object' || Array.isArray(json)) bad(file, '(top level)', 'must be an object');
     apply(cfg, json as Record<string, unknown>, file);

@@ -2,7 +2,7 @@
 // against the defaults' shape, and returns one frozen config.
 
 import { readFileSync } from 'node:fs';
-import { NetwatchError } from '../errors.js';
+import { NetwatchError, fileErrorText } from '../errors.js';
 import { DETECTION_DEFAULTS, type DetectionConfig } from './detection-defaults.js';
 import { deepFreeze } from './deep-freeze.js';
 import { parseIntelConfig, parseReputationConfig } from './intel-config.js';
@@ -68,7 +68,7 @@ function readConfigObject(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new NetwatchError('NW_ERR_CONFIG', `${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new NetwatchError('NW_ERR_CONFIG', `--config ${file}: cannot read: ${fileErrorText(e)}`);
   }
   let json: unknown;
   try {

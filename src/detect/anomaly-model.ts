@@ -4,7 +4,7 @@
 
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { NetwatchError } from '../errors.js';
+import { NetwatchError, fileErrorText } from '../errors.js';
 import { AutoencoderEnsemble, type AutoencoderJson } from './autoencoder.js';
 import { explain, type FeatureBaseline, type FeatureContribution } from './feature-baseline.js';
 import { FEATURES, FEATURE_COUNT, FEATURE_SET_ID, transformRow } from './feature-set.js';
@@ -146,7 +146,7 @@ export function loadModel(path: string): AnomalyModel {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const hint = code === 'ENOENT' ? ' (make one with: netwatch train NORMAL.pcap --model FILE)' : '';
-    throw new NetwatchError('NW_ERR_MODEL', `${path}: cannot read model: ${code ?? (e as Error).message}${hint}`, { cause: e });
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: cannot read model: ${fileErrorText(e)}${hint}`, { cause: e });
   }
   // A capture or other binary file named by mistake: say so rather than quote its bytes.
   if (/[\x00-\x08\x0e-\x1a]/.test(text.slice(0, 512))) {

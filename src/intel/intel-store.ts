@@ -2,7 +2,7 @@
 // one domain set, with each indicator's feed, category and text kept by index for the alerts.
 
 import { readFileSync } from 'node:fs';
-import { NetwatchError } from '../errors.js';
+import { NetwatchError, fileErrorText } from '../errors.js';
 import { parseAddressWords } from '../track/address-parse.js';
 import { isIpv4Words, wordsToString } from '../track/address-key.js';
 import { DomainSet } from './domain-set.js';
@@ -95,7 +95,7 @@ export class IntelStore {
       try {
         return readFileSync(f.path, 'utf8');
       } catch (e) {
-        throw new NetwatchError('NW_ERR_CONFIG', `intel feed ${f.name}: ${f.path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new NetwatchError('NW_ERR_CONFIG', `intel feed ${f.name}: ${f.path}: cannot read: ${fileErrorText(e)}`);
       }
     });
     let lines = 0;

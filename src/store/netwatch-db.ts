@@ -4,7 +4,7 @@
 // rollup job), and all at the end. Rows the database refuses while locked or full are kept and retried.
 
 import Database from 'better-sqlite3';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AlertSink } from '../alert/alert-hub.js';
 import { epochTimestamp, type EveAlert, type Incident } from '../alert/eve-alert.js';
@@ -42,6 +42,12 @@ export function eveEpoch(ts: string): number {
 }
 
 export function openDatabase(path: string, readOnly: boolean): Database.Database {
+  // A database to read that is not there is a bad --db (or NETWATCH_DB) value, exit 2 as for report and
+  // serve; better-sqlite3 said "Cannot open database because the directory does not exist" when its
+  // directory was missing too, and alerts, incidents and hosts exited 1.
+  if (readOnly && !existsSync(path)) {
+    throw new NetwatchError('NW_ERR_USAGE', `${path}: cannot open the database: no such database (run capture or analyze with --db first)`);
+  }
   let db: Database.Database;
   try {
     if (!readOnly) mkdirSync(dirname(path), { recursive: true });

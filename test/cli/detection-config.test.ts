@@ -48,6 +48,12 @@ test('bad config files are one line naming the key, exit 2', () => {
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
+  // A file that cannot be read names the flag and says why in words (it said "X: cannot read: ENOENT").
+  for (const [path, why] of [[join(dir, 'missing.json'), 'no such file'], [dir, 'is a directory']]) {
+    const r = spawnSync(CLI, ['analyze', scan, '--config', path, '-q'], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, `netwatch: --config ${path}: cannot read: ${why}\n`);
+  }
   // 0 where it means "off" is accepted: no suppression, no learning period.
   assert.equal(run({ detection: { alerts: { suppressSec: 0 }, rareService: { learnSec: 0 } } }).status, 0);
 });

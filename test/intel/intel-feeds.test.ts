@@ -135,7 +135,7 @@ test('analyze with feeds: first contact with a listed address raises intel, othe
 test('feed config errors name the file and key, exit 2; bad lines only warn', () => {
   const cases: [unknown, RegExp][] = [
     [{ intel: { feeds: [{ path: 'local.txt', format: 'csv' }] } }, /intel\.feeds\[0\]\.format: must be one of plain, spamhaus, firehol, suricata, zeek, domains/],
-    [{ intel: { feeds: [{ path: 'missing.txt', format: 'plain' }] } }, /intel feed missing\.txt: .*missing\.txt: cannot read: ENOENT/],
+    [{ intel: { feeds: [{ path: 'missing.txt', format: 'plain' }] } }, /intel feed missing\.txt: .*missing\.txt: cannot read: no such file/],
     [{ intel: { feeds: [{ path: 'local.txt', format: 'plain', colour: 'red' }] } }, /intel\.feeds\[0\]\.colour: unknown key/],
     [{ intel: { lists: [] } }, /intel\.lists: unknown key/],
   ];

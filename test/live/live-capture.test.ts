@@ -116,7 +116,7 @@ test('bad filter, unknown interface and missing privilege each give one clear li
   writeFileSync(cfg, JSON.stringify({ nosuchkey: 1 }));
   for (const [args, status, message] of [
     [['--config', cfg], 2, /nosuchkey: unknown key/],
-    [['--model', join(dir, 'no-model.json')], 2, /cannot read model: ENOENT/],
+    [['--model', join(dir, 'no-model.json')], 2, /cannot read model: no such file/],
     [['--alert-log', dir], 1, /cannot open the alert log: EISDIR/],
   ] as const) {
     const r = spawnSync(process.execPath, [CLI, 'capture', '-i', 'lo', '-c', '1', '-q', '--no-store', ...args], { encoding: 'utf8', timeout: 20_000 });

@@ -148,9 +148,13 @@ test('a database from a newer netwatch is refused; a missing one is a clear erro
     assert.equal(r.status, 1);
     assert.match(r.stderr, /schema version 99 is newer than this netwatch understands/);
   }
-  const missing = run(['alerts', '--db', join(dir, 'missing.db')]);
-  assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /no such database/);
+  // A missing database is a bad --db value (exit 2, as for report and serve); a missing directory too
+  // (it passed on better-sqlite3's "Cannot open database because the directory does not exist", exit 1).
+  for (const path of [join(dir, 'missing.db'), join(dir, 'no-such-dir', 'x.db')]) {
+    const missing = run(['alerts', '--db', path]);
+    assert.equal(missing.status, 2, missing.stderr);
+    assert.equal(missing.stderr, `netwatch: ${path}: cannot open the database: no such database (run capture or analyze with --db first)\n`);
+  }
   // A database that cannot be created (a read-only mount) says so, not "no such database".
   const ro = join(dir, 'ro');
   mkdirSync(ro, { recursive: true });

@@ -111,7 +111,7 @@ test('a host only ever a victim stays a victim when its weight has decayed to no
 test('a database that is not there is refused, not created', () => {
   const missing = join(dir, 'typo.db');
   const r = spawnSync(CLI, ['hosts', '--db', missing], { encoding: 'utf8' });
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 2);
   assert.match(r.stderr, /typo\.db: cannot open the database: no such database/);
   assert.equal(existsSync(missing), false);
 });
