@@ -41,6 +41,16 @@ function filterFrom(a: QueryArgs): QueryFilter {
   };
 }
 
+/**
+ * The rows to print: the query asks for one more than --limit, so a cut list says so on stderr instead
+ * of passing for all there is (100 rows looked like the whole table).
+ */
+function shown<T>(rows: T[], limit: number, what: string): T[] {
+  if (rows.length <= limit) return rows;
+  process.stderr.write(`netwatch: note: the newest ${limit} ${what} shown; more match (--limit N shows more)\n`);
+  return rows.slice(0, limit);
+}
+
 /** An address as the database writes it (2001:DB8:1:0:0:0:0:2 finds 2001:db8:1::2); a usage error otherwise. */
 export function addressArg(flag: string, v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
@@ -90,7 +100,7 @@ export const alertsCommand: CommandModule<object, QueryArgs> = {
     const filter = filterFrom(argv);
     const db = openDatabase(argv.db ?? defaultDbPath(), true);
     try {
-      const rows = queryAlerts(db, filter);
+      const rows = shown(queryAlerts(db, { ...filter, limit: filter.limit + 1 }), filter.limit, 'alerts');
       if (argv.format === 'json') {
         process.stdout.write(rows.map((r) => r.eve + '\n').join(''));
         return;
@@ -114,7 +124,7 @@ export const incidentsCommand: CommandModule<object, QueryArgs> = {
     const filter = filterFrom(argv);
     const db = openDatabase(argv.db ?? defaultDbPath(), true);
     try {
-      const rows = queryIncidents(db, filter);
+      const rows = shown(queryIncidents(db, { ...filter, limit: filter.limit + 1 }), filter.limit, 'incidents');
       if (argv.format === 'json') {
         process.stdout.write(rows.map((r) => JSON.stringify(r) + '\n').join(''));
         return;
@@ -139,7 +149,7 @@ export const statsCommand: CommandModule<object, QueryArgs> = {
     const filter = filterFrom(argv);
     const db = openDatabase(argv.db ?? defaultDbPath(), true);
     try {
-      const rows = queryStats(db, filter).map((r) => {
+      const rows = shown(queryStats(db, { ...filter, limit: filter.limit + 1 }), filter.limit, 'minutes').map((r) => {
         const top = (JSON.parse(r.top_talkers) as { address: string; bytes: number }[])[0];
         return { ...r, avg_pps: Math.round(r.packets / 60), top_talker: top ? `${top.address} (${top.bytes} B)` : '' };
       });

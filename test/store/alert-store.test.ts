@@ -64,6 +64,12 @@ test('every filter of netwatch alerts, and the table and CSV forms', () => {
   assert.ok(ssh.length >= 1 && ssh.every((a) => a.timestamp.startsWith('2015-03-30')));
   assert.equal(count(['--since', '1h']).length, 0, 'the captures are years old');
   assert.equal(count(['--limit', '1']).length, 1);
+  // A cut list says so on stderr (100 rows by default looked like the whole table); a whole one says nothing.
+  const all = count(['--limit', '100000']).length;
+  assert.match(run(['alerts', '--db', db, '--limit', '1']).stderr, /^netwatch: note: the newest 1 alerts shown; more match \(--limit N shows more\)\n$/);
+  assert.equal(run(['alerts', '--db', db, '--limit', String(all)]).stderr, '');
+  assert.match(run(['incidents', '--db', db, '--limit', '1']).stderr, /the newest 1 incidents shown/);
+  assert.match(run(['stats', '--db', db, '--limit', '1']).stderr, /the newest 1 minutes shown/);
   const csv = run(['alerts', '--db', db, '--format', 'csv']);
   assert.match(csv.stdout.split('\n')[0], /^timestamp,severity,detector,src_ip,src_port,dest_ip,dest_port,proto,signature_id,run_id,incident_id,signature$/);
   const table = run(['alerts', '--db', db]);
