@@ -18,6 +18,9 @@ export interface RaiseRequest {
   srcPort?: number;
   dstPort?: number;
   proto: string;
+  /** ICMP alerts: the type and code of the packets alerted on (Suricata's icmp_type, icmp_code). */
+  icmpType?: number;
+  icmpCode?: number;
   communityId?: string;
   score: number;
   threshold: number;
@@ -215,6 +218,7 @@ export class AlertHub {
       dest_ip: r.dst,
       ...(r.dstPort !== undefined ? { dest_port: r.dstPort } : {}),
       proto: r.proto,
+      ...(r.icmpType !== undefined ? { icmp_type: r.icmpType, icmp_code: r.icmpCode ?? 0 } : {}),
       ...(r.communityId !== undefined ? { community_id: r.communityId } : {}),
       alert: {
         action: 'allowed', gid: 1, signature_id: sig.base + r.variant, rev: 1,

@@ -8,6 +8,8 @@ export interface EveAlert {
   dest_ip: string;
   dest_port?: number;
   proto: string;
+  icmp_type?: number;
+  icmp_code?: number;
   community_id?: string;
   alert: { action: 'allowed'; gid: 1; signature_id: number; rev: 1; signature: string; category: string; severity: number };
   netwatch: {

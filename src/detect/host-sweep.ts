@@ -152,6 +152,7 @@ export class HostSweepDetector implements Detector {
       dst: wordsToString(target, at),
       ...(portless ? {} : { dstPort: port }),
       proto,
+      ...(kind === KIND_ECHO ? { icmpType: proto === 'ICMP' ? 8 : 128, icmpCode: 0 } : {}),
       score: hosts / this.cfg.minHosts,
       threshold: this.cfg.minHosts,
       evidence: { probe: what, distinct_hosts: hosts, probes: Math.round(probes), answered: Math.round(answered) },

@@ -62,7 +62,7 @@ export class IcmpFloodDetector implements Detector {
       variant: v6 ? 2 : 1,
       detail: `${Math.round(echoes)} echo requests to ${victim} in 10 s from ${sources === 1 ? src : `${countText(sources, D.bitmapBits)} sources`}`,
       key: `icmp_flood|${victim}`,
-      src, dst: victim, proto: v6 ? 'IPv6-ICMP' : 'ICMP',
+      src, dst: victim, proto: v6 ? 'IPv6-ICMP' : 'ICMP', icmpType: v6 ? 128 : 8, icmpCode: 0,
       score: echoes / this.cfg.minEchoRequests,
       threshold: this.cfg.minEchoRequests,
       evidence: {

@@ -76,7 +76,7 @@ export class IcmpTunnelDetector implements Detector {
       variant,
       detail: `${src}: ${why}`,
       key: `icmp_tunnel|${src}`,
-      src, dst: dstString(rec), proto: protoName(rec),
+      src, dst: dstString(rec), proto: protoName(rec), icmpType: rec.icmpType, icmpCode: rec.icmpCode,
       score, threshold,
       evidence: {
         echo_requests: Math.round(echoes), mean_payload_bytes: Math.round(mean), distinct_payloads: distinct,

@@ -127,6 +127,7 @@ function alertsOf(file: string, out: string): EveAlert[] {
 test('every attack capture raises the expected detector with the right attacker and victim', { timeout: 300_000 }, () => {
   const files = corpusFiles('attack');
   assert.deepEqual(files.filter((f) => !(f in EXPECTED)), [], 'every attack capture has an expectation');
+  let icmpAlerts = 0;
   for (const f of files) {
     const alerts = alertsOf(f, join(dir, 'a.json'));
     const sids = [...new Set(alerts.map((a) => a.alert.signature_id))].sort();
@@ -138,8 +139,14 @@ test('every attack capture raises the expected detector with the right attacker 
       assert.ok(typeof a.pcap_cnt === 'number' && a.pcap_cnt > 0);
       assert.match(a.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000$/);
       assert.ok(a.netwatch.score > 0 && a.netwatch.threshold > 0 && Object.keys(a.netwatch.evidence).length > 0);
+      // ICMP echo alerts carry the type and code, as Suricata's do.
+      if (['icmp_flood', 'icmp_tunnel'].includes(a.netwatch.detector) || (a.netwatch.detector === 'host_sweep' && a.proto !== 'ARP' && a.dest_port === undefined)) {
+        assert.deepEqual([a.icmp_type, a.icmp_code], [a.proto === 'ICMP' ? 8 : 128, 0], `${f}: ${a.alert.signature}`);
+        icmpAlerts++;
+      }
     }
   }
+  assert.ok(icmpAlerts >= 2, `${icmpAlerts} ICMP echo alerts`);
 });
 
 test('benign captures raise no alert', { timeout: 120_000 }, () => {
