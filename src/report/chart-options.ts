@@ -53,7 +53,7 @@ export function volumeChart(timeline: readonly TimelinePoint[], bucketSec: numbe
 /** Share of packets by transport protocol. */
 export function protocolChart(p: ReportData['protocols']): ChartOption {
   const data = [
-    { name: 'TCP', value: p.tcp }, { name: 'UDP', value: p.udp }, { name: 'ICMP', value: p.icmp }, { name: 'other', value: p.other },
+    { name: 'TCP', value: p.tcp }, { name: 'UDP', value: p.udp }, { name: 'ICMP and ICMPv6', value: p.icmp }, { name: 'other', value: p.other },
   ].filter((d) => d.value > 0);
   return {
     ...base('Packets by protocol'),
