@@ -199,12 +199,12 @@ export function withProfile(data: ReportData, p: TrafficProfile, top = 10): Repo
   const timeline = p.timeline();
   const protocols = { tcp: 0, udp: 0, icmp: 0, other: 0 };
   for (const t of timeline) { protocols.tcp += t.tcp; protocols.udp += t.udp; protocols.icmp += t.icmp; protocols.other += t.other; }
-  const last = timeline.length > 0 ? timeline[timeline.length - 1].t + p.bucketSec : null;
+  const seen = p.lastT >= p.firstT;
   return {
     ...data,
-    // The file's own first and last second, not the database's whole minutes.
-    from: timeline.length > 0 ? timeline[0].t : data.from,
-    to: last ?? data.to,
+    // The file's own first and last packet (as capinfos gives them), not the chart's buckets or the database's minutes.
+    from: seen ? p.firstT : data.from,
+    to: seen ? p.lastT : data.to,
     bucketSec: p.bucketSec,
     timeline,
     protocols,

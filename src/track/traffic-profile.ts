@@ -23,10 +23,16 @@ export class TrafficProfile {
   /** Start of the first bucket, epoch seconds (NaN before the first packet; may go back before 1970). */
   private origin = NaN;
   private used = 0;
+  /** Packet time of the earliest and the latest packet, epoch seconds with the fraction (the report's header). */
+  firstT = Infinity;
+  lastT = -Infinity;
   private readonly buckets = new Float64Array(MAX_BUCKETS * COLS);
 
   add(rec: PacketRecord, newFlow: boolean): void {
     const sec = rec.tsSec;
+    const t = sec + rec.tsNsec / 1e9;
+    if (t < this.firstT) this.firstT = t;
+    if (t > this.lastT) this.lastT = t;
     if (Number.isNaN(this.origin)) this.origin = sec;
     // A packet from before the first one (files out of time order) moves the origin back.
     if (sec < this.origin) this.extendBack(sec);

@@ -191,6 +191,9 @@ test('a capture report kept in a database counts its own run only; a range insid
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /: 2,011 packets, 1 alerts, 1 incidents, 2 flagged hosts/);
   }
+  // The header gives the first and last packet, as capinfos does (20:24:16.274870 to 20:24:39.360213): it
+  // gave the chart's bucket edges, "20:24:16Z to 20:24:40Z (24 s)", an hour past the end for long files.
+  assert.match(readFileSync(join(dir, 'k1.html'), 'utf8'), /<p class="sub">2010-07-04 20:24:16Z to 2010-07-04 20:24:39Z \(23 s\)/);
   // Statistics are per minute: a range inside 20:24 shows that minute (both runs), as netwatch stats does; it showed 0 packets.
   const sub = run(['report', '--db', db, '--since', '2010-07-04T20:24:20Z', '--until', '2010-07-04T20:24:25Z', '--html', join(dir, 'sub.html')]);
   assert.equal(sub.status, 0, sub.stderr);
