@@ -158,6 +158,11 @@ export function loadModel(path: string): AnomalyModel {
   } catch (e) {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: not a netwatch model (not JSON: ${(e as Error).message})`, { cause: e });
   }
+  return checkModel(j, path);
+}
+
+/** Checks a parsed model file and makes the model of it; every refusal names the file (path) and what to do. */
+export function checkModel(j: Partial<ModelFile>, path: string): AnomalyModel {
   if (j === null || typeof j !== 'object' || j.format !== MODEL_FORMAT) {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: not a netwatch model file (no "format": "${MODEL_FORMAT}")`);
   }
@@ -218,10 +223,19 @@ function damagedPart(j: Partial<ModelFile>): string | null {
  * at that path is first copied to PATH.prev, so a refresh can be undone.
  */
 export function saveModel(file: ModelFile, path: string, keepPrevious = false): void {
+  // What is written is checked as it will be read back first, so no file is touched for a model that
+  // would be refused (a scale that rounded to 0 once made train write, and a refresh install, a model
+  // that detect and the daemon then refused).
+  const text = JSON.stringify(file);
+  try {
+    checkModel(JSON.parse(text) as Partial<ModelFile>, path);
+  } catch (e) {
+    throw new NetwatchError('NW_ERR_OUTPUT', `${path}: the new model was not written: ${(e as Error).message.replace(`${path}: `, '')}`, { cause: e });
+  }
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, JSON.stringify(file) + '\n');
+    writeFileSync(tmp, text + '\n');
     if (keepPrevious && existsSync(path)) copyFileSync(path, `${path}.prev`);
     renameSync(tmp, path);
   } catch (e) {

@@ -28,15 +28,18 @@ function columnStats(values: Float64Array, unit: number): { median: number; mad:
   const m = median(v);
   const dev = v.map((x) => Math.abs(x - m)).sort();
   const mad = median(dev);
+  // The model stores six decimals: a spread that rounds to 0 there is none (a mean absolute deviation of
+  // 3e-7 from one odd window of uniform traffic was saved as a scale of 0, and the model was refused).
+  const usable = (x: number): boolean => round6(x) > 0;
   let scale = mad;
-  if (!(scale > 0)) {
+  if (!usable(scale)) {
     // Most windows equal the median: fall back to the mean absolute deviation (x 1.2533 makes it
     // comparable to a MAD for normal data), then to a tenth of the median, then to one unit.
     let s = 0;
     for (const x of dev) s += x;
     scale = (s / Math.max(1, dev.length)) * 1.2533;
-    if (!(scale > 0)) scale = Math.abs(m) * 0.1;
-    if (!(scale > 0)) scale = unit;
+    if (!usable(scale)) scale = Math.abs(m) * 0.1;
+    if (!usable(scale)) scale = unit;
   }
   return { median: m, mad, scale };
 }

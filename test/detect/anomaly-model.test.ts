@@ -63,6 +63,25 @@ for (const modelType of ['isolation-forest', 'autoencoder'] as const) {
   });
 }
 
+test('a spread that rounds to 0 in the file falls back to one that does not, and no model the loader refuses is written', async () => {
+  // Uniform traffic (health checks): one window's conn_bytes_spread a hair above the rest. Its mean absolute
+  // deviation, 3e-7, was saved as a scale of 0 (six decimals), and detect refused the model train wrote.
+  const f = FEATURE_INDEX.conn_bytes_spread;
+  const rows = Array.from({ length: 60 }, (_, i) => { const r = new Float64Array(FEATURE_COUNT); r[0] = 10 + (i % 7); if (i === 0) r[f] = 1e-5; return r; });
+  const b = computeBaseline(rows);
+  assert.ok(b.scale[f] > 0 && b.tScale[f] > 0, `scale ${b.scale[f]}, transformed ${b.tScale[f]}`);
+  // saveModel checks what it writes as it will be read: a damaged model leaves the file there as it was.
+  const set = await benignSet();
+  const good = trainModel(set, { modelType: 'isolation-forest', windowSec: 10, minPackets: 5, seed: 1, alertsPerDay: 12 });
+  const path = join(dir, 'kept.json');
+  saveModel(good, path, true);
+  const before = readFileSync(path, 'utf8');
+  const damaged = { ...good, scaling: { ...good.scaling, scale: good.scaling.scale.map((x, i) => (i === f ? 0 : x)) } };
+  assert.throws(() => saveModel(damaged, path, true), /kept\.json: the new model was not written: model scaling is damaged/);
+  assert.equal(readFileSync(path, 'utf8'), before);
+  assert.equal(existsSync(`${path}.prev`), false);
+});
+
 test('the threshold lets exactly the budgeted number of windows through', () => {
   const scores = Float64Array.from([0.1, 0.5, 0.3, 0.9, 0.7]);
   assert.equal(thresholdFor(scores, 2), (0.7 + 0.5) / 2);
