@@ -125,6 +125,12 @@ export class RunStore implements AlertSink, FlowSink {
   private readonly pendingFlows: Record<string, unknown>[] = [];
   /** Incidents touched by suppressed repeats since the last write, by run incident number. */
   private readonly pendingIncidents = new Map<number, Incident>();
+  /**
+   * The latest retention cutoff (epoch seconds): incidents last seen before it were deleted and are not
+   * written again. The final write re-inserted every incident still held, so those the retention job had
+   * purged came back, without their alerts, at every stop of the daemon.
+   */
+  private retainedFrom = -Infinity;
   private readonly statsBatch: number;
   private readonly flowMode: FlowStoreMode;
   flowsStored = 0;
@@ -217,6 +223,7 @@ export class RunStore implements AlertSink, FlowSink {
 
   /** A new alert's incident is written with it; a suppressed repeat's count waits for the next batch. */
   incident(i: Incident, raised: boolean): void {
+    if (!this.retained(i)) return;
     if (raised && this.retryAlerts.length === 0 && Date.now() >= this.blockedUntil) {
       this.pendingIncidents.delete(i.id);
       try {
@@ -229,6 +236,10 @@ export class RunStore implements AlertSink, FlowSink {
     } else {
       this.pendingIncidents.set(i.id, i);
     }
+  }
+
+  private retained(i: Incident): boolean {
+    return eveEpoch(i.last_seen) >= this.retainedFrom;
   }
 
   private incidentRow(i: Incident): Record<string, unknown> {
@@ -279,7 +290,7 @@ export class RunStore implements AlertSink, FlowSink {
         for (const r of this.retryAlerts) this.write(this.insertAlert, r);
         for (const r of this.pendingStats) this.write(this.insertStats, r);
         for (const r of this.pendingFlows) this.write(this.insertFlow, r);
-        for (const i of this.pendingIncidents.values()) this.write(this.upsertIncident, this.incidentRow(i));
+        for (const i of this.pendingIncidents.values()) if (this.retained(i)) this.write(this.upsertIncident, this.incidentRow(i));
       })();
     } catch (e) {
       // The database itself refused (locked, full): nothing of the batch was written (one transaction), and
@@ -335,6 +346,7 @@ export class RunStore implements AlertSink, FlowSink {
       ['host_scores', 'ts_epoch'], ['reputation', 'fetched_epoch'],
     ];
     const deleted: Record<string, number> = {};
+    if (cutoff > this.retainedFrom) this.retainedFrom = cutoff;
     for (const [table, column] of tables) {
       const stmt = this.db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} < ? LIMIT ?)`);
       deleted[table] = 0;
@@ -377,7 +389,7 @@ export class RunStore implements AlertSink, FlowSink {
     this.flushBatches();
     try {
       this.db.transaction(() => {
-        for (const i of incidents) this.upsertIncident.run(this.incidentRow(i));
+        for (const i of incidents) if (this.retained(i)) this.upsertIncident.run(this.incidentRow(i));
         this.finishRun.run({ run: this.runId, ended: new Date().toISOString(), ...totals, status });
       })();
     } catch (e) {

@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EveAlert } from '../../src/alert/eve-alert.js';
+import type { EveAlert, Incident } from '../../src/alert/eve-alert.js';
 import { SIGNATURES } from '../../src/alert/signatures.js';
 import { CLI, CORPUS } from '../support/corpus.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/schema-migrations.js';
@@ -266,6 +266,29 @@ test('a running capture\'s totals reach its run row as it goes, and the end make
   assert.deepEqual(row(), { packets: 6664, bytes: 500_000, alerts: 3, status: 'running' });
   store.finish([], { packets: 7000, bytes: 510_000, ringDrops: 0, kernelDrops: 0, alerts: 4 }, 'completed');
   assert.deepEqual(row(), { packets: 7000, bytes: 510_000, alerts: 4, status: 'completed' });
+});
+
+test('incidents the retention job deleted stay deleted when the run ends; newer ones are written', async () => {
+  const path = join(dir, 'retention.db');
+  const store = new RunStore(path, 'interface', 'test0');
+  const incident = (id: number, last: string): Incident => ({
+    id, detector: 'port_scan', signature: `scan ${id}`, key: `k${id}`, src_ip: '10.77.0.1', dest_ip: '10.77.0.2',
+    first_seen: '2024-05-01T12:00:00.000000+0000', last_seen: last, count: 3, alerts: 1, peak_score: 2, peak_detail: 'x',
+  });
+  const old = incident(1, '2024-05-01T12:00:05.000000+0000');
+  const recent = incident(2, '2024-05-03T12:00:05.000000+0000');
+  store.incident(old, true);
+  store.incident(recent, true);
+  const deleted = await store.deleteOlderThan(Date.parse('2024-05-02T00:00:00Z') / 1000, 100);
+  assert.equal(deleted.incidents, 1);
+  // A repeat folded into the purged incident, then the end of the run: both used to write it back.
+  store.incident({ ...old, count: 4 }, false);
+  store.flush();
+  store.finish([{ ...old, count: 4 }, { ...recent, count: 5 }], { packets: 1, bytes: 1, ringDrops: 0, kernelDrops: 0, alerts: 2 }, 'completed');
+  const conn = new Database(path, { readonly: true });
+  const rows = conn.prepare('SELECT run_incident, count FROM incidents ORDER BY run_incident').all();
+  conn.close();
+  assert.deepEqual(rows, [{ run_incident: 2, count: 5 }]);
 });
 
 test('stats counts the distinct sources of a minute to within 2%: the spoofed flood\'s 37,623 (CATALOG.md)', () => {
