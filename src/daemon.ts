@@ -100,12 +100,16 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   process.on('SIGHUP', () => {
     try {
       const next = loadDaemonConfig(opts.configFile, opts.flags);
+      // Feeds are read again on every SIGHUP (the files may have changed even when the config did not), and
+      // first: a feed that cannot be read refuses the whole file, as at start. It was logged and the rest
+      // applied (a new log level kept, the missing feed left in the running config for the schedule to fail on).
+      const intelStore = loadIntel(next.intel);
       const changes: string[] = [];
       if (next.logLevel !== cfg.logLevel) { root.level = next.logLevel; changes.push('logLevel'); }
       if (JSON.stringify(next.detection) !== JSON.stringify(cfg.detection)) { engine.reconfigure(next.detection); changes.push('detection'); }
       if (next.modelRefreshMinWindows !== cfg.modelRefreshMinWindows) changes.push('modelRefreshMinWindows');
-      // Feeds are read again on every SIGHUP: the files may have changed even when the config did not.
-      reloadIntel(next.intel, 'SIGHUP');
+      intel.replaceStore(intelStore);
+      intelLog.info({ why: 'SIGHUP', feeds: next.intel.length, indicators: intelStore.indicators }, 'intel reloaded');
       if (JSON.stringify(next.intel) !== JSON.stringify(cfg.intel)) changes.push('intel');
       const filterChanged = next.filter !== cfg.filter && next.filter !== refusedFilter;
       if (filterChanged) { restart = true; changes.push('filter'); }

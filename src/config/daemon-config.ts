@@ -118,13 +118,17 @@ function apply(cfg: DaemonConfig, layer: Record<string, unknown>, where: string)
         cfg.logLevel = v as DaemonConfig['logLevel'];
         break;
       case 'bufferMb': case 'ringMb': case 'snaplen': case 'statsIntervalSec': case 'retentionDays': case 'retentionBatch': case 'modelRefreshMinWindows': {
-        const n = typeof v === 'string' ? Number(v) : v;
+        // Text is a number only where everything is text (the environment, flags): "" read as 0 turned
+        // retention off, and in the file "8" passed for 8; sizes and counts are whole numbers.
+        const fromText = where === 'environment' || where === 'command line';
+        const n = typeof v === 'string' && fromText && v.trim() !== '' ? Number(v) : v;
         const limits: Record<string, [number, number]> = {
           bufferMb: [1, 4096], ringMb: [1, 1024], snaplen: [64, 262144], statsIntervalSec: [1, 86400], retentionDays: [0, 36500], retentionBatch: [1, 1_000_000],
           modelRefreshMinWindows: [2, 10_000_000],
         };
         const [lo, hi] = limits[key];
         if (typeof n !== 'number' || !Number.isFinite(n) || n < lo || n > hi) bad(where, key, `must be a number from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+        if (key !== 'retentionDays' && !Number.isInteger(n)) bad(where, key, `must be a whole number from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
         (cfg as unknown as Record<string, number>)[key] = n;
         break;
       }

@@ -66,6 +66,10 @@ test('bad config is refused at start with the key named, exit 2', () => {
     [{ interface: net.ifA, schedules: { retention: 'every hour' } }, /schedules\.retention: not a cron expression/],
     [{ interface: net.ifA, detection: { portScan: { minPortz: 3 } } }, /detection\.portScan\.minPortz: unknown key/],
     [{ interface: net.ifA, modelRefreshMinWindows: 100000 }, /modelRefreshMinWindows 100000 is more than detection\.anomaly\.refreshWindows 50000, .*would never be refreshed/],
+    // "" was read as 0 (retention off), "8" passed for 8, and a size took a fraction.
+    [{ interface: net.ifA, retentionDays: '' }, /retentionDays: must be a number from 0 to 36500, got ""/],
+    [{ interface: net.ifA, bufferMb: '8' }, /bufferMb: must be a number from 1 to 4096, got "8"/],
+    [{ interface: net.ifA, snaplen: 100.5 }, /snaplen: must be a whole number from 64 to 262144, got 100\.5/],
   ];
   for (const [cfg, re] of cases) {
     const file = join(dir, 'bad.json');
@@ -77,6 +81,9 @@ test('bad config is refused at start with the key named, exit 2', () => {
   const env = spawnSync(process.execPath, [CLI, 'daemon'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NETWATCH_LOG_LEVEL: 'loud' } });
   assert.equal(env.status, 2);
   assert.match(env.stderr, /environment: NETWATCH_LOG_LEVEL: must be one of/);
+  const empty = spawnSync(process.execPath, [CLI, 'daemon'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NETWATCH_RETENTION_DAYS: '' } });
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /^netwatch: environment: NETWATCH_RETENTION_DAYS: must be a number from 0 to 36500, got ""\n$/);
   // A flag is named as it was typed.
   const flag = spawnSync(process.execPath, [CLI, 'daemon', '--log-level', 'loud'], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(flag.status, 2);
@@ -106,6 +113,11 @@ test('alerts reach the log and the table; SIGUSR2 reopens the log; SIGHUP reload
   writeFileSync(join(dir, 'd1.json'), JSON.stringify({ ...cfg, bogus: true }));
   d.child.kill('SIGHUP');
   await until('a refused reload', () => d.log().includes('config reload refused'), 5_000);
+  // A feed that cannot be read refuses the whole file: the new log level was applied beside the logged
+  // feed error (and the reload below then listed logLevel and intel as changed).
+  writeFileSync(join(dir, 'd1.json'), JSON.stringify({ ...cfg, logLevel: 'warn', intel: { feeds: [{ path: join(dir, 'no-such-feed.txt'), format: 'plain' }] } }));
+  d.child.kill('SIGHUP');
+  await until('the missing feed refused', () => /no-such-feed\.txt: cannot read: no such file.*config reload refused/.test(d.log()), 5_000);
   writeFileSync(join(dir, 'd1.json'), JSON.stringify({ ...cfg, filter: 'tcp', detection: { synFlood: { minSyns: 100 } }, schedules: { retention: '*/7 * * * * *' } }));
   d.child.kill('SIGHUP');
   // A schedule is fixed at start: the log says it needs a restart (it was once left out of both lists).
