@@ -18,7 +18,7 @@ export interface LiveCaptureOptions {
 
 function permissionHelp(device: string, detail: string): string {
   return `capturing on ${device} needs the CAP_NET_RAW privilege (${detail}): run it with sudo, ` +
-    'or grant the capability once: sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(command -v node)")"';
+    'or grant the capability once: sudo setcap cap_net_raw=eip "$(readlink -f "$(command -v node)")"';
 }
 
 export class LiveCapture {
