@@ -32,6 +32,11 @@ export interface DaemonOptions {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * At a stop, how long the frames still in the ring are analysed before the rest is discarded and counted
+ * as ring drops: under a flood the daemon had a million frames queued and took 96 s to stop.
+ */
+const STOP_DRAIN_BUDGET_MS = 20_000;
 
 export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promise<number> {
   let cfg = first;
@@ -90,6 +95,8 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
 
   let stopping = false;
   let restart = false;
+  /** Frames the ring still held when the stop's drain budget ran out. */
+  let abandonedFrames = 0;
   // A filter libpcap refused at a reload: while the file still names it, a reload does not try it again.
   let refusedFilter: string | null = null;
   let live: LiveCapture | null = null;
@@ -264,6 +271,12 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       count: 0,
       durationSec: 0,
       shouldStop: () => stopping || restart,
+      // A stop leaves time for the final flush within systemd's TimeoutStopSec (90 s).
+      stopBudgetMs: STOP_DRAIN_BUDGET_MS,
+      onAbandoned: (frames) => {
+        abandonedFrames += frames;
+        log.warn({ frames, budgetMs: STOP_DRAIN_BUDGET_MS }, 'stopping: frames still queued were not analysed (counted as ring drops)');
+      },
       onTick: () => {
         if (current.lost === null && device !== 'any' && interfaceIndex(device) !== ifindex) current.lost = 'the interface disappeared';
         // Rows the database refused (locked, full) are written once it takes them again.
@@ -323,7 +336,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   }
   const c = live?.reader.counters();
   if (exitCode === 0 && !stopping) exitCode = 1;
-  store.finish(engine.hub.allIncidents(), { ...pipeline.totals(c?.drops ?? 0, c?.kernel?.dropped ?? 0), alerts: engine.hub.alertsRaised },
+  store.finish(engine.hub.allIncidents(), { ...pipeline.totals((c?.drops ?? 0) + abandonedFrames, c?.kernel?.dropped ?? 0), alerts: engine.hub.alertsRaised },
     exitCode === 0 ? 'completed' : 'failed');
   alertLog?.close();
   log.info({ packets: pipeline.summary.packets, alerts: engine.hub.alertsRaised, storeWriteErrors: store.writeErrors,

@@ -182,6 +182,13 @@ export interface LiveRunOptions {
   onTick?: () => void;
   /** Called once when the run decides to stop, before the grace period in which the socket is drained. */
   onStopDecided?: () => void;
+  /**
+   * Wall-clock budget for analysing what the ring still holds once the capture has stopped (default: no
+   * limit). Frames left when it runs out are discarded and reported through onAbandoned: under a flood
+   * the daemon fell behind by a million frames and took 96 s to stop, past systemd's 90 s.
+   */
+  stopBudgetMs?: number;
+  onAbandoned?: (frames: number) => void;
 }
 
 /**
@@ -244,6 +251,16 @@ export async function runLive(pipeline: Pipeline, live: LiveCapture, opts: LiveR
     else await yieldToLoop();
   }
   await live.stop();
-  while (pipeline.summary.packets < limit && drain() > 0) { /* what the worker stored before it stopped */ }
+  // What the worker stored before it stopped, within the budget.
+  const budgetEnd = Date.now() + (opts.stopBudgetMs ?? Infinity);
+  while (pipeline.summary.packets < limit && drain() > 0) {
+    if (Date.now() >= budgetEnd) {
+      let abandoned = 0;
+      while (reader.next(frame)) abandoned++;
+      reader.release();
+      opts.onAbandoned?.(abandoned);
+      break;
+    }
+  }
   return reason;
 }
