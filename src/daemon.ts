@@ -82,6 +82,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   // The alert log first: if it cannot be opened no run is started in the database (it would stay 'running').
   const alertLog = cfg.alertLog !== null ? new AlertLogSink(cfg.alertLog) : null;
   const store = new RunStore(cfg.db, 'interface', device, cfg.dbFlows);
+  if (store.runsInterrupted > 0) log.warn({ runs: store.runsInterrupted, db: cfg.db }, "runs left 'running' by processes that died (kill -9, power loss) marked 'interrupted'");
   engine.hub.addSink(store);
   engine.flowSinks.push(store);
   if (alertLog) engine.hub.addSink(alertLog);

@@ -129,7 +129,7 @@ ${table('alerts-table', [{ label: 'time' }, { label: 'severity' }, { label: 'det
 <section id="runs">
 <h2>Runs</h2>
 ${table('runs-table', [{ label: 'source' }, { label: 'kind' }, { label: 'started' }, { label: 'ended' }, { label: 'packets', numeric: true }, { label: 'bytes', numeric: true }, { label: 'dropped', numeric: true }, { label: 'alerts', numeric: true }, { label: 'status' }],
-    d.runs.map((r) => [td(r.source), td(r.kind), td(r.started_at), td(r.ended_at ?? 'running'), td(count(r.packets), r.packets, 'num'),
+    d.runs.map((r) => [td(r.source), td(r.kind), td(r.started_at), td(r.ended_at ?? r.status), td(count(r.packets), r.packets, 'num'),
       td(formatBytes(r.bytes), r.bytes, 'num'), td(count(r.ring_drops + r.kernel_drops), r.ring_drops + r.kernel_drops, 'num'), td(count(r.alerts), r.alerts, 'num'), td(r.status)]),
     'No runs in this range.')}
 </section>

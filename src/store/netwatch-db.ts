@@ -5,6 +5,7 @@
 
 import Database from 'better-sqlite3';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { AlertSink } from '../alert/alert-hub.js';
 import { epochTimestamp, type EveAlert, type Incident } from '../alert/eve-alert.js';
@@ -134,6 +135,8 @@ export class RunStore implements AlertSink, FlowSink {
   private readonly statsBatch: number;
   private readonly flowMode: FlowStoreMode;
   flowsStored = 0;
+  /** Runs of dead processes on this host that this store found still 'running' and marked 'interrupted'. */
+  readonly runsInterrupted: number;
 
   constructor(path: string, kind: 'interface' | 'file', source: string, flowMode: FlowStoreMode = 'off') {
     this.path = path;
@@ -163,7 +166,9 @@ export class RunStore implements AlertSink, FlowSink {
       orig_pkts, orig_bytes, resp_pkts, resp_bytes, conn_state, history, close_reason, community_id, alerted)
       VALUES (@run, @ts, @epoch, @src_ip, @src_port, @dest_ip, @dest_port, @proto, @duration, @orig_pkts, @orig_bytes,
       @resp_pkts, @resp_bytes, @conn_state, @history, @close_reason, @community_id, @alerted)`);
-    const info = db.prepare('INSERT INTO capture_runs (kind, source, started_at) VALUES (?, ?, ?)').run(kind, source, new Date().toISOString());
+    this.runsInterrupted = closeDeadRuns(db);
+    const info = db.prepare('INSERT INTO capture_runs (kind, source, started_at, pid, host) VALUES (?, ?, ?, ?, ?)')
+      .run(kind, source, new Date().toISOString(), process.pid, hostname());
     this.runId = Number(info.lastInsertRowid);
     // Starting waits for a lock as long as any run (another analyze writing); only the writes made while
     // capturing wait briefly.
@@ -397,6 +402,34 @@ export class RunStore implements AlertSink, FlowSink {
       this.lastWriteError = (e as Error).message;
     }
     this.db.close();
+  }
+}
+
+/**
+ * Marks 'interrupted' the runs still 'running' whose process, on this host, is gone: a daemon killed with
+ * SIGKILL (or a power cut) left its run 'running' forever, and reports listed it so. Another process's
+ * live run, or one on another host sharing the file, is left alone. Returns how many were closed.
+ */
+function closeDeadRuns(db: Database.Database): number {
+  const here = hostname();
+  const rows = db.prepare(`SELECT id, pid FROM capture_runs WHERE status = 'running' AND host = ? AND pid IS NOT NULL`).all(here) as { id: number; pid: number }[];
+  const close = db.prepare(`UPDATE capture_runs SET status = 'interrupted' WHERE id = ?`);
+  let n = 0;
+  for (const r of rows) {
+    if (r.pid === process.pid || processAlive(r.pid)) continue;
+    close.run(r.id);
+    n++;
+  }
+  return n;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, owned by another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

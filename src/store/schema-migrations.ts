@@ -187,6 +187,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE incidents ADD COLUMN peak_detail TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    version: 8,
+    description: 'the process and host writing a run, so a run whose process died (kill -9, power loss) is found and closed',
+    sql: `
+      ALTER TABLE capture_runs ADD COLUMN pid INTEGER;
+      ALTER TABLE capture_runs ADD COLUMN host TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EveAlert, Incident } from '../../src/alert/eve-alert.js';
@@ -249,6 +249,26 @@ test('a row the database can never take is dropped and counted; it does not hold
   const rows = conn.prepare('SELECT signature FROM alerts ORDER BY id').all() as { signature: string }[];
   conn.close();
   assert.deepEqual(rows.map((r) => r.signature), ['test 2', 'test 3', 'test 4', 'test 5']);
+});
+
+test('runs left running by a process that died are marked interrupted by the next writer; live ones are left alone', () => {
+  const path = join(dir, 'interrupted.db');
+  new RunStore(path, 'file', 'first').finish([], { packets: 0, bytes: 0, ringDrops: 0, kernelDrops: 0, alerts: 0 }, 'completed');
+  const dead = spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim();
+  const conn = new Database(path);
+  const add = conn.prepare(`INSERT INTO capture_runs (kind, source, started_at, pid, host) VALUES ('interface', ?, '2024-05-01T00:00:00Z', ?, ?)`);
+  add.run('killed', Number(dead), hostname());
+  add.run('alive', process.pid, hostname());
+  add.run('elsewhere', Number(dead), 'another-host');
+  conn.close();
+  const store = new RunStore(path, 'interface', 'next');
+  assert.equal(store.runsInterrupted, 1);
+  store.finish([], { packets: 0, bytes: 0, ringDrops: 0, kernelDrops: 0, alerts: 0 }, 'completed');
+  const rows = new Database(path, { readonly: true }).prepare('SELECT source, status FROM capture_runs ORDER BY id').all();
+  assert.deepEqual(rows, [
+    { source: 'first', status: 'completed' }, { source: 'killed', status: 'interrupted' }, { source: 'alive', status: 'running' },
+    { source: 'elsewhere', status: 'running' }, { source: 'next', status: 'completed' },
+  ]);
 });
 
 test('a running capture\'s totals reach its run row as it goes, and the end makes them final', () => {
