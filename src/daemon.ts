@@ -245,6 +245,8 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       }
       if (isNetwatchError(e) && (e.code === 'NW_ERR_BAD_FILTER' || e.code === 'NW_ERR_PERMISSION')) {
         log.fatal({ err: e.message }, 'cannot capture');
+        // Also the one line on stderr every other error at start gives (the log may be a JSON stream on stdout).
+        process.stderr.write(`netwatch: ${e.message}\n`);
         // A filter in the config is a config error (exit 2: systemd does not restart into it again).
         exitCode = e.exitCode;
         break;

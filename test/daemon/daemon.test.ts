@@ -70,6 +70,8 @@ test('bad config is refused at start with the key named, exit 2', () => {
     [{ interface: net.ifA, retentionDays: '' }, /retentionDays: must be a number from 0 to 36500, got ""/],
     [{ interface: net.ifA, bufferMb: '8' }, /bufferMb: must be a number from 1 to 4096, got "8"/],
     [{ interface: net.ifA, snaplen: 100.5 }, /snaplen: must be a whole number from 64 to 262144, got 100\.5/],
+    // libpcap refuses the filter: the same one line on stderr (it was only a JSON log line on stdout).
+    [{ interface: 'lo', filter: 'tcp port 22 and', db: join(dir, 'badfilter.db'), alertLog: null }, /^netwatch: bad capture filter "tcp port 22 and": /m],
   ];
   for (const [cfg, re] of cases) {
     const file = join(dir, 'bad.json');
