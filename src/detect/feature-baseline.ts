@@ -2,6 +2,7 @@
 // "unique destination ports 812 (baseline median 3, 270 MADs above)".
 
 import { FEATURES, FEATURE_COUNT, FEATURE_INDEX, transformRow } from './feature-set.js';
+import { ESTIMATE_SHOWN } from '../track/linear-count.js';
 
 export interface FeatureBaseline {
   windows: number;
@@ -125,9 +126,6 @@ export function explain(raw: ArrayLike<number>, base: FeatureBaseline, which: 'h
     };
   });
 }
-
-/** Sketch-counted values from this size on are written "about N" (linear counting: a few per cent off in the hundreds). */
-const ESTIMATE_SHOWN = 50;
 
 /** "unique destination ports about 812 (baseline median 3, 270 MADs above)". */
 export function contributionText(c: FeatureContribution): string {

@@ -1,12 +1,17 @@
 // Linear counting (Whang et al. 1990): distinct items estimated from how many bits of a bitmap stay zero.
 
+/** Sketch-counted values from this size on are written "about N" (linear counting: a few per cent off in the hundreds). */
+export const ESTIMATE_SHOWN = 50;
+
 /**
  * A distinct count for an alert's text: "at least N" once the bitmap is full, where the estimate stops
  * growing (a 256-bit bitmap's ceiling is 1,420, a 1,024-bit one's 7,098), so 4,300 reflectors do not read
- * as exactly 1,420.
+ * as exactly 1,420; "about N" from ESTIMATE_SHOWN on, as the model's explanations say it (ppa_synscan's
+ * 1,000 ports read "(1010 ports)", which an analyst checking with tshark took for a count).
  */
 export function countText(n: number, bits: number): string {
-  return n >= Math.round(bits * Math.log(bits)) ? `at least ${n}` : `${n}`;
+  if (n >= Math.round(bits * Math.log(bits))) return `at least ${n}`;
+  return n >= ESTIMATE_SHOWN ? `about ${n}` : `${n}`;
 }
 
 /** Set bits in a 32-bit word. */

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressItem } from '../../src/track/address-key.js';
 import { WindowTable } from '../../src/track/window-table.js';
+import { countText } from '../../src/track/linear-count.js';
 
 const key = new Uint32Array([1, 2, 3, 4]);
 
@@ -68,4 +69,11 @@ test('distinct counts are right for items that differ only in their low bits: po
     const got = count(bits, n, item);
     assert.ok(Math.abs(got - n) <= tolerance * n, `${n} items in ${bits} bits read as ${got}`);
   }
+});
+
+test('a distinct count in an alert says what it is: exact below 50, "about" from 50, "at least" once the sketch is full', () => {
+  assert.equal(countText(49, 1024), '49');
+  assert.equal(countText(1010, 1024), 'about 1010');
+  assert.equal(countText(1420, 256), 'at least 1420');
+  assert.equal(countText(7098, 1024), 'at least 7098');
 });
