@@ -218,20 +218,33 @@ function damagedPart(j: Partial<ModelFile>): string | null {
   return null;
 }
 
+/** A model file as text, checked as the loader will read it, and the model that text gives. */
+export interface PreparedModel {
+  readonly text: string;
+  readonly model: AnomalyModel;
+}
+
 /**
- * Writes a model atomically (a temporary file renamed into place). With keepPrevious, an existing model
- * at that path is first copied to PATH.prev, so a refresh can be undone.
+ * Serializes a model file and checks it as it will be read back, so no file is touched for a model that
+ * would be refused (a scale that rounded to 0 once made train write, and a refresh install, a model that
+ * detect and the daemon then refused).
  */
-export function saveModel(file: ModelFile, path: string, keepPrevious = false): void {
-  // What is written is checked as it will be read back first, so no file is touched for a model that
-  // would be refused (a scale that rounded to 0 once made train write, and a refresh install, a model
-  // that detect and the daemon then refused).
+export function prepareModel(file: ModelFile, path: string): PreparedModel {
   const text = JSON.stringify(file);
   try {
-    checkModel(JSON.parse(text) as Partial<ModelFile>, path);
+    return { text, model: checkModel(JSON.parse(text) as Partial<ModelFile>, path) };
   } catch (e) {
     throw new NetwatchError('NW_ERR_OUTPUT', `${path}: the new model was not written: ${(e as Error).message.replace(`${path}: `, '')}`, { cause: e });
   }
+}
+
+/**
+ * Writes a model atomically (a temporary file renamed into place), prepared first unless it already is.
+ * With keepPrevious, an existing model at that path is first copied to PATH.prev, so a refresh can be
+ * undone. Returns the model the written file gives.
+ */
+export function saveModel(m: ModelFile | PreparedModel, path: string, keepPrevious = false): AnomalyModel {
+  const { text, model } = 'text' in m ? m : prepareModel(m, path);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -241,4 +254,5 @@ export function saveModel(file: ModelFile, path: string, keepPrevious = false): 
   } catch (e) {
     throw new NetwatchError('NW_ERR_OUTPUT', `${path}: cannot write model: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
+  return model;
 }

@@ -4,7 +4,7 @@
 // overwrite) and swapped in. Returns what changed, for the log.
 
 import type { AnomalyDetector } from './anomaly-detector.js';
-import { checkModel, saveModel } from './anomaly-model.js';
+import { prepareModel, saveModel } from './anomaly-model.js';
 import { copyFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { TrainOptions, TrainingSet } from './model-training.js';
@@ -60,12 +60,11 @@ export async function refreshModel(det: AnomalyDetector, rarity: RarityTables, m
   });
   // Checked before any file is touched: a model the loader would refuse leaves the current one, .prev and
   // .trained as they were (one overwrote all three and the daemon could not start again).
-  const model = checkModel(JSON.parse(JSON.stringify(next)) as ModelFile, cur.path);
+  const prepared = prepareModel(next, cur.path);
   // The operator's own model is kept for good: .prev holds only the model before the last refresh.
   const trained = isRefreshed(f) ? undefined : `${cur.path}.trained`;
   if (trained !== undefined) copyFileSync(cur.path, trained);
-  saveModel(next, cur.path, true);
-  det.replaceModel(model);
+  det.replaceModel(saveModel(prepared, cur.path, true));
   recent.reset();
   return {
     ...base, refreshed: true, sampledFrom: offered, aboveAlready, ...(trained !== undefined ? { trained } : {}),
