@@ -15,9 +15,7 @@ interface HostsArgs { db?: string; top: number; since?: string; format: 'table' 
 
 function handler(argv: ArgumentsCamelCase<HostsArgs>): void {
   checkNumber('top', argv.top, { min: 1, integer: true });
-  const configured = loadDetectionConfig(argv.config).threatScore;
-  // Without decay every alert weighs as if it were the newest (a half-life of forever).
-  const weights = argv.decay ? configured : { ...configured, halfLifeHours: Infinity };
+  const weights = loadDetectionConfig(argv.config).threatScore;
   const since = argv.since !== undefined ? parseTimeArg('since', argv.since) : undefined;
   const path = argv.db ?? defaultDbPath();
   if (argv.history !== undefined) {
@@ -38,7 +36,7 @@ function handler(argv: ArgumentsCamelCase<HostsArgs>): void {
   const store = argv.store && argv.decay;
   const db = openDatabase(path, !store || !existsSync(path));
   try {
-    const { at, hosts } = computeHostScores(db, weights, since);
+    const { at, hosts } = computeHostScores(db, weights, { since, decay: argv.decay });
     if (store && hosts.length > 0) storeHostScores(db, at, hosts);
     const top = hosts.slice(0, argv.top);
     const faded = top.filter((h) => h.score < 0.05).length;

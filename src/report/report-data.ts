@@ -157,9 +157,8 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
   const incidents = db.prepare(`SELECT id, detector, signature, src_ip, dest_ip, first_seen, last_seen, count, alerts, peak_score, peak_detail
     FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until${inRun} ORDER BY last_epoch DESC, id DESC LIMIT @limit`)
     .all({ ...range, limit: maxRows }) as ReportIncident[];
-  // Without decay every alert weighs as if it were the newest (a half-life of forever), as hosts --no-decay.
-  const weights = q.decay === false ? { ...q.weights, halfLifeHours: Infinity } : q.weights;
-  const scored = alertSpan.n > 0 ? computeHostScores(db, weights, q.since ?? alertSpan.a ?? undefined, until, q.runId).hosts : [];
+  const scored = alertSpan.n > 0
+    ? computeHostScores(db, q.weights, { since: q.since ?? alertSpan.a ?? undefined, until, runId: q.runId, decay: q.decay }).hosts : [];
   const hosts = scored.filter((h) => h.score > 0).map((h) => ({ host: h.host, score: Math.round(h.score * 10) / 10, role: h.role, alerts: h.alerts, reasons: h.reasons }));
   const runs = db.prepare(`SELECT id, kind, source, started_at, ended_at, packets, bytes, ring_drops, kernel_drops, alerts, status
     FROM capture_runs WHERE id IN (SELECT DISTINCT run_id FROM stats_minutes WHERE minute_epoch >= @minuteSince AND minute_epoch <= @until${inRun}

@@ -26,16 +26,26 @@ export interface HostScore {
 
 interface Row { ts_epoch: number; severity: number; detector: string; src_ip: string; dest_ip: string; eve: string }
 
-/** runId: only that run's alerts (a capture report kept in a database that holds other runs). */
-export function computeHostScores(db: Database.Database, w: DetectionConfig['threatScore'], sinceEpoch?: number,
-  untilEpoch = Number.MAX_VALUE, runId?: number): { at: number; hosts: HostScore[] } {
-  const inRun = runId === undefined ? '' : ` AND run_id = ${Math.trunc(runId)}`;
-  const newest = (db.prepare(`SELECT max(ts_epoch) AS t FROM alerts WHERE ts_epoch <= ?${inRun}`).get(untilEpoch) as { t: number | null }).t;
+export interface ScoreOptions {
+  /** Epoch seconds: alerts from (default lookbackDays before the newest) and up to (default all). */
+  since?: number;
+  until?: number;
+  /** Only this run's alerts (a capture report kept in a database that holds other runs). */
+  runId?: number;
+  /** false: every alert weighs as if it were the newest (captures of different days in one database). */
+  decay?: boolean;
+}
+
+export function computeHostScores(db: Database.Database, w: DetectionConfig['threatScore'], o: ScoreOptions = {}): { at: number; hosts: HostScore[] } {
+  const inRun = o.runId === undefined ? '' : ' AND run_id = @run';
+  const until = o.until ?? Number.MAX_VALUE;
+  const newest = (db.prepare(`SELECT max(ts_epoch) AS t FROM alerts WHERE ts_epoch <= @until${inRun}`).get({ until, run: o.runId ?? null }) as { t: number | null }).t;
   if (newest === null) return { at: 0, hosts: [] };
-  const from = sinceEpoch ?? newest - w.lookbackDays * 86400;
+  const from = o.since ?? newest - w.lookbackDays * 86400;
+  const halfLifeSec = o.decay === false ? Infinity : w.halfLifeHours * 3600;
   // The EVE text is read (and parsed once per alert) only for the detectors that need it: EVE_DETECTORS.
   const rows = db.prepare(`SELECT ts_epoch, severity, detector, src_ip, dest_ip, CASE WHEN detector IN (${EVE_DETECTORS}) THEN eve ELSE '' END AS eve
-    FROM alerts WHERE ts_epoch >= ? AND ts_epoch <= ?${inRun} ORDER BY ts_epoch`).all(from, untilEpoch) as Row[];
+    FROM alerts WHERE ts_epoch >= @from AND ts_epoch <= @until${inRun} ORDER BY ts_epoch`).all({ from, until, run: o.runId ?? null }) as Row[];
   const sev = (s: number): number => (s <= 1 ? w.severityHigh : s === 2 ? w.severityMedium : w.severityLow);
   type Acc = {
     byDetector: Map<string, { max: number; n: number; role: 'attacker' | 'victim' }>; attackerW: number; victimW: number;
@@ -49,7 +59,7 @@ export function computeHostScores(db: Database.Database, w: DetectionConfig['thr
     return a;
   };
   for (const r of rows) {
-    const decay = 0.5 ** ((newest - r.ts_epoch) / (w.halfLifeHours * 3600));
+    const decay = 0.5 ** ((newest - r.ts_epoch) / halfLifeSec);
     let base = sev(r.severity) * decay;
     const nw = r.eve === '' ? null : (JSON.parse(r.eve) as { netwatch: NetwatchPart }).netwatch;
     if (r.detector === 'anomaly' && nw !== null) {
