@@ -4,21 +4,18 @@ import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../decode/packet-record.js';
 import { countText } from '../track/linear-count.js';
 import { HB_PEERS, HF_BYTES, HF_ECHO_REQ, HF_PKTS, SCALE_10S } from '../track/host-windows.js';
-import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
-import { OverThresholdPackets, drainVictims } from './over-threshold-packets.js';
+import { windowLabel, type Detector, type PacketContext } from './detector.js';
+import { VictimRaises } from './over-threshold-packets.js';
 
 export class IcmpFloodDetector implements Detector {
   readonly name = 'icmp_flood' as const;
   private cfg: DetectionConfig['icmpFlood'];
-  private readonly gate: RaiseGate;
-  /** Per victim (host-window entry), the latest echo request over the threshold: what the alert names. */
-  private readonly latest: OverThresholdPackets;
-  private readonly key = new Uint32Array(4);
+  /** Per victim (host-window entry): the raise gate, and the latest echo request over the threshold, which the alert names. */
+  private readonly victims: VictimRaises;
 
   constructor(cfg: DetectionConfig['icmpFlood'], hostCapacity: number) {
     this.cfg = cfg;
-    this.gate = new RaiseGate(hostCapacity, true);
-    this.latest = new OverThresholdPackets(hostCapacity);
+    this.victims = new VictimRaises(hostCapacity, (c, d) => this.judge(c, d));
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
@@ -32,27 +29,24 @@ export class IcmpFloodDetector implements Detector {
     if (rec.icmpType !== 8 && rec.icmpType !== 128) return;
     const d = c.hosts.dstSlot;
     if (c.hosts.byDst.value(d, SCALE_10S, HF_ECHO_REQ, c.t) < this.cfg.minEchoRequests) return;
-    this.latest.keep(d, c);
-    this.judge(c, d);
+    this.victims.over(c, d);
   }
 
   /** Once a second: victims whose raise the gate refused are judged again, so the incident has the latest count. */
   tick(c: PacketContext): void {
-    drainVictims(this.gate, this.latest, this.key, c, false, this.judgeVictim);
+    this.victims.drain(c, false);
   }
 
   /** End of input: the same, with the gate open (a flood over within a second is filed with all it sent). */
   finish(c: PacketContext): void {
-    drainVictims(this.gate, this.latest, this.key, c, true, this.judgeVictim);
+    this.victims.drain(c, true);
   }
-
-  private readonly judgeVictim = (c: PacketContext, d: number): void => this.judge(c, d);
 
   private judge(c: PacketContext, d: number): void {
     const D = c.hosts.byDst;
     const echoes = D.value(d, SCALE_10S, HF_ECHO_REQ, c.t);
-    if (echoes < this.cfg.minEchoRequests || !this.gate.open(d, c.t)) return;
-    const L = this.latest;
+    if (echoes < this.cfg.minEchoRequests || !this.victims.gate.open(d, c.t)) return;
+    const L = this.victims.latest;
     const victim = L.dst(d);
     const src = L.src(d);
     const sources = D.distinct(d, SCALE_10S, HB_PEERS);

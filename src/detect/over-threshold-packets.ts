@@ -8,7 +8,7 @@
 import { FRAG_LATER } from '../decode/packet-record.js';
 import { wordsToString } from '../track/address-key.js';
 import { communityId } from '../track/community-id.js';
-import type { PacketContext, RaiseGate } from './detector.js';
+import { RaiseGate, type PacketContext } from './detector.js';
 
 export class OverThresholdPackets {
   /** Source then destination address, 8 words per entry. */
@@ -70,14 +70,37 @@ export function withCommunityId(id: string | undefined): { communityId?: string 
 }
 
 /**
- * Judges again the victims (host-window entries of the destination) whose raise the gate refused, each
- * only while its entry still holds the victim its kept packet names (an entry evicted and reused since
- * is another host). With force (end of input) the gate is opened for them first.
+ * A flood detector's raises per victim (host-window entry of the destination): the once-a-second gate,
+ * which keeps the victims it refused, and the latest packet over the threshold, which the alert names.
+ * The detector's judge raises through gate.open() and reads latest.
  */
-export function drainVictims(gate: RaiseGate, latest: OverThresholdPackets, key: Uint32Array, c: PacketContext, force: boolean,
-  judge: (c: PacketContext, d: number) => void): void {
-  gate.drain((d) => {
-    c.hosts.byDst.keyOf(d, key, 0);
-    if (latest.sameDst(d, key, 0)) judge(c, d);
-  }, force);
+export class VictimRaises {
+  readonly gate: RaiseGate;
+  readonly latest: OverThresholdPackets;
+  private readonly key = new Uint32Array(4);
+  private readonly judge: (c: PacketContext, d: number) => void;
+
+  constructor(hostCapacity: number, judge: (c: PacketContext, d: number) => void) {
+    this.gate = new RaiseGate(hostCapacity, true);
+    this.latest = new OverThresholdPackets(hostCapacity);
+    this.judge = judge;
+  }
+
+  /** The packet of c took victim d over the threshold: kept, and judged. */
+  over(c: PacketContext, d: number): void {
+    this.latest.keep(d, c);
+    this.judge(c, d);
+  }
+
+  /**
+   * Judges again the victims whose raise the gate refused (at a tick, so the incident has the latest
+   * count; with force at the end of input, the gate opened for them), each only while its entry still
+   * holds the victim its kept packet names (an entry evicted and reused since is another host).
+   */
+  drain(c: PacketContext, force: boolean): void {
+    this.gate.drain((d) => {
+      c.hosts.byDst.keyOf(d, this.key, 0);
+      if (this.latest.sameDst(d, this.key, 0)) this.judge(c, d);
+    }, force);
+  }
 }

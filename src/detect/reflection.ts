@@ -13,7 +13,7 @@ import { H_ACK, H_DATA, H_FIN, H_RST, H_SYN, H_SYNACK } from '../track/flow-tabl
 import { HB_REFLECTORS, HF_BYTES, HF_FRAGMENTS, HF_REFLECTED, SCALE_10S } from '../track/host-windows.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
-import { OverThresholdPackets, drainVictims, withCommunityId } from './over-threshold-packets.js';
+import { VictimRaises, withCommunityId } from './over-threshold-packets.js';
 
 const F_SYNACKS = 0;
 const F_REFUSED = 1;
@@ -26,18 +26,16 @@ export class ReflectionDetector implements Detector {
   readonly name = 'reflection' as const;
   private cfg: DetectionConfig['reflection'];
   private synAckCfg: DetectionConfig['unsolicitedSynAck'];
-  private readonly gate: RaiseGate;
   private readonly synAcks: WindowTable;
   private readonly synAckGate: RaiseGate;
   private readonly key = new Uint32Array(4);
-  /** Per victim (host-window entry), the latest reflected packet over the threshold: what the UDP alert names. */
-  private readonly latest: OverThresholdPackets;
+  /** Per victim (host-window entry): the UDP raise gate, and the latest reflected packet over the threshold, which the alert names. */
+  private readonly victims: VictimRaises;
 
   constructor(cfg: DetectionConfig['reflection'], synAckCfg: DetectionConfig['unsolicitedSynAck'], hostCapacity: number) {
     this.cfg = cfg;
     this.synAckCfg = synAckCfg;
-    this.gate = new RaiseGate(hostCapacity, true);
-    this.latest = new OverThresholdPackets(hostCapacity);
+    this.victims = new VictimRaises(hostCapacity, (c, d) => this.judgeUdp(c, d));
     this.synAcks = new WindowTable({ capacity: hostCapacity, keyWords: 4, fields: 2, scales: [synAckCfg.windowSec], bitmaps: 1, bitmapBits: 512 });
     this.synAckGate = new RaiseGate(hostCapacity);
   }
@@ -73,29 +71,26 @@ export class ReflectionDetector implements Detector {
   private udp(c: PacketContext): void {
     const d = c.hosts.dstSlot;
     if (c.hosts.byDst.value(d, SCALE_10S, HF_REFLECTED, c.t) < this.cfg.minPackets) return;
-    this.latest.keep(d, c);
-    this.judgeUdp(c, d);
+    this.victims.over(c, d);
   }
 
   /** Once a second: victims whose raise the gate refused are judged again, so the incident has the latest count. */
   tick(c: PacketContext): void {
-    drainVictims(this.gate, this.latest, this.key, c, false, this.judgeVictim);
+    this.victims.drain(c, false);
   }
 
   /** End of input: the same, with the gate open (a flood over within a second is filed with all it sent). */
   finish(c: PacketContext): void {
-    drainVictims(this.gate, this.latest, this.key, c, true, this.judgeVictim);
+    this.victims.drain(c, true);
   }
-
-  private readonly judgeVictim = (c: PacketContext, d: number): void => this.judgeUdp(c, d);
 
   private judgeUdp(c: PacketContext, d: number): void {
     const D = c.hosts.byDst;
     const reflected = D.value(d, SCALE_10S, HF_REFLECTED, c.t);
     if (reflected < this.cfg.minPackets) return;
     const reflectors = Math.min(D.distinct(d, SCALE_10S, HB_REFLECTORS), Math.round(reflected));
-    if (reflectors < this.cfg.minSources || !this.gate.open(d, c.t)) return;
-    const L = this.latest;
+    if (reflectors < this.cfg.minSources || !this.victims.gate.open(d, c.t)) return;
+    const L = this.victims.latest;
     const victim = L.dst(d);
     const bytes = D.value(d, SCALE_10S, HF_BYTES, c.t);
     const fragment = L.laterFragment(d);

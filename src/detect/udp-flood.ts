@@ -5,21 +5,18 @@ import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_UDP } from '../decode/packet-record.js';
 import { countText } from '../track/linear-count.js';
 import { HB_PEERS, HB_PORTS, HF_BYTES, HF_REFLECTED, HF_UDP, SCALE_10S } from '../track/host-windows.js';
-import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
-import { OverThresholdPackets, drainVictims, withCommunityId } from './over-threshold-packets.js';
+import { windowLabel, type Detector, type PacketContext } from './detector.js';
+import { VictimRaises, withCommunityId } from './over-threshold-packets.js';
 
 export class UdpFloodDetector implements Detector {
   readonly name = 'udp_flood' as const;
   private cfg: DetectionConfig['udpFlood'];
-  private readonly gate: RaiseGate;
-  /** Per victim (host-window entry), the latest UDP packet over the threshold: what the alert names. */
-  private readonly latest: OverThresholdPackets;
-  private readonly key = new Uint32Array(4);
+  /** Per victim (host-window entry): the raise gate, and the latest UDP packet over the threshold, which the alert names. */
+  private readonly victims: VictimRaises;
 
   constructor(cfg: DetectionConfig['udpFlood'], hostCapacity: number) {
     this.cfg = cfg;
-    this.gate = new RaiseGate(hostCapacity, true);
-    this.latest = new OverThresholdPackets(hostCapacity);
+    this.victims = new VictimRaises(hostCapacity, (c, d) => this.judge(c, d));
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
@@ -32,21 +29,18 @@ export class UdpFloodDetector implements Detector {
     if (!c.isIp || rec.ipProto !== IPPROTO_UDP) return;
     const d = c.hosts.dstSlot;
     if (c.hosts.byDst.value(d, SCALE_10S, HF_UDP, c.t) < this.cfg.minPackets) return;
-    this.latest.keep(d, c);
-    this.judge(c, d);
+    this.victims.over(c, d);
   }
 
   /** Once a second: victims whose raise the gate refused are judged again, so the incident has the latest count. */
   tick(c: PacketContext): void {
-    drainVictims(this.gate, this.latest, this.key, c, false, this.judgeVictim);
+    this.victims.drain(c, false);
   }
 
   /** End of input: the same, with the gate open (a flood over within a second is filed with all it sent). */
   finish(c: PacketContext): void {
-    drainVictims(this.gate, this.latest, this.key, c, true, this.judgeVictim);
+    this.victims.drain(c, true);
   }
-
-  private readonly judgeVictim = (c: PacketContext, d: number): void => this.judge(c, d);
 
   private judge(c: PacketContext, d: number): void {
     const D = c.hosts.byDst;
@@ -57,10 +51,10 @@ export class UdpFloodDetector implements Detector {
     const bytes = D.value(d, SCALE_10S, HF_BYTES, c.t);
     if (bytes < this.cfg.minBytes) return;
     // A server answering its clients (a busy resolver) is not flooded: a flood goes unanswered.
-    const L = this.latest;
+    const L = this.victims.latest;
     const vs = c.hosts.bySrc.find(L.dstWords, L.dstOffset(d), c.t);
     const answered = vs >= 0 ? c.hosts.bySrc.value(vs, SCALE_10S, HF_UDP, c.t) : 0;
-    if (answered > 0.1 * udp || !this.gate.open(d, c.t)) return;
+    if (answered > 0.1 * udp || !this.victims.gate.open(d, c.t)) return;
     const victim = L.dst(d);
     const src = L.src(d);
     const sources = D.distinct(d, SCALE_10S, HB_PEERS);
