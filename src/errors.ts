@@ -15,12 +15,19 @@ export type NetwatchErrorCode =
   | 'NW_ERR_CAPTURE'
   | 'NW_ERR_NATIVE_MODULE'
   | 'NW_ERR_MODEL'
-  | 'NW_ERR_LISTEN';
+  | 'NW_ERR_LISTEN'
+  | 'NW_ERR_INSTALL';
 
-/** Exit status per code: 2 for what the user typed, 1 for what happened at run time. */
+/**
+ * Exit status per code: 2 for what the user typed, 1 for what happened at run time. A file named on the
+ * command line that cannot be opened or is not a capture is what the user typed (as with tshark, and as
+ * with a missing --config); a capture that breaks part way through is a run-time failure.
+ */
 const USAGE_CODES: ReadonlySet<NetwatchErrorCode> = new Set([
   'NW_ERR_USAGE',
   'NW_ERR_CONFIG',
+  'NW_ERR_FILE_OPEN',
+  'NW_ERR_FILE_FORMAT',
   'NW_ERR_UNKNOWN_INTERFACE',
   'NW_ERR_BAD_FILTER',
   'NW_ERR_NO_INTERFACE',

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { defaultDbPath } from '../config/default-paths.js';
-import { NetwatchError } from '../errors.js';
+import { fileErrorText, NetwatchError } from '../errors.js';
 import { parseNmapXml } from '../intel/nmap-xml.js';
 import { importScan, listAssets } from '../store/asset-store.js';
 import { openDatabase } from '../store/netwatch-db.js';
@@ -19,7 +19,7 @@ function importHandler(argv: ArgumentsCamelCase<AssetsArgs>): void {
     try {
       text = readFileSync(f, 'utf8');
     } catch (e) {
-      throw new NetwatchError('NW_ERR_FILE_OPEN', `${f}: cannot open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new NetwatchError('NW_ERR_FILE_OPEN', `${f}: cannot open: ${fileErrorText(e)}`);
     }
     try {
       return { f, scan: parseNmapXml(text) };

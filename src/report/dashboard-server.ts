@@ -72,7 +72,7 @@ function webDir(): string {
     const candidate = join(dir, 'web', 'dashboard');
     if (existsSync(join(candidate, 'index.html'))) return candidate;
     const up = dirname(dir);
-    if (up === dir) throw new NetwatchError('NW_ERR_FILE_OPEN', 'web/dashboard/index.html not found beside the netwatch installation');
+    if (up === dir) throw new NetwatchError('NW_ERR_INSTALL', 'web/dashboard/index.html not found beside the netwatch installation');
     dir = up;
   }
 }

@@ -167,14 +167,19 @@ test('--no-store without --db opens no database (not even to read assets)', () =
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('nostore.db')), ['nostore.db']);
 });
 
-test('runtime errors exit 1: missing file, not a capture', () => {
+test('a file that is missing, a directory or not a capture is a usage error (exit 2, as tshark), one line', () => {
   const missing = run(['analyze', join(dir, 'nope.pcap')]);
-  assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /nope\.pcap: cannot open: no such file/);
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, `netwatch: ${join(dir, 'nope.pcap')}: cannot open: no such file\n`);
+  const directory = run(['analyze', dir]);
+  assert.equal(directory.status, 2, directory.stderr);
+  assert.equal(directory.stderr, `netwatch: ${dir}: cannot open: is a directory\n`);
   writeFileSync(join(dir, 'notes.pcap'), 'these are notes, not packets\n');
-  const text = run(['analyze', join(dir, 'notes.pcap')]);
-  assert.equal(text.status, 1);
-  assert.match(text.stderr, /not a pcap or pcapng file/);
+  for (const args of [['analyze'], ['report', '--html', join(dir, 'notes.html')]]) {
+    const text = run([...args, join(dir, 'notes.pcap')]);
+    assert.equal(text.status, 2, text.stderr);
+    assert.match(text.stderr, /^netwatch: .*notes\.pcap: not a pcap or pcapng file \(magic 0x74686573 at offset 0\)\n$/);
+  }
 });
 
 test('the summary covers several files, protocols and volume over time', () => {
@@ -256,7 +261,7 @@ test('outputs that collide are usage errors: one file named twice, two streams o
 test('every file is checked before the first is analysed: a wrong last name leaves no database and no export', () => {
   const db = join(dir, 'late-missing.db');
   const r = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, join(dir, 'nope.pcap'), '--db', db, '--alerts', join(dir, 'late.json')]);
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 2);
   assert.match(r.stderr, /nope\.pcap: cannot open: no such file/);
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('late')), []);
   const d = run(['detect']);
