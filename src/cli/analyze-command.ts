@@ -112,7 +112,8 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .example('netwatch analyze traffic.pcap --export json | jq .src_ip', 'JSON Lines on stdout, summary on stderr')
     .example('netwatch analyze attack.pcap --alerts alerts.json --flows flows.json', 'alerts (EVE) and flows (with Community ID) to files')
     .example('netwatch analyze attack.pcap --db /tmp/nw.db && netwatch alerts --db /tmp/nw.db', 'alerts into a database, then query them')
-    .epilog('A file cut short is analysed up to its last whole packet, with a warning; a corrupt or non-capture ' +
-      'file stops the run with exit status 1 and no export file.') as unknown as Argv<AnalyzeArgs>,
+    .epilog('A file cut short is analysed up to its last whole packet, with a warning. A missing or non-capture ' +
+      'file stops before any packet (exit status 2); one corrupt part way through stops there (exit status 1). ' +
+      'Neither leaves an export file.') as unknown as Argv<AnalyzeArgs>,
   handler,
 };
