@@ -21,7 +21,10 @@ const F_NULL = 6;
 const F_XMAS = 7;
 const F_ACK = 8;
 const F_UDP = 9;
-const FIELDS = 10;
+/** The first OPEN_KEPT ports that answered a SYN with a SYN-ACK in the window (the scan's findings). */
+const F_OPEN_PORT = 10;
+const OPEN_KEPT = 8;
+const FIELDS = F_OPEN_PORT + OPEN_KEPT;
 const B_PORTS = 0;
 
 const KIND_NAMES = ['SYN', 'FIN', 'NULL', 'Xmas', 'ACK/Window', 'UDP'];
@@ -84,7 +87,13 @@ export class PortScanDetector implements Detector {
       if (synAck && flows.packets(fs, 1) !== 1) return;
       if (rst && flows.packets(fs, 1) > 2) return;
       const s = this.findPair(c);
-      if (s >= 0) this.pairs.add(s, synAck ? F_OPEN : F_REFUSED, 1);
+      if (s < 0) return;
+      const T = this.pairs;
+      if (synAck) {
+        const n = T.current(s, F_OPEN);
+        if (n < OPEN_KEPT) T.cur[T.base(s) + F_OPEN_PORT + n] = flows.respPort(fs);
+      }
+      T.add(s, synAck ? F_OPEN : F_REFUSED, 1);
     } else if (c.established && p === IPPROTO_TCP) {
       const s = this.findPair(c);
       if (s >= 0) this.pairs.add(s, F_HANDSHAKES, 1);
@@ -121,6 +130,20 @@ export class PortScanDetector implements Detector {
     return this.pairs.find(k, 0, c.t);
   }
 
+  /**
+   * Ports that answered a SYN with a SYN-ACK in the current and previous window, ascending: the first
+   * OPEN_KEPT of each window (the open count says when there were more).
+   */
+  private openPorts(s: number): number[] {
+    const T = this.pairs;
+    const ports = new Set<number>();
+    const inCur = Math.min(T.current(s, F_OPEN), OPEN_KEPT);
+    for (let i = 0; i < inCur; i++) ports.add(T.current(s, F_OPEN_PORT + i));
+    const inPrev = Math.min(T.previous(s, 0, F_OPEN), OPEN_KEPT);
+    for (let i = 0; i < inPrev; i++) ports.add(T.previous(s, 0, F_OPEN_PORT + i));
+    return [...ports].sort((a, b) => a - b);
+  }
+
   private evaluate(c: PacketContext, s: number): void {
     const cfg = this.cfg;
     const T = this.pairs;
@@ -144,6 +167,7 @@ export class PortScanDetector implements Detector {
     const src = wordsToString(k, 0);
     const dst = wordsToString(k, 4);
     const refused = T.value(s, 0, F_REFUSED, c.t);
+    const openPorts = this.openPorts(s);
     c.hub.raise({
       detector: this.name,
       variant,
@@ -156,6 +180,7 @@ export class PortScanDetector implements Detector {
       evidence: {
         scan_type: typeName, distinct_ports: ports, probes: Math.round(probes), open: Math.round(open), refused: Math.round(refused),
         unanswered: Math.max(0, Math.round(probes - open - refused)), completed_handshakes: Math.round(handshakes),
+        open_ports: openPorts,
       },
       window: windowLabel(cfg.windowSec),
     }, c.t);

@@ -32,6 +32,8 @@ const EXPECTED: Record<string, Expected> = {
       assert.equal(s.src_ip, '172.16.0.8');
       assert.equal(s.dest_ip, '64.13.134.52');
       assert.equal(ev(s).scan_type, 'SYN');
+      // The ports whose SYN-ACKs tshark shows (tcp.flags.syn==1 && tcp.flags.ack==1): 22, 53 and 80.
+      assert.deepEqual(ev(s).open_ports, [22, 53, 80]);
     },
   },
   'attack/dos/stopddos_pkt.TCP.synflood.spoofed.pcap': {

@@ -89,7 +89,9 @@ interface Case {
 }
 
 const ATTACKS: Case[] = [
-  { name: 'nmap SYN scan', cmd: () => ['nmap', '-n', '-Pn', '-sS', '-p', '1-1000', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100101 },
+  { name: 'nmap SYN scan', cmd: () => ['nmap', '-n', '-Pn', '-sS', '-p', '1-1000', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100101,
+    // The victim listens on 22 (sshd) and 80 (HTTP) only: no other port may be named open.
+    extra: (a) => assert.ok((a.netwatch.evidence.open_ports as number[]).every((p) => p === 22 || p === 80), JSON.stringify(a.netwatch.evidence)) },
   { name: 'nmap connect scan', cmd: () => ['nmap', '-n', '-Pn', '-sT', '-p', '1-1000', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100102 },
   { name: 'nmap FIN scan', cmd: () => ['nmap', '-n', '-Pn', '-sF', '-p', '1-300', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100103 },
   { name: 'nmap NULL scan', cmd: () => ['nmap', '-n', '-Pn', '-sN', '-p', '1-300', '--max-retries', '0', '-T4', '--host-timeout', '30s', net.ipA], seconds: 40, detector: 'port_scan', sid: 9100104 },
