@@ -126,8 +126,7 @@ export class HostSweepDetector implements Detector {
   private evaluate(c: PacketContext, s: number, target: Uint32Array, at: number): void {
     const T = this.sweeps;
     const probes = T.value(s, 0, F_PROBES, c.t);
-    // A sketch's estimate, never more than the probes counted.
-    const hosts = Math.min(T.distinct(s, 0, B_TARGETS), Math.round(probes));
+    const hosts = T.distinctOf(s, 0, B_TARGETS, probes);
     if (hosts < this.cfg.minHosts) return;
     const kind = this.key[4];
     const answered = T.value(s, 0, F_ANSWERED, c.t);

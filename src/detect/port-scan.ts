@@ -150,8 +150,7 @@ export class PortScanDetector implements Detector {
     const probes = T.value(s, 0, F_PROBES, c.t);
     // Cheap first: fewer probes than the threshold cannot reach it in distinct ports.
     if (probes < cfg.minPorts) return;
-    // A sketch's estimate, never more than the probes counted (a reader would see a contradiction).
-    const ports = Math.min(T.distinct(s, 0, B_PORTS), Math.round(probes));
+    const ports = T.distinctOf(s, 0, B_PORTS, probes);
     if (ports < cfg.minPorts) return;
     const open = T.value(s, 0, F_OPEN, c.t);
     if (open > cfg.maxOpenRatio * probes) return;

@@ -332,6 +332,14 @@ export class WindowTable {
     return linearCount(this.bits, zeros);
   }
 
+  /**
+   * The distinct count, never more than the items counted into it: the sketch's estimate can exceed a
+   * small count, and an alert saying "about 52 ports" from 50 probes reads as a contradiction.
+   */
+  distinctOf(s: number, scale: number, b: number, counted: number): number {
+    return Math.min(this.distinct(s, scale, b), Math.round(counted));
+  }
+
   /** Bits in each distinct-count bitmap. */
   get bitmapBits(): number {
     return this.bits;
