@@ -15,6 +15,12 @@ import { serveCommand } from './serve-command.js';
 import { reportCommand } from './report-command.js';
 import { watchStdoutReader } from '../output/stdout-reader.js';
 
+const COMMANDS = [
+  captureCommand, analyzeCommand, trainCommand, detectCommand, interfacesCommand, alertsCommand, incidentsCommand,
+  statsCommand, daemonCommand, assetsCommand, hostsCommand, serveCommand, reportCommand,
+];
+const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => String(c.command).split(' ')[0]);
+
 /** yargs' messages as one line: "Invalid values: Argument: x, Given: ..." becomes "--x "v": must be one of ...". */
 function oneLine(msg: string): string {
   if (msg.startsWith('Invalid values:')) {
@@ -61,19 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     .scriptName('netwatch')
     .detectLocale(false)
     .usage('$0 <command> [options]\n\nNetwork anomaly sensor: live capture and pcap/pcapng analysis.')
-    .command(captureCommand)
-    .command(analyzeCommand)
-    .command(trainCommand)
-    .command(detectCommand)
-    .command(interfacesCommand)
-    .command(alertsCommand)
-    .command(incidentsCommand)
-    .command(statsCommand)
-    .command(daemonCommand)
-    .command(assetsCommand)
-    .command(hostsCommand)
-    .command(serveCommand)
-    .command(reportCommand)
+    .command(COMMANDS as never)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
     // An option given twice that takes one value: yargs makes an array of it, which the command would read
     // as a file name ("a.json,b.json") or crash on. Say so instead of guessing which one was meant.
@@ -102,7 +96,9 @@ export async function main(argv: string[]): Promise<number> {
       // Throwing stops yargs here; returning would let it run the command's handler anyway.
       const first = argv.find((a) => !a.startsWith('-'));
       const text = msg.startsWith('Did you mean') && first !== undefined ? `unknown command "${first}". ${msg}` : oneLine(msg);
-      throw new NetwatchError('NW_ERR_USAGE', `${text} (see netwatch --help)`);
+      // A flag of one command is explained by that command's help, not by the list of commands.
+      const where = first !== undefined && COMMAND_NAMES.includes(first) ? `netwatch ${first} --help` : 'netwatch --help';
+      throw new NetwatchError('NW_ERR_USAGE', `${text} (see ${where})`);
     });
   try {
     await parser.parseAsync();

@@ -85,7 +85,8 @@ export function parseFeed(text: string, format: FeedFormat, onIndicator?: (ind: 
       case 'plain': {
         const t = stripComment(raw, '#;');
         if (t === '') continue;
-        if (t.includes(':') || /^[\d.]+(\/\d+)?$/.test(t)) address(n, t, null, null, null);
+        // A slash or a colon never appears in a domain name: such a line is meant as an address or CIDR.
+        if (t.includes(':') || t.includes('/') || /^[\d.]+$/.test(t)) address(n, t, null, null, null);
         else domain(n, t, null, null);
         break;
       }

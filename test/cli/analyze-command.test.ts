@@ -113,10 +113,10 @@ test('usage errors exit 2 with one line naming the problem', () => {
     [['analyze'], /analyze: name at least one capture file/],
     [['analyze', 'x.pcap', '--bogus'], /Unknown argument: bogus/],
     [['analyze', `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`, '-o', join(dir, 'x.txt')], /--out .*x\.txt: cannot tell the format/],
-    [['analyze', 'x.pcap', '--export', 'xml'], /^netwatch: --export "xml": must be one of "csv", "json" \(see netwatch --help\)\n$/],
+    [['analyze', 'x.pcap', '--export', 'xml'], /^netwatch: --export "xml": must be one of "csv", "json" \(see netwatch analyze --help\)\n$/],
     [['analyze', 'x.pcap', '--alerts', ''], /^netwatch: --alerts: needs a file name \(or - for standard output\)\n$/],
     [['analyze', 'x.pcap', '--alert-log', '-'], /^netwatch: --alert-log -: the alert log is a file appended to/],
-    [['analyze', 'x.pcap', '--export', 'xml', '--summary', 'foo'], /^netwatch: --export "xml": must be one of "csv", "json"; --summary "foo": must be one of "text", "json", "none" \(see netwatch --help\)\n$/],
+    [['analyze', 'x.pcap', '--export', 'xml', '--summary', 'foo'], /^netwatch: --export "xml": must be one of "csv", "json"; --summary "foo": must be one of "text", "json", "none" \(see netwatch analyze --help\)\n$/],
     [['capture', '-i', 'lo', '--count', 'abc'], /^netwatch: --count "abc": must be an integer at least 0\n$/],
     [['capture', '-i', 'lo', '-c', 'x7'], /^netwatch: --count "x7": must be an integer at least 0\n$/],
     [['frobnicate'], /Unknown argument: frobnicate/],
@@ -276,9 +276,10 @@ test('a value that looks negative reaches its option\'s check; unknown commands 
   const cmd = run(['bogus']);
   assert.equal(cmd.status, 2);
   assert.match(cmd.stderr, /^netwatch: unknown command "bogus"/);
+  assert.match(cmd.stderr, /\(see netwatch --help\)\n$/);
   const flag = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, '--bogus-flag']);
   assert.equal(flag.status, 2);
-  assert.match(flag.stderr, /^netwatch: Unknown argument: bogus-flag \(see netwatch --help\)\n$/);
+  assert.match(flag.stderr, /^netwatch: Unknown argument: bogus-flag \(see netwatch analyze --help\)\n$/);
 });
 
 test('an output file in a directory that does not exist is refused, and nothing is created', () => {

@@ -16,7 +16,7 @@ import { CLI, CORPUS } from '../support/corpus.js';
 const dir = mkdtempSync(join(tmpdir(), 'nw-intel-'));
 
 const SAMPLES = {
-  plain: '# local blocklist\n198.51.100.7\n203.0.113.0/24   # a whole net\n2001:db8:bad::/48\nevil.example\n300.1.2.3\n10.0.0.0/33\n',
+  plain: '# local blocklist\n198.51.100.7\n203.0.113.0/24   # a whole net\n2001:db8:bad::/48\nevil.example\n300.1.2.3\n10.0.0.0/33\nbad/99\n',
   spamhaus: '; Spamhaus DROP List 2026/11/22 - (c) 2026 The Spamhaus Project\n; Last-Modified: Sun, 22 Nov 2026 00:00:00 GMT\n' +
     '1.10.16.0/20 ; SBL256894\n1.19.0.0/16 ; SBL434604\n2.57.122.0/24 ; SBL636050\nnot-a-net ; SBL1\n',
   firehol: '#\n# firehol_level1\n#\n# Maintainer: FireHOL\n0.0.0.0/8\n5.188.10.0/23\n31.184.196.3\n31.184.196.300\n',
@@ -31,8 +31,10 @@ test('every feed format: good lines become indicators, bad lines are counted wit
   const p = (f: keyof typeof SAMPLES) => parseFeed(SAMPLES[f], f);
   const plain = p('plain');
   assert.deepEqual(plain.indicators.map((i) => `${i.kind}:${i.value}`), ['address:198.51.100.7', 'address:203.0.113.0/24', 'address:2001:db8:bad::/48', 'domain:evil.example']);
-  assert.equal(plain.badLines, 2);
-  assert.deepEqual(plain.badExamples, ['line 6: 300.1.2.3: not an IP address or CIDR', 'line 7: 10.0.0.0/33: prefix length must be 0-32']);
+  assert.equal(plain.badLines, 3);
+  // A slash means a CIDR was meant: "bad/99" is a bad address, not a bad domain name.
+  assert.deepEqual(plain.badExamples, ['line 6: 300.1.2.3: not an IP address or CIDR', 'line 7: 10.0.0.0/33: prefix length must be 0-32',
+    'line 8: bad/99: not an IP address or CIDR']);
   const drop = p('spamhaus');
   assert.equal(drop.indicators.length, 3);
   assert.equal(drop.indicators[0].reference, 'SBL256894');
