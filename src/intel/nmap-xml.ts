@@ -38,7 +38,10 @@ export function parseNmapXml(text: string): NmapScan {
   try {
     doc = parser.parse(text, true) as Node;
   } catch (e) {
-    throw new Error(`not well-formed XML: ${(e as Error).message.split('\n')[0]}`);
+    // fast-xml-parser says "char '#' is not expected.:1:1": put the place first, as a reader looks for it.
+    const m = /^(.*?)\.?:(\d+):(\d+)$/.exec((e as Error).message.split('\n')[0]);
+    const why = m === null ? (e as Error).message.split('\n')[0] : `line ${m[2]}, column ${m[3]}: ${m[1]}`;
+    throw new Error(`not nmap XML output (not well-formed XML at ${why}; make it with nmap -oX FILE)`);
   }
   const run = doc.nmaprun as Node | undefined;
   if (run === undefined) throw new Error('not nmap XML output (no <nmaprun> element; make it with nmap -oX FILE)');
