@@ -14,6 +14,7 @@ import {
 } from '../decode/packet-record.js';
 import { hashWords, writeDst, writeSrc } from './address-key.js';
 import { communityId, ICMP4_COUNTERPART, ICMP6_COUNTERPART } from './community-id.js';
+import { PacketClock } from './packet-clock.js';
 
 export const enum CloseReason { Fin = 0, Rst = 1, IdleTimeout = 2, ActiveTimeout = 3, Eviction = 4, Shutdown = 5 }
 export const CLOSE_REASON_NAMES = ['fin', 'rst', 'idle-timeout', 'active-timeout', 'eviction', 'shutdown'] as const;
@@ -78,6 +79,8 @@ export class FlowTable {
   count = 0;
   created = 0;
   evictions = 0;
+  /** Passes over the table that closed timed-out flows. */
+  sweeps = 0;
   readonly closedBy = new Float64Array(6);
   listener: FlowCloseListener | null = null;
 
@@ -117,7 +120,8 @@ export class FlowTable {
 
   private readonly key = new Uint32Array(9);
   private readonly tmp = new Uint32Array(4);
-  private nextSweep = -Infinity;
+  /** When sweeps are due (once per second of packet time, bounded when time goes back and forth). */
+  private readonly sweepClock = new PacketClock();
 
   constructor(capacity: number, timeouts: FlowTimeouts) {
     if ((capacity & (capacity - 1)) !== 0) throw new RangeError('flow capacity must be a power of two');
@@ -143,7 +147,7 @@ export class FlowTable {
     this.lastEstablished = false;
     this.lastClosing = false;
     this.lastNextHopChanged = false;
-    if (t >= this.nextSweep || t < this.nextSweep - 2) this.sweep(t);
+    if (this.sweepClock.due(t)) this.sweep(this.sweepClock.now);
     if ((rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) || rec.fragment === FRAG_LATER) return -1;
     if (rec.status === DecodeStatus.MalformedIp || rec.status === DecodeStatus.TruncatedIp) return -1;
     const proto = rec.ipProto;
@@ -298,41 +302,49 @@ export class FlowTable {
     this.close(victim, CloseReason.Eviction);
   }
 
-  /** Closes flows whose time is up; runs at most once per second of packet time. */
+  /** Closes flows whose time is up at packet time t (update() runs it once per second of packet time). */
   sweep(t: number): void {
-    this.nextSweep = Math.floor(t) + 1;
+    this.sweeps++;
     const to = this.timeouts;
-    const slots = this.slots;
     const u8 = this.u8;
     const f64 = this.f64;
-    for (let i = 0; i < this.capacity; i++) {
-      for (let s = slots[i]; s >= 0; s = slots[i]) {
-        const rb = s * RW * 4;
-        const rd = s * (RW >>> 1);
-        const idle = t - this.last[s];
-        const closing = u8[rb + B_CLOSING];
-        let reason = -1;
-        if (closing !== 0 && t - f64[rd + D_CLOSING_AT] >= to.tcpClosed) {
-          reason = closing === 2 ? CloseReason.Rst : CloseReason.Fin;
-        } else if (t - f64[rd + D_FIRST] >= to.active) {
-          reason = CloseReason.ActiveTimeout;
-        } else {
-          const p = u8[rb + B_PROTO];
-          let limit: number;
-          if (p === IPPROTO_TCP) {
-            const established = (u8[rb + B_HIST + 1] & H_SYNACK) !== 0 || (u8[rb + B_HIST] & H_DATA) !== 0;
-            limit = established ? to.tcpEstablished : to.tcpAttempt;
-          } else if (p === IPPROTO_UDP) limit = to.udp;
-          else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) limit = to.icmp;
-          else limit = to.other;
-          if (idle >= limit) reason = CloseReason.IdleTimeout;
-        }
-        if (reason < 0) break;
-        this.close(i, reason as CloseReason);
-        // close() shifted a later entry into slot i: look at it too.
+    // Over the records, which are packed low, not the hash slots: the pass costs the flows there are,
+    // not the table's capacity (a quiet capture, or one whose packets are seconds apart, sweeps every
+    // second or two). Flows that time out together close in the order of their records.
+    const n = this.fresh;
+    for (let s = 0; s < n; s++) {
+      const rb = s * RW * 4;
+      if (u8[rb + B_USED] === 0) continue;
+      const rd = s * (RW >>> 1);
+      const closing = u8[rb + B_CLOSING];
+      let reason = -1;
+      if (closing !== 0 && t - f64[rd + D_CLOSING_AT] >= to.tcpClosed) {
+        reason = closing === 2 ? CloseReason.Rst : CloseReason.Fin;
+      } else if (t - f64[rd + D_FIRST] >= to.active) {
+        reason = CloseReason.ActiveTimeout;
+      } else {
+        const p = u8[rb + B_PROTO];
+        let limit: number;
+        if (p === IPPROTO_TCP) {
+          const established = (u8[rb + B_HIST + 1] & H_SYNACK) !== 0 || (u8[rb + B_HIST] & H_DATA) !== 0;
+          limit = established ? to.tcpEstablished : to.tcpAttempt;
+        } else if (p === IPPROTO_UDP) limit = to.udp;
+        else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) limit = to.icmp;
+        else limit = to.other;
+        if (t - this.last[s] >= limit) reason = CloseReason.IdleTimeout;
       }
+      if (reason >= 0) this.close(this.slotOf(s), reason as CloseReason);
     }
   }
+
+  /** The hash slot holding record s (a live flow's record is always in the probe run from its home slot). */
+  private slotOf(s: number): number {
+    const slots = this.slots;
+    let i = this.addrs[s * RW + W_HASH] & this.mask;
+    while (slots[i] !== s) i = (i + 1) & this.mask;
+    return i;
+  }
+
 
   /** Closes every flow (end of input or shutdown). */
   closeAll(): void {
@@ -370,7 +382,7 @@ export class FlowTable {
     slots[hole] = -1;
   }
 
-  /** The record in hash slot i (0..capacity), or -1: passes over the table in this order see flows as sweep() does. */
+  /** The record in hash slot i (0..capacity), or -1. */
   recordAt(i: number): number { return this.slots[i]; }
 
   isUsed(s: number): boolean { return this.u8[s * RW * 4 + B_USED] !== 0; }

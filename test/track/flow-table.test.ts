@@ -105,3 +105,19 @@ test('a full table evicts the least recently seen flow and stays at its capacity
   assert.equal(h.flows.count, 0);
   assert.equal(h.closed.filter((c) => c.reason === 'shutdown').length, h.flows.maxFlows);
 });
+
+test('time that jumps back and forth on every packet sweeps a bounded number of times, and flows still time out', () => {
+  const h = new Harness(65536);
+  const n = 40_000;
+  // Two capture clocks 5 s apart, interleaved, one new unanswered SYN per packet, 100 packets a second.
+  for (let i = 0; i < n; i++) {
+    const t = 5000 + Math.floor(i / 2) / 50 + (i % 2 === 1 ? 5 : 0);
+    h.send(tcp(A, B, 1024 + (i % 60000), 80 + (i % 2), 0x02), t);
+  }
+  const span = n / 2 / 50;
+  // Before the sweep followed the latest time, every packet here was a step back or forward: a sweep each.
+  assert.ok(h.flows.sweeps <= span + 2 * (n / 4096 + 1) + 2, `${h.flows.sweeps} sweeps for ${n} packets over ${span} s`);
+  // Unanswered attempts (S0) time out after 30 s idle while the traffic goes on.
+  assert.ok(h.closed.length > n / 2, `${h.closed.length} closed`);
+  assert.ok(h.closed.every((c) => c.state === 'S0' && c.reason === 'idle-timeout'));
+});

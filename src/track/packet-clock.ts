@@ -1,0 +1,38 @@
+// A once-a-second schedule in packet time (flow sweeps, detector ticks) that survives time going back.
+//
+// The clock is the latest packet time. Packet time that steps back more than 2 s (a clock step, files
+// joined) moves the clock back with it and runs the work once at the new time, so the schedule follows
+// it; but at most once per
+// REBASE_PACKETS packets. Time that jumps back and forth on every packet (two interfaces whose clocks
+// are apart, a crafted file) would otherwise make every packet a step back and the next a step forward,
+// and every step a due run of whatever the schedule drives: a pass over the flow table per packet.
+
+/** Packets between two moves of the clock back in time. */
+export const REBASE_PACKETS = 4096;
+/** A step back this small (seconds) is reordering, not a new time base: the clock holds. */
+const REORDER_SEC = 2;
+
+export class PacketClock {
+  /** The time the schedule follows (seconds). */
+  now = -Infinity;
+  private next = -Infinity;
+  private sinceRebase = REBASE_PACKETS;
+
+  /**
+   * Takes a packet's time; true when the work is due at `now`: a second boundary of the clock has passed
+   * since it last was, or the clock has just moved back.
+   */
+  due(t: number): boolean {
+    this.sinceRebase++;
+    if (t > this.now) this.now = t;
+    else if (t < this.now - REORDER_SEC && this.sinceRebase >= REBASE_PACKETS) {
+      this.now = t;
+      this.sinceRebase = 0;
+      this.next = Math.floor(t) + 1;
+      return true;
+    }
+    if (this.now < this.next) return false;
+    this.next = Math.floor(this.now) + 1;
+    return true;
+  }
+}
