@@ -83,6 +83,7 @@ export interface FileResult {
   /** Offset of an incomplete last record, or -1. */
   cutAt: number;
   badTimestamps: number;
+  timesOutOfRange: number;
   /** Times packet time went back by more than a second (a file of merged or repeated captures). */
   timeStepsBack: number;
   /** The largest such step, in seconds, and the 1-based packet number it came at (0: none). */
@@ -162,6 +163,7 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
       bytes: pipeline.summary.bytes - bytesBefore,
       cutAt: reader.cutAt,
       badTimestamps: reader.badTimestamps,
+      timesOutOfRange: reader.timesOutOfRange,
       timeStepsBack: stepsBack,
       largestStepBackSec: largestBack,
       largestStepBackAt: largestBackAt,

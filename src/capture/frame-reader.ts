@@ -11,6 +11,8 @@ export interface FrameReader {
   readonly cutAt: number;
   /** Timestamps whose fraction was out of range (carried into the seconds), counted. */
   readonly badTimestamps: number;
+  /** Packets whose time fell outside 1970-01-01..9999-12-31 (a corrupt or crafted pcapng), given the time of the packet before. */
+  readonly timesOutOfRange: number;
   readonly bytesRead: number;
   readonly size: number;
   close(): void;
@@ -18,3 +20,6 @@ export interface FrameReader {
 
 /** Largest record accepted: libpcap's MAXIMUM_SNAPLEN. Larger claims mean a corrupt header. */
 export const MAX_RECORD_CAPLEN = 262144;
+
+/** The last second a packet may carry: 9999-12-31T23:59:59Z, the end of what dates print as (and Date holds). */
+export const MAX_PACKET_SEC = 253402300799;

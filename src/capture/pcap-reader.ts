@@ -15,6 +15,8 @@ export class PcapReader implements FrameReader {
   readonly nanosecond: boolean;
   cutAt = -1;
   badTimestamps = 0;
+  /** Always 0: 32-bit seconds end in 2106. */
+  readonly timesOutOfRange = 0;
   private readonly file: ChunkedFile;
   private readonly le: boolean;
   private readonly fracPerSec: number;

@@ -3,7 +3,7 @@
 
 import { NetwatchError } from '../errors.js';
 import { ChunkedFile } from './chunked-file.js';
-import { MAX_RECORD_CAPLEN, type FrameReader } from './frame-reader.js';
+import { MAX_PACKET_SEC, MAX_RECORD_CAPLEN, type FrameReader } from './frame-reader.js';
 import type { RawFrame } from './raw-frame.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
@@ -34,6 +34,7 @@ export class PcapngReader implements FrameReader {
   readonly format = 'pcapng' as const;
   cutAt = -1;
   badTimestamps = 0;
+  timesOutOfRange = 0;
   private readonly file: ChunkedFile;
   private le = true;
   private interfaces: InterfaceInfo[] = [];
@@ -113,6 +114,8 @@ export class PcapngReader implements FrameReader {
       if (type === SPB) {
         const iface = this.interfaces[0];
         if (iface === undefined) this.corrupt('simple packet block before any interface');
+        // Type, length, original length and the trailing length: 16 bytes before any packet data.
+        if (len < 16) this.corrupt(`simple packet block of ${len} bytes (at least 16)`);
         const wireLen = this.u32(p + 8);
         let capLen = len - 16;
         if (wireLen < capLen) capLen = wireLen;
@@ -189,6 +192,13 @@ export class PcapngReader implements FrameReader {
       nsec = Math.floor(((units / div) - sec) * 1e9);
     }
     sec += iface.tsOffsetSec;
+    if (!(sec >= 0 && sec <= MAX_PACKET_SEC)) {
+      // 64-bit units and a signed offset reach any time (year 1870, year 584,942): no date prints it,
+      // and time in windows would jump with it. Keep the packet at its neighbour's time and count it.
+      this.timesOutOfRange++;
+      sec = this.lastSec;
+      nsec = this.lastNsec;
+    }
     this.lastSec = sec;
     this.lastNsec = nsec;
     frame.tsSec = sec;

@@ -64,6 +64,10 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     if (r.badTimestamps > 0) {
       process.stderr.write(`netwatch: warning: ${r.path}: ${r.badTimestamps} packets had an out-of-range timestamp fraction (carried into seconds)\n`);
     }
+    if (r.timesOutOfRange > 0) {
+      process.stderr.write(`netwatch: warning: ${r.path}: ${r.timesOutOfRange} packets had a time outside 1970-01-01..9999-12-31 ` +
+        '(given the time of the packet before)\n');
+    }
   }
   if (argv.summary !== 'none') {
     const report = buildSummary(pipeline.summary, argv.files.length === 1 ? argv.files[0] : `${argv.files.length} files`, true);

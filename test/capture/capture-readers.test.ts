@@ -109,3 +109,21 @@ test('corrupt headers and non-capture files are coded errors that name the offse
   const noIface = new PcapngBuilder().section().epb(0, 1n, frameA).build();
   assert.throws(() => readAll(write('noiface.pcapng', noIface)), /undeclared interface 0/);
 });
+
+test('pcapng: a time outside 1970..9999 takes the time of the packet before, counted; a short simple packet block is corrupt', () => {
+  // 2^64-1 microseconds is year 586,524: no date prints it (it crashed the database's minute key).
+  const ng = new PcapngBuilder().section().iface(1)
+    .epb(0, 1700000000000000n, frameA).epb(0, 0xffffffffffffffffn, frameB).epb(0, 1700000001000000n, frameA).build();
+  const r = openCaptureFile(write('far.pcapng', ng));
+  const f = new RawFrame();
+  const secs: number[] = [];
+  while (r.next(f)) secs.push(f.tsSec);
+  r.close();
+  assert.deepEqual(secs, [1700000000, 1700000000, 1700000001]);
+  assert.equal(r.timesOutOfRange, 1);
+  // An SPB of 12 bytes has no room for its original length: tshark calls it corrupt, and so do we.
+  const spb = Buffer.alloc(12);
+  spb.writeUInt32LE(3, 0); spb.writeUInt32LE(12, 4); spb.writeUInt32LE(12, 8);
+  const short = Buffer.concat([new PcapngBuilder().section().iface(1).epb(0, 1n, frameA).build(), spb]);
+  assert.throws(() => readAll(write('short-spb.pcapng', short)), /corrupt pcapng block at offset \d+: simple packet block of 12 bytes \(at least 16\)/);
+});

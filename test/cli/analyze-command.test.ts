@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EveAlert } from '../../src/alert/eve-alert.js';
 import { CLI, CORPUS } from '../support/corpus.js';
+import { PcapngBuilder, ip, ipv4Tcp } from '../support/frame-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-analyze-'));
 
@@ -373,4 +374,16 @@ test('help: the top level has examples; detect does not offer --no-detect, which
   const detect = run(['detect', '--help']).stdout;
   assert.match(detect, /--model/);
   assert.doesNotMatch(detect, /--detect\b|--no-detect/);
+});
+
+test('a packet time beyond year 9999 is a warning, not a crash: the run, its database and its summary keep the real times', () => {
+  const f = join(dir, 'far-future.pcapng');
+  const frame = ipv4Tcp({ src: ip('10.77.0.1'), dst: ip('10.77.0.2'), sport: 1234, dport: 80, flags: 0x02 });
+  writeFileSync(f, new PcapngBuilder().section().iface(1)
+    .epb(0, 1700000000000000n, frame).epb(0, 0xffffffffffffffffn, frame).epb(0, 1700000060000000n, frame).build());
+  const r = run(['analyze', f, '--db', join(dir, 'far.db'), '-q', '--summary', 'json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /far-future\.pcapng: 1 packets had a time outside 1970-01-01\.\.9999-12-31 \(given the time of the packet before\)/);
+  const summary = JSON.parse(r.stdout) as { packets: number; first: string; last: string };
+  assert.deepEqual([summary.packets, summary.first, summary.last], [3, '2023-11-14T22:13:20.000Z', '2023-11-14T22:14:20.000Z']);
 });
