@@ -20,6 +20,8 @@ const COMMANDS = [
   statsCommand, daemonCommand, assetsCommand, hostsCommand, serveCommand, reportCommand,
 ];
 const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => String(c.command).split(' ')[0]);
+/** Commands whose positional arguments are files (as yargs leaves them in argv._). */
+const FILE_COMMANDS: readonly string[] = ['analyze', 'detect', 'train', 'report', 'assets import'];
 
 /** yargs' messages as one line: "Invalid values: Argument: x, Given: ..." becomes "--x "v": must be one of ...". */
 function oneLine(msg: string): string {
@@ -53,6 +55,7 @@ function joinDashValues(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a === '--') return [...out, ...argv.slice(i)];
     const next = argv[i + 1];
     const dash = DASH_VALUE_OPTIONS.has(a) && next === '-';
     const negative = a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\.?\d/.test(next);
@@ -66,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   const parser = yargs(joinDashValues(argv))
     .scriptName('netwatch')
     .detectLocale(false)
+    .parserConfiguration({ 'populate--': true })
     .usage('$0 <command> [options]\n\nNetwork anomaly sensor: live capture and pcap/pcapng analysis.')
     .command(COMMANDS as never)
     .option('debug', { type: 'boolean', default: false, describe: 'show stack traces on errors' })
@@ -73,9 +77,17 @@ export async function main(argv: string[]): Promise<number> {
     // as a file name ("a.json,b.json") or crash on. Say so instead of guessing which one was meant.
     .middleware(((a: Record<string, unknown>, y: { getOptions(): { array: string[] } }) => {
       const arrays = new Set(y.getOptions().array);
+      // Names after "--" are files even when they start with "-" (a file called -x.pcap).
+      const rest = a['--'];
+      delete a['--'];
+      if (Array.isArray(rest) && rest.length > 0) {
+        const command = (a._ as unknown[]).map(String).join(' ');
+        if (!FILE_COMMANDS.includes(command)) throw new NetwatchError('NW_ERR_USAGE', `${command || 'netwatch'} takes no file names (after --: ${rest.join(' ')})`);
+        a.files = [...((a.files as string[] | undefined) ?? []), ...rest.map(String)];
+      }
       for (const [k, v] of Object.entries(a)) {
         // Each option once: not its one-letter alias, not yargs' camel-case copy of a kebab-case name.
-        if (!Array.isArray(v) || k === '_' || k.length === 1 || /[A-Z]/.test(k) || arrays.has(k)) continue;
+        if (!Array.isArray(v) || k === '_' || k === 'files' || k.length === 1 || /[A-Z]/.test(k) || arrays.has(k)) continue;
         throw new NetwatchError('NW_ERR_USAGE', `--${k} given ${v.length} times (${v.map(String).join(', ')}): give it once`);
       }
     }) as never, true)

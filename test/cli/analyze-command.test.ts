@@ -387,3 +387,15 @@ test('a packet time beyond year 9999 is a warning, not a crash: the run, its dat
   const summary = JSON.parse(r.stdout) as { packets: number; first: string; last: string };
   assert.deepEqual([summary.packets, summary.first, summary.last], [3, '2023-11-14T22:13:20.000Z', '2023-11-14T22:14:20.000Z']);
 });
+
+test('after "--" every argument is a file, even one whose name starts with "-"; a command without files says so', () => {
+  const sub = join(dir, 'dash');
+  mkdirSync(sub, { recursive: true });
+  writeFileSync(join(sub, '-scan.pcapng'), readFileSync(`${CORPUS}/attack/scan/ppa_synscan.pcapng`));
+  const r = spawnSync(CLI, ['analyze', '-q', '--no-store', '--summary', 'json', '--', '-scan.pcapng'], { encoding: 'utf8', cwd: sub });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { packets: number }).packets, 2011);
+  const none = spawnSync(CLI, ['alerts', '--', '-scan.pcapng'], { encoding: 'utf8', cwd: sub });
+  assert.equal(none.status, 2);
+  assert.equal(none.stderr, 'netwatch: alerts takes no file names (after --: -scan.pcapng)\n');
+});
