@@ -10,6 +10,7 @@ import { PacketRecord } from './decode/packet-record.js';
 import type { PacketSink } from './output/packet-sink.js';
 import { TrafficSummary } from './track/traffic-summary.js';
 import type { DetectionEngine } from './detect/detection-engine.js';
+import { NetwatchError } from './errors.js';
 import type { MinuteStats } from './track/minute-stats.js';
 import type { TrafficProfile } from './track/traffic-profile.js';
 import type { RunTotals } from './store/netwatch-db.js';
@@ -107,14 +108,36 @@ export interface FileRunOptions {
   onProgress?: (p: FileProgress) => void;
   /** Checked between batches: true ends the run early (Ctrl-C), keeping what was read. */
   shouldStop?: () => boolean;
+  /** What checkCaptureFiles kept open (pipes), by position in paths. */
+  opened?: OpenedFiles;
 }
 
 /**
- * Opens every file and checks its header, then closes it: commands call this before they start, so a wrong
- * last name stops the run before the first file's alerts reach the database or an export is begun.
+ * Files already opened by checkCaptureFiles, by position in its list: the pipes and FIFOs, which can be
+ * read only once (their header is gone once checked); null for a regular file, opened again when its turn comes.
  */
-export function checkCaptureFiles(paths: readonly string[]): void {
-  for (const p of paths) openCaptureFile(p).close();
+export type OpenedFiles = readonly (FrameReader | null)[];
+
+/**
+ * Opens every file and checks its header: commands call this before they start, so a wrong last name
+ * stops the run before the first file's alerts reach the database or an export is begun. Regular files are
+ * closed again (a thousand files are not held open); pipes stay open for runFiles.
+ */
+export function checkCaptureFiles(paths: readonly string[]): OpenedFiles {
+  const opened: (FrameReader | null)[] = [];
+  try {
+    for (const p of paths) {
+      // Before opening it again: the first open may already hold all the pipe had.
+      if (opened.some((o) => o !== null && o.path === p)) throw new NetwatchError('NW_ERR_USAGE', `${p}: named twice, but a pipe can be read only once`);
+      const r = openCaptureFile(p);
+      if (!r.streaming) r.close();
+      opened.push(r.streaming ? r : null);
+    }
+  } catch (e) {
+    for (const o of opened) o?.close();
+    throw e;
+  }
+  return opened;
 }
 
 /** Reads each file to its end through the pipeline. Corrupt or unreadable files throw NetwatchError. */
@@ -122,7 +145,7 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
   const results: FileResult[] = [];
   const frame = new RawFrame();
   for (let fi = 0; fi < paths.length; fi++) {
-    const reader: FrameReader = openCaptureFile(paths[fi]);
+    const reader: FrameReader = opts.opened?.[fi] ?? openCaptureFile(paths[fi]);
     pipeline.currentFile = paths[fi];
     const before = pipeline.summary.packets;
     const bytesBefore = pipeline.summary.bytes;

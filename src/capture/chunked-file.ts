@@ -4,10 +4,15 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { NetwatchError, fileErrorText } from '../errors.js';
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
+/** Something to sleep on between reads of a non-blocking pipe that is empty for now. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 export class ChunkedFile {
   readonly path: string;
+  /** Bytes in the file; 0 for a pipe, FIFO or terminal, whose length is not known. */
   readonly size: number;
+  /** A pipe, FIFO or device read in order (no positional reads): `-` (standard input), <(zcat f.pcap.gz). */
+  readonly streaming: boolean;
   /** Bytes [pos, end) of buf are valid; buf[pos] is at file offset base + pos. */
   buf: Buffer;
   pos = 0;
@@ -20,10 +25,12 @@ export class ChunkedFile {
   constructor(path: string, maxRecord: number) {
     this.path = path;
     try {
-      this.fd = openSync(path, 'r');
+      // Standard input as the descriptor it is: opening /dev/stdin fails when it is a socket (ENXIO).
+      this.fd = path === '-' || path === '/dev/stdin' ? 0 : openSync(path, 'r');
       const st = fstatSync(this.fd);
       if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-      this.size = st.size;
+      this.streaming = !st.isFile() && !st.isBlockDevice();
+      this.size = this.streaming ? 0 : st.size;
     } catch (e) {
       throw new NetwatchError('NW_ERR_FILE_OPEN', `${path}: cannot open: ${fileErrorText(e)}`, { cause: e });
     }
@@ -52,7 +59,7 @@ export class ChunkedFile {
     this.end -= this.pos;
     this.pos = 0;
     while (this.end < n) {
-      const got = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, this.base + this.end);
+      const got = this.read();
       if (got === 0) {
         this.eof = true;
         return false;
@@ -62,13 +69,21 @@ export class ChunkedFile {
     return true;
   }
 
-  /** Bytes left in the file from buf[pos], read or not. */
-  remaining(): number {
-    return this.size - this.offset;
+  private read(): number {
+    if (!this.streaming) return readSync(this.fd, this.buf, this.end, this.buf.length - this.end, this.base + this.end);
+    for (;;) {
+      try {
+        return readSync(this.fd, this.buf, this.end, this.buf.length - this.end, null);
+      } catch (e) {
+        // A descriptor left non-blocking by whoever started us: wait for the writer rather than fail.
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        Atomics.wait(PAUSE, 0, 0, 5);
+      }
+    }
   }
 
   close(): void {
-    if (this.fd >= 0) {
+    if (this.fd > 0) {
       closeSync(this.fd);
       this.fd = -1;
     }

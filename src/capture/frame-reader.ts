@@ -14,7 +14,10 @@ export interface FrameReader {
   /** Packets whose time fell outside 1970-01-01..9999-12-31 (a corrupt or crafted pcapng), given the time of the packet before. */
   readonly timesOutOfRange: number;
   readonly bytesRead: number;
+  /** Bytes in the file; 0 when not known (a pipe). */
   readonly size: number;
+  /** A pipe or FIFO, read once, in order. */
+  readonly streaming: boolean;
   close(): void;
 }
 

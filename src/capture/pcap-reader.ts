@@ -48,6 +48,7 @@ export class PcapReader implements FrameReader {
 
   get path(): string { return this.file.path; }
   get size(): number { return this.file.size; }
+  get streaming(): boolean { return this.file.streaming; }
   get bytesRead(): number { return this.file.offset; }
 
   next(frame: RawFrame): boolean {

@@ -50,6 +50,7 @@ export class PcapngReader implements FrameReader {
 
   get path(): string { return this.file.path; }
   get size(): number { return this.file.size; }
+  get streaming(): boolean { return this.file.streaming; }
   get bytesRead(): number { return this.file.offset; }
   /** Interfaces of the current section (for tests and summaries). */
   get interfaceLinkTypes(): number[] { return this.interfaces.map((i) => i.linkType); }

@@ -22,7 +22,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   }
   const format = exportFormat(argv);
   checkOutputs(format !== undefined, argv, [...argv.files, ...inputFiles(argv)]);
-  checkCaptureFiles(argv.files);
+  const opened = checkCaptureFiles(argv.files);
   const sinks: PacketSink[] = [];
   const exporter = exportSink(format, argv.out);
   const exportToStdout = stdoutCarriesData(exporter !== null, argv);
@@ -38,7 +38,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   let stoppedEarly = false;
   const started = performance.now();
   try {
-    results = await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested });
+    results = await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested, opened });
     stoppedEarly = stop.requested();
   } catch (e) {
     pipeline.abort();
@@ -113,6 +113,7 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
   builder: (y: Argv) => fileOptions(y)
     .example('netwatch analyze traffic.pcap', 'summary of one file')
     .example('netwatch analyze a.pcap b.pcapng --export csv -o packets.csv', 'every packet of both files to CSV')
+    .example('zcat traffic.pcap.gz | netwatch analyze -', 'a capture from standard input (- or a FIFO; read once, in order)')
     .example('netwatch analyze traffic.pcap --export json | jq .src_ip', 'JSON Lines on stdout, summary on stderr')
     .example('netwatch analyze attack.pcap --alerts alerts.json --flows flows.json', 'alerts (EVE) and flows (with Community ID) to files')
     .example('netwatch analyze attack.pcap --db /tmp/nw.db && netwatch alerts --db /tmp/nw.db', 'alerts into a database, then query them')

@@ -50,6 +50,7 @@ const DASH_VALUE_OPTIONS = new Set(['--out', '-o', '--alerts', '--flows', '--ale
  * "--out -" as "--out=-": yargs takes a lone "-" for a positional and leaves the option empty. And a
  * long option's value that looks negative ("--since -1h", "--window -5s") as "--since=-1h": yargs would
  * read "-1h" as the flags -1 and -h (help), so the value reaches the option's own check and its message.
+ * A lone "-" anywhere else is a file: standard input (yargs would drop it).
  */
 function joinDashValues(argv: string[]): string[] {
   const out: string[] = [];
@@ -59,7 +60,7 @@ function joinDashValues(argv: string[]): string[] {
     const next = argv[i + 1];
     const dash = DASH_VALUE_OPTIONS.has(a) && next === '-';
     const negative = a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\.?\d/.test(next);
-    if (dash || negative) { out.push(`${a}=${next}`); i++; } else out.push(a);
+    if (dash || negative) { out.push(`${a}=${next}`); i++; } else out.push(a === '-' ? '/dev/stdin' : a);
   }
   return out;
 }

@@ -55,7 +55,7 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   if (argv.model !== undefined) checkParentDirectory('model', argv.model);
   const modelPath = argv.model ?? defaultModelPath();
   checkNotInput('model', modelPath, argv.config === undefined ? argv.files : [...argv.files, argv.config]);
-  checkCaptureFiles(argv.files);
+  const opened = checkCaptureFiles(argv.files);
   const cfg = loadDetectionConfig(argv.config);
 
   // The heuristic detectors run too: a host they name is left out of training for that window.
@@ -67,7 +67,7 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const progress = fileProgressPrinter('reading');
   const started = performance.now();
   try {
-    await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested });
+    await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested, opened });
   } finally {
     stop.dispose();
     if (progress) process.stderr.write('\r\x1b[K');

@@ -6,6 +6,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import type { EveAlert } from '../../src/alert/eve-alert.js';
 import { CLI, CORPUS } from '../support/corpus.js';
@@ -398,4 +399,35 @@ test('after "--" every argument is a file, even one whose name starts with "-"; 
   const none = spawnSync(CLI, ['alerts', '--', '-scan.pcapng'], { encoding: 'utf8', cwd: sub });
   assert.equal(none.status, 2);
   assert.equal(none.stderr, 'netwatch: alerts takes no file names (after --: -scan.pcapng)\n');
+});
+
+test('standard input ("-") and FIFOs are read once, in order: the same packets and alerts as the file; a pipe named twice is refused', () => {
+  const file = `${CORPUS}/attack/scan/ppa_synscan.pcapng`;
+  const bytes = readFileSync(file);
+  const args = ['-q', '--no-store', '--summary', 'json', '--alerts', '-'];
+  const fromFile = spawnSync(CLI, ['analyze', file, ...args.filter((a) => a !== '--summary' && a !== 'json'), '--summary', 'none'], { encoding: 'utf8' });
+  const fromStdin = spawnSync(CLI, ['analyze', '-', '-q', '--no-store', '--summary', 'none', '--alerts', '-'], { encoding: 'utf8', input: bytes });
+  assert.equal(fromStdin.status, 0, fromStdin.stderr);
+  const strip = (out: string) => out.replace(/"pcap_filename":"[^"]*",/g, '');
+  assert.ok(fromFile.stdout.length > 0);
+  assert.equal(strip(fromStdin.stdout), strip(fromFile.stdout));
+  // A FIFO, as <(zcat capture.pcap.gz) gives: the check of its header must not lose the bytes it read.
+  const fifo = join(dir, 'capture.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const writer = spawn('sh', ['-c', `cat "${file}" > "${fifo}"`], { stdio: 'ignore' });
+  const fromFifo = spawnSync(CLI, ['analyze', fifo, '-q', '--no-store', '--summary', 'json'], { encoding: 'utf8', timeout: 30_000 });
+  writer.kill();
+  assert.equal(fromFifo.status, 0, fromFifo.stderr);
+  assert.equal((JSON.parse(fromFifo.stdout) as { packets: number }).packets, 2011);
+  const twice = spawnSync(CLI, ['analyze', '-', '-', '-q', '--no-store'], { encoding: 'utf8', input: bytes });
+  assert.equal(twice.status, 2);
+  assert.equal(twice.stderr, 'netwatch: /dev/stdin: named twice, but a pipe can be read only once\n');
+});
+
+test('a gzip-compressed capture is named as such, with the way to read it', () => {
+  const gz = join(dir, 'scan.pcapng.gz');
+  writeFileSync(gz, gzipSync(readFileSync(`${CORPUS}/attack/scan/ppa_synscan.pcapng`)));
+  const r = run(['analyze', gz, '--no-store']);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, `netwatch: ${gz}: gzip-compressed, not a pcap or pcapng file itself: decompress it first, e.g. zcat ${gz} | netwatch analyze -\n`);
 });
