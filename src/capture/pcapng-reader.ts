@@ -67,6 +67,15 @@ export class PcapngReader implements FrameReader {
       : ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
   }
 
+  /** The file ends inside a block: a warning after packets, but a file cut inside its first header is no capture (as for pcap). */
+  private cutShort(): void {
+    const f = this.file;
+    if (f.offset === 0) {
+      throw new NetwatchError('NW_ERR_FILE_CORRUPT', `${f.path}: pcapng section header cut short at offset ${f.end - f.pos}`);
+    }
+    this.cutAt = f.offset;
+  }
+
   private corrupt(what: string): never {
     throw new NetwatchError('NW_ERR_FILE_CORRUPT',
       `${this.file.path}: corrupt pcapng block at offset ${this.file.offset}: ${what} (after ${this.count} packets)`);
@@ -76,7 +85,7 @@ export class PcapngReader implements FrameReader {
     const f = this.file;
     for (;;) {
       if (!f.ensure(12)) {
-        if (f.end > f.pos) this.cutAt = f.offset;
+        if (f.end > f.pos) this.cutShort();
         return false;
       }
       const p0 = f.pos;
@@ -94,7 +103,7 @@ export class PcapngReader implements FrameReader {
       const len = this.u32(p0 + 4);
       if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) this.corrupt(`block length ${len}`);
       if (!f.ensure(len)) {
-        this.cutAt = f.offset;
+        this.cutShort();
         return false;
       }
       const p = f.pos;
