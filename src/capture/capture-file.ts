@@ -22,11 +22,11 @@ export function openCaptureFile(path: string): FrameReader {
     if (le === PCAPNG_SHB) return new PcapngReader(file);
     if ((be >>> 16) === 0x1f8b) {
       throw new NetwatchError('NW_ERR_FILE_FORMAT', `${path}: gzip-compressed, not a pcap or pcapng file itself: ` +
-        `decompress it first, e.g. zcat ${path} | netwatch ${process.argv[2] ?? 'analyze'} -`);
+        `decompress it first, e.g. zcat ${path} | netwatch analyze -`);
     }
     if (be === 0x28b52ffd) {
       throw new NetwatchError('NW_ERR_FILE_FORMAT', `${path}: zstd-compressed, not a pcap or pcapng file itself: ` +
-        `decompress it first, e.g. zstdcat ${path} | netwatch ${process.argv[2] ?? 'analyze'} -`);
+        `decompress it first, e.g. zstdcat ${path} | netwatch analyze -`);
     }
     throw new NetwatchError('NW_ERR_FILE_FORMAT',
       `${path}: not a pcap or pcapng file (magic 0x${be.toString(16).padStart(8, '0')} at offset 0)`);

@@ -44,13 +44,16 @@ function oneLine(msg: string): string {
 }
 
 /** Options whose value may be "-" (standard output). */
+/** A lone "-" on the command line, kept through yargs (see joinDashValues). */
+const STDIN_ARG = '\u0000-';
 const DASH_VALUE_OPTIONS = new Set(['--out', '-o', '--alerts', '--flows', '--alert-log']);
 
 /**
  * "--out -" as "--out=-": yargs takes a lone "-" for a positional and leaves the option empty. And a
  * long option's value that looks negative ("--since -1h", "--window -5s") as "--since=-1h": yargs would
  * read "-1h" as the flags -1 and -h (help), so the value reaches the option's own check and its message.
- * A lone "-" anywhere else is a file: standard input (yargs would drop it).
+ * A lone "-" anywhere else becomes STDIN_ARG (yargs would drop it), which the middleware turns into
+ * standard input among the files and back into nothing as an option's value ("--html -" still needs a name).
  */
 function joinDashValues(argv: string[]): string[] {
   const out: string[] = [];
@@ -60,7 +63,7 @@ function joinDashValues(argv: string[]): string[] {
     const next = argv[i + 1];
     const dash = DASH_VALUE_OPTIONS.has(a) && next === '-';
     const negative = a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\.?\d/.test(next);
-    if (dash || negative) { out.push(`${a}=${next}`); i++; } else out.push(a === '-' ? '/dev/stdin' : a);
+    if (dash || negative) { out.push(`${a}=${next}`); i++; } else out.push(a === '-' ? STDIN_ARG : a);
   }
   return out;
 }
@@ -78,13 +81,18 @@ export async function main(argv: string[]): Promise<number> {
     // as a file name ("a.json,b.json") or crash on. Say so instead of guessing which one was meant.
     .middleware(((a: Record<string, unknown>, y: { getOptions(): { array: string[] } }) => {
       const arrays = new Set(y.getOptions().array);
-      // Names after "--" are files even when they start with "-" (a file called -x.pcap).
-      const rest = a['--'];
+      for (const [k, v] of Object.entries(a)) {
+        if (k === 'files' && Array.isArray(v)) a[k] = v.map((f) => (f === STDIN_ARG ? '/dev/stdin' : f));
+        else if (v === STDIN_ARG) a[k] = '';
+        else if (Array.isArray(v)) a[k] = v.map((x) => (x === STDIN_ARG ? '' : x));
+      }
+      // Names after "--" are files even when they start with "-" (a file called -x.pcap); "-" is still standard input.
+      const rest = Array.isArray(a['--']) ? (a['--'] as unknown[]).map((x) => (x === '-' ? '/dev/stdin' : String(x))) : undefined;
       delete a['--'];
       if (Array.isArray(rest) && rest.length > 0) {
         const command = (a._ as unknown[]).map(String).join(' ');
         if (!FILE_COMMANDS.includes(command)) throw new NetwatchError('NW_ERR_USAGE', `${command || 'netwatch'} takes no file names (after --: ${rest.join(' ')})`);
-        a.files = [...((a.files as string[] | undefined) ?? []), ...rest.map(String)];
+        a.files = [...((a.files as string[] | undefined) ?? []), ...rest];
       }
       for (const [k, v] of Object.entries(a)) {
         // Each option once: not its one-letter alias, not yargs' camel-case copy of a kebab-case name.

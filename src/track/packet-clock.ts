@@ -2,13 +2,18 @@
 //
 // The clock is the latest packet time. Packet time that steps back more than 2 s (a clock step, files
 // joined) moves the clock back with it and runs the work once at the new time, so the schedule follows
-// it; but at most once per
-// REBASE_PACKETS packets. Time that jumps back and forth on every packet (two interfaces whose clocks
-// are apart, a crafted file) would otherwise make every packet a step back and the next a step forward,
-// and every step a due run of whatever the schedule drives: a pass over the flow table per packet.
+// it. Time that jumps back and forth on every packet (two interfaces whose clocks are apart, a crafted
+// file) would make every packet a step back and the next a step forward, and every step a due run of
+// whatever the schedule drives: a pass over the flow table per packet. So a move back comes at most once
+// per REBASE_PACKETS packets, or sooner (but not within MIN_REBASE_PACKETS of the last) once FOLLOW_BEHIND
+// packets in a row have stayed behind: time that really went back (a third file soon after a second) is followed.
 
-/** Packets between two moves of the clock back in time. */
+/** Packets between two moves of the clock back in time while packets go on jumping back and forth. */
 export const REBASE_PACKETS = 4096;
+/** Packets in a row behind the clock after which it follows them back... */
+export const FOLLOW_BEHIND = 8;
+/** ...once this many packets have passed since it last moved back. */
+export const MIN_REBASE_PACKETS = 256;
 /** A step back this small (seconds) is reordering, not a new time base: the clock holds. */
 const REORDER_SEC = 2;
 
@@ -17,6 +22,7 @@ export class PacketClock {
   now = -Infinity;
   private next = -Infinity;
   private sinceRebase = REBASE_PACKETS;
+  private behind = 0;
 
   /**
    * Takes a packet's time; true when the work is due at `now`: a second boundary of the clock has passed
@@ -24,13 +30,19 @@ export class PacketClock {
    */
   due(t: number): boolean {
     this.sinceRebase++;
-    if (t > this.now) this.now = t;
-    else if (t < this.now - REORDER_SEC && this.sinceRebase >= REBASE_PACKETS) {
-      this.now = t;
-      this.sinceRebase = 0;
-      this.next = Math.floor(t) + 1;
-      return true;
+    if (t < this.now - REORDER_SEC) {
+      this.behind++;
+      if (this.sinceRebase >= REBASE_PACKETS || (this.behind >= FOLLOW_BEHIND && this.sinceRebase >= MIN_REBASE_PACKETS)) {
+        this.now = t;
+        this.sinceRebase = 0;
+        this.behind = 0;
+        this.next = Math.floor(t) + 1;
+        return true;
+      }
+      return false;
     }
+    this.behind = 0;
+    if (t > this.now) this.now = t;
     if (this.now < this.next) return false;
     this.next = Math.floor(this.now) + 1;
     return true;

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PacketClock, REBASE_PACKETS } from '../../src/track/packet-clock.js';
+import { FOLLOW_BEHIND, MIN_REBASE_PACKETS, PacketClock, REBASE_PACKETS } from '../../src/track/packet-clock.js';
 
 test('monotonic time: due once per second boundary, at the packet that crosses it', () => {
   const c = new PacketClock();
@@ -34,4 +34,15 @@ test('time jumping back and forth on every packet: at most one move back per REB
   // Each move back is due once, and so is its way forward again; the rest is one per second of the clock.
   assert.ok(due <= 2 * (packets / REBASE_PACKETS + 1) + seconds + 1, `${due} due in ${packets} packets`);
   assert.ok(due >= seconds, `${due}`);
+});
+
+test('time that goes back again soon after a first step (a third file joined) is followed within FOLLOW_BEHIND packets', () => {
+  const c = new PacketClock();
+  // Three copies of 1,000 packets a second apart: each copy starts 999 s before the last one ended.
+  const dueIn = [0, 0, 0];
+  for (let copy = 0; copy < 3; copy++) for (let i = 0; i < 1000; i++) if (c.due(5000 + i)) dueIn[copy]++;
+  // Before, the second step back came within REBASE_PACKETS of the first and the clock held: the third copy had no sweeps or ticks.
+  assert.equal(dueIn[0], 1000);
+  assert.ok(dueIn[1] >= 999 && dueIn[2] >= 1000 - FOLLOW_BEHIND, JSON.stringify(dueIn));
+  assert.ok(MIN_REBASE_PACKETS < 1000);
 });
