@@ -431,3 +431,17 @@ test('a gzip-compressed capture is named as such, with the way to read it', () =
   assert.equal(r.status, 2);
   assert.equal(r.stderr, `netwatch: ${gz}: gzip-compressed, not a pcap or pcapng file itself: decompress it first, e.g. zcat ${gz} | netwatch analyze -\n`);
 });
+
+test('"-" as the value of an option that needs a file name is still refused: it never means standard input there', () => {
+  const precious = join(dir, 'precious.txt');
+  writeFileSync(precious, 'keep me\n');
+  const fd = openSync(precious, 'r');
+  try {
+    const r = spawnSync(CLI, ['report', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, '--html', '-'], { encoding: 'utf8', stdio: [fd, 'pipe', 'pipe'] });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, 'netwatch: report: --html needs a file name\n');
+  } finally {
+    closeSync(fd);
+  }
+  assert.equal(readFileSync(precious, 'utf8'), 'keep me\n');
+});
