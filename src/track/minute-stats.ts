@@ -2,6 +2,7 @@
 // top talkers (senders and receivers), the services most connected to, and capture drops. Fixed counters
 // and bounded tables, reset each minute.
 
+import { PacketClock } from './packet-clock.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
 import { mixAddress, writeSrc } from './address-key.js';
 import type { Talker } from './top-talkers.js';
@@ -59,10 +60,17 @@ export class MinuteStats {
   private readonly src = new Uint32Array(4);
   private readonly tops = new TrafficTops();
   private dropsAtStart = { ring: 0, kernel: 0 };
+  /**
+   * Which minute a packet counts in: the clock's, not the packet's own, so a packet a second or two out of
+   * order at a minute's edge, or time jumping back and forth, does not end a minute (a database row and a
+   * pass over the port counters) per packet; a real step back is followed as the flow table follows it.
+   */
+  private readonly clock = new PacketClock();
 
   /** newFlow: the packet opened a flow (its destination port counts as a service). */
   add(rec: PacketRecord, newFlow: boolean): void {
-    const m = Math.floor(rec.tsSec / 60);
+    this.clock.due(rec.tsSec);
+    const m = Math.floor(this.clock.now / 60);
     if (m !== this.minute) {
       if (this.minute >= 0) this.emit();
       this.minute = m;
