@@ -43,9 +43,9 @@ function oneLine(msg: string): string {
   return msg.replace(/\s*\n\s*/g, '; ');
 }
 
-/** Options whose value may be "-" (standard output). */
 /** A lone "-" on the command line, kept through yargs (see joinDashValues). */
 const STDIN_ARG = '\u0000-';
+/** Options whose value may be "-" (standard output). */
 const DASH_VALUE_OPTIONS = new Set(['--out', '-o', '--alerts', '--flows', '--alert-log']);
 
 /**

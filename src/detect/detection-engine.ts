@@ -7,7 +7,6 @@ import { DecodeStatus } from '../decode/decode-status.js';
 import { L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
 import { CloseReason, FlowTable, type FlowCloseListener } from '../track/flow-table.js';
 import { HF_ESTABLISHED, HostWindows } from '../track/host-windows.js';
-import { PacketClock } from '../track/packet-clock.js';
 import { ArpSpoofDetector } from './arp-spoof.js';
 import { BruteForceDetector } from './brute-force.js';
 import { PacketContext, type Detector } from './detector.js';
@@ -35,8 +34,6 @@ export class DetectionEngine implements FlowCloseListener {
   readonly detectors: Detector[];
   readonly flowSinks: FlowSink[] = [];
   private readonly ctx = new PacketContext();
-  /** When detectors tick (once per second of packet time). */
-  private readonly ticks = new PacketClock();
   // The detectors again, one typed field each, so every per-packet call site sees one class and can be
   // inlined (a loop over the array is one megamorphic call site for all thirteen).
   private readonly portScan: PortScanDetector;
@@ -121,8 +118,8 @@ export class DetectionEngine implements FlowCloseListener {
     const added = this.added;
     for (let i = 0; i < added.length; i++) added[i].packet(c);
     if (this.hub.alertsRaised !== before && c.flowSlot >= 0) flows.markAlerted(c.flowSlot);
-    // Once per second of packet time; a step back in time restarts the schedule (see PacketClock).
-    if (this.ticks.due(t)) for (let i = 0; i < ds.length; i++) ds[i].tick?.(c);
+    // Once per second of packet time, when the flow table sweeps (a step back in time restarts the schedule: see PacketClock).
+    if (flows.lastSwept) for (let i = 0; i < ds.length; i++) ds[i].tick?.(c);
   }
 
   flowClosed(flows: FlowTable, slot: number, reason: CloseReason): void {

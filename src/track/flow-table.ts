@@ -93,6 +93,11 @@ export class FlowTable {
   /** This packet closed a TCP flow: the second FIN of the exchange, or the first RST. */
   lastClosing = false;
   lastNextHopChanged = false;
+  /**
+   * This packet's time made a sweep due (once per second of packet time, see PacketClock): the detection
+   * engine ticks its detectors on the same schedule rather than keep a second clock fed the same times.
+   */
+  lastSwept = false;
   /** The next-hop MAC before the change (hi 16 bits, lo 32 bits). */
   lastPrevMacHi = 0;
   lastPrevMacLo = 0;
@@ -147,7 +152,8 @@ export class FlowTable {
     this.lastEstablished = false;
     this.lastClosing = false;
     this.lastNextHopChanged = false;
-    if (this.sweepClock.due(t)) this.sweep(this.sweepClock.now);
+    this.lastSwept = this.sweepClock.due(t);
+    if (this.lastSwept) this.sweep(this.sweepClock.now);
     if ((rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) || rec.fragment === FRAG_LATER) return -1;
     if (rec.status === DecodeStatus.MalformedIp || rec.status === DecodeStatus.TruncatedIp) return -1;
     const proto = rec.ipProto;
@@ -344,7 +350,6 @@ export class FlowTable {
     while (slots[i] !== s) i = (i + 1) & this.mask;
     return i;
   }
-
 
   /** Closes every flow (end of input or shutdown). */
   closeAll(): void {
