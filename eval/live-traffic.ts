@@ -30,8 +30,12 @@ const ATTACKS: LiveAttack[] = [
   { name: 'dig-dns-exfiltration', type: 'tunnel', seconds: 30, cmd: (n, d) => ['dig', `@${n.ipA}`, '-f', join(d, 'exfil-names.txt'), '+tries=1', '+time=1'] },
 ];
 
-function run(net: NetnsPair, ns: string, cmd: string[], seconds: number, children: ChildProcess[]): Promise<void> {
-  const c = net.generate(ns, cmd, seconds);
+/**
+ * Runs one bounded generator in `cwd`: hydra, cut off by its bound, writes ./hydra.restore, which
+ * belongs with the recordings and not in whatever directory the evaluation was started from.
+ */
+function run(net: NetnsPair, ns: string, cmd: string[], seconds: number, children: ChildProcess[], cwd: string): Promise<void> {
+  const c = net.generate(ns, cmd, seconds, cwd);
   children.push(c);
   return new Promise((r) => c.on('exit', () => r()));
 }
@@ -55,20 +59,20 @@ async function record(net: NetnsPair, file: string, children: ChildProcess[], bo
 }
 
 /** About `seconds` of an ordinary client's traffic to the services, paced by a seeded schedule. */
-async function benign(net: NetnsPair, services: Services, seconds: number, seed: number, children: ChildProcess[]): Promise<void> {
+async function benign(net: NetnsPair, services: Services, seconds: number, seed: number, children: ChildProcess[], cwd: string): Promise<void> {
   let s = seed;
   const rand = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 4294967296; };
   const end = Date.now() + seconds * 1000;
   const names = ['www.example.com', 'mail.example.org', 'api.example.net', 'cdn.example.com', 'docs.example.org'];
   while (Date.now() < end) {
     const r = rand();
-    if (r < 0.45) await run(net, net.nsB, ['curl', '-s', '-o', '/dev/null', '--max-time', '5', `http://${net.ipA}/index.html`], 10, children);
-    else if (r < 0.75) await run(net, net.nsB, ['dig', `@${net.ipA}`, '+tries=1', '+time=2', names[Math.floor(rand() * names.length)], 'A'], 10, children);
+    if (r < 0.45) await run(net, net.nsB, ['curl', '-s', '-o', '/dev/null', '--max-time', '5', `http://${net.ipA}/index.html`], 10, children, cwd);
+    else if (r < 0.75) await run(net, net.nsB, ['dig', `@${net.ipA}`, '+tries=1', '+time=2', names[Math.floor(rand() * names.length)], 'A'], 10, children, cwd);
     else if (r < 0.85) {
       await run(net, net.nsB, ['ssh', '-i', services.sshKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-        '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${net.ipA}`, 'true'], 20, children);
-    } else if (r < 0.97) await run(net, net.nsB, ['ping', '-c', '3', '-i', '0.3', '-W', '1', net.ipA], 10, children);
-    else await run(net, net.nsB, ['iperf3', '-c', net.ipA, '-t', '1', '-b', '50M'], 15, children);
+        '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${net.ipA}`, 'true'], 20, children, cwd);
+    } else if (r < 0.97) await run(net, net.nsB, ['ping', '-c', '3', '-i', '0.3', '-W', '1', net.ipA], 10, children, cwd);
+    else await run(net, net.nsB, ['iperf3', '-c', net.ipA, '-t', '1', '-b', '50M'], 15, children, cwd);
     await new Promise((res) => setTimeout(res, 200 + rand() * 1800));
   }
 }
@@ -105,14 +109,14 @@ export async function recordLiveTraffic(dir: string, benignSeconds: number, log:
     const benignTrain = join(dir, 'live-benign-train.pcap');
     const benignHeldOut = join(dir, 'live-benign-heldout.pcap');
     log(`recording ${benignSeconds} s of benign traffic (training)`);
-    await record(net, benignTrain, children, benignSeconds + 30, () => benign(net, svc, benignSeconds, 1, children));
+    await record(net, benignTrain, children, benignSeconds + 30, () => benign(net, svc, benignSeconds, 1, children, dir));
     log(`recording ${benignSeconds} s of benign traffic (held out)`);
-    await record(net, benignHeldOut, children, benignSeconds + 30, () => benign(net, svc, benignSeconds, 2, children));
+    await record(net, benignHeldOut, children, benignSeconds + 30, () => benign(net, svc, benignSeconds, 2, children, dir));
     const attacks: LabelledCapture[] = [];
     for (const a of ATTACKS) {
       log(`recording ${a.name}`);
       const file = join(dir, `live-${a.name}.pcap`);
-      await record(net, file, children, a.seconds, () => run(net, net.nsB, a.cmd(net, dir), a.seconds, children));
+      await record(net, file, children, a.seconds, () => run(net, net.nsB, a.cmd(net, dir), a.seconds, children, dir));
       attacks.push({ path: file, type: a.type, hosts: [net.ipB] });
     }
     writeFileSync(join(dir, 'attacker.txt'), net.ipB + '\n');
