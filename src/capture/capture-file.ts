@@ -12,7 +12,7 @@ export function openCaptureFile(path: string): FrameReader {
   try {
     if (!file.ensure(4)) {
       throw new NetwatchError('NW_ERR_FILE_FORMAT',
-        `${path}: not a capture file: ${file.size} bytes, too short for a pcap or pcapng header`);
+        `${path}: not a capture file: ${file.end} byte${file.end === 1 ? '' : 's'}, too short for a pcap or pcapng header`);
     }
     const le = file.buf.readUInt32LE(0);
     const be = file.buf.readUInt32BE(0);

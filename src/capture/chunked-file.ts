@@ -1,11 +1,21 @@
 // Streams a file through one reusable buffer so a capture of any size is read with bounded memory.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { NetwatchError, fileErrorText } from '../errors.js';
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
 /** Something to sleep on between reads of a non-blocking pipe that is empty for now. */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * A terminal sends keystrokes, never a capture: reading one would wait silently for input nobody means
+ * to type (`netwatch analyze -` with nothing piped in).
+ */
+function terminalText(path: string): string {
+  const what = path === '-' || path === '/dev/stdin' ? 'standard input' : path;
+  return `${what} is a terminal, not a capture: pipe one in, e.g. tcpdump -w - | netwatch analyze -`;
+}
 
 export class ChunkedFile {
   readonly path: string;
@@ -29,9 +39,11 @@ export class ChunkedFile {
       this.fd = path === '-' || path === '/dev/stdin' ? 0 : openSync(path, 'r');
       const st = fstatSync(this.fd);
       if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      if (st.isCharacterDevice() && isatty(this.fd)) throw new NetwatchError('NW_ERR_FILE_OPEN', terminalText(path));
       this.streaming = !st.isFile() && !st.isBlockDevice();
       this.size = this.streaming ? 0 : st.size;
     } catch (e) {
+      if (e instanceof NetwatchError) throw e;
       throw new NetwatchError('NW_ERR_FILE_OPEN', `${path}: cannot open: ${fileErrorText(e)}`, { cause: e });
     }
     this.maxBuffer = Math.max(DEFAULT_CHUNK, maxRecord * 2);

@@ -424,6 +424,16 @@ test('standard input ("-") and FIFOs are read once, in order: the same packets a
   assert.equal(twice.stderr, 'netwatch: /dev/stdin: named twice, but a pipe can be read only once\n');
 });
 
+test('a terminal as the capture is refused at once (nothing piped in), and a short pipe says how many bytes it held', () => {
+  // script(1) gives the command a pseudo-terminal as standard input, as an operator's shell does.
+  const tty = spawnSync('script', ['-qec', `${CLI} analyze - -q --no-store; echo "exit=$?"`, '/dev/null'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(tty.stdout.replace(/\r/g, ''),
+    'netwatch: standard input is a terminal, not a capture: pipe one in, e.g. tcpdump -w - | netwatch analyze -\nexit=2\n');
+  const short = spawnSync(CLI, ['analyze', '-', '-q', '--no-store'], { encoding: 'utf8', input: 'ab\n' });
+  assert.equal(short.status, 2);
+  assert.equal(short.stderr, 'netwatch: /dev/stdin: not a capture file: 3 bytes, too short for a pcap or pcapng header\n');
+});
+
 test('a gzip-compressed capture is named as such, with the way to read it', () => {
   const gz = join(dir, 'scan.pcapng.gz');
   writeFileSync(gz, gzipSync(readFileSync(`${CORPUS}/attack/scan/ppa_synscan.pcapng`)));
