@@ -8,6 +8,7 @@ import type { PacketSink } from '../output/packet-sink.js';
 import { Pipeline, checkCaptureFiles, runFiles } from '../pipeline.js';
 import { checkOutputs, exportFormat, exportSink, inputFiles, stdoutCarriesData, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
+import { warnAboutFiles } from './file-warnings.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { defaultModelPath } from '../config/default-paths.js';
 import { stdoutReaderGone } from '../output/stdout-reader.js';
@@ -52,23 +53,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   // Reputation lookups queued by alerts: waited for a little, at the rate the config allows.
   await detection.drainReputation(REPUTATION_WAIT_MS);
   detection.finish(pipeline.totals());
-  for (const r of results) {
-    if (r.cutAt >= 0) {
-      process.stderr.write(`netwatch: warning: ${r.path}: file ends in the middle of a packet record at byte offset ${r.cutAt}; ` +
-        `the ${r.packets} whole packets before it were analysed\n`);
-    }
-    if (r.timeStepsBack > 0) {
-      process.stderr.write(`netwatch: warning: ${r.path}: packet time steps back ${r.timeStepsBack} time(s), by up to ${r.largestStepBackSec} s ` +
-        `(at packet ${r.largestStepBackAt}); windows and incidents that span a step may split (sort the file first, e.g. with reordercap)\n`);
-    }
-    if (r.badTimestamps > 0) {
-      process.stderr.write(`netwatch: warning: ${r.path}: ${r.badTimestamps} packets had an out-of-range timestamp fraction (carried into seconds)\n`);
-    }
-    if (r.timesOutOfRange > 0) {
-      process.stderr.write(`netwatch: warning: ${r.path}: ${r.timesOutOfRange} packets had a time outside 1970-01-01..9999-12-31 ` +
-        '(given the time of the packet before)\n');
-    }
-  }
+  warnAboutFiles(results);
   if (argv.summary !== 'none') {
     const report = buildSummary(pipeline.summary, argv.files.length === 1 ? argv.files[0] : `${argv.files.length} files`, true);
     report.files = results.map((r) => ({

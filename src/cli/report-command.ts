@@ -14,6 +14,7 @@ import { reportFromDatabase, type ReportData } from '../report/report-data.js';
 import { renderReportHtml } from '../report/report-html.js';
 import { openDatabase } from '../store/netwatch-db.js';
 import { fileProgressPrinter } from './file-progress.js';
+import { warnAboutFiles } from './file-warnings.js';
 import { checkNumber } from './number-args.js';
 import { checkNotInput, checkParentDirectory, inputFiles } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
@@ -66,9 +67,7 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
         decay: argv.decay,
       });
       data = r.data;
-      for (const f of r.files) {
-        if (f.cutAt >= 0) process.stderr.write(`netwatch: warning: ${f.path}: file ends in the middle of a packet record at byte offset ${f.cutAt}\n`);
-      }
+      warnAboutFiles(r.files);
     } finally {
       stop.dispose();
       if (progress) process.stderr.write('\r\x1b[K');

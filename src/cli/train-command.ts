@@ -8,11 +8,12 @@ import { saveModel, type ModelType } from '../detect/anomaly-model.js';
 import { DEFAULT_ALERTS_PER_DAY, trainModel } from '../detect/model-training.js';
 import { TrainingCollector } from '../detect/training-collector.js';
 import { NetwatchError } from '../errors.js';
-import { Pipeline, checkCaptureFiles, runFiles } from '../pipeline.js';
+import { Pipeline, checkCaptureFiles, runFiles, type FileResult } from '../pipeline.js';
 import { checkNotInput, checkOutputPath, checkParentDirectory } from './output-options.js';
 import { checkNumber } from './number-args.js';
 import { listenForStop } from './stop-signals.js';
 import { fileProgressPrinter } from './file-progress.js';
+import { warnAboutFiles } from './file-warnings.js';
 import { parseDurationArg } from './time-args.js';
 import { durationText } from '../output/duration-text.js';
 
@@ -66,12 +67,14 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const stop = listenForStop(() => process.exit(130));
   const progress = fileProgressPrinter('reading');
   const started = performance.now();
+  let results: FileResult[];
   try {
-    await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested, opened });
+    results = await runFiles(pipeline, argv.files, { onProgress: progress, shouldStop: stop.requested, opened });
   } finally {
     stop.dispose();
     if (progress) process.stderr.write('\r\x1b[K');
   }
+  warnAboutFiles(results);
   pipeline.finish();
   const set = collector.trainingSet(argv.files, pipeline.summary.packets, engine.rareService.tables());
   let model;

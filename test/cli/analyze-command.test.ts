@@ -229,6 +229,23 @@ test('files out of time order and a clock that jumps: the time range and the vol
   assert.equal(v.packets, 4709);
 });
 
+test('train and report warn about a file cut short and about time stepping back as analyze does', () => {
+  const cut = `${CORPUS}/edge/sv_http-mime-truncated_cut.pcap`;
+  const stepped = `${CORPUS}/attack/bruteforce/ppa1e_ftp-crack.pcap`;
+  // The warnings about the files (train adds its own about the training set).
+  const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith(`netwatch: warning: ${CORPUS}/`));
+  const analyzed = run(['analyze', cut, stepped, '--no-store', '--summary', 'none', '-q']);
+  assert.equal(analyzed.status, 0, analyzed.stderr);
+  const expected = warnings(analyzed.stderr);
+  assert.equal(expected.length, 2, analyzed.stderr);
+  const trained = run(['train', cut, stepped, '--model', join(dir, 'warned-model.json')]);
+  assert.equal(trained.status, 0, trained.stderr);
+  assert.deepEqual(warnings(trained.stderr), expected);
+  const reported = run(['report', cut, stepped, '--html', join(dir, 'warned.html'), '-q']);
+  assert.equal(reported.status, 0, reported.stderr);
+  assert.deepEqual(warnings(reported.stderr), expected);
+});
+
 test('packet time that steps back (one capture appended to itself) is warned about and reported', () => {
   const r = run(['analyze', `${CORPUS}/attack/bruteforce/ppa1e_ftp-crack.pcap`, '--no-store', '--summary', 'json', '-q']);
   assert.equal(r.status, 0, r.stderr);

@@ -1,0 +1,32 @@
+// What went wrong inside a capture file that was still analysed (cut short, time stepping back,
+// impossible timestamps): the same warnings from every command that reads files.
+
+import type { FileResult } from '../pipeline.js';
+
+/** One line per thing to warn about, each without its trailing newline, in the order of the files. */
+function fileWarnings(results: readonly FileResult[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    if (r.cutAt >= 0) {
+      out.push(`netwatch: warning: ${r.path}: file ends in the middle of a packet record at byte offset ${r.cutAt}; ` +
+        `the ${r.packets} whole packets before it were analysed`);
+    }
+    if (r.timeStepsBack > 0) {
+      out.push(`netwatch: warning: ${r.path}: packet time steps back ${r.timeStepsBack} time(s), by up to ${r.largestStepBackSec} s ` +
+        `(at packet ${r.largestStepBackAt}); windows and incidents that span a step may split (sort the file first, e.g. with reordercap)`);
+    }
+    if (r.badTimestamps > 0) {
+      out.push(`netwatch: warning: ${r.path}: ${r.badTimestamps} packets had an out-of-range timestamp fraction (carried into seconds)`);
+    }
+    if (r.timesOutOfRange > 0) {
+      out.push(`netwatch: warning: ${r.path}: ${r.timesOutOfRange} packets had a time outside 1970-01-01..9999-12-31 ` +
+        '(given the time of the packet before)');
+    }
+  }
+  return out;
+}
+
+/** Writes fileWarnings() to standard error. */
+export function warnAboutFiles(results: readonly FileResult[]): void {
+  for (const line of fileWarnings(results)) process.stderr.write(line + '\n');
+}
