@@ -17,6 +17,8 @@ import type { RunTotals } from './store/netwatch-db.js';
 
 /** Frames handled between yields to the event loop (signals, progress, worker messages). */
 const BATCH = 16384;
+/** How long a read of a quiet pipe or FIFO waits before the run checks for Ctrl-C and waits again. */
+const QUIET_PIPE_WAIT_MS = 100;
 
 export class Pipeline {
   readonly decoder = new PacketDecoder();
@@ -154,6 +156,8 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
     let largestBack = 0;
     let largestBackAt = 0;
     let index = 0;
+    // A quiet pipe hands control back now and then, so Ctrl-C is acted on while it waits.
+    if (reader.streaming) reader.maxWaitMs = QUIET_PIPE_WAIT_MS;
     try {
       for (;;) {
         let n = 0;
@@ -168,7 +172,7 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
           pipeline.process(frame);
           n++;
         }
-        if (n < BATCH) break;
+        if (n < BATCH && !reader.waiting) break;
         opts.onProgress?.({
           fileIndex: fi, files: paths.length, path: reader.path, bytesRead: reader.bytesRead, size: reader.size,
           packets: pipeline.summary.packets,

@@ -18,6 +18,12 @@ export interface FrameReader {
   readonly size: number;
   /** A pipe or FIFO, read once, in order. */
   readonly streaming: boolean;
+  /**
+   * How long next() may wait for a quiet pipe (Infinity by default: until data or its end). After that it
+   * returns false with `waiting` set: not the end of the file; call next() again.
+   */
+  maxWaitMs: number;
+  readonly waiting: boolean;
   close(): void;
 }
 

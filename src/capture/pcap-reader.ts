@@ -49,12 +49,15 @@ export class PcapReader implements FrameReader {
   get path(): string { return this.file.path; }
   get size(): number { return this.file.size; }
   get streaming(): boolean { return this.file.streaming; }
+  get maxWaitMs(): number { return this.file.maxWaitMs; }
+  set maxWaitMs(ms: number) { this.file.maxWaitMs = ms; }
+  get waiting(): boolean { return this.file.waiting; }
   get bytesRead(): number { return this.file.offset; }
 
   next(frame: RawFrame): boolean {
     const f = this.file;
     if (!f.ensure(16)) {
-      if (f.end > f.pos) this.cutAt = f.offset;
+      if (f.end > f.pos && !f.waiting) this.cutAt = f.offset;
       return false;
     }
     const b = f.buf;
@@ -76,7 +79,7 @@ export class PcapReader implements FrameReader {
         `${f.path}: corrupt packet record at offset ${f.offset}: captured length ${capLen} exceeds ${MAX_RECORD_CAPLEN} (after ${this.count} packets)`);
     }
     if (!f.ensure(16 + capLen)) {
-      this.cutAt = f.offset;
+      if (!f.waiting) this.cutAt = f.offset;
       return false;
     }
     if (frac >= this.fracPerSec) {

@@ -51,6 +51,9 @@ export class PcapngReader implements FrameReader {
   get path(): string { return this.file.path; }
   get size(): number { return this.file.size; }
   get streaming(): boolean { return this.file.streaming; }
+  get maxWaitMs(): number { return this.file.maxWaitMs; }
+  set maxWaitMs(ms: number) { this.file.maxWaitMs = ms; }
+  get waiting(): boolean { return this.file.waiting; }
   get bytesRead(): number { return this.file.offset; }
   /** Interfaces of the current section (for tests and summaries). */
   get interfaceLinkTypes(): number[] { return this.interfaces.map((i) => i.linkType); }
@@ -85,7 +88,7 @@ export class PcapngReader implements FrameReader {
     const f = this.file;
     for (;;) {
       if (!f.ensure(12)) {
-        if (f.end > f.pos) this.cutShort();
+        if (f.end > f.pos && !f.waiting) this.cutShort();
         return false;
       }
       const p0 = f.pos;
@@ -103,7 +106,7 @@ export class PcapngReader implements FrameReader {
       const len = this.u32(p0 + 4);
       if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) this.corrupt(`block length ${len}`);
       if (!f.ensure(len)) {
-        this.cutShort();
+        if (!f.waiting) this.cutShort();
         return false;
       }
       const p = f.pos;

@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -439,6 +439,41 @@ test('standard input ("-") and FIFOs are read once, in order: the same packets a
   const twice = spawnSync(CLI, ['analyze', '-', '-', '-q', '--no-store'], { encoding: 'utf8', input: bytes });
   assert.equal(twice.status, 2);
   assert.equal(twice.stderr, 'netwatch: /dev/stdin: named twice, but a pipe can be read only once\n');
+});
+
+test('Ctrl-C ends a run whose pipe or FIFO has gone quiet, keeping the packets read, without waiting for the writer', async () => {
+  const file = `${CORPUS}/attack/scan/ppa_synscan.pcapng`;
+  const writers: ChildProcess[] = [];
+  // A FIFO whose writer sends the whole capture, then holds its end open for longer than the test waits.
+  const quietFifo = (name: string): string => {
+    const fifo = join(dir, name);
+    execFileSync('mkfifo', [fifo]);
+    writers.push(spawn('sh', ['-c', `cat "${file}"; sleep 60`], { stdio: ['ignore', openSync(fifo, 'r+'), 'ignore'] }));
+    return fifo;
+  };
+  try {
+    // Standard input as a shell pipe gives it (a FIFO is a pipe; Node's own 'pipe' would be a socket), and a FIFO by name.
+    const runs: [string, number | 'pipe'][] = [['-', openSync(quietFifo('stdin.fifo'), 'r')], [quietFifo('named.fifo'), 'pipe']];
+    for (const [input, stdin] of runs) {
+      const child = spawn(CLI, ['analyze', input, '-q', '--no-store', '--summary', 'json'], { stdio: [stdin, 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      await new Promise((r) => setTimeout(r, 3000));
+      const signalled = Date.now();
+      child.kill('SIGINT');
+      const bound = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(bound);
+      if (typeof stdin === 'number') closeSync(stdin);
+      assert.equal(code, 0, `${input}: exit ${code}`);
+      assert.ok(Date.now() - signalled < 5000, `${input}: took ${Date.now() - signalled} ms after Ctrl-C`);
+      const s = JSON.parse(out) as { packets: number; stopReason?: string };
+      assert.deepEqual([s.packets, s.stopReason], [2011, 'on signal (files not read to the end)'], input);
+    }
+  } finally {
+    for (const w of writers) w.kill('SIGKILL');
+  }
 });
 
 test('a terminal as the capture is refused at once (nothing piped in), and a short pipe says how many bytes it held', () => {
