@@ -55,8 +55,9 @@ export class LiveCapture {
           worker.off('message', onMessage);
           worker.off('error', onError);
           if (m.linkType < 0) {
-            void worker.terminate();
-            reject(new NetwatchError('NW_ERR_CAPTURE', `${opts.device}: unsupported link type "${m.linkName}"`));
+            // The worker closes its pcap handle first: terminating it with the handle open aborts the process.
+            const failed = new NetwatchError('NW_ERR_CAPTURE', `${opts.device}: unsupported link type "${m.linkName}"`);
+            void stopWorker(worker).then(() => reject(failed));
             return;
           }
           resolve(new LiveCapture(worker, new FrameRingReader(ring), m.linkType, m.linkName));
@@ -78,13 +79,18 @@ export class LiveCapture {
   /** Stops the capture and waits for the worker to close its handle; frames already in the ring stay readable. */
   stop(): Promise<void> {
     if (this.stopped) return this.stopped;
-    this.stopped = new Promise((resolve) => {
-      const done = (): void => resolve();
-      this.worker.once('exit', done);
-      this.worker.postMessage({ type: 'stop' } satisfies MainToWorker);
-      // A worker stuck in native code must not hold the process: give it two seconds.
-      setTimeout(() => { void this.worker.terminate().then(done); }, 2000).unref();
-    });
+    this.stopped = stopWorker(this.worker);
     return this.stopped;
   }
+}
+
+/** Asks the capture worker to close its handle and waits for it to exit. */
+function stopWorker(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => resolve();
+    worker.once('exit', done);
+    worker.postMessage({ type: 'stop' } satisfies MainToWorker);
+    // A worker stuck in native code must not hold the process: give it two seconds.
+    setTimeout(() => { void worker.terminate().then(done); }, 2000).unref();
+  });
 }

@@ -20,6 +20,8 @@ export const CAP_LINK_NAMES: Readonly<Record<string, number>> = {
   RAW: LINKTYPE_RAW,
   IEEE802_11_RADIO: 127,
   LINUX_SLL: LINKTYPE_LINUX_SLL,
+  // What cap actually returns for Linux cooked capture (the "any" device).
+  LINKTYPE_LINUX_SLL: LINKTYPE_LINUX_SLL,
 };
 
 export function linkTypeName(lt: number): string {

@@ -99,6 +99,21 @@ test('--count stops after exactly that many packets and prints the loss report',
   assert.match(res.stdout, /ICMP\s+6 pkts/);
 });
 
+test('"any" (Linux cooked capture) is captured and decoded like an Ethernet device', { timeout: 60_000 }, async () => {
+  const out = join(dir, 'any.json');
+  const cap = net.spawn(net.nsA, [process.execPath, CLI, 'capture', '-i', 'any', '--count', '4', '--filter', 'icmp', '--export', 'json', '-o', out,
+    '--duration', '30', '--summary', 'json', '-q', '--no-store']);
+  const exited = waitForExit(cap, 45_000);
+  await waitForStderr(cap, /capturing on any \(linux-sll\)/, 20_000);
+  net.exec(net.nsB, ['ping', '-c', '2', '-i', '0.2', '-W', '1', net.ipA]);
+  const res = await exited;
+  assert.equal(res.code, 0, res.stderr);
+  const pkts = readJsonl(out);
+  assert.deepEqual(pkts.map((p) => [p.protocol, p.src_ip, p.dst_ip, p.icmp_type]), [
+    ['ICMP', net.ipB, net.ipA, 8], ['ICMP', net.ipA, net.ipB, 0], ['ICMP', net.ipB, net.ipA, 8], ['ICMP', net.ipA, net.ipB, 0],
+  ]);
+});
+
 test('bad filter, unknown interface and missing privilege each give one clear line', { timeout: 60_000 }, () => {
   const bad = spawnSync('ip', ['netns', 'exec', net.nsA, process.execPath, CLI, 'capture', '-i', net.ifA, '--filter', 'tcp and and', '-c', '1'], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(bad.status, 2);
