@@ -1,6 +1,6 @@
 // What every detector implements, and the per-packet context the engine hands to them (one reused object).
 
-import type { AlertHub } from '../alert/alert-hub.js';
+import type { AlertHub, PacketPosition } from '../alert/alert-hub.js';
 import type { DetectorName } from '../alert/signatures.js';
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { ipv4ToString, ipv6ToString } from '../decode/address-format.js';
@@ -55,27 +55,48 @@ export function windowLabel(sec: number): string {
 
 /**
  * Per-slot "last raised" times so a detector over its threshold calls the hub at most once a second per
- * entry. With remember, the slots it refuses are kept, so a detector can judge them again at its next tick
- * and at the end (drain): a scan that runs its course inside one second is otherwise filed with the count
- * it had when it first crossed the threshold.
+ * entry. With remember, the slots it refuses are kept with the time and packet of their latest refusal,
+ * so a detector can judge them again at its next tick and at the end (drain) as they stood then: a scan
+ * that runs its course inside one second is otherwise filed with the count it had when it first crossed
+ * the threshold.
  */
 export class RaiseGate {
   private readonly last: Float64Array;
   private readonly deferred: Int32Array | null;
   private readonly isDeferred: Uint8Array | null;
+  /** Per slot, its latest refusal: packet time, and the packet's position (seconds, nanoseconds, number, file). */
+  private readonly refusedT: Float64Array | null;
+  private readonly refusedPos: Float64Array | null;
+  private readonly refusedFile: (string | null)[] | null;
   private deferredCount = 0;
   constructor(capacity: number, remember = false) {
     this.last = new Float64Array(capacity).fill(-Infinity);
     this.deferred = remember ? new Int32Array(capacity) : null;
     this.isDeferred = remember ? new Uint8Array(capacity) : null;
+    this.refusedT = remember ? new Float64Array(capacity) : null;
+    this.refusedPos = remember ? new Float64Array(3 * capacity) : null;
+    this.refusedFile = remember ? new Array<string | null>(capacity).fill(null) : null;
   }
-  /** True (and remembered) when slot may raise at time t; with remember, a refused slot is kept for drain. */
-  open(slot: number, t: number): boolean {
+  /**
+   * True (and remembered) when slot may raise at time t. With remember, a refused slot is kept for drain
+   * with t and pos, the packet the refusal happened at.
+   */
+  open(slot: number, t: number, pos?: PacketPosition): boolean {
     const dt = t - this.last[slot];
     if (dt >= 0 && dt < 1) {
-      if (this.isDeferred !== null && this.isDeferred[slot] === 0) {
-        this.isDeferred[slot] = 1;
-        this.deferred![this.deferredCount++] = slot;
+      if (this.isDeferred !== null) {
+        if (this.isDeferred[slot] === 0) {
+          this.isDeferred[slot] = 1;
+          this.deferred![this.deferredCount++] = slot;
+        }
+        this.refusedT![slot] = t;
+        if (pos !== undefined) {
+          const rp = this.refusedPos!;
+          rp[3 * slot] = pos.tsSec;
+          rp[3 * slot + 1] = pos.tsNsec;
+          rp[3 * slot + 2] = pos.index;
+          this.refusedFile![slot] = pos.file;
+        }
       }
       return false;
     }
@@ -88,22 +109,47 @@ export class RaiseGate {
     this.last[slot] = -Infinity;
   }
   /**
-   * Hands every refused slot to judge once and forgets it (a slot refused again is kept for the next
-   * drain). With force (end of input) the gate is opened for them first.
+   * Hands every refused slot to judge once, a second or more after its last raise (sooner, it is kept for
+   * the next drain; with force, at the end of input, at once), and forgets it. The slot is judged as it
+   * stood at its latest refusal: c.t and the hub's packet position are those of that packet while judge
+   * runs, so the alert has the counts, time and packet number of the last packet that counted, not of
+   * whatever packet happens to come next (a minute later, after a quiet spell).
    */
-  drain(judge: (slot: number) => void, force: boolean): void {
+  drain(c: PacketContext, judge: (slot: number) => void, force: boolean): void {
     const n = this.deferredCount;
     if (n === 0 || this.deferred === null || this.isDeferred === null) return;
-    // A copy: judging a slot may refuse and keep it again, from the start of the list.
+    // A copy: a slot kept for later goes back on the list, from its start.
     const slots = this.deferred.slice(0, n);
     this.deferredCount = 0;
+    const pos = c.hub.position;
+    const t = c.t;
+    const { tsSec, tsNsec, index, file } = pos;
+    const rp = this.refusedPos!;
     for (let i = 0; i < n; i++) {
       const s = slots[i];
       // Raised since it was refused: nothing is left to file.
       if (this.isDeferred[s] === 0) continue;
+      const dt = t - this.last[s];
+      if (!force && dt >= 0 && dt < 1) {
+        this.deferred[this.deferredCount++] = s;
+        continue;
+      }
       this.isDeferred[s] = 0;
-      if (force) this.last[s] = -Infinity;
-      judge(s);
+      this.last[s] = -Infinity;
+      c.t = this.refusedT![s];
+      pos.tsSec = rp[3 * s];
+      pos.tsNsec = rp[3 * s + 1];
+      pos.index = rp[3 * s + 2];
+      pos.file = this.refusedFile![s];
+      try {
+        judge(s);
+      } finally {
+        c.t = t;
+        pos.tsSec = tsSec;
+        pos.tsNsec = tsNsec;
+        pos.index = index;
+        pos.file = file;
+      }
     }
   }
 }

@@ -44,12 +44,12 @@ export class HostSweepDetector implements Detector {
 
   /** Once a second: sweeps over the threshold whose raise the gate refused are judged again. */
   tick(c: PacketContext): void {
-    this.gate.drain(this.judge(c), false);
+    this.gate.drain(c, this.judge(c), false);
   }
 
   /** End of input: the same, with the gate open. */
   finish(c: PacketContext): void {
-    this.gate.drain(this.judge(c), true);
+    this.gate.drain(c, this.judge(c), true);
   }
 
   private judge(c: PacketContext): (s: number) => void {
@@ -134,7 +134,7 @@ export class HostSweepDetector implements Detector {
     if (!portless && answered > this.cfg.maxAnsweredRatio * probes) return;
     // The last host probed over the threshold, for a raise now or a drained one later.
     if (target !== this.lastTarget) for (let i = 0; i < 4; i++) this.lastTarget[4 * s + i] = target[at + i];
-    if (!this.gate.open(s, c.t)) return;
+    if (!this.gate.open(s, c.t, c.hub.position)) return;
     const src = wordsToString(this.key, 0);
     const port = kind & 0xffff;
     const proto = kind === KIND_ARP ? 'ARP'

@@ -45,7 +45,7 @@ export class IcmpFloodDetector implements Detector {
   private judge(c: PacketContext, d: number): void {
     const D = c.hosts.byDst;
     const echoes = D.value(d, SCALE_10S, HF_ECHO_REQ, c.t);
-    if (echoes < this.cfg.minEchoRequests || !this.victims.gate.open(d, c.t)) return;
+    if (echoes < this.cfg.minEchoRequests || !this.victims.gate.open(d, c.t, c.hub.position)) return;
     const L = this.victims.latest;
     const victim = L.dst(d);
     const src = L.src(d);

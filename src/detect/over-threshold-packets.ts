@@ -98,7 +98,7 @@ export class VictimRaises {
    * holds the victim its kept packet names (an entry evicted and reused since is another host).
    */
   drain(c: PacketContext, force: boolean): void {
-    this.gate.drain((d) => {
+    this.gate.drain(c, (d) => {
       c.hosts.byDst.keyOf(d, this.key, 0);
       if (this.latest.sameDst(d, this.key, 0)) this.judge(c, d);
     }, force);

@@ -108,12 +108,12 @@ export class PortScanDetector implements Detector {
 
   /** Once a second: pairs over the threshold whose raise the gate refused are judged again, so the incident has the latest count. */
   tick(c: PacketContext): void {
-    this.gate.drain(this.judge(c), false);
+    this.gate.drain(c, this.judge(c), false);
   }
 
   /** End of input: the same, with the gate open (the count a scan reached after its last raise is not lost). */
   finish(c: PacketContext): void {
-    this.gate.drain(this.judge(c), true);
+    this.gate.drain(c, this.judge(c), true);
   }
 
   private judge(c: PacketContext): (s: number) => void {
@@ -154,7 +154,7 @@ export class PortScanDetector implements Detector {
     if (ports < cfg.minPorts) return;
     const open = T.value(s, 0, F_OPEN, c.t);
     if (open > cfg.maxOpenRatio * probes) return;
-    if (!this.gate.open(s, c.t)) return;
+    if (!this.gate.open(s, c.t, c.hub.position)) return;
     let best = F_SYN;
     for (let f = F_SYN; f <= F_UDP; f++) if (T.value(s, 0, f, c.t) > T.value(s, 0, best, c.t)) best = f;
     const handshakes = T.value(s, 0, F_HANDSHAKES, c.t);

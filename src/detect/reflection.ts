@@ -89,7 +89,7 @@ export class ReflectionDetector implements Detector {
     const reflected = D.value(d, SCALE_10S, HF_REFLECTED, c.t);
     if (reflected < this.cfg.minPackets) return;
     const reflectors = D.distinctOf(d, SCALE_10S, HB_REFLECTORS, reflected);
-    if (reflectors < this.cfg.minSources || !this.victims.gate.open(d, c.t)) return;
+    if (reflectors < this.cfg.minSources || !this.victims.gate.open(d, c.t, c.hub.position)) return;
     const L = this.victims.latest;
     const victim = L.dst(d);
     const bytes = D.value(d, SCALE_10S, HF_BYTES, c.t);

@@ -95,7 +95,7 @@ export class SynFloodDetector implements Detector {
     const syns = T.value(v, 0, S_SYN, c.t);
     if (syns < cfg.minSyns) return;
     const est = T.value(v, 0, S_EST, c.t);
-    if (est > cfg.maxCompletedRatio * syns || !this.gate.open(v, c.t)) return;
+    if (est > cfg.maxCompletedRatio * syns || !this.gate.open(v, c.t, c.hub.position)) return;
     const L = this.latest;
     const victim = L.dst(v);
     const port = L.dstPort(v);
@@ -153,7 +153,7 @@ export class SynFloodDetector implements Detector {
    */
   tick(c: PacketContext): void {
     // Victim services whose raise the gate refused are judged again, so the incident has the latest count.
-    this.gate.drain(this.judgeKept(c), false);
+    this.gate.drain(c, this.judgeKept(c), false);
     if (Number.isNaN(this.secNow)) return;
     const sec = this.advance(c.t);
     const judged = sec - 2;
@@ -164,7 +164,7 @@ export class SynFloodDetector implements Detector {
 
   /** End of input: the last two seconds are judged as they stand (a whole capture may last 16 ms). */
   finish(c: PacketContext): void {
-    this.gate.drain(this.judgeKept(c), true);
+    this.gate.drain(c, this.judgeKept(c), true);
     if (Number.isNaN(this.secNow)) return;
     const last = this.secNow % RING;
     const before = (this.secNow - 1) % RING;

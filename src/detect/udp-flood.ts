@@ -54,7 +54,7 @@ export class UdpFloodDetector implements Detector {
     const L = this.victims.latest;
     const vs = c.hosts.bySrc.find(L.dstWords, L.dstOffset(d), c.t);
     const answered = vs >= 0 ? c.hosts.bySrc.value(vs, SCALE_10S, HF_UDP, c.t) : 0;
-    if (answered > 0.1 * udp || !this.victims.gate.open(d, c.t)) return;
+    if (answered > 0.1 * udp || !this.victims.gate.open(d, c.t, c.hub.position)) return;
     const victim = L.dst(d);
     const src = L.src(d);
     const sources = D.distinct(d, SCALE_10S, HB_PEERS);

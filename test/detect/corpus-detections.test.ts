@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,6 +178,24 @@ test('a scan that runs its course within a second is filed with the count it rea
   assert.ok(ports >= 960 && ports <= 1040, inc?.peak_detail);
   assert.equal(inc?.peak_score, Math.round((ports / 50) * 1000) / 1000);
   assert.equal(inc?.alerts, 1);
+});
+
+test('a scan that ends, then a quiet spell, is filed as it stood at its last probe: no second incident when traffic returns', () => {
+  // ppa_synscan cut at its last probe (20:24:21.416), then one DNS packet of another capture ten minutes on:
+  // the tick that packet brings must not judge the scan at 20:34 with the counts of 20:24.
+  const cut = join(dir, 'scan-cut.pcapng');
+  const late = join(dir, 'late-dns.pcap');
+  const joined = join(dir, 'scan-then-quiet.pcapng');
+  execFileSync('editcap', ['-B', '2010-07-04 20:24:21.42', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, cut]);
+  execFileSync('editcap', ['-r', '-t', '-134779268.778203', `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`, late, '1']);
+  execFileSync('mergecap', ['-a', '-w', joined, cut, late]);
+  const r = spawnSync(CLI, ['analyze', joined, '--no-store', '-q', '--summary', 'json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const incidents = (JSON.parse(r.stdout) as { last: string; detection: { incidents: { detector: string; last_seen: string; peak_detail: string }[] } });
+  assert.equal(incidents.last, '2010-07-04T20:34:21.420Z', 'the DNS packet is ten minutes after the scan');
+  assert.deepEqual(incidents.detection.incidents.map((i) => [i.detector, i.last_seen]), [['port_scan', '2010-07-04T20:24:21.416441+0000']]);
+  const ports = Number(/\(about (\d+) ports\)$/.exec(incidents.detection.incidents[0].peak_detail)?.[1]);
+  assert.ok(ports >= 960 && ports <= 1040, incidents.detection.incidents[0].peak_detail);
 });
 
 test('floods over within a second are filed with what they sent, and a full sketch says "at least"', () => {
