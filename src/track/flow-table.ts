@@ -326,8 +326,6 @@ export class FlowTable {
       let reason = -1;
       if (closing !== 0 && t - f64[rd + D_CLOSING_AT] >= to.tcpClosed) {
         reason = closing === 2 ? CloseReason.Rst : CloseReason.Fin;
-      } else if (t - f64[rd + D_FIRST] >= to.active) {
-        reason = CloseReason.ActiveTimeout;
       } else {
         const p = u8[rb + B_PROTO];
         let limit: number;
@@ -337,7 +335,10 @@ export class FlowTable {
         } else if (p === IPPROTO_UDP) limit = to.udp;
         else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) limit = to.icmp;
         else limit = to.other;
+        // Idle before active: after a gap in packet time both hold, and a flow whose last packet is
+        // long gone ended by going quiet, however long ago it began.
         if (t - this.last[s] >= limit) reason = CloseReason.IdleTimeout;
+        else if (t - f64[rd + D_FIRST] >= to.active) reason = CloseReason.ActiveTimeout;
       }
       if (reason >= 0) this.close(this.slotOf(s), reason as CloseReason);
     }

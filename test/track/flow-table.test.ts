@@ -73,6 +73,20 @@ test('conn_state for refused, unanswered and reset connections; idle timeouts in
   assert.equal(h.closed.filter((c) => c.state === 'S0').length, 2, 'the unanswered SYN and the one-way UDP flow');
 });
 
+test('a flow quiet past its idle timeout closes as idle even when the next packet comes after the active timeout', () => {
+  const h = new Harness();
+  const { active, icmp } = DETECTION_DEFAULTS.flows.timeouts;
+  // A ping of 7 ms, then nothing until a packet an hour later: the ping ended by going quiet.
+  h.send(ipv4Icmp(A, B, 8, 1, 1), 10);
+  h.send(ipv4Icmp(B, A, 0, 1, 1), 10.007);
+  h.send(ipv4Udp(A, B, 5000, 53, Buffer.alloc(20)), 10 + active + 3600);
+  assert.deepEqual(h.closed.map((c) => c.reason), ['idle-timeout']);
+  // A flow still busy when its active timeout comes closes as active.
+  const busy = new Harness();
+  for (let t = 0; t <= active + 2; t += icmp / 2) busy.send(ipv4Udp(A, B, 6000, 514, Buffer.alloc(20)), t);
+  assert.deepEqual(busy.closed.map((c) => c.reason), ['active-timeout']);
+});
+
 test('conn_state as Zeek gives it for UDP, ICMP and a reset after the originator acknowledged', () => {
   const h = new Harness();
   h.send(ipv4Udp(A, B, 5000, 53, Buffer.alloc(20)), 10);
