@@ -1,5 +1,6 @@
-// ARP spoofing: an IP address claimed by a new MAC, one MAC claiming several IP addresses, and a flow
-// whose next-hop MAC switches to a MAC that has just made ARP claims (the gateway taken over mid-flow).
+// ARP spoofing: an IP address claimed by a new MAC, one MAC claiming several IP addresses one of which it
+// took over, and a flow whose next-hop MAC switches to a MAC that has just made ARP claims (the gateway
+// taken over mid-flow).
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { ipv4ToString, macToString } from '../decode/address-format.js';
@@ -118,7 +119,9 @@ export class ArpSpoofDetector implements Detector {
         window: `${memory}s`,
       }, t);
     }
-    if (!added) return;
+    // Several addresses on one MAC alone are ordinary (secondary addresses, aliases, a router's
+    // sub-interfaces): the MAC is suspect only once one of its claims was contested.
+    if (!added || !claims.contested.includes(true)) return;
     // When some claims were contested and one was not, the MAC is an attacker whose own address is the
     // uncontested one: the alert names it as source and the first address it took over as destination.
     const held: Claims = claims;
