@@ -20,7 +20,7 @@ import { computeHostScores, storeHostScores } from './store/host-scores.js';
 import { ReputationLookup } from './intel/reputation-lookup.js';
 import { openDatabase } from './store/netwatch-db.js';
 import { AssetServicesDetector } from './detect/asset-services.js';
-import { isNetwatchError } from './errors.js';
+import { NetwatchError, isNetwatchError } from './errors.js';
 import { AlertLogSink } from './output/alert-sinks.js';
 import { Pipeline, runLive } from './pipeline.js';
 import { RunStore } from './store/netwatch-db.js';
@@ -98,8 +98,10 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   let restart = false;
   /** Frames the ring still held when the stop's drain budget ran out. */
   let abandonedFrames = 0;
-  // A filter libpcap refused at a reload: while the file still names it, a reload does not try it again.
+  // A filter libpcap refused at a reload: while the file still names it, a reload is refused at once.
   let refusedFilter: string | null = null;
+  /** A reload waiting for libpcap to take its new filter: applied when the capture starts on it, dropped if refused. */
+  const reloading: { pending: { filter: string; apply: () => void } | null } = { pending: null };
   let live: LiveCapture | null = null;
   const onStop = (sig: string) => () => { log.info({ signal: sig }, 'stopping'); stopping = true; };
   process.on('SIGTERM', onStop('SIGTERM'));
@@ -108,30 +110,43 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   process.on('SIGHUP', () => {
     try {
       const next = loadDaemonConfig(opts.configFile, opts.flags);
+      if (next.filter !== cfg.filter && next.filter === refusedFilter) {
+        throw new NetwatchError('NW_ERR_BAD_FILTER', `filter "${next.filter}" was refused by libpcap at an earlier reload`);
+      }
       // Feeds are read again on every SIGHUP (the files may have changed even when the config did not), and
-      // first: a feed that cannot be read refuses the whole file, as at start. It was logged and the rest
-      // applied (a new log level kept, the missing feed left in the running config for the schedule to fail on).
+      // first: a feed that cannot be read refuses the whole file, as at start.
       const intelStore = loadIntel(next.intel);
-      const changes: string[] = [];
-      if (next.logLevel !== cfg.logLevel) { root.level = next.logLevel; changes.push('logLevel'); }
-      if (JSON.stringify(next.detection) !== JSON.stringify(cfg.detection)) { engine.reconfigure(next.detection); changes.push('detection'); }
-      if (next.modelRefreshMinWindows !== cfg.modelRefreshMinWindows) changes.push('modelRefreshMinWindows');
-      intel.replaceStore(intelStore);
-      intelLog.info({ why: 'SIGHUP', feeds: next.intel.length, indicators: intelStore.indicators }, 'intel reloaded');
-      if (JSON.stringify(next.intel) !== JSON.stringify(cfg.intel)) changes.push('intel');
-      const filterChanged = next.filter !== cfg.filter && next.filter !== refusedFilter;
-      if (filterChanged) { restart = true; changes.push('filter'); }
-      // Read where they are used, so they apply from the next run of their job or stats line.
-      for (const k of ['retentionDays', 'retentionBatch', 'statsIntervalSec'] as const) if (next[k] !== cfg[k]) changes.push(k);
-      const fixed: string[] = (['interface', 'db', 'alertLog', 'dbFlows', 'bufferMb', 'ringMb', 'snaplen', 'model'] as const).filter((k) => next[k] !== cfg[k]);
-      // The jobs were scheduled, and the reputation client made, at start.
-      if (JSON.stringify(next.schedules) !== JSON.stringify(cfg.schedules)) fixed.push('schedules');
-      if (JSON.stringify(next.reputation) !== JSON.stringify(cfg.reputation)) fixed.push('reputation');
-      cfg = {
-        ...next, interface: cfg.interface, db: cfg.db, alertLog: cfg.alertLog, dbFlows: cfg.dbFlows, bufferMb: cfg.bufferMb, ringMb: cfg.ringMb,
-        snaplen: cfg.snaplen, model: cfg.model, schedules: cfg.schedules, reputation: cfg.reputation, filter: filterChanged ? next.filter : cfg.filter,
+      const apply = (): void => {
+        const changes: string[] = [];
+        if (next.logLevel !== cfg.logLevel) { root.level = next.logLevel; changes.push('logLevel'); }
+        if (JSON.stringify(next.detection) !== JSON.stringify(cfg.detection)) { engine.reconfigure(next.detection); changes.push('detection'); }
+        if (next.modelRefreshMinWindows !== cfg.modelRefreshMinWindows) changes.push('modelRefreshMinWindows');
+        intel.replaceStore(intelStore);
+        intelLog.info({ why: 'SIGHUP', feeds: next.intel.length, indicators: intelStore.indicators }, 'intel reloaded');
+        if (JSON.stringify(next.intel) !== JSON.stringify(cfg.intel)) changes.push('intel');
+        if (next.filter !== cfg.filter) changes.push('filter');
+        // Read where they are used, so they apply from the next run of their job or stats line.
+        for (const k of ['retentionDays', 'retentionBatch', 'statsIntervalSec'] as const) if (next[k] !== cfg[k]) changes.push(k);
+        const fixed: string[] = (['interface', 'db', 'alertLog', 'dbFlows', 'bufferMb', 'ringMb', 'snaplen', 'model'] as const).filter((k) => next[k] !== cfg[k]);
+        // The jobs were scheduled, and the reputation client made, at start.
+        if (JSON.stringify(next.schedules) !== JSON.stringify(cfg.schedules)) fixed.push('schedules');
+        if (JSON.stringify(next.reputation) !== JSON.stringify(cfg.reputation)) fixed.push('reputation');
+        cfg = {
+          ...next, interface: cfg.interface, db: cfg.db, alertLog: cfg.alertLog, dbFlows: cfg.dbFlows, bufferMb: cfg.bufferMb, ringMb: cfg.ringMb,
+          snaplen: cfg.snaplen, model: cfg.model, schedules: cfg.schedules, reputation: cfg.reputation,
+        };
+        log.info({ changed: changes, needsRestart: fixed }, 'config reloaded');
       };
-      log.info({ changed: changes, needsRestart: fixed }, 'config reloaded');
+      if (next.filter !== cfg.filter) {
+        // Only libpcap can say whether a filter compiles: the capture restarts on it, and the file is
+        // applied whole once it does, or refused whole if it does not (see the capture loop).
+        reloading.pending = { filter: next.filter, apply };
+        restart = true;
+        log.info({ filter: next.filter }, 'restarting capture with the new filter; the rest of the file applies once libpcap takes it');
+        return;
+      }
+      reloading.pending = null;
+      apply();
     } catch (e) {
       log.error({ err: isNetwatchError(e) ? e.message : String(e) }, 'config reload refused; the running config is kept');
     }
@@ -224,8 +239,6 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   let reportedWriteErrors = 0;
   let reportedLogErrors = 0;
   let backoff = 1000;
-  // The filter the capture last started with: a reloaded filter that libpcap refuses is dropped for it.
-  let goodFilter: string | null = null;
   let exitCode = 0;
   log.info({ interface: device, filter: cfg.filter, db: cfg.db, alertLog: cfg.alertLog, model: cfg.model, threshold: anomaly?.current.threshold }, 'started');
 
@@ -233,14 +246,18 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
   while (!stopping) {
     try {
       assertInterfaceExists(device);
-      live = await LiveCapture.start({ device, filter: cfg.filter, bufferMiB: cfg.bufferMb, ringMiB: cfg.ringMb, snaplen: cfg.snaplen });
-      goodFilter = cfg.filter;
+      const reload = reloading.pending;
+      live = await LiveCapture.start({ device, filter: reload !== null ? reload.filter : cfg.filter, bufferMiB: cfg.bufferMb, ringMiB: cfg.ringMb, snaplen: cfg.snaplen });
+      if (reload !== null) {
+        reloading.pending = null;
+        reload.apply();
+      }
     } catch (e) {
-      if (isNetwatchError(e) && e.code === 'NW_ERR_BAD_FILTER' && goodFilter !== null && goodFilter !== cfg.filter) {
-        // A reload brought a filter libpcap refuses: the running config stays, as for any bad file.
-        log.error({ err: e.message, filter: goodFilter }, 'config reload refused: bad filter; capturing with the previous one');
-        refusedFilter = cfg.filter;
-        cfg = { ...cfg, filter: goodFilter };
+      if (isNetwatchError(e) && e.code === 'NW_ERR_BAD_FILTER' && reloading.pending !== null) {
+        // A reload brought a filter libpcap refuses: the whole file is refused, as any bad file is.
+        log.error({ err: e.message, filter: cfg.filter }, 'config reload refused: bad filter; the running config is kept, capturing with the previous filter');
+        refusedFilter = reloading.pending.filter;
+        reloading.pending = null;
         continue;
       }
       if (isNetwatchError(e) && (e.code === 'NW_ERR_BAD_FILTER' || e.code === 'NW_ERR_PERMISSION')) {
@@ -311,7 +328,6 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
         lastPackets = packets;
       },
     });
-    if (restart && !stopping) log.info({ filter: cfg.filter }, 'restarting capture with the new filter');
     if (why === 'lost') {
       log.warn({ interface: device, err: current.lost }, 'capture lost the interface; retrying until it returns');
       for (let waited = 0; waited < backoff && !stopping; waited += 200) await sleep(200);
