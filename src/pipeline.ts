@@ -54,6 +54,13 @@ export class Pipeline {
     for (let i = 0; i < sinks.length; i++) sinks[i].packet(rec);
   }
 
+  /** The next packet is the first of the file at path (whose time may be older than the last file's). */
+  startFile(path: string): void {
+    this.currentFile = path;
+    this.engine?.flows.newSource();
+    this.minutes?.newSource();
+  }
+
   flush(): void { for (const s of this.sinks) s.flush(); }
   /** Live, no packet for a while: packet time is now tsSec (statistics of a minute that ended are written). */
   idle(tsSec: number): void { this.minutes?.advance(tsSec); }
@@ -148,7 +155,7 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
   const frame = new RawFrame();
   for (let fi = 0; fi < paths.length; fi++) {
     const reader: FrameReader = opts.opened?.[fi] ?? openCaptureFile(paths[fi]);
-    pipeline.currentFile = paths[fi];
+    pipeline.startFile(paths[fi]);
     const before = pipeline.summary.packets;
     const bytesBefore = pipeline.summary.bytes;
     let prevSec = -Infinity;

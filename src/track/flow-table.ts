@@ -128,6 +128,11 @@ export class FlowTable {
   /** When sweeps are due (once per second of packet time, bounded when time goes back and forth). */
   private readonly sweepClock = new PacketClock();
 
+  /** The next packet begins another file, whose time may be older: sweeps follow it from its first packet. */
+  newSource(): void {
+    this.sweepClock.newSource();
+  }
+
   constructor(capacity: number, timeouts: FlowTimeouts) {
     if ((capacity & (capacity - 1)) !== 0) throw new RangeError('flow capacity must be a power of two');
     this.capacity = capacity;

@@ -67,6 +67,11 @@ export class MinuteStats {
    */
   private readonly clock = new PacketClock();
 
+  /** The next packet begins another file, whose time may be older: its minute is followed from its first packet. */
+  newSource(): void {
+    this.clock.newSource();
+  }
+
   /** newFlow: the packet opened a flow (its destination port counts as a service). */
   add(rec: PacketRecord, newFlow: boolean): void {
     this.clock.due(rec.tsSec);

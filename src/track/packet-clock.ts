@@ -25,6 +25,15 @@ export class PacketClock {
   private behind = 0;
 
   /**
+   * The next packet begins another file: a step back there is followed at once (files are read in the
+   * order given, and a later one may be older), not after the packets that wait for a repeated step.
+   */
+  newSource(): void {
+    this.sinceRebase = REBASE_PACKETS;
+    this.behind = 0;
+  }
+
+  /**
    * Takes a packet's time; true when the work is due at `now`: a second boundary of the clock has passed
    * since it last was, or the clock has just moved back.
    */

@@ -9,7 +9,8 @@ import { PacketRecord } from '../../src/decode/packet-record.js';
 import { MinuteStats, type MinuteRow } from '../../src/track/minute-stats.js';
 import { ip, ipv4Udp } from '../support/frame-builder.js';
 
-function run(times: number[]): MinuteRow[] {
+/** Packets at the given times; `files` lists the indices where another file begins. */
+function run(times: number[], files: number[] = []): MinuteRow[] {
   const ms = new MinuteStats();
   const rows: MinuteRow[] = [];
   ms.onMinute = (r) => rows.push(r);
@@ -17,7 +18,8 @@ function run(times: number[]): MinuteRow[] {
   const rec = new PacketRecord();
   const dec = new PacketDecoder();
   const data = ipv4Udp(ip('10.77.0.1'), ip('10.77.0.2'), 40000, 9999, new Uint8Array(20));
-  for (const t of times) {
+  for (const [i, t] of times.entries()) {
+    if (files.includes(i)) ms.newSource();
     frame.data = data; frame.offset = 0; frame.capLen = data.length; frame.wireLen = data.length;
     frame.tsSec = t; frame.tsNsec = 0; frame.linkType = 1;
     dec.decode(frame, rec);
@@ -43,4 +45,18 @@ test('time alternating an hour apart on every packet does not write a row per pa
 test('a packet a second out of order at a minute edge counts in the minute it came in, not a row of its own', () => {
   const rows = run([6058, 6059, 6060, 6059, 6061]);
   assert.deepEqual(rows.map((r) => [r.minuteEpoch, r.packets]), [[6000, 2], [6060, 3]]);
+});
+
+test('a later file older than the one before counts in its own minutes from its first packet', () => {
+  // Three files, as `netwatch analyze a.pcap b.pcap c.pcap` reads them: 2014, then 2010-07-16, then a
+  // short one from 2010-07-04 (7 packets, fewer than a repeated step back waits for).
+  const a = Array.from({ length: 500 }, (_, i) => 1389721000 + i * 0.1);
+  const b = Array.from({ length: 300 }, (_, i) => 1279251540 + i * 0.1);
+  const c = Array.from({ length: 7 }, (_, i) => 1278275000 + i);
+  const rows = run([...a, ...b, ...c], [0, a.length, a.length + b.length]);
+  const byMinute = new Map<number, number>();
+  for (const r of rows) byMinute.set(r.minuteEpoch, (byMinute.get(r.minuteEpoch) ?? 0) + r.packets);
+  const expected = new Map<number, number>();
+  for (const t of [...a, ...b, ...c]) expected.set(Math.floor(t / 60) * 60, (expected.get(Math.floor(t / 60) * 60) ?? 0) + 1);
+  assert.deepEqual([...byMinute].sort((x, y) => x[0] - y[0]), [...expected].sort((x, y) => x[0] - y[0]));
 });
