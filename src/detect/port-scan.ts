@@ -28,6 +28,8 @@ const FIELDS = F_OPEN_PORT + OPEN_KEPT;
 const B_PORTS = 0;
 
 const KIND_NAMES = ['SYN', 'FIN', 'NULL', 'Xmas', 'ACK/Window', 'UDP'];
+/** Handshakes completed per port that answered, at or above which a SYN scan is a connect scan. */
+const CONNECT_RATIO = 0.8;
 /** Variant per scan type: SYN 1, connect 2, FIN 3, NULL 4, Xmas 5, ACK/Window 6, UDP 7. */
 const KIND_VARIANT = [1, 3, 4, 5, 6, 7];
 
@@ -36,11 +38,12 @@ export class PortScanDetector implements Detector {
   private cfg: DetectionConfig['portScan'];
   private readonly pairs: WindowTable;
   private readonly gate: RaiseGate;
-  private readonly key = new Uint32Array(8);
+  /** Source, destination and transport protocol: a TCP scan and a UDP scan of one host are two entries, two alerts. */
+  private readonly key = new Uint32Array(9);
 
   constructor(cfg: DetectionConfig['portScan'], capacity: number) {
     this.cfg = cfg;
-    this.pairs = new WindowTable({ capacity, keyWords: 8, fields: FIELDS, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
+    this.pairs = new WindowTable({ capacity, keyWords: 9, fields: FIELDS, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
     this.gate = new RaiseGate(capacity, true);
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
@@ -59,6 +62,7 @@ export class PortScanDetector implements Detector {
       if (rec.dnsQnameOffset >= 0 && rec.dnsIsResponse) return;
       writeSrc(k, 0, rec);
       writeDst(k, 4, rec);
+      k[8] = p;
       const s = this.pairs.touch(k, 0, c.t);
       this.pairs.add(s, F_PROBES, 1);
       this.pairs.mark(s, B_PORTS, rec.dstPort + 1);
@@ -86,7 +90,7 @@ export class PortScanDetector implements Detector {
       if (!synAck && !rst) return;
       if (synAck && flows.packets(fs, 1) !== 1) return;
       if (rst && flows.packets(fs, 1) > 2) return;
-      const s = this.findPair(c);
+      const s = this.findPair(c, IPPROTO_TCP);
       if (s < 0) return;
       const T = this.pairs;
       if (synAck) {
@@ -95,12 +99,13 @@ export class PortScanDetector implements Detector {
       }
       T.add(s, synAck ? F_OPEN : F_REFUSED, 1);
     } else if (c.established && p === IPPROTO_TCP) {
-      const s = this.findPair(c);
+      const s = this.findPair(c, IPPROTO_TCP);
       if (s >= 0) this.pairs.add(s, F_HANDSHAKES, 1);
     } else if ((p === IPPROTO_ICMP && rec.icmpType === 3) || (p === IPPROTO_ICMPV6 && rec.icmpType === 1)) {
       // Port unreachable from the probed host to the prober: the UDP probe was refused.
       writeDst(k, 0, rec);
       writeSrc(k, 4, rec);
+      k[8] = IPPROTO_UDP;
       const s = this.pairs.find(k, 0, c.t);
       if (s >= 0) this.pairs.add(s, F_REFUSED, 1);
     }
@@ -120,13 +125,14 @@ export class PortScanDetector implements Detector {
     return (s) => this.evaluate(c, s);
   }
 
-  private findPair(c: PacketContext): number {
+  private findPair(c: PacketContext, proto: number): number {
     const flows = c.flows;
     const fs = c.flowSlot;
     const k = this.key;
     const o = flows.origAddrOffset(fs);
     const r = flows.respAddrOffset(fs);
     for (let i = 0; i < 4; i++) { k[i] = flows.addrs[o + i]; k[4 + i] = flows.addrs[r + i]; }
+    k[8] = proto;
     return this.pairs.find(k, 0, c.t);
   }
 
@@ -158,22 +164,25 @@ export class PortScanDetector implements Detector {
     let best = F_SYN;
     for (let f = F_SYN; f <= F_UDP; f++) if (T.value(s, 0, f, c.t) > T.value(s, 0, best, c.t)) best = f;
     const handshakes = T.value(s, 0, F_HANDSHAKES, c.t);
-    const connect = best === F_SYN && handshakes > 0;
+    // A connect scan completes the handshake with every port that answers; a SYN scan resets them, so its
+    // handshakes are the ordinary sessions beside it (a few requests to a web server on the target).
+    const connect = best === F_SYN && handshakes > 0 && handshakes >= CONNECT_RATIO * open;
     const typeName = connect ? 'connect' : KIND_NAMES[best - F_SYN];
     const variant = connect ? 2 : KIND_VARIANT[best - F_SYN];
     const k = this.key;
     T.keyOf(s, k, 0);
     const src = wordsToString(k, 0);
     const dst = wordsToString(k, 4);
+    const udp = k[8] === IPPROTO_UDP;
     const refused = T.value(s, 0, F_REFUSED, c.t);
     const openPorts = this.openPorts(s);
     c.hub.raise({
       detector: this.name,
       variant,
       detail: `${typeName} scan of ${dst} from ${src} (${countText(ports, T.bitmapBits)} ports)`,
-      key: `port_scan|${src}|${dst}`,
+      key: `port_scan|${src}|${dst}${udp ? '|udp' : ''}`,
       src, dst,
-      proto: best === F_UDP ? 'UDP' : 'TCP',
+      proto: udp ? 'UDP' : 'TCP',
       score: ports / cfg.minPorts,
       threshold: cfg.minPorts,
       evidence: {

@@ -1,0 +1,85 @@
+// Port scans on generated captures: the scan type is named from the probes, not from ordinary sessions
+// beside them, and a TCP scan and a UDP scan of one host are two alerts and two incidents.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EveAlert } from '../../src/alert/eve-alert.js';
+import { CLI } from '../support/corpus.js';
+import { ip, ipv4Icmp, ipv4Tcp, ipv4Udp, pcapFile, type PcapPacket } from '../support/frame-builder.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nw-scan-'));
+const SCANNER = ip('10.77.0.9');
+const TARGET = ip('10.77.0.2');
+const SYN = 0x02, RST = 0x04, ACK = 0x10, RST_ACK = 0x14, SYN_ACK = 0x12;
+const OPEN = new Set([22, 80, 8080]);
+
+/** Frames 1 ms apart from t0. */
+function timed(frames: Buffer[], t0: number): PcapPacket[] {
+  return frames.map((data, i) => ({ sec: t0 + Math.floor(i / 1000), frac: (i % 1000) * 1000, data }));
+}
+
+/** Three ordinary web sessions to the target (handshake, request, close), then a SYN scan of ports 1-200. */
+function sessionsThenSynScan(): Buffer[] {
+  const f: Buffer[] = [];
+  for (let i = 0; i < 3; i++) {
+    const sp = 50000 + i;
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 8080, flags: SYN }));
+    f.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: 8080, dport: sp, flags: SYN_ACK }));
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 8080, flags: ACK }));
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 8080, flags: 0x18, payload: 80 }));
+  }
+  for (let port = 1; port <= 200; port++) {
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: 40000, dport: port, flags: SYN }));
+    if (OPEN.has(port)) {
+      f.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: port, dport: 40000, flags: SYN_ACK }));
+      f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: 40000, dport: port, flags: RST }));
+    } else {
+      f.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: port, dport: 40000, flags: RST_ACK }));
+    }
+  }
+  return f;
+}
+
+/** A UDP scan of ports 1-200, each closed port answering ICMP port unreachable. */
+function udpScan(): Buffer[] {
+  const f: Buffer[] = [];
+  for (let port = 1; port <= 200; port++) {
+    f.push(ipv4Udp(SCANNER, TARGET, 41000, port, new Uint8Array(0)));
+    f.push(ipv4Icmp(TARGET, SCANNER, 3, 3, 28));
+  }
+  return f;
+}
+
+function analyze(name: string, packets: PcapPacket[]): { alerts: EveAlert[]; incidents: { detector: string; key: string; peak_detail: string }[] } {
+  const file = join(dir, `${name}.pcap`);
+  writeFileSync(file, pcapFile(packets));
+  const alertsFile = join(dir, `${name}.json`);
+  const r = spawnSync(CLI, ['analyze', file, '--no-store', '--alerts', alertsFile, '--summary', 'json', '-q'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as { detection: { incidents: { detector: string; key: string; peak_detail: string }[] } };
+  const alerts = readFileSync(alertsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert);
+  return { alerts, incidents: summary.detection.incidents };
+}
+
+test('a SYN scan after a few ordinary sessions to the target is a SYN scan, not a connect scan', () => {
+  const { alerts } = analyze('syn-after-sessions', timed(sessionsThenSynScan(), 1_700_000_000));
+  assert.deepEqual(alerts.map((a) => [a.alert.signature_id, (a.netwatch.evidence as { scan_type: string }).scan_type]), [[9100101, 'SYN']]);
+});
+
+test('a TCP scan and then a UDP scan of the same host are two alerts and two incidents, each with its own ports', () => {
+  const { alerts, incidents } = analyze('tcp-then-udp', timed([...sessionsThenSynScan(), ...udpScan()], 1_700_000_000));
+  assert.deepEqual(alerts.map((a) => [a.alert.signature_id, a.proto, a.src_ip, a.dest_ip]), [
+    [9100101, 'TCP', '10.77.0.9', '10.77.0.2'],
+    [9100107, 'UDP', '10.77.0.9', '10.77.0.2'],
+  ]);
+  assert.equal(incidents.filter((i) => i.detector === 'port_scan').length, 2);
+  // 200 ports each (the sketch's estimate); together they would read about 400.
+  for (const i of incidents) {
+    const ports = Number(/\(about (\d+) ports\)$/.exec(i.peak_detail)?.[1]);
+    assert.ok(ports >= 190 && ports <= 210, i.peak_detail);
+  }
+});
