@@ -6,6 +6,7 @@ import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
 } from '../decode/packet-record.js';
 import { wordsToString, writeDst, writeSrc } from '../track/address-key.js';
+import { communityId } from '../track/community-id.js';
 import { countText } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
@@ -24,7 +25,11 @@ const F_UDP = 9;
 /** The first OPEN_KEPT ports that answered a SYN with a SYN-ACK in the window (the scan's findings). */
 const F_OPEN_PORT = 10;
 const OPEN_KEPT = 8;
-const FIELDS = F_OPEN_PORT + OPEN_KEPT;
+/** Kept across windows: the ports of the latest probe, which the alert names (as Suricata names a packet's). */
+const K_PROBE_SPORT = F_OPEN_PORT + OPEN_KEPT;
+const K_PROBE_DPORT = K_PROBE_SPORT + 1;
+const KEPT = 2;
+const FIELDS = K_PROBE_DPORT + 1;
 const B_PORTS = 0;
 
 const KIND_NAMES = ['SYN', 'FIN', 'NULL', 'Xmas', 'ACK/Window', 'UDP'];
@@ -43,7 +48,7 @@ export class PortScanDetector implements Detector {
 
   constructor(cfg: DetectionConfig['portScan'], capacity: number) {
     this.cfg = cfg;
-    this.pairs = new WindowTable({ capacity, keyWords: 9, fields: FIELDS, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
+    this.pairs = new WindowTable({ capacity, keyWords: 9, fields: FIELDS, keptFields: KEPT, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
     this.gate = new RaiseGate(capacity, true);
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
@@ -66,6 +71,8 @@ export class PortScanDetector implements Detector {
       const s = this.pairs.touch(k, 0, c.t);
       this.pairs.add(s, F_PROBES, 1);
       this.pairs.mark(s, B_PORTS, rec.dstPort + 1);
+      this.pairs.setKept(s, K_PROBE_SPORT, rec.srcPort);
+      this.pairs.setKept(s, K_PROBE_DPORT, rec.dstPort);
       let kind = F_UDP;
       if (p === IPPROTO_TCP) {
         const f = rec.tcpFlags & 0xff;
@@ -176,13 +183,17 @@ export class PortScanDetector implements Detector {
     const udp = k[8] === IPPROTO_UDP;
     const refused = T.value(s, 0, F_REFUSED, c.t);
     const openPorts = this.openPorts(s);
+    const sport = T.kept(s, K_PROBE_SPORT);
+    const dport = T.kept(s, K_PROBE_DPORT);
     c.hub.raise({
       detector: this.name,
       variant,
       detail: `${typeName} scan of ${dst} from ${src} (${countText(ports, T.bitmapBits)} ports)`,
       key: `port_scan|${src}|${dst}${udp ? '|udp' : ''}`,
-      src, dst,
+      src, dst, srcPort: sport, dstPort: dport,
       proto: udp ? 'UDP' : 'TCP',
+      // The latest probe's flow, so the alert joins the flow log (and Suricata's) on it.
+      communityId: communityId(k, 0, 4, k[8], sport, dport),
       score: ports / cfg.minPorts,
       threshold: cfg.minPorts,
       evidence: {

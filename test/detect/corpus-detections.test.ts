@@ -34,6 +34,8 @@ const EXPECTED: Record<string, Expected> = {
       assert.equal(ev(s).scan_type, 'SYN');
       // The ports whose SYN-ACKs tshark shows (tcp.flags.syn==1 && tcp.flags.ack==1): 22, 53 and 80.
       assert.deepEqual(ev(s).open_ports, [22, 53, 80]);
+      // The probe it was raised on, as tshark shows packet 95 (--enable-protocol communityid).
+      assert.deepEqual([s.pcap_cnt, s.src_port, s.dest_port, s.community_id], [95, 36050, 17877, '1:qu5Ojg1DxpngkQTABh09yLtAmto=']);
     },
   },
   'attack/dos/stopddos_pkt.TCP.synflood.spoofed.pcap': {
