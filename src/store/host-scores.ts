@@ -135,8 +135,12 @@ function isGroupAddress(a: string): boolean {
   return (first >= 224 && first <= 239) || a === '255.255.255.255';
 }
 
-/** A randomised flood's destination is one of many (syn_flood's network variant): not a victim to score. */
+/**
+ * A destination that is one of many is not a victim to score: a randomised flood's (syn_flood's network
+ * variant), and a sweep's, which names the last address probed (often one that does not exist).
+ */
 function destinationCounts(detector: string, ev: NonNullable<NetwatchPart['evidence']>): boolean {
+  if (detector === 'host_sweep') return false;
   return detector !== 'syn_flood' || (ev.distinct_destinations ?? 1) <= 1;
 }
 

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, CORPUS } from '../support/corpus.js';
+import { ip, ipv4Icmp, pcapFile, type PcapPacket } from '../support/frame-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-hosts-'));
 
@@ -33,6 +34,22 @@ test('FTP dictionary attack: the attacker ranks first as attacker, the server af
   const w = hosts(db, ['--config', cfg, '--no-store']);
   assert.equal(w.find((h) => h.host === '10.121.70.151')?.score, 0);
   assert.equal(w[0].score, r[0].score);
+});
+
+test('a ping sweep scores its prober as attacker and none of the addresses it probed as a victim', () => {
+  // 10.77.0.9 pings 60 addresses of its /24, of which only .1 answers.
+  const frames: PcapPacket[] = [];
+  for (let h = 1; h <= 60; h++) {
+    frames.push({ sec: 1_700_000_000, frac: h * 1000, data: ipv4Icmp(ip('10.77.0.9'), ip(`10.77.0.${100 + h}`), 8, 0) });
+  }
+  frames.push({ sec: 1_700_000_000, frac: 90_000, data: ipv4Icmp(ip('10.77.0.101'), ip('10.77.0.9'), 0, 0) });
+  const file = join(dir, 'sweep.pcap');
+  writeFileSync(file, pcapFile(frames));
+  const db = join(dir, 'sweep.db');
+  const a = spawnSync(CLI, ['analyze', file, '--db', db, '-q', '--summary', 'none', '--alerts', '-'], { encoding: 'utf8' });
+  assert.equal(a.status, 0, a.stderr);
+  assert.match(a.stdout, /"detector":"host_sweep"/);
+  assert.deepEqual(hosts(db, ['--since', '2000-01-01', '--no-store']).map((h) => [h.host, h.role]), [['10.77.0.9', 'attacker']]);
 });
 
 test('an intel listing adds to the score with its reason, and every computation is kept over time', () => {
