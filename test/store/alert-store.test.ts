@@ -212,8 +212,13 @@ test('per-minute statistics and stored flows (--db-flows all and alerted); netwa
   assert.equal(totals.b, summary.bytes);
   assert.ok(totals.n >= 3, `${totals.n} minutes`);
   const flows = conn.prepare('SELECT count(*) n FROM flows').get() as { n: number };
+  // The table's durations are the flow log's, to the microsecond.
+  const durations = (conn.prepare('SELECT duration FROM flows ORDER BY ts_epoch, src_port').all() as { duration: number }[]).map((f) => f.duration);
   conn.close();
-  assert.equal(flows.n, readFileSync(join(dir, 'f.json'), 'utf8').trim().split('\n').length);
+  const logged = readFileSync(join(dir, 'f.json'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { ts: string; src_port: number; duration: number });
+  assert.equal(flows.n, logged.length);
+  logged.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.src_port - b.src_port));
+  assert.deepEqual(durations, logged.map((f) => f.duration));
   const s = run(['stats', '--db', statsDb, '--format', 'json']);
   assert.equal(s.status, 0, s.stderr);
   const rows = s.stdout.trim().split('\n').map((l) => JSON.parse(l) as { packets: number; top_talkers: { address: string }[] });
