@@ -1,5 +1,6 @@
 // The end-of-run summary as data (for --summary json) and as text for the terminal.
 
+import { TimestampText } from './timestamp-text.js';
 import { DECODE_STATUS_NAMES } from '../decode/decode-status.js';
 import { ipProtocolName } from '../decode/protocol-names.js';
 import { MINUTE_BUCKETS, SECOND_LEAD, SLOT_ARP, SLOT_NON_IP, SLOT_UNDECODED, type TrafficSummary } from '../track/traffic-summary.js';
@@ -162,8 +163,9 @@ export function buildSummary(s: TrafficSummary, source: string, withVolume: bool
     source,
     packets: s.packets,
     bytes: s.bytes,
-    first: s.firstSec >= 0 ? isoTime(s.earliestSec, s.earliestNsec) : null,
-    last: s.firstSec >= 0 ? isoTime(s.lastSec, s.lastNsec) : null,
+    // To the microsecond, as the packet exports and capinfos give them.
+    first: s.firstSec >= 0 ? new TimestampText().format(s.earliestSec, s.earliestNsec) : null,
+    last: s.firstSec >= 0 ? new TimestampText().format(s.lastSec, s.lastNsec) : null,
     durationSec: Math.round(s.durationSec * 1e6) / 1e6,
     protocols,
     decode,
