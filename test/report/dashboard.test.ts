@@ -362,8 +362,8 @@ test('upload a corpus capture through the page and see its alerts; oversize is 4
   await page.click('#upload-go');
   await page.waitForSelector('#u-alerts-table tbody tr', { timeout: 30_000 });
   const cells = await page.$$eval('#u-alerts-table tbody tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent ?? '')));
-  // CATALOG.md: scanner 172.16.0.8 -> 64.13.134.52.
-  assert.ok(cells.some((c) => c[2] === 'port_scan' && c[4] === '172.16.0.8' && c[5] === '64.13.134.52'), JSON.stringify(cells));
+  // CATALOG.md: scanner 172.16.0.8 -> 64.13.134.52 (with the ports of the probe the alert was raised on).
+  assert.ok(cells.some((c) => c[2] === 'port_scan' && c[4] === '172.16.0.8:36050' && c[5] === '64.13.134.52:17877'), JSON.stringify(cells));
   assert.match(await page.textContent('#upload-status') ?? '', /ppa_synscan\.pcapng: analysed/);
   assert.equal(await page.textContent('#card-u-packets .value'), '2,011');
   const traffic = await chartInfo(page, 'u-traffic');
