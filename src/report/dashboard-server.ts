@@ -153,6 +153,15 @@ function detectorParam(q: Query): string | null {
   return v;
 }
 
+/** Whether muted incidents and their alerts are shown: muted=1 shows them; absent or empty hides them. */
+function showMutedParam(q: Query): boolean {
+  const v = q.muted;
+  if (v === undefined || v === '') return false;
+  // muted=yes or muted=true once hid the muted ones as if nothing had been asked.
+  if (v !== '1') throw bad(`muted=${v.slice(0, 40)}: must be 1 (show muted incidents and their alerts) or left out`);
+  return true;
+}
+
 function fingerprint(i: DashboardIncident): string {
   return `${i.first_seen}|${i.detector}|${i.src_ip}|${i.dest_ip}`;
 }
@@ -275,7 +284,7 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
 
   const rangeOf = (q: Query): TimeRange => {
     const range = q.range ?? '24h';
-    if (!(range in RANGES)) throw bad(`range=${range}: one of ${Object.keys(RANGES).join(', ')}`);
+    if (!Object.hasOwn(RANGES, range)) throw bad(`range=${range}: one of ${Object.keys(RANGES).join(', ')}`);
     const r = queries.resolveRange(range, timeParam(q, 'since'), timeParam(q, 'until'));
     if (r.since > r.until) throw bad(`since=${q.since ?? ''}${q.until !== undefined ? ` until=${q.until}` : ''}: the range ends before it starts`);
     return r;
@@ -312,11 +321,12 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
   app.get('/api/alerts', async (req) => {
     const q = req.query as Query;
     const sort = (q.sort ?? 'time') as AlertSort;
-    if (!(sort in ALERT_SORTS)) throw bad(`sort=${q.sort}: one of ${Object.keys(ALERT_SORTS).join(', ')}`);
+    if (!Object.hasOwn(ALERT_SORTS, sort)) throw bad(`sort=${q.sort}: one of ${Object.keys(ALERT_SORTS).join(', ')}`);
     if (q.dir !== undefined && q.dir !== 'asc' && q.dir !== 'desc') throw bad(`dir=${q.dir}: asc or desc`);
     if (q.incident !== undefined) {
       // One incident's alerts: its own time span and run; the other filters would only hide some of them.
       const id = intParam(q, 'incident', 0, 1, Number.MAX_SAFE_INTEGER);
+      showMutedParam(q);
       for (const k of ['range', 'since', 'until', 'detector', 'host', 'severity']) {
         if (q[k] !== undefined && q[k] !== '' && !(k === 'severity' && q[k] === '3')) {
           throw bad(`incident=${q.incident} with ${k}: an incident's alerts are listed whole; give incident alone`);
@@ -330,7 +340,7 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
     const m = muted();
     const res = queries.alerts({
       ...r, severity: severityParam(q), detector: detectorParam(q), host: hostParam(q, 'host'), sort, desc: q.dir !== 'asc',
-      limit: intParam(q, 'limit', 50, 1, 500), offset: intParam(q, 'offset', 0, 0, 1_000_000), mutedAlertKeys: q.muted === '1' ? [] : m.alertKeys,
+      limit: intParam(q, 'limit', 50, 1, 500), offset: intParam(q, 'offset', 0, 0, 1_000_000), mutedAlertKeys: showMutedParam(q) ? [] : m.alertKeys,
     });
     return { range: r, ...res };
   });
@@ -338,12 +348,12 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
   app.get('/api/incidents', async (req) => {
     const q = req.query as Query;
     const sort = (q.sort ?? 'last') as IncidentSort;
-    if (!(sort in INCIDENT_SORTS)) throw bad(`sort=${q.sort}: one of ${Object.keys(INCIDENT_SORTS).join(', ')}`);
+    if (!Object.hasOwn(INCIDENT_SORTS, sort)) throw bad(`sort=${q.sort}: one of ${Object.keys(INCIDENT_SORTS).join(', ')}`);
     if (q.dir !== undefined && q.dir !== 'asc' && q.dir !== 'desc') throw bad(`dir=${q.dir}: asc or desc`);
     const r = rangeOf(q);
     const res = queries.incidents({
       ...r, detector: detectorParam(q), host: hostParam(q, 'host'), sort, desc: q.dir !== 'asc',
-      limit: intParam(q, 'limit', 50, 1, 500), offset: intParam(q, 'offset', 0, 0, 1_000_000), mutedIds: q.muted === '1' ? [] : muted().ids,
+      limit: intParam(q, 'limit', 50, 1, 500), offset: intParam(q, 'offset', 0, 0, 1_000_000), mutedIds: showMutedParam(q) ? [] : muted().ids,
     });
     return { range: r, total: res.total, capped: res.capped, mutedCount: muted().ids.length, rows: res.rows.map(withState) };
   });
