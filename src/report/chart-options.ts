@@ -31,6 +31,21 @@ function base(title: string): ChartOption {
   };
 }
 
+/**
+ * A line of per-bucket values whose times are bucket starts, drawn so that each value covers its own bucket,
+ * [start, start + bucket): the step turns at the next point (ECharts' step 'end'; 'start' drew each value
+ * over the bucket before it), and a closing point at the end of the last bucket gives that one its width too.
+ */
+export function bucketSeries(name: string, points: readonly (readonly [number, number])[], bucketSec: number,
+  extra: Record<string, unknown> = {}): ChartOption {
+  const data = points.map(([t, v]) => [t * 1000, v]);
+  if (points.length > 0) {
+    const [t, v] = points[points.length - 1];
+    data.push([(t + bucketSec) * 1000, v]);
+  }
+  return { name, type: 'line', step: 'end', showSymbol: points.length < 60, ...extra, data };
+}
+
 /** Packets and bytes per bucket over time (two axes). */
 export function volumeChart(timeline: readonly TimelinePoint[], bucketSec: number): ChartOption {
   const per = bucketSec === 1 ? 'second' : bucketSec === 60 ? 'minute' : `${bucketSec} s`;
@@ -44,8 +59,8 @@ export function volumeChart(timeline: readonly TimelinePoint[], bucketSec: numbe
       { type: 'value', name: 'bytes', splitLine: { show: false } },
     ],
     series: [
-      { name: 'packets', type: 'line', step: 'start', showSymbol: timeline.length < 60, data: timeline.map((p) => [p.t * 1000, p.packets]) },
-      { name: 'bytes', type: 'line', step: 'start', yAxisIndex: 1, showSymbol: timeline.length < 60, data: timeline.map((p) => [p.t * 1000, p.bytes]) },
+      bucketSeries('packets', timeline.map((p) => [p.t, p.packets]), bucketSec),
+      bucketSeries('bytes', timeline.map((p) => [p.t, p.bytes]), bucketSec, { yAxisIndex: 1 }),
     ],
   };
 }

@@ -2,7 +2,7 @@
 // by severity (a million alerts cannot be drawn one point each) and one host's traffic. Plain JSON.
 
 import { SEVERITY_NAMES } from '../alert/signatures.js';
-import type { ChartOption } from './chart-options.js';
+import { bucketSeries, type ChartOption } from './chart-options.js';
 
 const SEVERITY_COLORS = ['#c9473f', '#e8833a', '#d9b92f'];
 
@@ -58,8 +58,8 @@ export function hostTrafficChart(points: readonly HostTrafficPoint[], bucketSec:
     xAxis: { type: 'time' },
     yAxis: { type: 'value', name: 'bytes' },
     series: [
-      { name: 'sent', type: 'line', step: 'start', showSymbol: points.length < 60, data: points.map((p) => [p.t * 1000, p.sent]) },
-      { name: 'received', type: 'line', step: 'start', showSymbol: points.length < 60, data: points.map((p) => [p.t * 1000, p.received]) },
+      bucketSeries('sent', points.map((p) => [p.t, p.sent]), bucketSec),
+      bucketSeries('received', points.map((p) => [p.t, p.received]), bucketSec),
     ],
   };
 }
