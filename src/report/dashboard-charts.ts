@@ -69,9 +69,13 @@ export function retitle(option: ChartOption, text: string): ChartOption {
   return { ...option, title: { ...(option.title as Record<string, unknown>), text } };
 }
 
-/** A bucket width near span/target, rounded to a width people read easily. */
+/**
+ * A bucket width near span/target, rounded to a width people read easily; never more than target buckets
+ * in the span (a series filled with its empty buckets stays that size), whole years beyond the steps.
+ */
 export function niceBucket(spanSec: number, target: number): number {
   const steps = [60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 7 * 86400, 30 * 86400, 365 * 86400];
   for (const s of steps) if (spanSec / s <= target) return s;
-  return steps[steps.length - 1];
+  const year = steps[steps.length - 1];
+  return Math.ceil(spanSec / target / year) * year;
 }

@@ -9,6 +9,7 @@ import type { ScoreSnapshot } from './host-score-cache.js';
 import type { AlertRow, IncidentRow } from '../store/queries.js';
 import type { TimelinePoint } from '../track/traffic-profile.js';
 import { volumeChart, barChart } from './chart-options.js';
+import { fillBuckets, noTraffic } from './fill-buckets.js';
 import { alertCountsChart, hostTrafficChart, niceBucket, per, retitle, type HostTrafficPoint, type SeverityBucket } from './dashboard-charts.js';
 
 /** Time ranges the pages offer, seconds back from the newest data. */
@@ -225,7 +226,7 @@ export class DashboardQueries {
     const dropped = totals.ring + totals.kernel;
     const spanSec = Math.max(60, r.until - r.since);
     const tb = Math.max(60, niceBucket(spanSec, 360));
-    const timeline = this.s.timeline.all({ ...range, b: tb }) as TimelinePoint[];
+    const timeline = fillBuckets(this.s.timeline.all({ ...range, b: tb }) as TimelinePoint[], tb, noTraffic);
     const ab = niceBucket(spanSec, 120);
     const buckets = new Map<number, SeverityBucket>();
     const bySeverity: number[] = [];
@@ -337,7 +338,8 @@ export class DashboardQueries {
       alerts,
       explanations,
       asset: asset === undefined ? null : { ...asset, services: this.s.assetServices.all(ip) },
-      charts: { traffic: hostTrafficChart([...folded.values()].sort((x, y) => x.t - y.t), b) },
+      // Minutes the host was not among the top talkers count 0, including whole buckets of them.
+      charts: { traffic: hostTrafficChart(fillBuckets([...folded.values()].sort((x, y) => x.t - y.t), b, (t) => ({ t, sent: 0, received: 0 })), b) },
     };
   }
 }

@@ -11,6 +11,7 @@ import type { PortCount } from '../track/port-counts.js';
 import type { TimelinePoint, TrafficProfile } from '../track/traffic-profile.js';
 import type { Talker } from '../track/top-talkers.js';
 import { NETWATCH_VERSION } from '../version.js';
+import { fillBuckets, noTraffic } from './fill-buckets.js';
 import { contributionText, type FeatureContribution } from '../detect/feature-baseline.js';
 
 /** An alert as listed: the stored row with its evidence as text and the model's explanation. */
@@ -125,10 +126,14 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
 
   // Minutes folded into wider buckets when the range is long, so a chart has at most TIMELINE_POINTS points.
   const minutes = span.a === null || span.b === null ? 0 : (span.b - span.a) / 60 + 1;
-  const bucketSec = 60 * Math.max(1, Math.ceil(minutes / TIMELINE_POINTS));
-  const timeline = db.prepare(`SELECT (minute_epoch / CAST(@b AS INTEGER)) * CAST(@b AS INTEGER) AS t, sum(packets) AS packets, sum(bytes) AS bytes, sum(tcp) AS tcp,
+  let bucketSec = 60 * Math.max(1, Math.ceil(minutes / TIMELINE_POINTS));
+  // Buckets start at multiples of their width, so the span can straddle one more: widen until it cannot
+  // (every bucket from the first to the last is drawn, empty ones as zero).
+  while (span.a !== null && span.b !== null && Math.floor(span.b / bucketSec) - Math.floor(span.a / bucketSec) + 1 > TIMELINE_POINTS) bucketSec += 60;
+  // Minutes with no traffic have no row: their buckets are zeros, not a line drawn across the gap.
+  const timeline = fillBuckets(db.prepare(`SELECT (minute_epoch / CAST(@b AS INTEGER)) * CAST(@b AS INTEGER) AS t, sum(packets) AS packets, sum(bytes) AS bytes, sum(tcp) AS tcp,
     sum(udp) AS udp, sum(icmp) AS icmp, sum(other) AS other FROM stats_minutes WHERE minute_epoch >= @minuteSince AND minute_epoch <= @until${inRun}
-    GROUP BY 1 ORDER BY 1`).all({ ...range, b: bucketSec }) as TimelinePoint[];
+    GROUP BY 1 ORDER BY 1`).all({ ...range, b: bucketSec }) as TimelinePoint[], bucketSec, noTraffic);
 
   // Each minute keeps its own top lists: summed over the range they rank the busiest well, though a host
   // that was never in a minute's top ten is missing from its total.
