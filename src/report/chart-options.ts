@@ -6,6 +6,7 @@ import type { TimelinePoint } from '../track/traffic-profile.js';
 import type { Talker } from '../track/top-talkers.js';
 import type { ReportAlert, ReportData } from './report-data.js';
 import { eveEpoch } from '../store/netwatch-db.js';
+import { per } from './bucket-text.js';
 
 export type ChartOption = Record<string, unknown>;
 
@@ -48,9 +49,8 @@ export function bucketSeries(name: string, points: readonly (readonly [number, n
 
 /** Packets and bytes per bucket over time (two axes). */
 export function volumeChart(timeline: readonly TimelinePoint[], bucketSec: number): ChartOption {
-  const per = bucketSec === 1 ? 'second' : bucketSec === 60 ? 'minute' : `${bucketSec} s`;
   return {
-    ...base(`Traffic per ${per}`),
+    ...base(`Traffic per ${per(bucketSec)}`),
     legend: { bottom: 0, data: ['packets', 'bytes'] },
     grid: { left: 70, right: 80, top: 50, bottom: 60 },
     xAxis: { type: 'time' },

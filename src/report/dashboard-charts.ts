@@ -3,6 +3,7 @@
 
 import { SEVERITY_NAMES } from '../alert/signatures.js';
 import { bucketSeries, type ChartOption } from './chart-options.js';
+import { per } from './bucket-text.js';
 
 const SEVERITY_COLORS = ['#c9473f', '#e8833a', '#d9b92f'];
 
@@ -21,13 +22,6 @@ function base(title: string): ChartOption {
     tooltip: { trigger: 'axis', renderMode: 'richText' },
     grid: { left: 60, right: 40, top: 50, bottom: 60 },
   };
-}
-
-export function per(bucketSec: number): string {
-  if (bucketSec % 86400 === 0) return bucketSec === 86400 ? 'day' : `${bucketSec / 86400} days`;
-  if (bucketSec % 3600 === 0) return bucketSec === 3600 ? 'hour' : `${bucketSec / 3600} h`;
-  if (bucketSec % 60 === 0) return bucketSec === 60 ? 'minute' : `${bucketSec / 60} min`;
-  return `${bucketSec} s`;
 }
 
 /** Alerts per bucket, stacked by severity. */
@@ -62,11 +56,6 @@ export function hostTrafficChart(points: readonly HostTrafficPoint[], bucketSec:
       bucketSeries('received', points.map((p) => [p.t, p.received]), bucketSec),
     ],
   };
-}
-
-/** The report's traffic chart, titled with the bucket in words (the dashboard's buckets are wider than a minute). */
-export function retitle(option: ChartOption, text: string): ChartOption {
-  return { ...option, title: { ...(option.title as Record<string, unknown>), text } };
 }
 
 /**

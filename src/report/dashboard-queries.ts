@@ -10,7 +10,7 @@ import type { AlertRow, IncidentRow } from '../store/queries.js';
 import type { TimelinePoint } from '../track/traffic-profile.js';
 import { volumeChart, barChart } from './chart-options.js';
 import { fillBuckets, noTraffic } from './fill-buckets.js';
-import { alertCountsChart, hostTrafficChart, niceBucket, per, retitle, type HostTrafficPoint, type SeverityBucket } from './dashboard-charts.js';
+import { alertCountsChart, hostTrafficChart, niceBucket, type HostTrafficPoint, type SeverityBucket } from './dashboard-charts.js';
 
 /** Time ranges the pages offer, seconds back from the newest data. */
 export const RANGES: Readonly<Record<string, number>> = { '15m': 900, '1h': 3600, '6h': 21600, '24h': 86400, '7d': 604800, '30d': 2592000, all: Infinity };
@@ -266,7 +266,7 @@ export class DashboardQueries {
       incidentsCapped: incidentTotal > COUNT_CAP,
       latest: (this.s.latest.all(range) as AlertDbRow[]).map(toAlert),
       charts: {
-        traffic: retitle(volumeChart(timeline, tb), `Traffic per ${per(tb)}`),
+        traffic: volumeChart(timeline, tb),
         alerts: alertCountsChart([...buckets.values()].sort((a, b) => a.t - b.t), ab),
         detectors: barChart('Alerts by detector', 'alerts', byDetector.slice(0, 12).map((d) => ({ label: d.detector, value: d.count }))),
       },
@@ -313,7 +313,9 @@ export class DashboardQueries {
     const rank = scores.byHost.get(ip);
     const score = rank === undefined ? null : { ...scores.hosts[rank], rank: rank + 1, of: scores.hosts.length, asOf: scores.at };
     const minutes = this.s.hostMinutes.all({ ...range, host: ip, needle: `"address":${JSON.stringify(ip)}` }) as HostTrafficPoint[];
-    const b = Math.max(60, niceBucket(Math.max(60, r.until - r.since), 240));
+    // Buckets sized to the host's own traffic, not the range: over a range of years a host seen for two
+    // minutes was one point under "Bytes per 30 days" on an axis ECharts spread over two days.
+    const b = minutes.length === 0 ? 60 : Math.max(60, niceBucket(minutes[minutes.length - 1].t + 60 - minutes[0].t, 240));
     const folded = new Map<number, HostTrafficPoint>();
     let sent = 0;
     let received = 0;
