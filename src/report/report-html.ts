@@ -79,6 +79,9 @@ export function renderReportHtml(d: ReportData): string {
   ];
   const models = d.alerts.filter((x) => x.explanation.length > 0);
   const truncated = d.alerts.length < s.alerts ? `<p class="note">The ${count(d.alerts.length)} newest of ${count(s.alerts)} alerts are listed.</p>` : '';
+  // --max-rows caps the incidents too (by last seen): said as for the alerts, rather than looking like all of them.
+  const incidentsTruncated = d.incidents.length < s.incidents
+    ? `<p class="note">The ${count(d.incidents.length)} most recently seen of ${count(s.incidents)} incidents are listed.</p>` : '';
   const duration = d.from !== null && d.to !== null ? ` (${durationText(d.to - d.from)})` : '';
   return `<!doctype html>
 <html lang="en">
@@ -115,6 +118,7 @@ ${models.length === 0 ? '<p class="empty">No anomaly alerts from the model (netw
 </section>
 <section id="incidents">
 <h2>Incidents</h2>
+${incidentsTruncated}
 ${table('incidents-table', [{ label: 'last seen' }, { label: 'first seen' }, { label: 'detector' }, { label: 'at its peak' }, { label: 'source' }, { label: 'destination' }, { label: 'count', numeric: true }, { label: 'peak score', numeric: true }],
     d.incidents.map((i) => [td(i.last_seen, i.last_seen), td(i.first_seen, i.first_seen), td(i.detector), td(i.peak_detail !== '' ? i.peak_detail : i.signature), td(i.src_ip), td(i.dest_ip),
       td(String(i.count), i.count, 'num'), td(i.peak_score.toFixed(2), i.peak_score, 'num')]),
