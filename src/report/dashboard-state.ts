@@ -4,7 +4,10 @@
 
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { NetwatchError } from '../errors.js';
+import { notADatabase, refuseDirectory } from '../store/database-file.js';
 
 export type IncidentStateName = 'ack' | 'mute';
 
@@ -48,10 +51,16 @@ export class DashboardState {
 
   constructor(path: string) {
     this.path = path;
+    const hint = ' (choose another with --state)';
+    refuseDirectory(path, 'the dashboard state database', hint);
+    // A directory that is not there is a mistyped --state (the default, beside the main database, exists).
+    if (!existsSync(dirname(path))) {
+      throw new NetwatchError('NW_ERR_USAGE', `${path}: cannot open the dashboard state database: no such directory ${dirname(path)}${hint}`);
+    }
     try {
       this.db = new Database(path);
     } catch (e) {
-      throw new NetwatchError('NW_ERR_DB', `${path}: cannot open the dashboard state database: ${(e as Error).message} (choose another with --state)`, { cause: e });
+      throw new NetwatchError('NW_ERR_DB', `${path}: cannot open the dashboard state database: ${(e as Error).message}${hint}`, { cause: e });
     }
     try {
       const version = this.db.pragma('user_version', { simple: true }) as number;
@@ -63,7 +72,7 @@ export class DashboardState {
     } catch (e) {
       this.db.close();
       if (e instanceof NetwatchError) throw e;
-      throw new NetwatchError('NW_ERR_DB', `${path}: ${(e as Error).message}`, { cause: e });
+      throw notADatabase(path, e, hint) ?? new NetwatchError('NW_ERR_DB', `${path}: ${(e as Error).message}`, { cause: e });
     }
     this.putState = this.db.prepare(`INSERT INTO incident_state (incident_id, run_id, run_incident, fingerprint, state, at, note)
       VALUES (@incident_id, @run_id, @run_incident, @fingerprint, @state, @at, @note)

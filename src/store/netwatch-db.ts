@@ -11,6 +11,7 @@ import type { AlertSink } from '../alert/alert-hub.js';
 import { epochTimestamp, type EveAlert, type Incident } from '../alert/eve-alert.js';
 import { NetwatchError } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema-migrations.js';
+import { notADatabase, refuseDirectory } from './database-file.js';
 import type { MinuteRow } from '../track/minute-stats.js';
 import { CLOSE_REASON_NAMES, type CloseReason, type FlowTable } from '../track/flow-table.js';
 import { wordsToString } from '../track/address-key.js';
@@ -49,6 +50,7 @@ export function openDatabase(path: string, readOnly: boolean): Database.Database
   if (readOnly && !existsSync(path)) {
     throw new NetwatchError('NW_ERR_USAGE', `${path}: cannot open the database: no such database (run capture or analyze with --db first)`);
   }
+  refuseDirectory(path, 'the database');
   let db: Database.Database;
   try {
     if (!readOnly) mkdirSync(dirname(path), { recursive: true });
@@ -86,7 +88,7 @@ export function openDatabase(path: string, readOnly: boolean): Database.Database
   } catch (e) {
     db.close();
     if (e instanceof NetwatchError) throw e;
-    throw new NetwatchError('NW_ERR_DB', `${path}: ${(e as Error).message}`, { cause: e });
+    throw notADatabase(path, e) ?? new NetwatchError('NW_ERR_DB', `${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 
