@@ -1,6 +1,6 @@
 // Flags shared by capture and analyze (export format and file, summary style) and the sinks they select.
 
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { NetwatchError } from '../errors.js';
@@ -120,4 +120,31 @@ export function checkParentDirectory(flag: string, path: string): void {
   let ok = false;
   try { ok = statSync(dir).isDirectory(); } catch { ok = false; }
   if (!ok) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: directory ${dir} does not exist`);
+}
+
+/**
+ * A directory a flag names to write files into (made with its parents when missing) must be one, or be
+ * one mkdir can make: checked before the run, which otherwise ended after the whole analysis with
+ * EEXIST, ENOTDIR or ENOENT from mkdir and exit status 1.
+ */
+export function checkOutputDirectory(flag: string, path: string, what: string): void {
+  const bad = (why: string): NetwatchError => new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: ${why}; --${flag} names a directory for ${what}`);
+  const full = resolve(path);
+  for (let p = full; ; p = dirname(p)) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // Missing (so made), or under a file (ENOTDIR: that file is found further up).
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return;
+      let link = false;
+      try { link = lstatSync(p).isSymbolicLink(); } catch { link = false; }
+      if (link) throw bad(p === full ? 'a symbolic link to nothing' : `${p} is a symbolic link to nothing`);
+      if (dirname(p) === p) return;
+      continue;
+    }
+    if (st.isDirectory()) return;
+    throw bad(p === full ? 'is a file' : `${p} is a file`);
+  }
 }

@@ -2,6 +2,7 @@
 // holds for a time range.
 
 import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { defaultDbPath } from '../config/default-paths.js';
 import { loadDetectionConfig } from '../config/detection-config-file.js';
@@ -16,7 +17,7 @@ import { openDatabase } from '../store/netwatch-db.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { warnAboutFiles } from './file-warnings.js';
 import { checkNumber } from './number-args.js';
-import { checkNotInput, checkParentDirectory, inputFiles } from './output-options.js';
+import { checkNotInput, checkOutputDirectory, checkParentDirectory, inputFiles } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
 import { parseTimeRange } from './time-args.js';
 
@@ -42,13 +43,16 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
   }
   if (argv.html === '') throw new NetwatchError('NW_ERR_USAGE', 'report: --html needs a file name');
   if (argv.png === '') throw new NetwatchError('NW_ERR_USAGE', 'report: --png needs a directory');
-  // Checked before anything is written: the HTML was written, then the run failed on the chart directory.
-  if (argv.png !== undefined && existsSync(argv.png) && !statSync(argv.png).isDirectory()) {
-    throw new NetwatchError('NW_ERR_USAGE', `report: --png ${argv.png}: is a file; --png names a directory for the charts`);
-  }
   if (argv.html !== undefined) {
     checkParentDirectory('html', argv.html);
     checkNotInput('html', argv.html, [...files, ...inputFiles(argv)]);
+  }
+  // Checked before anything is analysed or written: the HTML was written, then the run failed on the chart directory.
+  if (argv.png !== undefined) {
+    if (argv.html !== undefined && resolve(argv.png) === resolve(argv.html)) {
+      throw new NetwatchError('NW_ERR_USAGE', `--png ${argv.png}: is the --html file; --png names a directory for the charts`);
+    }
+    checkOutputDirectory('png', argv.png, 'the charts');
   }
   checkNumber('max-rows', argv['max-rows'], { min: 1, integer: true });
   if (files.length > 0 && (argv.since !== undefined || argv.until !== undefined)) {

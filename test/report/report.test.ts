@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -227,7 +227,13 @@ test('usage errors are one line with exit code 2', () => {
     [['report', SYNSCAN, '--html', ''], /--html needs a file name/],
     // A file where the chart directory should be is refused before the HTML is written.
     [['report', SYNSCAN, '--html', join(dir, 'not-written.html'), '--png', SYNSCAN], /--png .*ppa_synscan\.pcapng: is a file; --png names a directory/],
+    // Chart directories mkdir cannot make were found only after the whole analysis (EEXIST, ENOTDIR, ENOENT; exit 1).
+    [['report', SYNSCAN, '--html', join(dir, 'not-written.html'), '--png', join(dir, 'not-written.html')], /--png .*not-written\.html: is the --html file/],
+    [['report', SYNSCAN, '--html', join(dir, 'not-written.html'), '--png', join(SYNSCAN, 'charts')],
+      /--png .*ppa_synscan\.pcapng\/charts: .*ppa_synscan\.pcapng is a file; --png names a directory/],
+    [['report', SYNSCAN, '--html', join(dir, 'not-written.html'), '--png', join(dir, 'dangling')], /--png .*dangling: a symbolic link to nothing/],
   ];
+  symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling'));
   for (const [args, msg] of cases) {
     const r = run(args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
