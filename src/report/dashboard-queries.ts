@@ -151,6 +151,11 @@ export class DashboardQueries {
         WHERE severity = @severity AND ts_epoch >= @since AND ts_epoch <= @until GROUP BY k`),
       incidentTotal: p(`SELECT count(*) AS n FROM (SELECT 1 FROM incidents WHERE last_epoch >= @since AND first_epoch <= @until LIMIT ${COUNT_CAP + 1})`),
       latest: p(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until ORDER BY ts_epoch DESC, id DESC LIMIT 10`),
+      latestUnmuted: p(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${alertWhere({ sev: false, muted: true, det: false, host: false })}
+        ORDER BY ts_epoch DESC, id DESC LIMIT 10`),
+      // One muted incident's alerts within the range, grouped the ways the overview counts them.
+      mutedGroups: p(`SELECT severity, detector, CAST(ts_epoch / @b AS INTEGER) AS k, count(*) AS n FROM alerts
+        WHERE ts_epoch >= @lo AND ts_epoch <= @hi AND run_id = @run AND incident_id = @n GROUP BY 1, 2, 3`),
       incidentById: p(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE id = ?`),
       incidentCount: p(INCIDENT_COUNT_SQL),
       hostDetectors: p(`SELECT detector, sum(n) AS count FROM (
@@ -217,7 +222,12 @@ export class DashboardQueries {
     return { range, since: start, until: end };
   }
 
-  overview(r: TimeRange): Record<string, unknown> {
+  /**
+   * The overview, without the alerts and incidents of `muted` (as the Alerts page shows them by default).
+   * The counts stay index-only: the muted incidents' own alerts, found by their run and time span, are
+   * counted apart and taken off.
+   */
+  overview(r: TimeRange, muted: { ids: readonly number[]; alertKeys: readonly string[] } = { ids: [], alertKeys: [] }): Record<string, unknown> {
     const range = { since: r.since, until: r.until };
     const recent = this.s.recentMinutes.all({ back: 240 }) as { t: number; packets: number; bytes: number; ring: number; kernel: number }[];
     const rp = recent.reduce((a, m) => ({ packets: a.packets + m.packets, bytes: a.bytes + m.bytes, dropped: a.dropped + m.ring + m.kernel }), { packets: 0, bytes: 0, dropped: 0 });
@@ -238,18 +248,37 @@ export class DashboardQueries {
         b.counts[severity - 1] = row.n;
       }
     }
-    const total = (this.s.alertTotal.get(range) as { n: number }).n;
+    let total = (this.s.alertTotal.get(range) as { n: number }).n;
+    const mutedByDetector = new Map<string, number>();
+    for (const id of muted.ids) {
+      const span = this.incidentSpan.get(id) as { run: number; n: number; first: number; last: number } | undefined;
+      if (span === undefined) continue;
+      const lo = Math.max(r.since, span.first);
+      const hi = Math.min(r.until, span.last);
+      if (lo > hi) continue;
+      for (const g of this.s.mutedGroups.all({ lo, hi, run: span.run, n: span.n, b: ab }) as { severity: number; detector: string; k: number; n: number }[]) {
+        total -= g.n;
+        bySeverity[g.severity - 1] -= g.n;
+        mutedByDetector.set(g.detector, (mutedByDetector.get(g.detector) ?? 0) + g.n);
+        const b = buckets.get(g.k);
+        if (b !== undefined) {
+          b.counts[g.severity - 1] -= g.n;
+          if (b.counts.every((c) => c === 0)) buckets.delete(g.k);
+        }
+      }
+    }
     const byDetector: { detector: string; count: number }[] = [];
     let known = 0;
     // One index range count per known detector: cheaper than grouping a day of rows read from the table.
     for (const detector of DETECTORS) {
-      const n = (this.detectorCount.get({ ...range, detector }) as { n: number }).n;
+      const n = (this.detectorCount.get({ ...range, detector }) as { n: number }).n - (mutedByDetector.get(detector) ?? 0);
       known += n;
       if (n > 0) byDetector.push({ detector, count: n });
     }
     if (total > known) byDetector.push({ detector: 'other', count: total - known });
     byDetector.sort((a, b) => b.count - a.count || (a.detector < b.detector ? -1 : 1));
-    const incidentTotal = (this.s.incidentTotal.get(range) as { n: number }).n;
+    const incidentTotal = muted.ids.length === 0 ? (this.s.incidentTotal.get(range) as { n: number }).n
+      : (this.s.incidentCount.get({ ...range, detector: null, host: null, muted: JSON.stringify(muted.ids) }) as { n: number }).n;
     return {
       range: r,
       rates: {
@@ -264,7 +293,10 @@ export class DashboardQueries {
       alerts: { total, bySeverity: { high: bySeverity[0], medium: bySeverity[1], low: bySeverity[2] }, byDetector },
       incidents: Math.min(COUNT_CAP, incidentTotal),
       incidentsCapped: incidentTotal > COUNT_CAP,
-      latest: (this.s.latest.all(range) as AlertDbRow[]).map(toAlert),
+      // Muted incidents, all of them (the Alerts page's mutedCount): their alerts are left out of every figure here.
+      mutedCount: muted.ids.length,
+      latest: ((muted.alertKeys.length === 0 ? this.s.latest.all(range)
+        : this.s.latestUnmuted.all({ ...range, muted: JSON.stringify(muted.alertKeys) })) as AlertDbRow[]).map(toAlert),
       charts: {
         traffic: volumeChart(timeline, tb),
         alerts: alertCountsChart([...buckets.values()].sort((a, b) => a.t - b.t), ab),

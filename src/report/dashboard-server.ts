@@ -310,7 +310,7 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
     const key = `${q.range ?? ''}|${q.since ?? ''}|${q.until ?? ''}`;
     const hit = overviewCache.get(key);
     if (hit !== undefined && Date.now() - hit.at < overviewCacheMs) return hit.body;
-    const body = queries.overview(rangeOf(q));
+    const body = queries.overview(rangeOf(q), muted());
     if (overviewCacheMs > 0) {
       if (overviewCache.size > 64) overviewCache.clear();
       overviewCache.set(key, { at: Date.now(), body });

@@ -202,7 +202,7 @@
         card('Packets/s', r.minutes > 0 ? dec(r.packetsPerSec, 1) : '—', r.minutes > 0 ? `last ${r.minutes} min to ${epochTime(r.newestMinute + 60)}` : 'no statistics yet', 'rate-packets'),
         card('Bytes/s', r.minutes > 0 ? bytes(r.bytesPerSec) : '—', r.minutes > 0 ? `${bytes(r.bytesPerSec * 8).replace('B', 'b')}it/s` : '', 'rate-bytes'),
         card('Capture loss', `${dec(r.lossPercent, 2)} %`, `in range: ${dec(data.traffic.lossPercent, 2)} % (${num(data.traffic.ringDrops + data.traffic.kernelDrops)} dropped)`, 'loss'),
-        card('Alerts', num(data.alerts.total), `${num(data.incidents)}${data.incidentsCapped ? '+' : ''} incidents`, 'alerts-total'),
+        card('Alerts', num(data.alerts.total), `${num(data.incidents)}${data.incidentsCapped ? '+' : ''} incidents${data.mutedCount > 0 ? ` (${data.mutedCount} muted hidden)` : ''}`, 'alerts-total'),
         card('High', num(data.alerts.bySeverity.high), 'severity 1', 'sev-high', 'sev-1'),
         card('Medium', num(data.alerts.bySeverity.medium), 'severity 2', 'sev-medium', 'sev-2'),
         card('Low', num(data.alerts.bySeverity.low), 'severity 3', 'sev-low', 'sev-3'),
