@@ -4,7 +4,7 @@
 import type { FileResult } from '../pipeline.js';
 
 /** One line per thing to warn about, each without its trailing newline, in the order of the files. */
-function fileWarnings(results: readonly FileResult[]): string[] {
+export function fileWarnings(results: readonly FileResult[]): string[] {
   const out: string[] = [];
   for (const r of results) {
     if (r.cutAt >= 0) {

@@ -22,6 +22,7 @@ import { openDatabase } from '../store/netwatch-db.js';
 import { NETWATCH_VERSION } from '../version.js';
 import { reportCharts } from './chart-options.js';
 import { reportFromCapture } from './capture-report.js';
+import { fileWarnings } from '../cli/file-warnings.js';
 import { HostScoreCache } from './host-score-cache.js';
 import { DashboardState, type IncidentState, type IncidentStateName } from './dashboard-state.js';
 import {
@@ -425,8 +426,12 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
         if (isNetwatchError(e)) throw bad(e.message.split(file).join(name));
         throw e;
       }
-      const data = { ...report.data, title: name };
-      return { name, data, charts: reportCharts(data) };
+      // The server's temporary path means nothing to the one who uploaded: every mention of it names the upload.
+      const named = (text: string): string => text.split(file).join(name);
+      const data = { ...report.data, title: name, runs: report.data.runs.map((run) => ({ ...run, source: named(run.source) })) };
+      // What the CLI would warn about (a capture cut short, time stepping back), without its "netwatch: " prefix.
+      const warnings = fileWarnings(report.files).map((w) => named(w).replace(/^netwatch: warning: /, ''));
+      return { name, data, warnings, charts: reportCharts(data) };
     } finally {
       analysing = false;
       rmSync(dir, { recursive: true, force: true });

@@ -494,6 +494,7 @@
         const r = await api('/api/upload', { method: 'POST', body: f, headers: { 'content-type': 'application/octet-stream', accept: 'application/json', 'x-netwatch-filename': f.name.replace(/[^\x20-\x7e]/g, '_') } });
         if (gen !== generation) return;
         status.textContent = `${r.name}: analysed`;
+        if (r.warnings.length > 0) out.appendChild(el('ul', { class: 'warning', id: 'upload-warnings' }, r.warnings.map((w) => el('li', {}, w))));
         showReport(out, r);
       } catch (e) {
         status.textContent = '';
@@ -523,9 +524,10 @@
       d.incidents.map((i) => [i.detector, i.signature, i.src_ip, i.dest_ip, time(i.first_seen), time(i.last_seen), num(i.count), dec(i.peak_score, 2)]),
       [false, false, false, false, false, false, true, true], 'u-incidents-table')]);
     append(out, [el('h2', {}, `Alerts (${num(d.alerts.length)} of ${num(s.alerts)})`),
-      table(['Time', 'Severity', 'Detector', 'Signature', 'Source', 'Destination', 'Explanation'], d.alerts.map((a) => [
+      // The model's explanation where it gave one, else the detector's evidence (key=value), as the HTML report shows it.
+      table(['Time', 'Severity', 'Detector', 'Signature', 'Source', 'Destination', 'Evidence'], d.alerts.map((a) => [
         time(a.timestamp), sevBadge(a.severity), a.detector, a.signature, `${a.src_ip}${a.src_port !== null ? `:${a.src_port}` : ''}`,
-        `${a.dest_ip}${a.dest_port !== null ? `:${a.dest_port}` : ''}`, a.explanation.join('; ')]), null, 'u-alerts-table')]);
+        `${a.dest_ip}${a.dest_port !== null ? `:${a.dest_port}` : ''}`, a.explanation.length > 0 ? a.explanation.join('; ') : a.evidence]), null, 'u-alerts-table')]);
   }
 
   window.addEventListener('hashchange', render);
