@@ -1,0 +1,29 @@
+// What the HTML report says in words about a capture: its length, its empty tables, its times, and a
+// capture with nothing in it.
+
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, CORPUS } from '../support/corpus.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nw-wording-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `netwatch report FILE --html`; returns the page and what was printed on standard error. */
+function report(capture: string): { html: string; stderr: string } {
+  const out = join(dir, `${capture.replace(/\W/g, '_')}.html`);
+  const r = spawnSync(process.execPath, [CLI, 'report', join(CORPUS, capture), '--html', out], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return { html: readFileSync(out, 'utf8'), stderr: r.stderr };
+}
+
+test('a capture shorter than a second gives its length in milliseconds, not "0 s"', { timeout: 60_000 }, () => {
+  // CATALOG.md: 4,373 packets within 23 ms.
+  const { html } = report('attack/dos/stopddos_amp.UDP.snmp.src161.pcapng');
+  const sub = /<p class="sub">([^<]*)/.exec(html)?.[1] ?? '';
+  assert.match(sub, /\(2[23] ms\)/);
+  assert.doesNotMatch(sub, /\(0 s\)/);
+});
