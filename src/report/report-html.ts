@@ -8,6 +8,7 @@ import { reportCharts } from './chart-options.js';
 import type { ReportAlert, ReportData } from './report-data.js';
 import { formatBytes } from '../output/summary-report.js';
 import { durationText } from '../output/duration-text.js';
+import { eveEpoch } from '../store/netwatch-db.js';
 
 const require = createRequire(import.meta.url);
 /** web/ beside dist/: three levels above dist/src/report/. */
@@ -120,7 +121,7 @@ ${models.length === 0 ? '<p class="empty">No anomaly alerts from the model (netw
 <h2>Incidents</h2>
 ${incidentsTruncated}
 ${table('incidents-table', [{ label: 'last seen' }, { label: 'first seen' }, { label: 'detector' }, { label: 'at its peak' }, { label: 'source' }, { label: 'destination' }, { label: 'count', numeric: true }, { label: 'peak score', numeric: true }],
-    d.incidents.map((i) => [td(i.last_seen, i.last_seen), td(i.first_seen, i.first_seen), td(i.detector), td(i.peak_detail !== '' ? i.peak_detail : i.signature), td(i.src_ip), td(i.dest_ip),
+    d.incidents.map((i) => [td(time(eveEpoch(i.last_seen)), eveEpoch(i.last_seen)), td(time(eveEpoch(i.first_seen)), eveEpoch(i.first_seen)), td(i.detector), td(i.peak_detail !== '' ? i.peak_detail : i.signature), td(i.src_ip), td(i.dest_ip),
       td(String(i.count), i.count, 'num'), td(i.peak_score.toFixed(2), i.peak_score, 'num')]),
     'No incidents.')}
 </section>

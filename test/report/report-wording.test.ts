@@ -27,3 +27,16 @@ test('a capture shorter than a second gives its length in milliseconds, not "0 s
   assert.match(sub, /\(2[23] ms\)/);
   assert.doesNotMatch(sub, /\(0 s\)/);
 });
+
+test('incident times read as alert times do (2010-07-04 20:24:17Z), not as raw EVE timestamps', { timeout: 60_000 }, () => {
+  const { html } = report('attack/bruteforce/zeek_ssh_sshguess.pcap');
+  const times = (section: string, cols: number[]): string[] => {
+    const part = html.slice(html.indexOf(`<section id="${section}">`), html.indexOf('</section>', html.indexOf(`<section id="${section}">`)));
+    const rows = [...part.matchAll(/<tr>(.*?)<\/tr>/gs)].map((m) => [...m[1].matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((c) => c[1])).filter((r) => r.length > 0);
+    return rows.flatMap((r) => cols.map((c) => r[c]));
+  };
+  const incidentTimes = times('incidents', [0, 1]);
+  const alertTimes = times('alerts', [0]);
+  assert.ok(incidentTimes.length >= 2 && alertTimes.length >= 1, `${incidentTimes.join(' | ')} / ${alertTimes.join(' | ')}`);
+  for (const t of [...incidentTimes, ...alertTimes]) assert.match(t, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+});
