@@ -69,6 +69,17 @@ function alertRow(a: ReportAlert): string[] {
   ];
 }
 
+/**
+ * Why the hosts table is empty. Alerts with no host scored are not "no host raised an alert": a flood's
+ * addresses can be spoofed or one of many (docs/intel.md), and old alerts decay to 0.0.
+ */
+function noHostsText(s: ReportData['summary']): string {
+  if (s.alerts === 0) return 'No host raised an alert.';
+  if (s.decayedHosts > 0) return 'No host scored above 0.0 (see the note above).';
+  return `No host to score: ${s.alerts === 1 ? 'the alert names' : `the ${count(s.alerts)} alerts name`} no address that is an attacker or a victim `
+    + 'of its own (spoofed, multicast or one of many addresses, as in a randomised flood, or a reflector).';
+}
+
 export function renderReportHtml(d: ReportData): string {
   const a = loadAssets();
   const s = d.summary;
@@ -110,7 +121,7 @@ ${charts.map((c) => `<figure class="chart${c.id === 'traffic' || c.id === 'alert
 <p class="note">Threat score 0-100 from each host's alerts (severity, count, recency), intel listings and the model; see docs/intel.md.</p>
 ${d.summary.decayedHosts > 0 ? `<p class="note">${count(d.summary.decayedHosts)} more host${d.summary.decayedHosts === 1 ? '' : 's'} named by alerts in this report scored 0.0: ${d.summary.decayedHosts === 1 ? 'its alerts are' : 'their alerts are'} days older than the newest, and a score halves every day before it. netwatch report --no-decay weighs every alert in full.</p>\n` : ''}${table('hosts-table', [{ label: 'host' }, { label: 'score', numeric: true }, { label: 'role' }, { label: 'alerts', numeric: true }, { label: 'reasons' }],
     d.hosts.map((h) => [td(h.host), td(h.score.toFixed(1), h.score, 'num'), td(h.role), td(String(h.alerts), h.alerts, 'num'), td(h.reasons.join('; '))]),
-    'No host raised an alert.')}
+    noHostsText(s))}
 </section>
 <section id="model">
 <h2>Model alerts explained</h2>

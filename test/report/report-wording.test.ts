@@ -40,3 +40,14 @@ test('incident times read as alert times do (2010-07-04 20:24:17Z), not as raw E
   assert.ok(incidentTimes.length >= 2 && alertTimes.length >= 1, `${incidentTimes.join(' | ')} / ${alertTimes.join(' | ')}`);
   for (const t of [...incidentTimes, ...alertTimes]) assert.match(t, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
 });
+
+test('alerts that name no host to score do not read as "No host raised an alert"', { timeout: 60_000 }, () => {
+  // CATALOG.md: a SYN flood from 100 random sources to 100 random destinations; ICMPv6 echo from and to ff02::1.
+  for (const capture of ['attack/dos/ppa1e_dosattack.pcap', 'attack/dos/sv_thc_rsmurf6.pcap']) {
+    const { html } = report(capture);
+    const hosts = html.slice(html.indexOf('<section id="hosts">'), html.indexOf('</section>', html.indexOf('<section id="hosts">')));
+    assert.match(html, /<td[^>]*>high<\/td>/, `${capture}: no high-severity alert`);
+    assert.doesNotMatch(hosts, /No host raised an alert/, capture);
+    assert.match(hosts, /No host to score: the alert names no address that is an attacker or a victim/, capture);
+  }
+});
