@@ -72,6 +72,12 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
       });
       data = r.data;
       warnAboutFiles(r.files);
+      // "Nothing to report in this range" once said this about a file, which has no range to choose.
+      for (const f of r.files) {
+        if (f.packets === 0 && f.cutAt < 0) {
+          process.stderr.write(`netwatch: warning: ${f.path}: the file holds no packets${r.files.length === 1 ? '; the report is empty' : ''}\n`);
+        }
+      }
     } finally {
       stop.dispose();
       if (progress) process.stderr.write('\r\x1b[K');
@@ -113,7 +119,7 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
     process.stderr.write(`netwatch: note: ${s.decayedHosts} more host${s.decayedHosts === 1 ? '' : 's'} named by alerts score 0.0: their alerts are ` +
       'days older than the newest and have decayed; --no-decay weighs every alert in full\n');
   }
-  if (s.packets === 0 && s.alerts === 0) {
+  if (files.length === 0 && s.packets === 0 && s.alerts === 0) {
     process.stderr.write('netwatch: warning: nothing to report in this range (no statistics and no alerts)\n');
   }
 }

@@ -51,3 +51,10 @@ test('alerts that name no host to score do not read as "No host raised an alert"
     assert.match(hosts, /No host to score: the alert names no address that is an attacker or a victim/, capture);
   }
 });
+
+test('a capture file with no packets is warned about as such, not as "nothing to report in this range"', { timeout: 60_000 }, () => {
+  // A pcap of a file header alone (CATALOG.md: edge/zeek_empty.pcap, 24 bytes).
+  const { stderr } = report('edge/zeek_empty.pcap');
+  assert.match(stderr, /zeek_empty\.pcap: the file holds no packets; the report is empty/);
+  assert.doesNotMatch(stderr, /in this range/);
+});
