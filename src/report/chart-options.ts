@@ -68,7 +68,8 @@ export function volumeChart(timeline: readonly TimelinePoint[], bucketSec: numbe
 /** Share of packets by transport protocol. */
 export function protocolChart(p: ReportData['protocols']): ChartOption {
   const data = [
-    { name: 'TCP', value: p.tcp }, { name: 'UDP', value: p.udp }, { name: 'ICMP and ICMPv6', value: p.icmp }, { name: 'other', value: p.other },
+    { name: 'TCP', value: p.tcp }, { name: 'UDP', value: p.udp }, { name: 'ICMP and ICMPv6', value: p.icmp }, { name: 'ARP', value: p.arp },
+    { name: 'other', value: p.other },
   ].filter((d) => d.value > 0);
   return {
     ...base('Packets by protocol'),

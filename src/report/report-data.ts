@@ -71,7 +71,8 @@ export interface ReportData {
   };
   bucketSec: number;
   timeline: TimelinePoint[];
-  protocols: { tcp: number; udp: number; icmp: number; other: number };
+  /** Packets by protocol; arp is counted apart only in a capture report (a database's minutes count ARP under other). */
+  protocols: { tcp: number; udp: number; icmp: number; arp: number; other: number };
   topSources: Talker[];
   topDestinations: Talker[];
   /** Connections started per destination port. */
@@ -182,7 +183,7 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
     },
     bucketSec,
     timeline,
-    protocols: { tcp: span.tcp, udp: span.udp, icmp: span.icmp, other: span.other },
+    protocols: { tcp: span.tcp, udp: span.udp, icmp: span.icmp, arp: 0, other: span.other },
     topSources: rank(senders, top),
     topDestinations: rank(receivers, top),
     topServices: rankPorts(services, top),
@@ -201,7 +202,7 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
  */
 export function withProfile(data: ReportData, p: TrafficProfile, top = 10): ReportData {
   const timeline = p.timeline();
-  const protocols = { tcp: 0, udp: 0, icmp: 0, other: 0 };
+  const protocols = { tcp: 0, udp: 0, icmp: 0, arp: p.arp, other: -p.arp };
   for (const t of timeline) { protocols.tcp += t.tcp; protocols.udp += t.udp; protocols.icmp += t.icmp; protocols.other += t.other; }
   const seen = p.lastT >= p.firstT;
   return {
