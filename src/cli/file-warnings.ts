@@ -1,5 +1,5 @@
-// What went wrong inside a capture file that was still analysed (cut short, time stepping back,
-// impossible timestamps): the same warnings from every command that reads files.
+// What went wrong inside a capture file that was still analysed (no packets, cut short, time stepping
+// back, impossible timestamps): the same warnings from every command that reads files.
 
 import type { FileResult } from '../pipeline.js';
 
@@ -7,6 +7,7 @@ import type { FileResult } from '../pipeline.js';
 export function fileWarnings(results: readonly FileResult[]): string[] {
   const out: string[] = [];
   for (const r of results) {
+    if (r.packets === 0 && r.cutAt < 0) out.push(`netwatch: warning: ${r.path}: the file holds no packets`);
     if (r.cutAt >= 0) {
       out.push(`netwatch: warning: ${r.path}: file ends in the middle of a packet record at byte offset ${r.cutAt}; ` +
         `the ${r.packets} whole packets before it were analysed`);

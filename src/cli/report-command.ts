@@ -71,13 +71,8 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
         decay: argv.decay,
       });
       data = r.data;
+      // A file with no packets is named there ("nothing to report in this range" below is for databases).
       warnAboutFiles(r.files);
-      // "Nothing to report in this range" once said this about a file, which has no range to choose.
-      for (const f of r.files) {
-        if (f.packets === 0 && f.cutAt < 0) {
-          process.stderr.write(`netwatch: warning: ${f.path}: the file holds no packets${r.files.length === 1 ? '; the report is empty' : ''}\n`);
-        }
-      }
     } finally {
       stop.dispose();
       if (progress) process.stderr.write('\r\x1b[K');
