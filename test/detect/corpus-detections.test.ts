@@ -194,7 +194,7 @@ test('a scan that ends, then a quiet spell, is filed as it stood at its last pro
   const r = spawnSync(CLI, ['analyze', joined, '--no-store', '-q', '--summary', 'json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const incidents = (JSON.parse(r.stdout) as { last: string; detection: { incidents: { detector: string; last_seen: string; peak_detail: string }[] } });
-  assert.equal(incidents.last, '2010-07-04T20:34:21.420Z', 'the DNS packet is ten minutes after the scan');
+  assert.equal(incidents.last, '2010-07-04T20:34:21.420000Z', 'the DNS packet is ten minutes after the scan');
   assert.deepEqual(incidents.detection.incidents.map((i) => [i.detector, i.last_seen]), [['port_scan', '2010-07-04T20:24:21.416441+0000']]);
   const ports = Number(/\(about (\d+) ports\)$/.exec(incidents.detection.incidents[0].peak_detail)?.[1]);
   assert.ok(ports >= 960 && ports <= 1040, incidents.detection.incidents[0].peak_detail);
