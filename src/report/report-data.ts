@@ -198,11 +198,13 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
 
 /**
  * A report of one capture file: the database (a fresh one holding only this run) gives the alerts,
- * incidents, scores and loss; the profile gives volume in buckets finer than a minute and exact top lists.
+ * incidents, scores and loss; the profile gives volume in buckets finer than a minute and exact top lists;
+ * arpPackets is the run's ARP count (its traffic summary's).
  */
-export function withProfile(data: ReportData, p: TrafficProfile, top = 10): ReportData {
+export function withProfile(data: ReportData, p: TrafficProfile, arpPackets: number, top = 10): ReportData {
   const timeline = p.timeline();
-  const protocols = { tcp: 0, udp: 0, icmp: 0, arp: p.arp, other: -p.arp };
+  // ARP is counted under other in the buckets (as the database's minutes count it); the run's summary has it apart.
+  const protocols = { tcp: 0, udp: 0, icmp: 0, arp: arpPackets, other: -arpPackets };
   for (const t of timeline) { protocols.tcp += t.tcp; protocols.udp += t.udp; protocols.icmp += t.icmp; protocols.other += t.other; }
   const seen = p.lastT >= p.firstT;
   return {

@@ -2,7 +2,7 @@
 // grows (at most MAX_BUCKETS, so a long file needs no more memory than a short one), the protocol split,
 // the busiest senders and receivers and the services most connected to. Bounded tables throughout.
 
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
 import type { TrafficCounts } from './minute-stats.js';
 import { TrafficTops } from './traffic-tops.js';
 
@@ -27,8 +27,6 @@ export class TrafficProfile {
   firstT = Infinity;
   lastT = -Infinity;
   private readonly buckets = new Float64Array(MAX_BUCKETS * COLS);
-  /** ARP frames over the whole capture (counted under "other" in the buckets, as the database's minutes count them). */
-  arp = 0;
 
   add(rec: PacketRecord, newFlow: boolean): void {
     const sec = rec.tsSec;
@@ -48,11 +46,7 @@ export class TrafficProfile {
     const k = this.buckets;
     k[o]++;
     k[o + 1] += rec.wireLen;
-    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) {
-      k[o + 5]++;
-      if (rec.l3 === L3_ARP) this.arp++;
-      return;
-    }
+    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) { k[o + 5]++; return; }
     const p = rec.ipProto;
     if (p === IPPROTO_TCP) k[o + 2]++;
     else if (p === IPPROTO_UDP) k[o + 3]++;
