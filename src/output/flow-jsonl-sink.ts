@@ -34,7 +34,7 @@ export class JsonlFlowSink implements FlowSink {
       dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)),
       dest_port: f.respPort(s),
       proto: eveProtocolName(f.proto(s)),
-      duration: Math.round((f.lastSeen(s) - first) * 1e6) / 1e6,
+      duration: f.duration(s),
       orig_pkts: f.packets(s, 0), orig_bytes: f.bytes(s, 0),
       resp_pkts: f.packets(s, 1), resp_bytes: f.bytes(s, 1),
       conn_state: f.connState(s),

@@ -275,7 +275,7 @@ export class RunStore implements AlertSink, FlowSink {
       run: this.runId, ts: epochTimestamp(first), epoch: first,
       src_ip: wordsToString(f.addrs, f.origAddrOffset(s)), src_port: f.origPort(s),
       dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)), dest_port: f.respPort(s), proto: eveProtocolName(f.proto(s)),
-      duration: Math.round((f.lastSeen(s) - first) * 1e6) / 1e6, orig_pkts: f.packets(s, 0), orig_bytes: f.bytes(s, 0), resp_pkts: f.packets(s, 1),
+      duration: f.duration(s), orig_pkts: f.packets(s, 0), orig_bytes: f.bytes(s, 0), resp_pkts: f.packets(s, 1),
       resp_bytes: f.bytes(s, 1), conn_state: f.connState(s), history: history(f.history(s, 0), f.history(s, 1)),
       close_reason: CLOSE_REASON_NAMES[reason], community_id: f.communityId(s), alerted: f.alerted(s),
     });

@@ -412,6 +412,8 @@ export class FlowTable {
   proto(s: number): number { return this.u8[s * RW * 4 + B_PROTO]; }
   firstSeen(s: number): number { return this.f64[s * (RW >>> 1) + D_FIRST]; }
   lastSeen(s: number): number { return this.last[s]; }
+  /** Seconds from first to last packet, to the microsecond (as the flow log and the flows table give it). */
+  duration(s: number): number { return Math.round((this.last[s] - this.firstSeen(s)) * 1e6) / 1e6; }
   /** Packets, bytes and history bits (H_*) of the originator's (dir 0) or the responder's (dir 1) side. */
   packets(s: number, dir: 0 | 1): number { return this.f64[s * (RW >>> 1) + D_PKTS + dir]; }
   bytes(s: number, dir: 0 | 1): number { return this.f64[s * (RW >>> 1) + D_BYTES + dir]; }
