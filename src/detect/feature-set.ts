@@ -68,7 +68,11 @@ export const FEATURES: readonly FeatureInfo[] = Object.freeze([
   { name: 'unreach_in', label: 'ICMP destination unreachable received', kind: 'count' },
   { name: 'unanswered_syns_in', label: 'SYNs received beyond the SYN-ACKs and RSTs sent', kind: 'count' },
   { name: 'unsolicited_synacks_in', label: 'SYN-ACKs received beyond the SYNs sent (backscatter, reflection)', kind: 'count' },
+  { name: 'auth_conns_out', label: 'TCP connections opened to authentication services (SSH, FTP, mail, RDP, SQL...)', kind: 'count' },
 ]);
+
+/** The services auth_conns_out counts: the brute-force detector's default ports, fixed (not read from the config). */
+export const AUTH_SERVICE_PORTS: readonly number[] = Object.freeze([21, 22, 23, 25, 110, 143, 445, 465, 587, 993, 995, 1433, 3306, 3389, 5432, 5900]);
 
 export const FEATURE_COUNT = FEATURES.length;
 

@@ -4,7 +4,7 @@
 // Bounded: at most `capacity` hosts per window; hosts beyond that are counted and not tracked until the
 // next window. The same code feeds training and scoring (docs/model.md lists the features).
 
-import { FEATURE_COUNT, FEATURE_INDEX } from '../detect/feature-set.js';
+import { AUTH_SERVICE_PORTS, FEATURE_COUNT, FEATURE_INDEX } from '../detect/feature-set.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type PacketRecord } from '../decode/packet-record.js';
 import { hashWords, mix32, writeDst, writeSrc } from './address-key.js';
 import { H_SYN, type FlowTable } from './flow-table.js';
@@ -49,7 +49,9 @@ const C_LAST_LN_BYTES = 31;
 const C_REPEATS = 32;
 /** SYN-ACKs sent (answers to SYNs received). */
 const A_OUT_SYNACK = 33;
-const ACC = 34;
+/** SYNs sent to an authentication service (AUTH_PORTS). */
+const A_OUT_AUTH_SYN = 34;
+const ACC = 35;
 
 /**
  * A closed connection repeats the one before it in the window when their sizes differ by less than
@@ -70,6 +72,10 @@ const BITMAP_WORDS = 32;
 const BITMAP_BITS = BITMAP_WORDS * 32;
 
 const KEY_WORDS = 4;
+
+/** Authentication services: the brute-force detector's default ports (fixed here: a model's features must not move with the config). */
+const AUTH_PORTS = new Uint8Array(65536);
+for (const p of AUTH_SERVICE_PORTS) AUTH_PORTS[p] = 1;
 
 /** A closed window of one host: its address (4 words at key[keyOff]) and its raw feature row. */
 export interface FeatureWindowListener {
@@ -209,6 +215,7 @@ export class HostFeatureTable {
         a[b + A_OUT_WIN_SUM] += rec.tcpWindow;
         if ((f & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
           a[b + A_OUT_SYN]++;
+          if (AUTH_PORTS[rec.dstPort] === 1) a[b + A_OUT_AUTH_SYN]++;
           this.mark(s, B_SERVICES, mix32(peerOfSrc ^ Math.imul(rec.dstPort + 1, 0x85ebca6b)));
         } else if ((f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) {
           a[b + A_OUT_SYNACK]++;
@@ -357,6 +364,7 @@ export class HostFeatureTable {
     r[F.unreach_in] = a[b + A_IN_UNREACH];
     r[F.unanswered_syns_in] = Math.max(0, a[b + A_IN_SYN] - a[b + A_OUT_SYNACK] - a[b + A_OUT_RST]);
     r[F.unsolicited_synacks_in] = Math.max(0, a[b + A_IN_SYNACK] - syn);
+    r[F.auth_conns_out] = a[b + A_OUT_AUTH_SYN];
     const n = a[b + C_CONNS];
     r[F.closed_conns] = n;
     r[F.repeat_conns] = a[b + C_REPEATS];

@@ -88,3 +88,20 @@ test('unanswered SYNs and unsolicited SYN-ACKs received: what a flood or reflect
     assert.equal(r[F.unsolicited_synacks_in], 0, h);
   }
 });
+
+test('auth_conns_out counts the SYNs a host sends to an authentication service: every guess, none of a web client\'s', async () => {
+  // CATALOG.md: 11 SSH logins (sshguess) and 30 FTP logins (ftp_bruteforce) from 192.168.56.1.
+  const ssh = await extract(join(CORPUS, 'attack/bruteforce/zeek_ssh_sshguess.pcap'), { windowSec: 3600, minPackets: 5 });
+  const g = ssh.rows[ssh.hosts.indexOf('192.168.56.1')];
+  assert.equal(g[F.auth_conns_out], g[F.conns_out]);
+  assert.equal(g[F.auth_conns_out], 11);
+  const ftp = await extract(join(CORPUS, 'attack/bruteforce/zeek_ftp_bruteforce.pcap'), { windowSec: 3600, minPackets: 5 });
+  assert.equal(ftp.rows[ftp.hosts.indexOf('192.168.56.1')][F.auth_conns_out], 30);
+  // The server answers (SYN-ACK): it opened nothing.
+  assert.equal(ssh.rows[ssh.hosts.indexOf('192.168.56.103')][F.auth_conns_out], 0);
+  // A browser's connections go to web ports.
+  const web = await extract(join(CORPUS, 'benign/pcapplusplus_example_web.pcap'), { windowSec: 3600, minPackets: 5 });
+  const c = web.rows[web.hosts.indexOf('10.0.0.6')];
+  assert.ok(c[F.conns_out] > 50, String(c[F.conns_out]));
+  assert.equal(c[F.auth_conns_out], 0);
+});
