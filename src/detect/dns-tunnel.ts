@@ -166,6 +166,7 @@ export class DnsTunnelDetector implements Detector {
       detail: `${src} -> ${registered}: ${why}`,
       key: `dns_tunnel|${src}|${registered}`,
       src, dst: dstString(rec), srcPort: rec.srcPort, dstPort: rec.dstPort, proto: rec.ipProto === 6 ? 'TCP' : 'UDP',
+      ...(c.flowSlot >= 0 ? { communityId: c.flows.communityId(c.flowSlot) } : {}),
       score, threshold,
       evidence: {
         domain: registered, queries: Math.round(T.value(s, 0, F_QUERIES, c.t)), unique_subdomains: unique,

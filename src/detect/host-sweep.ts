@@ -8,6 +8,7 @@ import {
   IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, TCP_ACK, TCP_RST, TCP_SYN,
 } from '../decode/packet-record.js';
 import { addressItem, isIpv4Words, wordsToString, writeDst, writeIpv4, writeSrc } from '../track/address-key.js';
+import { communityId, icmpCommunityId } from '../track/community-id.js';
 import { countText } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
@@ -30,12 +31,19 @@ export class HostSweepDetector implements Detector {
   private readonly tmp = new Uint32Array(4);
   /** Per entry, the last host probed when a raise was refused (4 words): the target of its drained raise. */
   private readonly lastTarget: Uint32Array;
+  /** Per entry, that probe's source port (TCP/UDP), for its Community ID. */
+  private readonly lastSport: Int32Array;
+  /** The probe being handled: its source port. */
+  private probeSport = -1;
+  /** Source then target of the alert's probe, for its Community ID (written only when raising). */
+  private readonly pair = new Uint32Array(8);
 
   constructor(cfg: DetectionConfig['hostSweep'], capacity: number) {
     this.cfg = cfg;
     this.sweeps = new WindowTable({ capacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
     this.gate = new RaiseGate(capacity, true);
     this.lastTarget = new Uint32Array(capacity * 4);
+    this.lastSport = new Int32Array(capacity);
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
@@ -103,6 +111,7 @@ export class HostSweepDetector implements Detector {
         writeSrc(k, 0, rec);
         k[4] = (p === IPPROTO_TCP ? KIND_TCP : KIND_UDP) | rec.dstPort;
         writeDst(tmp, 0, rec);
+        this.probeSport = rec.srcPort;
         this.probe(c, tmp);
       } else if (!c.fromOrig && c.flows.packets(c.flowSlot, 1) === 1) {
         if (p === IPPROTO_TCP && (rec.tcpFlags & (TCP_SYN | TCP_RST)) === 0) return;
@@ -133,7 +142,10 @@ export class HostSweepDetector implements Detector {
     const portless = kind === KIND_ECHO || kind === KIND_ARP;
     if (!portless && answered > this.cfg.maxAnsweredRatio * probes) return;
     // The last host probed over the threshold, for a raise now or a drained one later.
-    if (target !== this.lastTarget) for (let i = 0; i < 4; i++) this.lastTarget[4 * s + i] = target[at + i];
+    if (target !== this.lastTarget) {
+      for (let i = 0; i < 4; i++) this.lastTarget[4 * s + i] = target[at + i];
+      this.lastSport[s] = this.probeSport;
+    }
     if (!this.gate.open(s, c.t, c.hub.position)) return;
     const src = wordsToString(this.key, 0);
     const port = kind & 0xffff;
@@ -152,11 +164,20 @@ export class HostSweepDetector implements Detector {
       ...(portless ? {} : { dstPort: port }),
       proto,
       ...(kind === KIND_ECHO ? { icmpType: proto === 'ICMP' ? 8 : 128, icmpCode: 0 } : {}),
+      ...(kind === KIND_ARP ? {} : { communityId: this.probeCommunityId(kind, s, target, at) }),
       score: hosts / this.cfg.minHosts,
       threshold: this.cfg.minHosts,
       evidence: { probe: what, distinct_hosts: hosts, probes: Math.round(probes), answered: Math.round(answered) },
       window: windowLabel(this.cfg.windowSec),
     }, c.t);
+  }
+
+  /** The Community ID of entry s's probe to target[at..at+4): an echo request, or a TCP/UDP probe from its kept source port. */
+  private probeCommunityId(kind: number, s: number, target: Uint32Array, at: number): string {
+    const w = this.pair;
+    for (let i = 0; i < 4; i++) { w[i] = this.key[i]; w[4 + i] = target[at + i]; }
+    if (kind === KIND_ECHO) return isIpv4Words(w, 0) ? icmpCommunityId(w, 0, 4, IPPROTO_ICMP, 8, 0) : icmpCommunityId(w, 0, 4, IPPROTO_ICMPV6, 128, 0);
+    return communityId(w, 0, 4, (kind & ~0xffff) === KIND_TCP ? IPPROTO_TCP : IPPROTO_UDP, this.lastSport[s], kind & 0xffff);
   }
 
   private answer(): void {

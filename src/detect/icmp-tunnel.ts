@@ -77,6 +77,7 @@ export class IcmpTunnelDetector implements Detector {
       detail: `${src}: ${why}`,
       key: `icmp_tunnel|${src}`,
       src, dst: dstString(rec), proto: protoName(rec), icmpType: rec.icmpType, icmpCode: rec.icmpCode,
+      ...(c.flowSlot >= 0 ? { communityId: c.flows.communityId(c.flowSlot) } : {}),
       score, threshold,
       evidence: {
         echo_requests: Math.round(echoes), mean_payload_bytes: Math.round(mean), distinct_payloads: distinct,

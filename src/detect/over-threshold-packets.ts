@@ -5,9 +5,9 @@
 // in the corpus lasts 23 ms) is otherwise filed with the count it had when it crossed the threshold.
 // Fixed arrays, written in place: no allocation per packet.
 
-import { FRAG_LATER } from '../decode/packet-record.js';
+import { FRAG_LATER, IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../decode/packet-record.js';
 import { wordsToString } from '../track/address-key.js';
-import { communityId } from '../track/community-id.js';
+import { communityId, icmpCommunityId } from '../track/community-id.js';
 import { RaiseGate, type PacketContext } from './detector.js';
 
 export class OverThresholdPackets {
@@ -17,11 +17,14 @@ export class OverThresholdPackets {
   private readonly ports: Int32Array;
   /** IP protocol and whether the packet was a later IP fragment, 2 bytes per entry. */
   private readonly meta: Uint8Array;
+  /** ICMP type and code (-1 when not ICMP), 2 per entry. */
+  private readonly icmp: Int16Array;
 
   constructor(capacity: number) {
     this.addrs = new Uint32Array(capacity * 8);
     this.ports = new Int32Array(capacity * 2);
     this.meta = new Uint8Array(capacity * 2);
+    this.icmp = new Int16Array(capacity * 2);
   }
 
   /** Keeps the packet of c (an IP packet: the host windows' key holds its addresses) for entry s. */
@@ -35,6 +38,8 @@ export class OverThresholdPackets {
     this.ports[2 * s + 1] = rec.dstPort;
     this.meta[2 * s] = rec.ipProto;
     this.meta[2 * s + 1] = rec.fragment === FRAG_LATER ? 1 : 0;
+    this.icmp[2 * s] = rec.icmpType;
+    this.icmp[2 * s + 1] = rec.icmpCode;
   }
 
   /** Whether entry s's kept destination is the address at words[off..off+4) (the entry was not evicted and reused since). */
@@ -54,9 +59,13 @@ export class OverThresholdPackets {
   proto(s: number): number { return this.meta[2 * s]; }
   laterFragment(s: number): boolean { return this.meta[2 * s + 1] === 1; }
 
-  /** The Community ID of the kept packet's flow (TCP or UDP with ports), to pivot from the alert to flow logs. */
+  /** The Community ID of the kept packet's flow (TCP or UDP with ports, ICMP with its type), to pivot from the alert to flow logs. */
   communityId(s: number): string | undefined {
     const p = this.meta[2 * s];
+    if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
+      const type = this.icmp[2 * s];
+      return type < 0 ? undefined : icmpCommunityId(this.addrs, 8 * s, 8 * s + 4, p, type, this.icmp[2 * s + 1]);
+    }
     const sp = this.ports[2 * s];
     const dp = this.ports[2 * s + 1];
     if ((p !== 6 && p !== 17) || sp < 0 || dp < 0) return undefined;

@@ -73,6 +73,7 @@ export class RareServiceDetector implements Detector {
           detail: `IP protocol ${protoName(rec)} (${p}) seen ${n} times before, from ${srcString(rec)}`,
           key: `rare_service|proto|${p}`,
           src: srcString(rec), dst: dstString(rec), proto: protoName(rec),
+          communityId: c.flows.communityId(c.flowSlot),
           score: 1 - n / this.cfg.minCountToBeCommon, threshold: this.cfg.minCountToBeCommon,
           evidence: { ip_protocol: p, seen_before: n, learning_seconds: this.cfg.learnSec },
           window: `${this.cfg.learnSec}s learning`,

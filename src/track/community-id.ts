@@ -60,3 +60,13 @@ export function communityId(
   }
   return '1:' + createHash('sha1').update(Buffer.concat(parts)).digest('base64');
 }
+
+/**
+ * The Community ID of an ICMP/ICMPv6 packet's flow, as the flow table computes it: a type with a
+ * counterpart (echo and reply...) hashed with that counterpart as the port pair, in either direction;
+ * a one-way message with its code, in the order given.
+ */
+export function icmpCommunityId(words: Uint32Array | number[], srcOff: number, dstOff: number, proto: number, type: number, code: number): string {
+  const pair = (proto === 1 ? ICMP4_COUNTERPART : ICMP6_COUNTERPART)[type & 255];
+  return pair >= 0 ? communityId(words, srcOff, dstOff, proto, type, pair) : communityId(words, srcOff, dstOff, proto, type, code, true);
+}

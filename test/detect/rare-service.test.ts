@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, CORPUS } from '../support/corpus.js';
-import { ip, ipv4Tcp, pcapFile, type PcapPacket } from '../support/frame-builder.js';
+import { ip, ipv4Tcp, ipv4Udp, pcapFile, type PcapPacket } from '../support/frame-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-rare-'));
 const A = ip('10.77.0.5');
@@ -57,4 +57,23 @@ test('pcapplusplus_example2 (26 packets in 2010, then 2015) raises no rare_servi
   const r = spawnSync(CLI, ['analyze', `${CORPUS}/edge/pcapplusplus_example2.pcap`, '--alerts', '-', '--summary', 'none', '-q', '--no-store'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stdout, /rare_service/);
+});
+
+test('a protocol never seen in the learning period alerts with the Community ID of its first flow, as the flow log has it', () => {
+  const packets: PcapPacket[] = [];
+  for (let i = 0; i < 120; i++) packets.push(...handshake(t0 + i, 40000 + i, 443));
+  packets.push({ sec: t0 + 130, frac: 0, data: ipv4Udp(A, B, 5000, 9999, Buffer.alloc(20)) });
+  const file = join(dir, 'udp-first.pcap');
+  writeFileSync(file, pcapFile(packets));
+  const cfg = join(dir, 'learn100.json');
+  writeFileSync(cfg, JSON.stringify({ detection: { rareService: { learnSec: 100 } } }));
+  const flows = join(dir, 'udp-first-flows.json');
+  const r = spawnSync(CLI, ['analyze', file, '--config', cfg, '--alerts', '-', '--flows', flows, '--summary', 'none', '-q', '--no-store'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const a = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { alert: { signature_id: number }; community_id?: string })
+    .find((x) => x.alert.signature_id === 9101201);
+  assert.ok(a, r.stdout);
+  const f = readFileSync(flows, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { community_id: string; proto: string; dest_port: number })
+    .filter((x) => x.community_id === a.community_id);
+  assert.deepEqual(f.map((x) => [x.proto, x.dest_port]), [['UDP', 9999]]);
 });
