@@ -68,10 +68,10 @@ export function openDatabase(path: string, readOnly: boolean): Database.Database
     db.pragma('busy_timeout = 5000');
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
-      throw new NetwatchError('NW_ERR_DB', `${path}: database schema version ${version} is newer than this netwatch understands (${SCHEMA_VERSION}); use a newer netwatch`);
+      throw new NetwatchError('NW_ERR_USAGE', `${path}: database schema version ${version} is newer than this netwatch understands (${SCHEMA_VERSION}); use a newer netwatch`);
     }
     if (readOnly) {
-      if (version < SCHEMA_VERSION) throw new NetwatchError('NW_ERR_DB', `${path}: database schema version ${version} is older than ${SCHEMA_VERSION}; open it once with capture or analyze to upgrade it`);
+      if (version < SCHEMA_VERSION) throw new NetwatchError('NW_ERR_USAGE', `${path}: database schema version ${version} is older than ${SCHEMA_VERSION}; open it once with capture or analyze to upgrade it`);
       return db;
     }
     db.pragma('journal_mode = WAL');

@@ -151,9 +151,19 @@ test('a database from a newer netwatch is refused; a missing one is a clear erro
   conn.close();
   for (const args of [['alerts', '--db', newer], ['analyze', `${CORPUS}/${files[0]}`, '--db', newer, '-q']]) {
     const r = run(args);
-    assert.equal(r.status, 1);
+    // The --db named is the wrong one for this netwatch: a usage error (exit 2), like a file that is not a database.
+    assert.equal(r.status, 2);
     assert.match(r.stderr, /schema version 99 is newer than this netwatch understands/);
   }
+  // One of an older schema is upgraded by capture or analyze; a query opens it read-only and says so.
+  const older = join(dir, 'older.db');
+  copyFileSync(db, older);
+  const o = new Database(older);
+  o.pragma('user_version = 1');
+  o.close();
+  const q = run(['alerts', '--db', older]);
+  assert.equal(q.status, 2, q.stderr);
+  assert.match(q.stderr, /schema version 1 is older than \d+; open it once with capture or analyze to upgrade it/);
   // A missing database is a bad --db value (exit 2, as for report and serve); a missing directory too
   // (it passed on better-sqlite3's "Cannot open database because the directory does not exist", exit 1).
   for (const path of [join(dir, 'missing.db'), join(dir, 'no-such-dir', 'x.db')]) {
