@@ -159,7 +159,8 @@ export class AlertHub {
    * Raises (or folds into its incident) an alert at packet time t. pos is the packet it is dated by and
    * filed under: the current packet, or one before it (a model window judged when the next one begins).
    */
-  raise(r: RaiseRequest, t: number, pos: PacketPosition = this.position): void {
+  /** Raises an alert, or folds it into its incident within the suppression window; true when an alert went out. */
+  raise(r: RaiseRequest, t: number, pos: PacketPosition = this.position): boolean {
     this.notify(r);
     let st = this.incidents.get(r.key);
     let ts: string;
@@ -171,7 +172,7 @@ export class AlertHub {
     if (st !== undefined) {
       if (this.suppressing(st, t)) {
         this.fold(st, r, t, pos);
-        return;
+        return false;
       }
       this.trigger(st, r, t, pos);
       ts = eveTimestamp(pos.tsSec, pos.tsNsec);
@@ -236,6 +237,7 @@ export class AlertHub {
     const json = JSON.stringify(a);
     for (const s of this.sinks) s.alert(a, json);
     this.incidentTouched(st, true);
+    return true;
   }
 
   private incidentTouched(st: IncidentState, raised: boolean): void {

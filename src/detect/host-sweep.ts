@@ -12,6 +12,7 @@ import { communityId, icmpCommunityId } from '../track/community-id.js';
 import { countText } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { NamedFlows } from './named-flows.js';
 
 const F_PROBES = 0;
 const F_ANSWERED = 1;
@@ -31,8 +32,9 @@ export class HostSweepDetector implements Detector {
   private readonly tmp = new Uint32Array(4);
   /** Per entry, the last host probed when a raise was refused (4 words): the target of its drained raise. */
   private readonly lastTarget: Uint32Array;
-  /** Per entry, that probe's source port (TCP/UDP), for its Community ID. */
+  /** Per entry, that probe's source port (TCP/UDP), for its Community ID, and its flow, marked alerted by a drained raise. */
   private readonly lastSport: Int32Array;
+  private readonly lastFlow: NamedFlows;
   /** The probe being handled: its source port. */
   private probeSport = -1;
   /** Source then target of the alert's probe, for its Community ID (written only when raising). */
@@ -44,6 +46,7 @@ export class HostSweepDetector implements Detector {
     this.gate = new RaiseGate(capacity, true);
     this.lastTarget = new Uint32Array(capacity * 4);
     this.lastSport = new Int32Array(capacity);
+    this.lastFlow = new NamedFlows(capacity);
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
@@ -93,12 +96,13 @@ export class HostSweepDetector implements Detector {
     const p = rec.ipProto;
     if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
       const type = rec.icmpType;
-      if (type === 8 || type === 128) {
+      const v4 = p === IPPROTO_ICMP;
+      if (type === (v4 ? 8 : 128)) {
         writeSrc(k, 0, rec);
         k[4] = KIND_ECHO;
         writeDst(tmp, 0, rec);
         this.probe(c, tmp);
-      } else if (type === 0 || type === 129) {
+      } else if (type === (v4 ? 0 : 129)) {
         writeDst(k, 0, rec);
         k[4] = KIND_ECHO;
         this.answer();
@@ -145,6 +149,7 @@ export class HostSweepDetector implements Detector {
     if (target !== this.lastTarget) {
       for (let i = 0; i < 4; i++) this.lastTarget[4 * s + i] = target[at + i];
       this.lastSport[s] = this.probeSport;
+      this.lastFlow.keep(s, c.flows, c.flowSlot);
     }
     if (!this.gate.open(s, c.t, c.hub.position)) return;
     const src = wordsToString(this.key, 0);
@@ -154,14 +159,14 @@ export class HostSweepDetector implements Detector {
         : (kind & ~0xffff) === KIND_TCP ? 'TCP' : 'UDP';
     const what = kind === KIND_ARP ? 'ARP' : kind === KIND_ECHO ? 'ICMP echo' : `${proto}/${port}`;
     const variant = kind === KIND_ARP ? 3 : kind === KIND_ECHO ? 1 : 2;
-    c.hub.raise({
+    const raised = c.hub.raise({
       detector: this.name,
       variant,
       detail: `${what} sweep from ${src} (${countText(hosts, T.bitmapBits)} hosts)`,
       key: `host_sweep|${src}|${what}`,
       src,
       dst: wordsToString(target, at),
-      ...(portless ? {} : { dstPort: port }),
+      ...(portless ? {} : { srcPort: this.lastSport[s], dstPort: port }),
       proto,
       ...(kind === KIND_ECHO ? { icmpType: proto === 'ICMP' ? 8 : 128, icmpCode: 0 } : {}),
       ...(kind === KIND_ARP ? {} : { communityId: this.probeCommunityId(kind, s, target, at) }),
@@ -170,6 +175,7 @@ export class HostSweepDetector implements Detector {
       evidence: { probe: what, distinct_hosts: hosts, probes: Math.round(probes), answered: Math.round(answered) },
       window: windowLabel(this.cfg.windowSec),
     }, c.t);
+    if (raised && target === this.lastTarget) this.lastFlow.mark(s, c.flows);
   }
 
   /** The Community ID of entry s's probe to target[at..at+4): an echo request, or a TCP/UDP probe from its kept source port. */

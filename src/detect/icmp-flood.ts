@@ -26,7 +26,7 @@ export class IcmpFloodDetector implements Detector {
   packet(c: PacketContext): void {
     const rec = c.rec;
     if (!c.isIp || (rec.ipProto !== IPPROTO_ICMP && rec.ipProto !== IPPROTO_ICMPV6)) return;
-    if (rec.icmpType !== 8 && rec.icmpType !== 128) return;
+    if (rec.icmpType !== (rec.ipProto === IPPROTO_ICMP ? 8 : 128)) return;
     const d = c.hosts.dstSlot;
     if (c.hosts.byDst.value(d, SCALE_10S, HF_ECHO_REQ, c.t) < this.cfg.minEchoRequests) return;
     this.victims.over(c, d);
@@ -51,7 +51,7 @@ export class IcmpFloodDetector implements Detector {
     const src = L.src(d);
     const sources = D.distinct(d, SCALE_10S, HB_PEERS);
     const v6 = L.proto(d) === IPPROTO_ICMPV6;
-    c.hub.raise({
+    const raised = c.hub.raise({
       detector: this.name,
       variant: v6 ? 2 : 1,
       detail: `${Math.round(echoes)} echo requests to ${victim} in 10 s from ${sources === 1 ? src : `${countText(sources, D.bitmapBits)} sources`}`,
@@ -65,5 +65,6 @@ export class IcmpFloodDetector implements Detector {
       },
       window: windowLabel(10),
     }, c.t);
+    if (raised) L.markFlow(d, c.flows);
   }
 }

@@ -36,7 +36,7 @@ export class IcmpTunnelDetector implements Detector {
   packet(c: PacketContext): void {
     const rec = c.rec;
     if (!c.isIp || (rec.ipProto !== IPPROTO_ICMP && rec.ipProto !== IPPROTO_ICMPV6)) return;
-    if (rec.icmpType !== 8 && rec.icmpType !== 128) return;
+    if (rec.icmpType !== (rec.ipProto === IPPROTO_ICMP ? 8 : 128)) return;
     const k = this.key;
     writeSrc(k, 0, rec);
     const T = this.sources;

@@ -9,6 +9,8 @@ import { FRAG_LATER, IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../decode/packet-recor
 import { wordsToString } from '../track/address-key.js';
 import { communityId, icmpCommunityId } from '../track/community-id.js';
 import { RaiseGate, type PacketContext } from './detector.js';
+import { NamedFlows } from './named-flows.js';
+import type { FlowTable } from '../track/flow-table.js';
 
 export class OverThresholdPackets {
   /** Source then destination address, 8 words per entry. */
@@ -19,12 +21,15 @@ export class OverThresholdPackets {
   private readonly meta: Uint8Array;
   /** ICMP type and code (-1 when not ICMP), 2 per entry. */
   private readonly icmp: Int16Array;
+  /** The kept packet's flow, marked alerted by a raise that names it later. */
+  private readonly flows: NamedFlows;
 
   constructor(capacity: number) {
     this.addrs = new Uint32Array(capacity * 8);
     this.ports = new Int32Array(capacity * 2);
     this.meta = new Uint8Array(capacity * 2);
     this.icmp = new Int16Array(capacity * 2);
+    this.flows = new NamedFlows(capacity);
   }
 
   /** Keeps the packet of c (an IP packet: the host windows' key holds its addresses) for entry s. */
@@ -40,6 +45,12 @@ export class OverThresholdPackets {
     this.meta[2 * s + 1] = rec.fragment === FRAG_LATER ? 1 : 0;
     this.icmp[2 * s] = rec.icmpType;
     this.icmp[2 * s + 1] = rec.icmpCode;
+    this.flows.keep(s, c.flows, c.flowSlot);
+  }
+
+  /** After a raise naming entry s's kept packet: its flow is an alerted flow (stored with --db-flows alerted). */
+  markFlow(s: number, flows: FlowTable): void {
+    this.flows.mark(s, flows);
   }
 
   /** Whether entry s's kept destination is the address at words[off..off+4) (the entry was not evicted and reused since). */

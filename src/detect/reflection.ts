@@ -96,7 +96,7 @@ export class ReflectionDetector implements Detector {
     const fragment = L.laterFragment(d);
     const srcPort = L.srcPort(d);
     const service = fragment ? 'fragmented UDP' : `UDP/${srcPort}`;
-    c.hub.raise({
+    const raised = c.hub.raise({
       detector: this.name,
       variant: 1,
       detail: `${service} responses to ${victim} from ${countText(reflectors, D.bitmapBits)} reflectors`,
@@ -112,6 +112,7 @@ export class ReflectionDetector implements Detector {
       },
       window: windowLabel(10),
     }, c.t);
+    if (raised) L.markFlow(d, c.flows);
   }
 
   /** A confirmed unsolicited SYN-ACK: sent again by the reflector, or (refused) the victim's RST answering it. */

@@ -102,7 +102,7 @@ export class SynFloodDetector implements Detector {
     const src = L.src(v);
     const sources = T.distinctOf(v, 0, SB_SRC, syns);
     const spoofed = sources >= 10;
-    c.hub.raise({
+    const raised = c.hub.raise({
       detector: this.name,
       variant: spoofed ? 2 : 1,
       detail: spoofed ? `${victim} port ${port} from ${countText(sources, T.bitmapBits)} sources (spoofed or distributed)` : `${victim} port ${port} from ${src}`,
@@ -113,6 +113,7 @@ export class SynFloodDetector implements Detector {
       evidence: { syns: Math.round(syns), completed_handshakes: Math.round(est), distinct_sources: sources, victim, port, spoofed },
       window: windowLabel(cfg.windowSec),
     }, c.t);
+    if (raised) L.markFlow(v, c.flows);
   }
 
   /** Victim services whose raise the gate refused, judged again (if the entry still holds the same service). */

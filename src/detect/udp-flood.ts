@@ -58,7 +58,7 @@ export class UdpFloodDetector implements Detector {
     const victim = L.dst(d);
     const src = L.src(d);
     const sources = D.distinct(d, SCALE_10S, HB_PEERS);
-    c.hub.raise({
+    const raised = c.hub.raise({
       detector: this.name,
       variant: 1,
       detail: `${Math.round(udp)} UDP packets to ${victim} in 10 s from ${sources === 1 ? src : `${countText(sources, D.bitmapBits)} sources`}`,
@@ -69,5 +69,6 @@ export class UdpFloodDetector implements Detector {
       evidence: { udp_packets: Math.round(udp), udp_answers: Math.round(answered), bytes: Math.round(bytes), distinct_sources: sources, distinct_ports: D.distinct(d, SCALE_10S, HB_PORTS), victim },
       window: windowLabel(10),
     }, c.t);
+    if (raised) L.markFlow(d, c.flows);
   }
 }

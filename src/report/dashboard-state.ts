@@ -64,7 +64,7 @@ export class DashboardState {
     }
     try {
       const version = this.db.pragma('user_version', { simple: true }) as number;
-      if (version > SCHEMA_VERSION) throw new NetwatchError('NW_ERR_DB', `${path}: dashboard state schema ${version} is newer than this netwatch understands (${SCHEMA_VERSION})`);
+      if (version > SCHEMA_VERSION) throw new NetwatchError('NW_ERR_USAGE', `${path}: dashboard state schema ${version} is newer than this netwatch understands (${SCHEMA_VERSION})`);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('busy_timeout = 2000');
       this.db.exec(SCHEMA);

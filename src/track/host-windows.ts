@@ -109,7 +109,7 @@ export class HostWindows {
       }
     } else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
       sc[sb + HF_ICMP]++; dc[db + HF_ICMP]++;
-      if (rec.icmpType === 8 || rec.icmpType === 128) { sc[sb + HF_ECHO_REQ]++; dc[db + HF_ECHO_REQ]++; }
+      if (rec.icmpType === (p === IPPROTO_ICMP ? 8 : 128)) { sc[sb + HF_ECHO_REQ]++; dc[db + HF_ECHO_REQ]++; }
     }
   }
 

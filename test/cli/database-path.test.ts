@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { CLI, CORPUS } from '../support/corpus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-dbpath-'));
@@ -59,4 +60,21 @@ test('serve --state: a directory that is not there, a directory, or a file that 
     /^netwatch: .*folder: cannot open the dashboard state database: is a directory \(choose another with --state\)$/m);
   usageError(['serve', '--db', db, '--listen', '127.0.0.1:0', '--state', TEXT], /^netwatch: .*notes\.txt: file is not a database \(choose another with --state\)$/m);
   assert.equal(existsSync(join(dir, 'nope')), false);
+  // A state database written by a newer netwatch: the --state named is the wrong one.
+  const newer = join(dir, 'newer-state.db');
+  const st = new Database(newer);
+  st.pragma('user_version = 99');
+  st.close();
+  usageError(['serve', '--db', db, '--listen', '127.0.0.1:0', '--state', newer], /^netwatch: .*newer-state\.db: dashboard state schema 99 is newer than this netwatch understands/m);
+});
+
+test('the daemon pointed at a database of a newer netwatch stops with exit 2, which its systemd unit does not restart', () => {
+  const newer = join(dir, 'newer.db');
+  const d = new Database(newer);
+  d.pragma('user_version = 99');
+  d.close();
+  const r = spawnSync(process.execPath, [CLI, 'daemon', '-i', 'lo'], { encoding: 'utf8', timeout: 30_000, cwd: dir, env: { ...process.env, NETWATCH_DB: newer } });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /newer\.db: database schema version 99 is newer than this netwatch understands/);
+  assert.match(readFileSync(new URL('../../../systemd/netwatch.service', import.meta.url), 'utf8'), /^RestartPreventExitStatus=2$/m);
 });

@@ -3,6 +3,7 @@
 // it: ICMP and TCP/UDP host sweeps, ICMP floods, ICMP and DNS tunnels. ARP sweeps have none (not IP).
 
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,13 +15,13 @@ import { dnsQuery, ip, ipv4Icmp, ipv4Tcp, ipv4Udp, pcapFile, type PcapPacket } f
 const dir = mkdtempSync(join(tmpdir(), 'nw-alert-cid-'));
 const TCP_SYN = 0x02;
 
-interface Alert { alert: { signature_id: number }; src_ip: string; dest_ip: string; src_port?: number; dest_port?: number; community_id?: string; netwatch: { detector: string } }
+interface Alert { alert: { signature_id: number }; src_ip: string; dest_ip: string; proto: string; src_port?: number; dest_port?: number; community_id?: string; netwatch: { detector: string } }
 interface Flow { src_ip: string; dest_ip: string; src_port: number; dest_port: number; proto: string; community_id: string }
 
-function run(file: string): { alerts: Alert[]; flows: Flow[] } {
+function run(file: string, store: string[] = ['--no-store']): { alerts: Alert[]; flows: Flow[] } {
   const alerts = join(dir, 'alerts.json');
   const flows = join(dir, 'flows.json');
-  const r = spawnSync(CLI, ['analyze', file, '--no-store', '-q', '--summary', 'none', '--alerts', alerts, '--flows', flows], { encoding: 'utf8' });
+  const r = spawnSync(CLI, ['analyze', file, ...store, '-q', '--summary', 'none', '--alerts', alerts, '--flows', flows], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const lines = (f: string) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   return { alerts: lines(alerts) as Alert[], flows: lines(flows) as Flow[] };
@@ -38,26 +39,79 @@ function joined(r: { alerts: Alert[]; flows: Flow[] }, detector: string): { a: A
   return { a, f };
 }
 
-test('ICMP and TCP host sweeps carry the Community ID of the probe they name', () => {
+/** An ICMPv6 echo request (type 128) in Ethernet, from and to the given 16-byte addresses. */
+function ipv6Echo(src: Buffer, dst: Buffer): Buffer {
+  const f = Buffer.alloc(14 + 40 + 8 + 32);
+  f.writeUInt16BE(0x86dd, 12);
+  f[14] = 0x60;
+  f.writeUInt16BE(8 + 32, 18);
+  f[20] = 58;
+  f[21] = 64;
+  src.copy(f, 22);
+  dst.copy(f, 38);
+  f[54] = 128;
+  return f;
+}
+
+/** An ARP request (who-has tpa, tell spa). */
+function arpRequest(spa: number, tpa: number): Buffer {
+  const f = Buffer.alloc(42);
+  f.fill(0xff, 0, 6);
+  Buffer.from([2, 0, 0, 0, 0, 7]).copy(f, 6);
+  f.writeUInt16BE(0x0806, 12);
+  f.writeUInt16BE(1, 14); f.writeUInt16BE(0x0800, 16); f[18] = 6; f[19] = 4; f.writeUInt16BE(1, 20);
+  Buffer.from([2, 0, 0, 0, 0, 7]).copy(f, 22);
+  f.writeUInt32BE(spa >>> 0, 28);
+  f.writeUInt32BE(tpa >>> 0, 38);
+  return f;
+}
+
+const v6 = (last: number): Buffer => Buffer.from(`20010db80077000000000000000000${last.toString(16).padStart(2, '0')}`, 'hex');
+
+test('ICMP, ICMPv6 and TCP host sweeps carry the Community ID of the probe they name; a raise made later names its own probe and stores its flow', () => {
   const packets: PcapPacket[] = [];
   const t0 = 1_700_000_000;
+  const at = (sec: number, data: Buffer) => packets.push({ sec: Math.floor(sec), frac: Math.round((sec % 1) * 1e6), data });
   for (let i = 0; i < 40; i++) {
-    packets.push({ sec: t0 + Math.floor(i / 10), frac: (i % 10) * 100_000, data: ipv4Icmp(ip('10.77.0.5'), ip(`10.77.1.${i + 1}`), 8, 0) });
-    packets.push({ sec: t0 + 5 + Math.floor(i / 10), frac: (i % 10) * 100_000, data: ipv4Tcp({ src: ip('10.77.0.6'), dst: ip(`10.77.2.${i + 1}`), sport: 40000 + i, dport: 445, flags: TCP_SYN }) });
+    at(t0 + i * 0.1, ipv4Icmp(ip('10.77.0.5'), ip(`10.77.1.${i + 1}`), 8, 0));
+    at(t0 + 5 + i * 0.1, ipv6Echo(v6(1), v6(100 + i)));
+    at(t0 + 10 + i * 0.1, arpRequest(ip('10.77.0.7'), ip(`10.77.4.${i + 1}`)));
+    // ICMPv4 type 128 is not an echo request (ICMPv6's is): no sweep, no flood.
+    at(t0 + 15 + i * 0.1, ipv4Icmp(ip('10.77.0.8'), ip(`10.77.5.${i + 1}`), 128, 0));
+    // The TCP sweep's 30th probe (t0 + 2.9) raises.
+    at(t0 + i * 0.1, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip(`10.77.2.${i + 1}`), sport: 40000 + i, dport: 445, flags: TCP_SYN }));
   }
+  // 59.5 s after that alert, 40 more probes within a second: the first over the threshold is folded into the
+  // incident (within the 60 s suppression), the rest are refused by the once-a-second gate, and the raise made
+  // for them later, after the suppression ended, names the last one.
+  for (let j = 0; j < 40; j++) at(t0 + 2.9 + 59.5 + j * 0.025, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip(`10.77.3.${j + 1}`), sport: 41000 + j, dport: 445, flags: TCP_SYN }));
+  // Unrelated traffic for a few seconds more, so the once-a-second tick comes.
+  for (let k = 0; k < 8; k++) at(t0 + 63 + k * 0.5, ipv4Udp(ip('10.77.9.1'), ip('10.77.9.2'), 5353, 5353, Buffer.alloc(10)));
   packets.sort((x, y) => x.sec - y.sec || x.frac - y.frac);
   const file = join(dir, 'sweeps.pcap');
   writeFileSync(file, pcapFile(packets));
-  const r = run(file);
+  const db = join(dir, 'sweeps.db');
+  const r = run(file, ['--db', db, '--db-flows', 'alerted']);
   const sweeps = r.alerts.filter((a) => a.netwatch.detector === 'host_sweep');
-  assert.deepEqual(sweeps.map((a) => a.src_ip).sort(), ['10.77.0.5', '10.77.0.6']);
-  for (const a of sweeps) {
-    const fs = r.flows.filter((f) => f.community_id === a.community_id);
-    assert.equal(fs.length, 1, `${a.src_ip}: ${a.community_id}`);
-    assert.deepEqual([fs[0].src_ip, fs[0].dest_ip], [a.src_ip, a.dest_ip]);
-    // The TCP sweep names its probe's ports, which are the flow's.
-    if (a.src_ip === '10.77.0.6') assert.deepEqual([fs[0].src_port, fs[0].dest_port, a.src_port, a.dest_port], [fs[0].src_port, 445, undefined, 445]);
+  assert.deepEqual(sweeps.map((a) => `${a.src_ip} ${a.proto}`), ['10.77.0.5 ICMP', '10.77.0.6 TCP', '2001:db8:77::1 IPv6-ICMP', '10.77.0.7 ARP', '10.77.0.6 TCP']);
+  const arp = sweeps.find((a) => a.proto === 'ARP')!;
+  assert.equal(arp.community_id, undefined);
+  const stored = new Database(db, { readonly: true });
+  try {
+    for (const a of sweeps.filter((x) => x.proto !== 'ARP')) {
+      const fs = r.flows.filter((f) => f.community_id === a.community_id);
+      assert.equal(fs.length, 1, `${a.src_ip}: ${a.community_id}`);
+      assert.deepEqual([fs[0].src_ip, fs[0].dest_ip], [a.src_ip, a.dest_ip]);
+      if (a.proto === 'TCP') assert.deepEqual([a.src_port, a.dest_port], [fs[0].src_port, fs[0].dest_port]);
+      // The flow an alert names is kept with --db-flows alerted, whether the raise was at its packet or later.
+      assert.equal((stored.prepare('SELECT count(*) AS n FROM flows WHERE community_id = ?').get(a.community_id) as { n: number }).n, 1, `${a.src_ip} ${a.dest_ip}`);
+    }
+  } finally {
+    stored.close();
   }
+  // The later raise names the last probe of the second burst, with its own source port.
+  const later = sweeps[4];
+  assert.deepEqual([later.dest_ip, later.src_port, later.dest_port], ['10.77.3.40', 41039, 445]);
 });
 
 test('an ICMP flood and an ICMP tunnel carry the Community ID of their echo requests\' flow (corpus)', () => {

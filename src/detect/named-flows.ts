@@ -1,0 +1,30 @@
+// Per table entry, the flow of the packet a later alert will name. A raise made at its packet marks that
+// packet's flow as alerted (the engine does it, for the database's `--db-flows alerted`); a raise the
+// once-a-second gate refused and made later (RaiseGate.drain) names an earlier packet, whose flow is
+// marked here, while the flow table still holds it. Fixed arrays, written in place.
+
+import type { FlowTable } from '../track/flow-table.js';
+
+export class NamedFlows {
+  /** Flow record of the entry's packet, -1 when it had none (ARP, a later IP fragment). */
+  private readonly slots: Int32Array;
+  /** That flow's first-seen time: a record closed and reused since holds another flow. */
+  private readonly first: Float64Array;
+
+  constructor(capacity: number) {
+    this.slots = new Int32Array(capacity).fill(-1);
+    this.first = new Float64Array(capacity);
+  }
+
+  /** Entry s now names the packet whose flow record is flowSlot (or -1). */
+  keep(s: number, flows: FlowTable, flowSlot: number): void {
+    this.slots[s] = flowSlot;
+    this.first[s] = flowSlot >= 0 ? flows.firstSeen(flowSlot) : 0;
+  }
+
+  /** Marks entry s's flow as alerted, if it is still open in the table. */
+  mark(s: number, flows: FlowTable): void {
+    const f = this.slots[s];
+    if (f >= 0 && flows.isUsed(f) && flows.firstSeen(f) === this.first[s]) flows.markAlerted(f);
+  }
+}
