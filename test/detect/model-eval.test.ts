@@ -43,10 +43,11 @@ test('isolation forest: scans, floods and brute force rank above held-out benign
   // unsolicited_synacks_in) we measured a minimum of 0.998 to 0.999 over 21 runs on seven live
   // recordings (0.938 to 0.977 before those two, the reflected SYN-ACKs of stopddos_amp the minimum).
   assert.ok(t.flood.meanAuc >= 0.97 && t.flood.minAuc >= 0.95, table(r));
-  // Brute force: the connection features (docs/model.md) put the minimum at 0.933 to 0.980 over 21 runs
-  // on seven recordings, 0.95 or more in 20 (the slow Zeek SSH guesser is the minimum); without them it
-  // was 0.839 to 0.930, never 0.95. The mean is held to the target, the minimum to a regression bound.
-  assert.ok(t.brute_force.meanAuc >= 0.95 && t.brute_force.minAuc >= 0.92, table(r));
+  // Brute force: with the connection features and auth_conns_out (docs/model.md) the minimum was 0.959 or
+  // more in 40 runs on four recordings (seeds 1-10; the slow Zeek SSH guesser is the minimum); without
+  // auth_conns_out 0.934 to 0.982, without the connection features never 0.95. The mean is held to the
+  // target, the minimum to a regression bound below the lowest we measured.
+  assert.ok(t.brute_force.meanAuc >= 0.95 && t.brute_force.minAuc >= 0.94, table(r));
   assert.ok(t.tunnel.minAuc >= 0.8, table(r));
 });
 
