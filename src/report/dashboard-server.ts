@@ -409,6 +409,9 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
     const declared = Number(req.headers['content-length'] ?? NaN);
     const limitText = `${Math.round((o.maxUploadBytes / 1048576) * 10) / 10} MiB`;
     if (Number.isFinite(declared) && declared > o.maxUploadBytes) {
+      // Read and drop what the client is still sending, so it reads this answer rather than a reset
+      // (fetch failed with EPIPE); a body too large even for that is cut off.
+      if (declared <= o.maxUploadBytes + DRAIN_MAX && isStream(req.body)) await drain(req.body, DRAIN_MAX);
       reply.header('connection', 'close');
       throw new HttpError(413, `capture too large: ${declared} bytes, the limit is ${limitText} (--max-upload-mb)`);
     }
@@ -471,6 +474,27 @@ async function serve(o: DashboardOptions, db: Database.Database, state: Dashboar
   };
 }
 
+/** Bytes of a refused upload read and dropped before the connection is closed under the client. */
+const DRAIN_MAX = 64 * 1048576;
+
+function isStream(x: unknown): x is Readable {
+  return x !== null && typeof x === 'object' && typeof (x as Readable).pipe === 'function';
+}
+
+/** Reads and drops the rest of a request body, up to `limit` bytes more; resolves at its end (or the limit). */
+function drain(body: Readable, limit: number): Promise<void> {
+  return new Promise((resolve) => {
+    let n = 0;
+    const done = (): void => { body.off('data', onData); resolve(); };
+    const onData = (chunk: Buffer): void => { n += chunk.length; if (n > limit) done(); };
+    body.on('data', onData);
+    body.once('end', done);
+    body.once('close', done);
+    body.once('error', done);
+    body.resume();
+  });
+}
+
 /**
  * Streams the body to `file`, checking the capture magic first and the size limit throughout. On a refusal
  * the rest of the body is read and dropped rather than the socket reset, so the client sees the answer.
@@ -488,8 +512,8 @@ async function receive(body: Readable, file: string, max: number, limitText: str
         body.off('data', onData);
         body.off('end', onEnd);
         reply.header('connection', 'close');
-        body.resume();
-        reject(e);
+        // Answered once the client has sent the rest: answered while it still sends, the socket closes under it.
+        void drain(body, DRAIN_MAX).then(() => reject(e));
       };
       const onData = (chunk: Buffer): void => {
         n += chunk.length;

@@ -228,7 +228,10 @@ test('live and offline agree: tcpdump records the same attacks, analyze gives th
   const offline = spawnSync(CLI, ['analyze', pcap, '--alerts', join(dir, 'parity-offline.json'), '--summary', 'none', '-q'], { encoding: 'utf8' });
   assert.equal(offline.status, 0, offline.stderr);
   const off = readAlerts(join(dir, 'parity-offline.json'));
-  const key = (a: EveAlert) => `${a.alert.signature_id} ${a.src_ip} ${a.dest_ip} ${a.dest_port ?? ''}`;
+  // The port a flood aims at is part of the attack; a port scan's alert names the probe it crossed the
+  // threshold on, which moves when the live capture and tcpdump did not see exactly the same packets (a
+  // packet dropped by either under a loaded CI run: live named port 869, tcpdump's file 291).
+  const key = (a: EveAlert) => `${a.alert.signature_id} ${a.src_ip} ${a.dest_ip} ${a.netwatch.detector === 'port_scan' ? '' : a.dest_port ?? ''}`;
   assert.ok(live.length >= 2, live.map((a) => a.alert.signature).join(' | '));
   assert.deepEqual([...new Set(off.map(key))].sort(), [...new Set(live.map(key))].sort());
 });
