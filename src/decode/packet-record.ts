@@ -28,6 +28,16 @@ export const TCP_ECE = 0x40;
 export const TCP_CWR = 0x80;
 export const TCP_AE = 0x100;
 
+/** An ICMP echo request of its own protocol version: type 8 in ICMPv4, 128 in ICMPv6 (each is something else in the other). */
+export function isEchoRequest(rec: PacketRecord): boolean {
+  return rec.icmpType === (rec.ipProto === IPPROTO_ICMP ? 8 : 128);
+}
+
+/** An ICMP echo reply of its own protocol version: type 0 in ICMPv4, 129 in ICMPv6. */
+export function isEchoReply(rec: PacketRecord): boolean {
+  return rec.icmpType === (rec.ipProto === IPPROTO_ICMP ? 0 : 129);
+}
+
 export class PacketRecord {
   status: DecodeStatus = DecodeStatus.Ok;
   /** The frame's buffer; offsets below index into it. */

@@ -5,7 +5,7 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import {
-  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, TCP_ACK, TCP_RST, TCP_SYN,
+  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, TCP_ACK, TCP_RST, TCP_SYN, isEchoReply, isEchoRequest,
 } from '../decode/packet-record.js';
 import { addressItem, isIpv4Words, wordsToString, writeDst, writeIpv4, writeSrc } from '../track/address-key.js';
 import { communityId, icmpCommunityId } from '../track/community-id.js';
@@ -95,14 +95,12 @@ export class HostSweepDetector implements Detector {
     if (c.flowSlot < 0) return;
     const p = rec.ipProto;
     if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
-      const type = rec.icmpType;
-      const v4 = p === IPPROTO_ICMP;
-      if (type === (v4 ? 8 : 128)) {
+      if (isEchoRequest(rec)) {
         writeSrc(k, 0, rec);
         k[4] = KIND_ECHO;
         writeDst(tmp, 0, rec);
         this.probe(c, tmp);
-      } else if (type === (v4 ? 0 : 129)) {
+      } else if (isEchoReply(rec)) {
         writeDst(k, 0, rec);
         k[4] = KIND_ECHO;
         this.answer();

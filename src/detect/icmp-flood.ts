@@ -1,7 +1,7 @@
 // ICMP flood: echo requests to one victim far beyond what pings send.
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../decode/packet-record.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, isEchoRequest } from '../decode/packet-record.js';
 import { countText } from '../track/linear-count.js';
 import { HB_PEERS, HF_BYTES, HF_ECHO_REQ, HF_PKTS, SCALE_10S } from '../track/host-windows.js';
 import { windowLabel, type Detector, type PacketContext } from './detector.js';
@@ -26,7 +26,7 @@ export class IcmpFloodDetector implements Detector {
   packet(c: PacketContext): void {
     const rec = c.rec;
     if (!c.isIp || (rec.ipProto !== IPPROTO_ICMP && rec.ipProto !== IPPROTO_ICMPV6)) return;
-    if (rec.icmpType !== (rec.ipProto === IPPROTO_ICMP ? 8 : 128)) return;
+    if (!isEchoRequest(rec)) return;
     const d = c.hosts.dstSlot;
     if (c.hosts.byDst.value(d, SCALE_10S, HF_ECHO_REQ, c.t) < this.cfg.minEchoRequests) return;
     this.victims.over(c, d);

@@ -2,7 +2,7 @@
 // payloads, or IPv6 echo requests carrying unassigned hop-by-hop/destination options (data hidden there).
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../decode/packet-record.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, isEchoRequest } from '../decode/packet-record.js';
 import { wordsToString, writeSrc } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, dstString, protoName, windowLabel, type Detector, type PacketContext } from './detector.js';
@@ -36,7 +36,7 @@ export class IcmpTunnelDetector implements Detector {
   packet(c: PacketContext): void {
     const rec = c.rec;
     if (!c.isIp || (rec.ipProto !== IPPROTO_ICMP && rec.ipProto !== IPPROTO_ICMPV6)) return;
-    if (rec.icmpType !== (rec.ipProto === IPPROTO_ICMP ? 8 : 128)) return;
+    if (!isEchoRequest(rec)) return;
     const k = this.key;
     writeSrc(k, 0, rec);
     const T = this.sources;

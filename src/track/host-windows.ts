@@ -1,7 +1,7 @@
 // Per-source and per-destination statistics over sliding windows of packet time at 1 s, 10 s and 60 s:
 // packets, bytes, SYN/SYN-ACK/RST, ICMP, UDP, DNS, new/failed/completed connections, distinct peers and ports.
 
-import { FRAG_LATER, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type PacketRecord } from '../decode/packet-record.js';
+import { FRAG_LATER, isEchoRequest, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type PacketRecord } from '../decode/packet-record.js';
 import { addressItem, writeDst, writeSrc } from './address-key.js';
 import { WindowTable } from './window-table.js';
 
@@ -109,7 +109,7 @@ export class HostWindows {
       }
     } else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
       sc[sb + HF_ICMP]++; dc[db + HF_ICMP]++;
-      if (rec.icmpType === (p === IPPROTO_ICMP ? 8 : 128)) { sc[sb + HF_ECHO_REQ]++; dc[db + HF_ECHO_REQ]++; }
+      if (isEchoRequest(rec)) { sc[sb + HF_ECHO_REQ]++; dc[db + HF_ECHO_REQ]++; }
     }
   }
 
