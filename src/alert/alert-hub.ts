@@ -158,8 +158,8 @@ export class AlertHub {
   /**
    * Raises (or folds into its incident) an alert at packet time t. pos is the packet it is dated by and
    * filed under: the current packet, or one before it (a model window judged when the next one begins).
+   * True when an alert went out, false when it was folded into its incident within the suppression window.
    */
-  /** Raises an alert, or folds it into its incident within the suppression window; true when an alert went out. */
   raise(r: RaiseRequest, t: number, pos: PacketPosition = this.position): boolean {
     this.notify(r);
     let st = this.incidents.get(r.key);

@@ -1,5 +1,6 @@
 // Defaults for tracking and every detector, documented in docs/detectors.md; frozen so nothing changes them at run time.
 
+import { AUTH_SERVICE_PORTS } from '../detect/feature-set.js';
 import { deepFreeze } from './deep-freeze.js';
 
 export interface DetectionConfig {
@@ -48,7 +49,8 @@ export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
   udpFlood: { windowSec: 10, minPackets: 5000, minBytes: 0 },
   reflection: { windowSec: 10, minPackets: 100, minSources: 10, ports: [17, 19, 53, 69, 111, 123, 137, 161, 389, 500, 1900, 3702, 4500, 5353, 11211] },
   unsolicitedSynAck: { windowSec: 60, minSynAcks: 20, minSources: 2 },
-  bruteForce: { windowSec: 300, minConnections: 10, ports: [21, 22, 23, 25, 110, 143, 445, 465, 587, 993, 995, 1433, 3306, 3389, 5432, 5900] },
+  // Authentication services, the list the model's auth_conns_out counts: a config changes the detector's ports, never the feature's.
+  bruteForce: { windowSec: 300, minConnections: 10, ports: [...AUTH_SERVICE_PORTS] },
   slowloris: { minConnections: 40, minAgeSec: 5, maxBytesPerConnection: 4096, ports: [80, 443, 8000, 8080, 8443] },
   dnsTunnel: { windowSec: 60, minUniqueSubdomains: 100, minLongLabels: 10, longLabel: 30, minEntropy: 3.5, minRareTypeQueries: 20 },
   icmpTunnel: { windowSec: 60, minEchoes: 10, minMeanPayload: 500, minDistinctPayloads: 10 },

@@ -71,7 +71,7 @@ export const FEATURES: readonly FeatureInfo[] = Object.freeze([
   { name: 'auth_conns_out', label: 'TCP connections opened to authentication services (SSH, FTP, mail, RDP, SQL...)', kind: 'count' },
 ]);
 
-/** The services auth_conns_out counts: the brute-force detector's default ports, fixed (not read from the config). */
+/** The services auth_conns_out counts, and the brute-force detector's default ports; fixed here, not read from the config. */
 export const AUTH_SERVICE_PORTS: readonly number[] = Object.freeze([21, 22, 23, 25, 110, 143, 445, 465, 587, 993, 995, 1433, 3306, 3389, 5432, 5900]);
 
 export const FEATURE_COUNT = FEATURES.length;

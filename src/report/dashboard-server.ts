@@ -500,7 +500,7 @@ function drain(body: Readable, limit: number): Promise<void> {
  * the rest of the body is read and dropped rather than the socket reset, so the client sees the answer.
  */
 async function receive(body: Readable, file: string, max: number, limitText: string, reply: FastifyReply): Promise<void> {
-  if (body === undefined || body === null || typeof (body as Readable).pipe !== 'function') {
+  if (!isStream(body)) {
     throw bad('send the capture as the raw request body with Content-Type: application/octet-stream');
   }
   const out = createWriteStream(file, { mode: 0o600 });
