@@ -6,7 +6,7 @@ import { deepFreeze } from './deep-freeze.js';
 export interface DetectionConfig {
   flows: {
     capacity: number;
-    timeouts: { tcpAttempt: number; tcpEstablished: number; tcpClosed: number; udp: number; icmp: number; other: number; active: number };
+    timeouts: { tcpAttempt: number; tcpEstablished: number; tcpClosed: number; udp: number; icmp: number; other: number; active: number; fragment: number };
   };
   hosts: { capacity: number };
   alerts: { suppressSec: number; incidentIdleSec: number; maxIncidents: number };
@@ -38,7 +38,7 @@ export interface DetectionConfig {
 export const DETECTION_DEFAULTS: DetectionConfig = deepFreeze({
   flows: {
     capacity: 262144,
-    timeouts: { tcpAttempt: 30, tcpEstablished: 300, tcpClosed: 2, udp: 60, icmp: 30, other: 60, active: 1800 },
+    timeouts: { tcpAttempt: 30, tcpEstablished: 300, tcpClosed: 2, udp: 60, icmp: 30, other: 60, active: 1800, fragment: 30 },
   },
   hosts: { capacity: 16384 },
   alerts: { suppressSec: 60, incidentIdleSec: 600, maxIncidents: 10000 },

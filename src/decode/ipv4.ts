@@ -24,6 +24,7 @@ export function decodeIpv4(d: Uint8Array, off: number, capEnd: number, rec: Pack
   const fragOffset = fragField & 0x1fff;
   const moreFragments = (fragField & 0x2000) !== 0;
   rec.fragment = fragOffset !== 0 ? FRAG_LATER : moreFragments ? FRAG_FIRST : FRAG_NONE;
+  if (rec.fragment !== FRAG_NONE) rec.fragId = (d[off + 4] << 8) | d[off + 5];
 
   if (capEnd - off < hlen) return shortStatus(rec, DecodeStatus.TruncatedIp, DecodeStatus.MalformedIp);
   // The datagram ends at its total length; anything after it is link padding or trailer.

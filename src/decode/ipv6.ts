@@ -68,15 +68,17 @@ export function decodeIpv6(d: Uint8Array, off: number, capEnd: number, rec: Pack
         nh = d[p];
         const fragOffset = ((d[p + 2] << 8) | d[p + 3]) >> 3;
         const more = (d[p + 3] & 1) !== 0;
+        const id = ((d[p + 4] << 24) | (d[p + 5] << 16) | (d[p + 6] << 8) | d[p + 7]) >>> 0;
         p += 8;
         if (fragOffset !== 0) {
           rec.fragment = FRAG_LATER;
+          rec.fragId = id;
           rec.ipProto = nh;
           rec.payloadOffset = p;
           rec.payloadLength = end - p;
           return DecodeStatus.Ok;
         }
-        if (more) rec.fragment = FRAG_FIRST;
+        if (more) { rec.fragment = FRAG_FIRST; rec.fragId = id; }
         break;
       }
       case NH_ESP:

@@ -68,6 +68,8 @@ export class PacketRecord {
   /** Transport protocol: IPv4 protocol, or IPv6 next header after the extension-header chain. */
   ipProto = -1;
   fragment = FRAG_NONE;
+  /** A fragment's datagram identification: IPv4's 16-bit ID, IPv6's 32-bit fragment header identification (0 otherwise). */
+  fragId = 0;
   /** IPv4 header carried options / IPv6 carried extension headers. */
   ipOptions = false;
   /** An IPv6 hop-by-hop or destination-options header carried an option type IANA has not assigned. */
@@ -110,6 +112,7 @@ export class PacketRecord {
     this.ttl = 0;
     this.ipProto = -1;
     this.fragment = FRAG_NONE;
+    this.fragId = 0;
     this.ipOptions = false;
     this.ipv6UnknownOption = false;
     this.srcPort = -1;

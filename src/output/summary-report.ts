@@ -55,7 +55,11 @@ export interface DetectionReport {
   alerts: EveAlert[];
   alertsOmitted: number;
   incidents: Incident[];
-  flows: { capacity: number; created: number; evictions: number; open: number; closedBy: Record<string, number> };
+  flows: {
+    capacity: number; created: number; evictions: number; open: number; closedBy: Record<string, number>;
+    /** Later IP fragments (no ports): how many, how many were counted in their datagram's flow, and fragment-table evictions. */
+    laterFragments?: { seen: number; inFlows: number; evictions: number };
+  };
   hosts: { capacity: number; evictions: number };
   trackingMemoryMiB: number;
   /** Online reputation lookups of alerted addresses. */
@@ -77,7 +81,10 @@ export function detectionReport(engine: DetectionEngine, setup: ReturnType<Detec
     alerts: setup?.listed ?? [],
     alertsOmitted: setup?.omitted ?? 0,
     incidents: setup?.incidents ?? [],
-    flows: { capacity: f.maxFlows, created: f.created, evictions: f.evictions, open: f.count, closedBy },
+    flows: {
+      capacity: f.maxFlows, created: f.created, evictions: f.evictions, open: f.count, closedBy,
+      ...(f.laterFragments > 0 ? { laterFragments: { seen: f.laterFragments, inFlows: f.laterFragmentsInFlows, evictions: f.fragments.evictions } } : {}),
+    },
     hosts: { capacity: engine.hosts.bySrc.capacity, evictions: engine.hosts.bySrc.evictions + engine.hosts.byDst.evictions },
     trackingMemoryMiB: Math.round(engine.memoryBytes / 1048576),
     ...(reputation ? { reputation: { ...reputation.stats } } : {}),
@@ -256,6 +263,12 @@ export function renderSummary(r: SummaryReport): string {
     const d = r.detection;
     out.push(`  flows     ${nf.format(d.flows.created)} tracked (table of ${nf.format(d.flows.capacity)}, ${nf.format(d.flows.evictions)} evicted); ` +
       `hosts table ${nf.format(d.hosts.capacity)} per direction, ${nf.format(d.hosts.evictions)} evicted; tracking memory ${d.trackingMemoryMiB} MiB`);
+    const lf = d.flows.laterFragments;
+    if (lf) {
+      out.push(`  fragments ${nf.format(lf.seen)} later IP fragments, ${nf.format(lf.inFlows)} counted in their datagram's flow` +
+        (lf.seen > lf.inFlows ? ` (the rest: first fragment not seen, or its flow already closed)` : '') +
+        (lf.evictions > 0 ? `; ${nf.format(lf.evictions)} datagrams evicted from the fragment table` : ''));
+    }
     if (d.intel) {
       out.push(`Threat intelligence: ${nf.format(d.intel.indicators)} indicators from ${d.intel.feeds.length} feed(s) ` +
         `(${d.intel.feeds.map((f) => `${f.feed} ${nf.format(f.indicators)}${f.badLines > 0 ? `, ${f.badLines} bad lines` : ''}`).join('; ')}); ` +

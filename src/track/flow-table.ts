@@ -9,11 +9,12 @@
 
 import { DecodeStatus } from '../decode/decode-status.js';
 import {
-  FRAG_LATER, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN,
+  FRAG_FIRST, FRAG_LATER, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN,
   type PacketRecord,
 } from '../decode/packet-record.js';
 import { hashWords, writeDst, writeSrc } from './address-key.js';
 import { communityId, ICMP4_COUNTERPART, ICMP6_COUNTERPART } from './community-id.js';
+import { FragmentFlows } from './fragment-flows.js';
 import { PacketClock } from './packet-clock.js';
 
 export const enum CloseReason { Fin = 0, Rst = 1, IdleTimeout = 2, ActiveTimeout = 3, Eviction = 4, Shutdown = 5 }
@@ -36,6 +37,8 @@ export interface FlowTimeouts {
   icmp: number;
   other: number;
   active: number;
+  /** How long a fragmented datagram's later fragments are still counted in its flow after its newest fragment. */
+  fragment: number;
 }
 
 export interface FlowCloseListener {
@@ -44,6 +47,8 @@ export interface FlowCloseListener {
 
 const SCAN = 16;
 const SCPS = 132;
+/** Fragmented datagrams whose flow is remembered at once (later fragments of older ones count in no flow). */
+const FRAGMENT_CAPACITY = 8192;
 
 /** A record: 32 words (two cache lines). Offsets below are in 4-byte words, byte offsets noted where smaller. */
 const RW = 32;
@@ -82,6 +87,11 @@ export class FlowTable {
   /** Passes over the table that closed timed-out flows. */
   sweeps = 0;
   readonly closedBy = new Float64Array(6);
+  /** Later IP fragments (no ports) seen, and how many of them were counted in their datagram's flow. */
+  laterFragments = 0;
+  laterFragmentsInFlows = 0;
+  /** The flow of each fragmented datagram, for its later fragments. */
+  readonly fragments: FragmentFlows;
   listener: FlowCloseListener | null = null;
 
   // Per packet: what update() found.
@@ -148,9 +158,14 @@ export class FlowTable {
     this.u16 = new Uint16Array(buf);
     this.f64 = new Float64Array(buf);
     this.last = new Float64Array(n);
+    this.fragments = new FragmentFlows(FRAGMENT_CAPACITY, timeouts.fragment);
   }
 
-  /** Folds the packet into its flow (creating it); returns its record, or -1 when the packet has no flow (non-IP, later fragments). */
+  /**
+   * Folds the packet into its flow (creating it); returns its record, or -1 when the packet has no flow
+   * (non-IP). A later IP fragment is counted in its datagram's flow (packets, bytes, last seen) when its
+   * first fragment was seen, but -1 is still returned: it has no ports or transport header for detectors.
+   */
   update(rec: PacketRecord, t: number): number {
     this.lastSlot = -1;
     this.lastIsNew = false;
@@ -159,8 +174,12 @@ export class FlowTable {
     this.lastNextHopChanged = false;
     this.lastSwept = this.sweepClock.due(t);
     if (this.lastSwept) this.sweep(this.sweepClock.now);
-    if ((rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) || rec.fragment === FRAG_LATER) return -1;
+    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) return -1;
     if (rec.status === DecodeStatus.MalformedIp || rec.status === DecodeStatus.TruncatedIp) return -1;
+    if (rec.fragment === FRAG_LATER) {
+      this.laterFragment(rec, t);
+      return -1;
+    }
     const proto = rec.ipProto;
     let sp = 0;
     let dp = 0;
@@ -256,10 +275,43 @@ export class FlowTable {
         this.u16[hiAt] = hi; this.addrs[loAt] = lo;
       }
     }
+    if (rec.fragment === FRAG_FIRST) this.firstFragment(rec, s, dir, t);
     this.lastSlot = s;
     this.lastFromOrig = fromOrig;
     this.lastIsNew = isNew;
     return s;
+  }
+
+  /** A later fragment: counted in its datagram's flow if that is known and still open, else held for its first fragment. */
+  private laterFragment(rec: PacketRecord, t: number): void {
+    this.laterFragments++;
+    const fr = this.fragments;
+    const e = fr.entry(rec, t);
+    const s = fr.flowOf(e);
+    if (s >= 0) {
+      if (this.isUsed(s) && this.firstSeen(s) === fr.flowFirstSeen(e)) this.addFragments(s, fr.dirOf(e), 1, rec.wireLen, t);
+    } else {
+      fr.hold(e, rec.wireLen);
+    }
+  }
+
+  /** A first fragment counted in flow s: later fragments seen before it are added, and the rest will follow it. */
+  private firstFragment(rec: PacketRecord, s: number, dir: number, t: number): void {
+    const fr = this.fragments;
+    const e = fr.entry(rec, t);
+    if (fr.heldPackets(e) > 0) {
+      this.addFragments(s, dir, fr.heldPackets(e), fr.heldByteCount(e), t);
+      fr.clearHeld(e);
+    }
+    fr.setFlow(e, s, this.firstSeen(s), dir);
+  }
+
+  private addFragments(s: number, dir: number, packets: number, bytes: number, t: number): void {
+    const rd = s * (RW >>> 1);
+    this.f64[rd + D_PKTS + dir] += packets;
+    this.f64[rd + D_BYTES + dir] += bytes;
+    if (t > this.last[s]) this.last[s] = t;
+    this.laterFragmentsInFlows += packets;
   }
 
   /** The record holding the key, or -1. */
@@ -485,6 +537,6 @@ export class FlowTable {
 
   /** Bytes of typed arrays held. */
   get memoryBytes(): number {
-    return this.slots.byteLength + this.free.byteLength + this.addrs.byteLength + this.last.byteLength;
+    return this.slots.byteLength + this.free.byteLength + this.addrs.byteLength + this.last.byteLength + this.fragments.memoryBytes;
   }
 }

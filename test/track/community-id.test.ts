@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, CORPUS, corpusFiles } from '../support/corpus.js';
 
-/** Tunnels (tshark hashes the inner packet) and later IP fragments (netwatch keeps no flow for them). */
+/** Tunnels (tshark hashes the inner packet); later IP fragments are skipped too (tshark hashes them without ports, netwatch counts them in their datagram's flow). */
 const TUNNEL_PROTOS = new Set(['4', '41', '47']);
 const dir = mkdtempSync(join(tmpdir(), 'nw-cid-'));
 

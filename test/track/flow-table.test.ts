@@ -135,3 +135,44 @@ test('time that jumps back and forth on every packet sweeps a bounded number of 
   assert.ok(h.closed.length > n / 2, `${h.closed.length} closed`);
   assert.ok(h.closed.every((c) => c.state === 'S0' && c.reason === 'idle-timeout'));
 });
+
+/** Splits an Ethernet/IPv4 frame's datagram into fragments of `size` payload bytes (a multiple of 8), with identification id. */
+function fragmentsOf(frame: Buffer, id: number, size: number): Buffer[] {
+  const head = frame.subarray(0, 34);
+  const payload = frame.subarray(34);
+  const out: Buffer[] = [];
+  for (let off = 0; off < payload.length; off += size) {
+    const part = payload.subarray(off, Math.min(off + size, payload.length));
+    const f = Buffer.concat([head, part]);
+    f.writeUInt16BE(20 + part.length, 16);
+    f.writeUInt16BE(id, 18);
+    f.writeUInt16BE(((off + size < payload.length ? 0x2000 : 0) | (off >>> 3)), 20);
+    out.push(f);
+  }
+  return out;
+}
+
+test('later IP fragments count in their datagram\'s flow, also when they come before the first, and not after the fragment timeout', () => {
+  const h = new Harness();
+  const [first, second, third] = fragmentsOf(ipv4Udp(A, B, 5353, 53, new Uint8Array(2000)), 0x1ea0, 1000);
+  // Out of order: the later fragments wait for the first.
+  assert.equal(h.send(third, 1), -1);
+  assert.equal(h.send(second, 1.1), -1);
+  const s = h.send(first, 1.2);
+  assert.ok(s >= 0);
+  assert.equal(h.flows.packets(s, 0), 3);
+  assert.equal(h.flows.bytes(s, 0), first.length + second.length + third.length);
+  // The answer, then a second datagram in order, from the responder: counted on its side.
+  const [r1, r2] = fragmentsOf(ipv4Udp(B, A, 53, 5353, new Uint8Array(1200)), 0x0007, 1000);
+  assert.equal(h.send(r1, 2), s);
+  h.send(r2, 2.5);
+  assert.equal(h.flows.packets(s, 1), 2);
+  assert.equal(h.flows.bytes(s, 1), r1.length + r2.length);
+  assert.equal(h.flows.lastSeen(s), 2.5);
+  // A repeat of the first datagram's last fragment 31 s after its newest fragment (the default timeout is 30 s) is not counted.
+  assert.equal(DETECTION_DEFAULTS.flows.timeouts.fragment, 30);
+  h.send(third, 32.2);
+  assert.equal(h.flows.packets(s, 0), 3);
+  assert.equal(h.flows.laterFragments, 4);
+  assert.equal(h.flows.laterFragmentsInFlows, 3);
+});
