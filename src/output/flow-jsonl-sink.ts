@@ -7,17 +7,6 @@ import { eveProtocolName } from '../decode/protocol-names.js';
 import type { FlowSink } from '../detect/detection-engine.js';
 import { ExportFile } from './export-file.js';
 
-const HISTORY_LETTERS: [number, string][] = [[1, 'S'], [2, 'H'], [4, 'A'], [8, 'D'], [16, 'F'], [32, 'R']];
-
-export function history(orig: number, resp: number): string {
-  let h = '';
-  for (const [bit, ch] of HISTORY_LETTERS) {
-    if ((orig & bit) !== 0) h += ch;
-    if ((resp & bit) !== 0) h += ch.toLowerCase();
-  }
-  return h;
-}
-
 export class JsonlFlowSink implements FlowSink {
   private readonly file: ExportFile;
   count = 0;
@@ -38,7 +27,7 @@ export class JsonlFlowSink implements FlowSink {
       orig_pkts: f.packets(s, 0), orig_bytes: f.bytes(s, 0),
       resp_pkts: f.packets(s, 1), resp_bytes: f.bytes(s, 1),
       conn_state: f.connState(s),
-      history: history(f.history(s, 0), f.history(s, 1)),
+      history: f.historyText(s),
       close_reason: CLOSE_REASON_NAMES[reason],
       community_id: f.communityId(s),
     };

@@ -16,7 +16,6 @@ import type { MinuteRow } from '../track/minute-stats.js';
 import { CLOSE_REASON_NAMES, type CloseReason, type FlowTable } from '../track/flow-table.js';
 import { wordsToString } from '../track/address-key.js';
 import { eveProtocolName } from '../decode/protocol-names.js';
-import { history } from '../output/flow-jsonl-sink.js';
 import type { FlowSink } from '../detect/detection-engine.js';
 
 export type FlowStoreMode = 'off' | 'alerted' | 'all';
@@ -276,7 +275,7 @@ export class RunStore implements AlertSink, FlowSink {
       src_ip: wordsToString(f.addrs, f.origAddrOffset(s)), src_port: f.origPort(s),
       dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)), dest_port: f.respPort(s), proto: eveProtocolName(f.proto(s)),
       duration: f.duration(s), orig_pkts: f.packets(s, 0), orig_bytes: f.bytes(s, 0), resp_pkts: f.packets(s, 1),
-      resp_bytes: f.bytes(s, 1), conn_state: f.connState(s), history: history(f.history(s, 0), f.history(s, 1)),
+      resp_bytes: f.bytes(s, 1), conn_state: f.connState(s), history: f.historyText(s),
       close_reason: CLOSE_REASON_NAMES[reason], community_id: f.communityId(s), alerted: f.alerted(s),
     });
     if (this.pendingFlows.length >= FLOW_BATCH) this.flushBatches();

@@ -65,6 +65,23 @@ const B_ALERTED = 45;
 const B_HIST = 46;
 /** TCP flags seen, originator then responder (16-bit, half-word index 24). */
 const H_FLAGS = 24;
+/**
+ * Zeek's history letters in the order they first happened: up to 16 entries of 4 bits (letter code, then
+ * the responder bit) in bytes 52-59, how many in byte 60, and per side the letter codes already there (bytes 61, 62).
+ */
+const B_ORDER = 52;
+const B_ORDER_COUNT = 60;
+const B_ORDER_SEEN = 61;
+/** Letter codes of the ordered history: S H A D F R, then Zeek's I (FIN and RST together) and Q (other multi-flag packets). */
+const Z_SYN = 0;
+const Z_SYNACK = 1;
+const Z_ACK = 2;
+const Z_DATA = 3;
+const Z_FIN = 4;
+const Z_RST = 5;
+const Z_FIN_RST = 6;
+const Z_MULTI = 7;
+const ORDER_LETTERS = 'SHADFRIQ';
 // Line 2 (Float64 indexes, word / 2): packets and bytes each way, first seen, closing time, next-hop MACs.
 const D_PKTS = 8;
 const D_BYTES = 10;
@@ -74,6 +91,20 @@ const W_MAC_LO = 28;
 /** Next-hop MAC high 16 bits (half-word index 60, 61) and whether each is set (bytes 124, 125). */
 const H_MAC_HI = 60;
 const B_MAC_SET = 124;
+
+const RSTOS0_HISTORY = /^S[^HAFGIQ]*R/;
+
+/** Zeek's one history letter for a TCP packet (its update_history rule), or -1 for none (no flags, no payload). */
+function zeekLetter(f: number, payload: number): number {
+  const syn = (f & TCP_SYN) !== 0;
+  const fin = (f & TCP_FIN) !== 0;
+  const rst = (f & TCP_RST) !== 0;
+  const n = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+  if (n > 1) return fin && rst ? Z_FIN_RST : Z_MULTI;
+  if (n === 1) return syn ? ((f & TCP_ACK) !== 0 ? Z_SYNACK : Z_SYN) : fin ? Z_FIN : Z_RST;
+  if (payload > 0) return Z_DATA;
+  return (f & TCP_ACK) !== 0 ? Z_ACK : -1;
+}
 
 export class FlowTable {
   /** Hash slots (power of two). */
@@ -254,8 +285,10 @@ export class FlowTable {
         if ((hb & H_RST) !== 0) { u8[rb + B_CLOSING] = 2; f64[rd + D_CLOSING_AT] = t; this.lastClosing = true; }
         else if ((u8[rb + B_HIST] & H_FIN) !== 0 && (u8[rb + B_HIST + 1] & H_FIN) !== 0) { u8[rb + B_CLOSING] = 1; f64[rd + D_CLOSING_AT] = t; this.lastClosing = true; }
       }
+      this.noteLetter(rb, dir, zeekLetter(f, rec.payloadLength));
     } else if (rec.payloadLength > 0) {
       u8[hd] |= H_DATA;
+      this.noteLetter(rb, dir, Z_DATA);
     }
     // Next hop: the destination MAC of the originator's packets, the source MAC of the responder's.
     const mo = rec.macSrcOffset;
@@ -280,6 +313,21 @@ export class FlowTable {
     this.lastFromOrig = fromOrig;
     this.lastIsNew = isNew;
     return s;
+  }
+
+  /** Appends a history letter the first time this side shows it (a few times per flow; most packets only read one byte). */
+  private noteLetter(rb: number, dir: number, z: number): void {
+    if (z < 0) return;
+    const u8 = this.u8;
+    const seen = rb + B_ORDER_SEEN + dir;
+    const bit = 1 << z;
+    if ((u8[seen] & bit) !== 0) return;
+    u8[seen] |= bit;
+    const n = u8[rb + B_ORDER_COUNT];
+    const code = z | (dir << 3);
+    const at = rb + B_ORDER + (n >>> 1);
+    u8[at] |= (n & 1) === 0 ? code : code << 4;
+    u8[rb + B_ORDER_COUNT] = n + 1;
   }
 
   /** A later fragment: counted in its datagram's flow if that is known and still open, else held for its first fragment. */
@@ -470,6 +518,26 @@ export class FlowTable {
   packets(s: number, dir: 0 | 1): number { return this.f64[s * (RW >>> 1) + D_PKTS + dir]; }
   bytes(s: number, dir: 0 | 1): number { return this.f64[s * (RW >>> 1) + D_BYTES + dir]; }
   history(s: number, dir: 0 | 1): number { return this.u8[s * RW * 4 + B_HIST + dir]; }
+  /**
+   * Zeek's conn.log history: each side's letters (upper case the originator, lower case the responder) in
+   * the order they first happened, one per packet by Zeek's rule (S, H, F, R for a packet with exactly one
+   * of SYN, FIN, RST; I for FIN with RST, Q for other multi-flag packets; else D with payload, A for a bare
+   * ACK). Not shown: Zeek's repeats of a letter and its letters for retransmissions, windows and gaps.
+   */
+  historyText(s: number): string {
+    const rb = s * RW * 4;
+    const u8 = this.u8;
+    const n = u8[rb + B_ORDER_COUNT];
+    let h = '';
+    for (let i = 0; i < n; i++) {
+      const b = u8[rb + B_ORDER + (i >>> 1)];
+      const code = (i & 1) === 0 ? b & 15 : b >>> 4;
+      const ch = ORDER_LETTERS[code & 7];
+      h += (code & 8) !== 0 ? ch.toLowerCase() : ch;
+    }
+    return h;
+  }
+
   /** TCP flags seen from one side. */
   tcpFlags(s: number, dir: 0 | 1): number { return this.u16[s * RW * 2 + H_FLAGS + dir]; }
   /** A FIN exchange or a RST is closing the flow. */
@@ -507,8 +575,8 @@ export class FlowTable {
     const rSynAck = (r & H_SYNACK) !== 0;
     if (oSyn && !rSynAck) {
       if ((r & H_RST) !== 0) return 'REJ';
-      // Zeek's RSTOS0 is a SYN then the originator's RST with no ACK or FIN from it between (history ^S[^HAFGIQ]*R).
-      if ((o & H_RST) !== 0) return (o & (H_ACK | H_FIN)) === 0 ? 'RSTOS0' : 'OTH';
+      // Zeek's RSTOS0: the history begins with the SYN and the originator's RST follows with no ACK, FIN, I or Q of its between (^S[^HAFGIQ]*R).
+      if ((o & H_RST) !== 0) return RSTOS0_HISTORY.test(this.historyText(s)) ? 'RSTOS0' : 'OTH';
       if ((o & H_FIN) !== 0) return 'SH';
       return rp > 0 ? 'OTH' : 'S0';
     }

@@ -102,10 +102,13 @@ test('conn_state as Zeek gives it for UDP, ICMP and a reset after the originator
   h.send(tcp(A, B, 40003, 80, 0x04), 10.3);
   h.send(tcp(A, B, 40004, 80, 0x02), 10);
   h.send(tcp(A, B, 40004, 80, 0x04), 10.1);
+  // RST before the SYN: history RS, which does not begin with the SYN, so OTH (Zeek's ^S[^HAFGIQ]*R; the order matters).
+  h.send(tcp(A, B, 40005, 80, 0x04), 10);
+  h.send(tcp(A, B, 40005, 80, 0x02), 10.1);
   h.flows.closeAll();
   const states = h.closed.map((c) => `${c.state}/${c.origPkts}/${c.respPkts}`).sort();
-  // UDP answered SF and one-way S0; ICMP echo and reply OTH; SAFR OTH; SYN then RST RSTOS0.
-  assert.deepEqual(states, ['OTH/2/1', 'OTH/4/0', 'RSTOS0/2/0', 'S0/1/0', 'SF/1/1'].sort(), JSON.stringify(h.closed));
+  // UDP answered SF and one-way S0; ICMP echo and reply OTH; SAFR OTH; SYN then RST RSTOS0; RST then SYN OTH.
+  assert.deepEqual(states, ['OTH/2/1', 'OTH/4/0', 'RSTOS0/2/0', 'OTH/2/0', 'S0/1/0', 'SF/1/1'].sort(), JSON.stringify(h.closed));
 });
 
 test('a full table evicts the least recently seen flow and stays at its capacity', () => {
