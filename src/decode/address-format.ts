@@ -1,5 +1,7 @@
 // Text forms of addresses, made only when something is shown or exported (never on the hot path).
 
+import { L3_IPV4, TUNNEL_NAMES, type PacketRecord } from './packet-record.js';
+
 export function ipv4ToString(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 }
@@ -33,4 +35,13 @@ export function macToString(b: Uint8Array, off: number): string {
     s += (b[off + i] < 16 ? '0' : '') + b[off + i].toString(16);
   }
   return s;
+}
+
+/** A tunnelled packet's outermost tunnel as text, "vxlan 192.168.56.12>192.168.56.11" (with "x2" and so on when nested); '' for none. */
+export function tunnelText(rec: PacketRecord): string {
+  if (rec.tunnelDepth === 0) return '';
+  const v4 = rec.outerVersion === L3_IPV4;
+  const src = v4 ? `${rec.outerSrc[0]}.${rec.outerSrc[1]}.${rec.outerSrc[2]}.${rec.outerSrc[3]}` : ipv6ToString(rec.outerSrc);
+  const dst = v4 ? `${rec.outerDst[0]}.${rec.outerDst[1]}.${rec.outerDst[2]}.${rec.outerDst[3]}` : ipv6ToString(rec.outerDst);
+  return `${TUNNEL_NAMES[rec.tunnel]}${rec.tunnelDepth > 1 ? ` x${rec.tunnelDepth}` : ''} ${src}>${dst}`;
 }

@@ -6,7 +6,8 @@ import {
   LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP,
   LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_ALT_12, LINKTYPE_RAW_ALT_14,
 } from './link-types.js';
-import type { PacketRecord } from './packet-record.js';
+import { FRAG_NONE, L3_IPV4, L3_IPV6, type PacketRecord } from './packet-record.js';
+import { TunnelHeaders } from './tunnel-headers.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { decodeArp } from './arp.js';
@@ -26,9 +27,13 @@ function isAfInet6(af: number): boolean {
   return af === 10 || af === 24 || af === 28 || af === 30;
 }
 
+/** Tunnels inside tunnels opened at most (a crafted packet could nest many). */
+const MAX_TUNNEL_DEPTH = 4;
+
 export class PacketDecoder {
   /** Packets per DecodeStatus, indexed by the enum value. */
   readonly statusCounts = new Float64Array(DECODE_STATUS_COUNT);
+  private readonly tunnels = new TunnelHeaders();
 
   decode(frame: RawFrame, rec: PacketRecord): DecodeStatus {
     rec.reset();
@@ -87,8 +92,37 @@ export class PacketDecoder {
       default:
         status = DecodeStatus.UnsupportedLink;
     }
+    if (status === DecodeStatus.Ok && rec.payloadLength > 0 && rec.fragment === FRAG_NONE) status = this.decapsulate(d, rec);
     rec.status = status;
     this.statusCounts[status]++;
+    return status;
+  }
+
+  /**
+   * Opens tunnels (tunnel-headers.ts) while the packet decoded so far carries another: the record then
+   * describes the innermost packet, with the outermost tunnel's kind and IP addresses beside it. The status
+   * is the inner packet's, so a tunnelled packet cut short reads as truncated.
+   */
+  private decapsulate(d: Uint8Array, rec: PacketRecord): DecodeStatus {
+    const t = this.tunnels;
+    let status: DecodeStatus = DecodeStatus.Ok;
+    while (status === DecodeStatus.Ok && rec.tunnelDepth < MAX_TUNNEL_DEPTH && (rec.l3 === L3_IPV4 || rec.l3 === L3_IPV6) &&
+      rec.fragment === FRAG_NONE && t.find(d, rec)) {
+      if (rec.tunnelDepth === 0) {
+        rec.tunnel = t.kind;
+        rec.outerVersion = rec.l3;
+        if (rec.l3 === L3_IPV4) {
+          writeIpv4Bytes(rec.outerSrc, rec.src4);
+          writeIpv4Bytes(rec.outerDst, rec.dst4);
+        } else {
+          rec.outerSrc.set(rec.src6);
+          rec.outerDst.set(rec.dst6);
+        }
+      }
+      rec.tunnelDepth++;
+      rec.resetInner();
+      status = t.ethernet ? this.ethernet(d, t.at, t.end, rec) : this.rawIp(d, t.at, t.end, rec);
+    }
     return status;
   }
 
@@ -134,4 +168,8 @@ export class PacketDecoder {
     if (v === 6) return decodeIpv6(d, off, end, rec);
     return DecodeStatus.MalformedIp;
   }
+}
+
+function writeIpv4Bytes(out: Uint8Array, a: number): void {
+  out[0] = a >>> 24; out[1] = (a >>> 16) & 255; out[2] = (a >>> 8) & 255; out[3] = a & 255;
 }

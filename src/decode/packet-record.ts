@@ -38,6 +38,16 @@ export function isEchoReply(rec: PacketRecord): boolean {
   return rec.icmpType === (rec.ipProto === IPPROTO_ICMP ? 0 : 129);
 }
 
+/** Tunnels decapsulated: the kind of the outermost one. */
+export const TUNNEL_NONE = 0;
+export const TUNNEL_IP_IN_IP = 1;
+export const TUNNEL_GRE = 2;
+export const TUNNEL_ERSPAN = 3;
+export const TUNNEL_VXLAN = 4;
+export const TUNNEL_GENEVE = 5;
+export const TUNNEL_TEREDO = 6;
+export const TUNNEL_NAMES = ['', 'ip-in-ip', 'gre', 'erspan', 'vxlan', 'geneve', 'teredo'] as const;
+
 export class PacketRecord {
   status: DecodeStatus = DecodeStatus.Ok;
   /** The frame's buffer; offsets below index into it. */
@@ -100,12 +110,31 @@ export class PacketRecord {
   arpTpa = 0;
   arpShaOffset = -1;
 
+  /**
+   * A tunnelled packet: the fields above describe the innermost packet, and these the tunnel: the outermost
+   * tunnel's kind (TUNNEL_*), how many tunnels were opened, and the outermost IP header's version (4 or 6) and
+   * addresses (IPv4 in the first 4 bytes).
+   */
+  tunnel = TUNNEL_NONE;
+  tunnelDepth = 0;
+  outerVersion = 0;
+  readonly outerSrc = new Uint8Array(16);
+  readonly outerDst = new Uint8Array(16);
+
   reset(): void {
     this.status = DecodeStatus.Ok;
     this.macSrcOffset = -1;
     this.etherType = 0;
     this.vlanCount = 0;
     this.vlanId = -1;
+    this.tunnel = TUNNEL_NONE;
+    this.tunnelDepth = 0;
+    this.outerVersion = 0;
+    this.resetInner();
+  }
+
+  /** Clears what a tunnel's inner packet decodes again (link fields, frame, time and the tunnel itself stay). */
+  resetInner(): void {
     this.l3 = L3_NONE;
     this.src4 = 0;
     this.dst4 = 0;

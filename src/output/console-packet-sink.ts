@@ -1,6 +1,6 @@
 // One readable line per packet on the terminal: time, endpoints, protocol, length, TCP flags.
 
-import { ipv4ToString, ipv6ToString } from '../decode/address-format.js';
+import { ipv4ToString, ipv6ToString, tunnelText } from '../decode/address-format.js';
 import { DECODE_STATUS_NAMES } from '../decode/decode-status.js';
 import { dnsNameToString } from '../decode/dns-name.js';
 import {
@@ -38,6 +38,7 @@ export function packetLine(rec: PacketRecord, ts: TimestampText): string {
     line = `${time} ${protocolLabel(rec)} ${rec.wireLen}`;
   }
   if (rec.status !== 0) line += ` (${DECODE_STATUS_NAMES[rec.status]})`;
+  if (rec.tunnelDepth > 0) line += ` via ${tunnelText(rec)}`;
   return line;
 }
 

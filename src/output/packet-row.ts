@@ -1,6 +1,6 @@
 // The exported view of one packet (CSV columns and JSON keys), filled from the record only when exporting.
 
-import { ipv4ToString, ipv6ToString } from '../decode/address-format.js';
+import { ipv4ToString, ipv6ToString, tunnelText } from '../decode/address-format.js';
 import { DECODE_STATUS_NAMES } from '../decode/decode-status.js';
 import { dnsNameToString } from '../decode/dns-name.js';
 import { IPPROTO_TCP, L3_ARP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
@@ -10,7 +10,7 @@ import { TimestampText } from './timestamp-text.js';
 /** The first seven are the design's fixed columns; the rest follow them. */
 export const PACKET_COLUMNS = [
   'timestamp', 'src_ip', 'dst_ip', 'src_port', 'dst_port', 'protocol', 'length',
-  'tcp_flags', 'ttl', 'ip_version', 'vlan', 'icmp_type', 'icmp_code', 'dns_qname', 'dns_qtype', 'frame', 'decode_status',
+  'tcp_flags', 'ttl', 'ip_version', 'vlan', 'icmp_type', 'icmp_code', 'dns_qname', 'dns_qtype', 'frame', 'decode_status', 'tunnel',
 ] as const;
 
 export type PacketColumn = (typeof PACKET_COLUMNS)[number];
@@ -51,6 +51,8 @@ export class PacketRow {
     v[14] = rec.dnsQtype >= 0 ? dnsTypeName(rec.dnsQtype) : null;
     v[15] = rec.index;
     v[16] = DECODE_STATUS_NAMES[rec.status];
+    // The outermost tunnel the packet came through (the columns before describe the packet inside it).
+    v[17] = rec.tunnelDepth > 0 ? tunnelText(rec) : null;
     return v;
   }
 }

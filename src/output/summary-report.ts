@@ -2,6 +2,7 @@
 
 import { TimestampText } from './timestamp-text.js';
 import { DECODE_STATUS_NAMES } from '../decode/decode-status.js';
+import { TUNNEL_NAMES } from '../decode/packet-record.js';
 import { ipProtocolName } from '../decode/protocol-names.js';
 import { MINUTE_BUCKETS, SECOND_LEAD, SLOT_ARP, SLOT_NON_IP, SLOT_UNDECODED, type TrafficSummary } from '../track/traffic-summary.js';
 import type { Talker } from '../track/top-talkers.js';
@@ -35,6 +36,8 @@ export interface SummaryReport {
   durationSec: number;
   protocols: { protocol: string; packets: number; bytes: number }[];
   decode: Record<string, number>;
+  /** Packets that came through a tunnel, by the outermost tunnel's kind (counted under their inner protocol above). */
+  tunnels?: Record<string, number>;
   topTalkers: Talker[];
   talkerTable: { capacity: number; evictions: number };
   /** unbucketed: packets left out of the rows (only past 100,800 distinct minutes outside the main range). */
@@ -166,6 +169,8 @@ export function buildSummary(s: TrafficSummary, source: string, withVolume: bool
   protocols.sort((a, b) => b.packets - a.packets);
   const decode: Record<string, number> = {};
   s.statusPackets.forEach((n, i) => { if (n > 0) decode[DECODE_STATUS_NAMES[i]] = n; });
+  const tunnels: Record<string, number> = {};
+  s.tunnelPackets.forEach((n, i) => { if (n > 0) tunnels[TUNNEL_NAMES[i]] = n; });
   const report: SummaryReport = {
     source,
     packets: s.packets,
@@ -176,6 +181,7 @@ export function buildSummary(s: TrafficSummary, source: string, withVolume: bool
     durationSec: Math.round(s.durationSec * 1e6) / 1e6,
     protocols,
     decode,
+    ...(Object.keys(tunnels).length > 0 ? { tunnels } : {}),
     topTalkers: s.talkers.top(10),
     talkerTable: { capacity: s.talkers.capacity, evictions: s.talkers.evictions },
   };
@@ -222,6 +228,10 @@ export function renderSummary(r: SummaryReport): string {
   const skipped = Object.entries(r.decode).filter(([k]) => k !== 'ok');
   out.push(`  decoded   ${nf.format(r.decode.ok ?? 0)} fully` + (skipped.length > 0
     ? `; not fully: ${skipped.map(([k, v]) => `${k} ${nf.format(v)}`).join(', ')}` : ''));
+  if (r.tunnels) {
+    out.push(`  tunnels   ${Object.entries(r.tunnels).map(([k, v]) => `${k} ${nf.format(v)}`).join(', ')} packets decapsulated ` +
+      '(protocols, talkers, flows and alerts are those of the packets inside)');
+  }
   if (r.topTalkers.length > 0) {
     const approx = r.talkerTable.evictions > 0
       ? ` (approximate: ${nf.format(r.talkerTable.evictions)} evictions from a table of ${r.talkerTable.capacity})` : '';

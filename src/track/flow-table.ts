@@ -288,7 +288,8 @@ export class FlowTable {
       this.noteLetter(rb, dir, zeekLetter(f, rec.payloadLength));
     } else if (rec.payloadLength > 0) {
       u8[hd] |= H_DATA;
-      this.noteLetter(rb, dir, Z_DATA);
+      // Zeek's history has D and d for UDP (and other transports), none for ICMP.
+      if (proto !== IPPROTO_ICMP && proto !== IPPROTO_ICMPV6) this.noteLetter(rb, dir, Z_DATA);
     }
     // Next hop: the destination MAC of the originator's packets, the source MAC of the responder's.
     const mo = rec.macSrcOffset;

@@ -1,7 +1,7 @@
 // Running totals of what passed: packets and bytes per protocol, per decode outcome, over time, and top talkers.
 
 import { DECODE_STATUS_COUNT, DecodeStatus } from '../decode/decode-status.js';
-import { L3_ARP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
+import { L3_ARP, L3_IPV4, L3_IPV6, TUNNEL_NAMES, type PacketRecord } from '../decode/packet-record.js';
 import { TopTalkers } from './top-talkers.js';
 
 /** Protocol slots: 0..255 are IP protocols, then ARP, then non-IP frames, then frames not decoded. */
@@ -46,6 +46,8 @@ export class TrafficSummary {
   readonly protoPackets = new Float64Array(SLOTS);
   readonly protoBytes = new Float64Array(SLOTS);
   readonly statusPackets = new Float64Array(DECODE_STATUS_COUNT);
+  /** Tunnelled packets by their outermost tunnel's kind (they count under their inner packet's protocol). */
+  readonly tunnelPackets = new Float64Array(TUNNEL_NAMES.length);
   readonly secondPackets = new Float64Array(SECOND_BUCKETS);
   readonly secondBytes = new Float64Array(SECOND_BUCKETS);
   readonly minutePackets = new Float64Array(MINUTE_BUCKETS);
@@ -66,6 +68,7 @@ export class TrafficSummary {
     this.packets++;
     this.bytes += len;
     this.statusPackets[rec.status]++;
+    if (rec.tunnelDepth > 0) this.tunnelPackets[rec.tunnel]++;
     if (this.firstSec < 0) {
       this.firstSec = sec;
       this.firstNsec = rec.tsNsec;

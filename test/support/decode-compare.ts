@@ -8,7 +8,7 @@ import {
 } from '../../src/decode/packet-record.js';
 import { ipv4ToString, ipv6ToString } from '../../src/decode/address-format.js';
 import { dnsNameToString } from '../../src/decode/dns-name.js';
-import { tsharkRows } from './tshark-fields.js';
+import { TSHARK_FIELDS, tsharkRows, type TsharkRow } from './tshark-fields.js';
 
 export interface Comparison {
   packets: number;
@@ -44,7 +44,11 @@ export function compareWithTshark(path: string): Comparison {
       if (!more) break;
       dec.decode(frame, rec);
       res.packets++;
-      const t = rows.get(frame.index);
+      const row = rows.get(frame.index);
+      // A tunnelled packet is decoded as the packet inside: tshark's values of the header after the tunnels,
+      // which is the next occurrence of its field when the outer header has the same IP version (an ICMP
+      // error inside quotes yet another header after it).
+      const t = row !== undefined && rec.tunnelDepth > 0 ? innerValues(row, rec.outerVersion === rec.l3 ? rec.tunnelDepth : 0) : row;
       check('presence', frame.index, 'yes', t === undefined ? 'no' : 'yes');
       if (t === undefined) continue;
       check('frame.len', frame.index, String(rec.wireLen), t['frame.len']);
@@ -79,4 +83,14 @@ export function compareWithTshark(path: string): Comparison {
     reader.close();
   }
   return res;
+}
+
+function innerValues(row: TsharkRow, index: number): TsharkRow {
+  const out = { all: row.all } as TsharkRow;
+  for (const f of TSHARK_FIELDS) out[f] = row.all[f][Math.min(index, row.all[f].length - 1)];
+  // Transport fields occur once when the outer packet has no header of that kind (GRE, IP in IP): the only one is the inner's.
+  for (const f of ['tcp.srcport', 'tcp.dstport', 'tcp.flags', 'icmp.type', 'icmpv6.type', 'dns.qry.name'] as const) {
+    out[f] = row.all[f][row.all[f].length - 1];
+  }
+  return out;
 }

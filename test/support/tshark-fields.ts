@@ -1,4 +1,5 @@
-// Runs tshark over a capture and returns, per frame number, the first value of each requested field.
+// Runs tshark over a capture and returns, per frame number, the first value of each requested field, and
+// every value (a tunnelled packet has one per header of the kind, outermost first).
 
 import { execFileSync } from 'node:child_process';
 
@@ -7,11 +8,12 @@ export const TSHARK_FIELDS = [
   'udp.srcport', 'udp.dstport', 'tcp.flags', 'icmp.type', 'icmpv6.type', 'dns.qry.name',
 ] as const;
 
-export type TsharkRow = Record<(typeof TSHARK_FIELDS)[number], string>;
+export type TsharkField = (typeof TSHARK_FIELDS)[number];
+export type TsharkRow = Record<TsharkField, string> & { all: Record<TsharkField, string[]> };
 
 export function tsharkRows(path: string): Map<number, TsharkRow> {
   const args = ['-r', path, '-n', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE',
-    '-T', 'fields', '-E', 'occurrence=f', '-E', 'separator=\t'];
+    '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|', '-E', 'separator=\t'];
   for (const f of TSHARK_FIELDS) args.push('-e', f);
   let out: string;
   try {
@@ -24,8 +26,12 @@ export function tsharkRows(path: string): Map<number, TsharkRow> {
   for (const line of out.split('\n')) {
     if (line === '') continue;
     const cols = line.split('\t');
-    const row = {} as TsharkRow;
-    TSHARK_FIELDS.forEach((f, i) => { row[f] = cols[i] ?? ''; });
+    const row = { all: {} } as TsharkRow;
+    TSHARK_FIELDS.forEach((f, i) => {
+      const all = (cols[i] ?? '').split('|');
+      row[f] = all[0];
+      row.all[f] = all;
+    });
     rows.set(Number(row['frame.number']), row);
   }
   return rows;
