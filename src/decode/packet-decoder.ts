@@ -36,6 +36,19 @@ export class PacketDecoder {
   private readonly tunnels = new TunnelHeaders();
 
   decode(frame: RawFrame, rec: PacketRecord): DecodeStatus {
+    let status = this.decodeTo(frame, rec, MAX_TUNNEL_DEPTH);
+    if (status !== DecodeStatus.Ok && rec.tunnelDepth > 0) {
+      // What looked like a tunnel holds no packet that decodes (a crafted header on UDP 4789, a frame cut
+      // by the snap length): the packet is what it was outside that tunnel, so nothing hides inside one.
+      status = this.decodeTo(frame, rec, rec.tunnelDepth - 1);
+    }
+    rec.status = status;
+    this.statusCounts[status]++;
+    return status;
+  }
+
+  /** Decodes the frame, opening at most maxDepth tunnels. */
+  private decodeTo(frame: RawFrame, rec: PacketRecord, maxDepth: number): DecodeStatus {
     rec.reset();
     const d = frame.data;
     rec.data = d;
@@ -92,21 +105,23 @@ export class PacketDecoder {
       default:
         status = DecodeStatus.UnsupportedLink;
     }
-    if (status === DecodeStatus.Ok && rec.payloadLength > 0 && rec.fragment === FRAG_NONE) status = this.decapsulate(d, rec);
-    rec.status = status;
-    this.statusCounts[status]++;
+    if (maxDepth > 0 && status === DecodeStatus.Ok && rec.payloadLength > 0 && rec.fragment === FRAG_NONE && mayCarryTunnel(rec.ipProto)) {
+      status = this.decapsulate(d, rec, maxDepth);
+    }
     return status;
   }
 
   /**
    * Opens tunnels (tunnel-headers.ts) while the packet decoded so far carries another: the record then
-   * describes the innermost packet, with the outermost tunnel's kind and IP addresses beside it. The status
-   * is the inner packet's, so a tunnelled packet cut short reads as truncated.
+   * describes the innermost packet, with the outermost tunnel's kind and IP addresses beside it, and the
+   * outer frame's VLAN. The status is the inner packet's (decode() falls back when it is not ok).
    */
-  private decapsulate(d: Uint8Array, rec: PacketRecord): DecodeStatus {
+  private decapsulate(d: Uint8Array, rec: PacketRecord, maxDepth: number): DecodeStatus {
     const t = this.tunnels;
+    const vlanCount = rec.vlanCount;
+    const vlanId = rec.vlanId;
     let status: DecodeStatus = DecodeStatus.Ok;
-    while (status === DecodeStatus.Ok && rec.tunnelDepth < MAX_TUNNEL_DEPTH && (rec.l3 === L3_IPV4 || rec.l3 === L3_IPV6) &&
+    while (status === DecodeStatus.Ok && rec.tunnelDepth < maxDepth && (rec.l3 === L3_IPV4 || rec.l3 === L3_IPV6) &&
       rec.fragment === FRAG_NONE && t.find(d, rec)) {
       if (rec.tunnelDepth === 0) {
         rec.tunnel = t.kind;
@@ -121,8 +136,15 @@ export class PacketDecoder {
       }
       rec.tunnelDepth++;
       rec.resetInner();
-      status = t.ethernet ? this.ethernet(d, t.at, t.end, rec) : this.rawIp(d, t.at, t.end, rec);
+      if (t.ethernet) {
+        status = this.ethernet(d, t.at, t.end, rec);
+      } else {
+        rec.etherType = d[t.at] >> 4 === 6 ? ETH_IPV6 : ETH_IPV4;
+        status = this.rawIp(d, t.at, t.end, rec);
+      }
     }
+    rec.vlanCount = vlanCount;
+    rec.vlanId = vlanId;
     return status;
   }
 
@@ -172,4 +194,9 @@ export class PacketDecoder {
 
 function writeIpv4Bytes(out: Uint8Array, a: number): void {
   out[0] = a >>> 24; out[1] = (a >>> 16) & 255; out[2] = (a >>> 8) & 255; out[3] = a & 255;
+}
+
+/** UDP (VXLAN, Geneve, Teredo), GRE and IP in IP: the only packets tunnel-headers.ts looks into (TCP never). */
+function mayCarryTunnel(p: number): boolean {
+  return p === 17 || p === 47 || p === 4 || p === 41;
 }

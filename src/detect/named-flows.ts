@@ -8,23 +8,23 @@ import type { FlowTable } from '../track/flow-table.js';
 export class NamedFlows {
   /** Flow record of the entry's packet, -1 when it had none (ARP, a later IP fragment). */
   private readonly slots: Int32Array;
-  /** That flow's first-seen time: a record closed and reused since holds another flow. */
-  private readonly first: Float64Array;
+  /** That flow's serial: a record closed and reused since holds another flow. */
+  private readonly serial: Float64Array;
 
   constructor(capacity: number) {
     this.slots = new Int32Array(capacity).fill(-1);
-    this.first = new Float64Array(capacity);
+    this.serial = new Float64Array(capacity);
   }
 
   /** Entry s now names the packet whose flow record is flowSlot (or -1). */
   keep(s: number, flows: FlowTable, flowSlot: number): void {
     this.slots[s] = flowSlot;
-    this.first[s] = flowSlot >= 0 ? flows.firstSeen(flowSlot) : 0;
+    this.serial[s] = flowSlot >= 0 ? flows.serialOf(flowSlot) : 0;
   }
 
   /** Marks entry s's flow as alerted, if it is still open in the table. */
   mark(s: number, flows: FlowTable): void {
     const f = this.slots[s];
-    if (f >= 0 && flows.isUsed(f) && flows.firstSeen(f) === this.first[s]) flows.markAlerted(f);
+    if (f >= 0 && flows.isUsed(f) && flows.serialOf(f) === this.serial[s]) flows.markAlerted(f);
   }
 }

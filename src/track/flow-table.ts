@@ -163,6 +163,8 @@ export class FlowTable {
    * which would otherwise be 16 record lines per new flow once the table is full (a spoofed flood).
    */
   private readonly last: Float64Array;
+  /** Per record, the number of the flow in it (1, 2, ... in order of creation): a record reused holds a flow of another number. */
+  private readonly serials: Float64Array;
 
   private readonly key = new Uint32Array(9);
   private readonly tmp = new Uint32Array(4);
@@ -189,6 +191,7 @@ export class FlowTable {
     this.u16 = new Uint16Array(buf);
     this.f64 = new Float64Array(buf);
     this.last = new Float64Array(n);
+    this.serials = new Float64Array(n);
     this.fragments = new FragmentFlows(FRAGMENT_CAPACITY, timeouts.fragment);
   }
 
@@ -286,10 +289,10 @@ export class FlowTable {
         else if ((u8[rb + B_HIST] & H_FIN) !== 0 && (u8[rb + B_HIST + 1] & H_FIN) !== 0) { u8[rb + B_CLOSING] = 1; f64[rd + D_CLOSING_AT] = t; this.lastClosing = true; }
       }
       this.noteLetter(rb, dir, zeekLetter(f, rec.payloadLength));
-    } else if (rec.payloadLength > 0) {
-      u8[hd] |= H_DATA;
-      // Zeek's history has D and d for UDP (and other transports), none for ICMP.
-      if (proto !== IPPROTO_ICMP && proto !== IPPROTO_ICMPV6) this.noteLetter(rb, dir, Z_DATA);
+    } else {
+      if (rec.payloadLength > 0) u8[hd] |= H_DATA;
+      // Zeek's history: D or d for every UDP packet (empty ones too), other transports with payload; none for ICMP.
+      if (proto === IPPROTO_UDP || (rec.payloadLength > 0 && proto !== IPPROTO_ICMP && proto !== IPPROTO_ICMPV6)) this.noteLetter(rb, dir, Z_DATA);
     }
     // Next hop: the destination MAC of the originator's packets, the source MAC of the responder's.
     const mo = rec.macSrcOffset;
@@ -321,7 +324,8 @@ export class FlowTable {
     if (z < 0) return;
     const u8 = this.u8;
     const seen = rb + B_ORDER_SEEN + dir;
-    const bit = 1 << z;
+    // S and H share one mark, as in Zeek: a side that sent a SYN shows no H for a later SYN-ACK.
+    const bit = 1 << (z === Z_SYNACK ? Z_SYN : z);
     if ((u8[seen] & bit) !== 0) return;
     u8[seen] |= bit;
     const n = u8[rb + B_ORDER_COUNT];
@@ -338,7 +342,7 @@ export class FlowTable {
     const e = fr.entry(rec, t);
     const s = fr.flowOf(e);
     if (s >= 0) {
-      if (this.isUsed(s) && this.firstSeen(s) === fr.flowFirstSeen(e)) this.addFragments(s, fr.dirOf(e), 1, rec.wireLen, t);
+      if (this.isUsed(s) && this.serials[s] === fr.flowSerialOf(e)) this.addFragments(s, fr.dirOf(e), 1, rec.wireLen, t);
     } else {
       fr.hold(e, rec.wireLen);
     }
@@ -352,7 +356,7 @@ export class FlowTable {
       this.addFragments(s, dir, fr.heldPackets(e), fr.heldByteCount(e), t);
       fr.clearHeld(e);
     }
-    fr.setFlow(e, s, this.firstSeen(s), dir);
+    fr.setFlow(e, s, this.serials[s], dir);
   }
 
   private addFragments(s: number, dir: number, packets: number, bytes: number, t: number): void {
@@ -392,6 +396,7 @@ export class FlowTable {
     for (let w = 0; w < 8; w++) a[o + w] = k[w];
     a[o + W_PORTS] = k[8];
     a[o + W_HASH] = h;
+    this.serials[s] = this.created + 1;
     this.u8[o * 4 + B_PROTO] = proto;
     this.u8[o * 4 + B_USED] = 1;
     return s;
@@ -511,6 +516,8 @@ export class FlowTable {
   respPort(s: number): number { const p = this.addrs[s * RW + W_PORTS]; return this.origIsLo(s) ? p & 0xffff : p >>> 16; }
 
   proto(s: number): number { return this.u8[s * RW * 4 + B_PROTO]; }
+  /** The flow's number (1, 2, ... in order of creation): tells a flow from a later one in the same record. */
+  serialOf(s: number): number { return this.serials[s]; }
   firstSeen(s: number): number { return this.f64[s * (RW >>> 1) + D_FIRST]; }
   lastSeen(s: number): number { return this.last[s]; }
   /** Seconds from first to last packet, to the microsecond (as the flow log and the flows table give it). */
@@ -606,6 +613,6 @@ export class FlowTable {
 
   /** Bytes of typed arrays held. */
   get memoryBytes(): number {
-    return this.slots.byteLength + this.free.byteLength + this.addrs.byteLength + this.last.byteLength + this.fragments.memoryBytes;
+    return this.slots.byteLength + this.free.byteLength + this.addrs.byteLength + this.last.byteLength + this.serials.byteLength + this.fragments.memoryBytes;
   }
 }

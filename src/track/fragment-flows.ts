@@ -1,15 +1,15 @@
 // Which flow each fragmented IP datagram belongs to, so that its later fragments, which carry no ports,
 // are counted in that flow (Zeek and Suricata count them too, after reassembly). An entry is keyed by
-// source, destination, protocol and the datagram's identification, and names the flow its first fragment
+// source, destination, the datagram's identification and (IPv4) protocol, and names the flow its first fragment
 // was counted in; later fragments that arrive before their first are held as counts and handed over when
 // it comes. An entry lasts `timeoutSec` of packet time after its datagram's newest fragment (the
 // reassembly timer: 30 s as Linux's ipfrag_time). Fixed capacity: the least recently seen entry of a
 // full probe window is evicted and counted. Nothing here is reassembled or stored but counts.
 
-import type { PacketRecord } from '../decode/packet-record.js';
+import { L3_IPV4, type PacketRecord } from '../decode/packet-record.js';
 import { hashWords, writeDst, writeSrc } from './address-key.js';
 
-/** Key words: source (4), destination (4), identification, protocol. */
+/** Key words: source (4), destination (4), identification, protocol (IPv4 only). */
 const KW = 10;
 const PROBE = 8;
 
@@ -25,8 +25,8 @@ export class FragmentFlows {
   private readonly times: Float64Array;
   /** Flow record of the datagram's first fragment, or -1 until it is seen. */
   private readonly flows: Int32Array;
-  /** That flow's first-seen time (a record closed and reused since holds another flow), and the direction (0 originator, 1 responder). */
-  private readonly flowFirst: Float64Array;
+  /** That flow's serial (a record closed and reused since holds another flow), and the direction (0 originator, 1 responder). */
+  private readonly flowSerial: Float64Array;
   private readonly dirs: Uint8Array;
   /** Later fragments seen before their first: packets and bytes held for it. */
   private readonly heldPkts: Float64Array;
@@ -42,7 +42,7 @@ export class FragmentFlows {
     this.hashes = new Int32Array(capacity);
     this.times = new Float64Array(capacity).fill(-Infinity);
     this.flows = new Int32Array(capacity).fill(-1);
-    this.flowFirst = new Float64Array(capacity);
+    this.flowSerial = new Float64Array(capacity);
     this.dirs = new Uint8Array(capacity);
     this.heldPkts = new Float64Array(capacity);
     this.heldBytes = new Float64Array(capacity);
@@ -57,7 +57,9 @@ export class FragmentFlows {
     writeSrc(k, 0, rec);
     writeDst(k, 4, rec);
     k[8] = rec.fragId;
-    k[9] = rec.ipProto;
+    // IPv4 names a datagram by addresses, protocol and ID (RFC 791); IPv6 by addresses and ID (RFC 8200),
+    // and its later fragments' next header is whatever follows the Fragment header, not the transport.
+    k[9] = rec.l3 === L3_IPV4 ? rec.ipProto : 0;
     const h = hashWords(k, 0, KW, 0x3c6ef372) | 0;
     const times = this.times;
     let victim = -1;
@@ -87,16 +89,16 @@ export class FragmentFlows {
     return true;
   }
 
-  /** The entry's datagram was counted in flow record s (first seen at `first`), in direction dir. */
-  setFlow(e: number, s: number, first: number, dir: number): void {
+  /** The entry's datagram was counted in flow record s (whose serial is `serial`), in direction dir. */
+  setFlow(e: number, s: number, serial: number, dir: number): void {
     this.flows[e] = s;
-    this.flowFirst[e] = first;
+    this.flowSerial[e] = serial;
     this.dirs[e] = dir;
   }
 
   /** The entry's flow record, or -1 while its first fragment has not been seen. */
   flowOf(e: number): number { return this.flows[e]; }
-  flowFirstSeen(e: number): number { return this.flowFirst[e]; }
+  flowSerialOf(e: number): number { return this.flowSerial[e]; }
   dirOf(e: number): number { return this.dirs[e]; }
 
   hold(e: number, bytes: number): void {
@@ -114,6 +116,6 @@ export class FragmentFlows {
 
   get memoryBytes(): number {
     return this.keys.byteLength + this.hashes.byteLength + this.times.byteLength + this.flows.byteLength +
-      this.flowFirst.byteLength + this.dirs.byteLength + this.heldPkts.byteLength + this.heldBytes.byteLength;
+      this.flowSerial.byteLength + this.dirs.byteLength + this.heldPkts.byteLength + this.heldBytes.byteLength;
   }
 }

@@ -30,6 +30,6 @@ test('netwatch decodes every corpus capture as tshark does', { timeout: 600_000 
     assert.ok((totals[field] ?? 0) > 100, `${field} compared only ${totals[field] ?? 0} times`);
   }
   assert.ok(totals['presence'] > 140_000, `only ${totals['presence']} packets compared`);
-  // The figures README.md quotes ("146,126 packets; 104,707 IPv4 ...").
+  // The figures README.md quotes ("146,126 packets; 104,700 IPv4 ...").
   t.diagnostic(`compared: ${JSON.stringify(totals)}`);
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { openCaptureFile } from '../../src/capture/capture-file.js';
 import { RawFrame } from '../../src/capture/raw-frame.js';
 import { CLI, CORPUS } from '../support/corpus.js';
-import { pcapFile, type PcapPacket } from '../support/frame-builder.js';
+import { ip, ipv4Udp, pcapFile, type PcapPacket } from '../support/frame-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-tun-'));
 
@@ -96,4 +96,27 @@ test('an nmap SYN scan mirrored through VXLAN raises the port scan of the bare c
   assert.deepEqual(scan(mirrored.summary), scan(bare.summary));
   assert.equal(mirrored.flows.length, bare.flows.length);
   assert.ok((mirrored.summary.tunnels?.vxlan ?? 0) > 1000, JSON.stringify(mirrored.summary.tunnels));
+});
+
+test('a header that only looks like a tunnel hides nothing: a UDP flood to port 4789 with no packet inside is still a UDP flood', () => {
+  // VXLAN's flags and identifier, then 14 bytes of "Ethernet" whose EtherType (0) is no protocol.
+  const payload = Buffer.alloc(8 + 14 + 100);
+  payload[0] = 0x08;
+  const packets: PcapPacket[] = [];
+  for (let i = 0; i < 6000; i++) {
+    packets.push({ sec: 1_700_000_000, frac: i * 100, data: ipv4Udp(ip('10.77.6.6'), ip('10.77.0.5'), 20000 + (i % 30000), 4789, payload) });
+  }
+  // And one whose inner IPv4 header is cut short: it stays the outer UDP packet too.
+  const cut = Buffer.alloc(8 + 14 + 10);
+  cut[0] = 0x08; cut.writeUInt16BE(0x0800, 8 + 12); cut[8 + 14] = 0x45;
+  packets.push({ sec: 1_700_000_001, frac: 0, data: ipv4Udp(ip('10.77.6.7'), ip('10.77.0.5'), 1234, 4789, cut) });
+  const file = join(dir, 'fake-vxlan.pcap');
+  writeFileSync(file, pcapFile(packets));
+  const { flows, summary } = analyze(file);
+  assert.equal(summary.tunnels, undefined);
+  assert.deepEqual(summary.protocols.map((p) => `${p.protocol} ${p.packets}`), ['UDP 6001']);
+  const flood = summary.detection.alerts.filter((a) => a.alert.signature_id === 9100501).map((a) => `${a.src_ip} -> ${a.dest_ip}`);
+  assert.deepEqual(flood, ['10.77.6.6 -> 10.77.0.5']);
+  assert.equal(flows.filter((f) => f.dest_port === 4789).length, flows.length);
+  assert.equal(flows.length, 6001);
 });

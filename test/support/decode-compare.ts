@@ -4,7 +4,7 @@ import { openCaptureFile } from '../../src/capture/capture-file.js';
 import { RawFrame } from '../../src/capture/raw-frame.js';
 import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import {
-  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, PacketRecord,
+  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, PacketRecord, TUNNEL_GENEVE, TUNNEL_TEREDO, TUNNEL_VXLAN,
 } from '../../src/decode/packet-record.js';
 import { ipv4ToString, ipv6ToString } from '../../src/decode/address-format.js';
 import { dnsNameToString } from '../../src/decode/dns-name.js';
@@ -45,10 +45,8 @@ export function compareWithTshark(path: string): Comparison {
       dec.decode(frame, rec);
       res.packets++;
       const row = rows.get(frame.index);
-      // A tunnelled packet is decoded as the packet inside: tshark's values of the header after the tunnels,
-      // which is the next occurrence of its field when the outer header has the same IP version (an ICMP
-      // error inside quotes yet another header after it).
-      const t = row !== undefined && rec.tunnelDepth > 0 ? innerValues(row, rec.outerVersion === rec.l3 ? rec.tunnelDepth : 0) : row;
+      // A tunnelled packet is decoded as the packet inside: compare with tshark's values for that header.
+      const t = row !== undefined && rec.tunnelDepth > 0 ? innerValues(row, rec) : row;
       check('presence', frame.index, 'yes', t === undefined ? 'no' : 'yes');
       if (t === undefined) continue;
       check('frame.len', frame.index, String(rec.wireLen), t['frame.len']);
@@ -85,12 +83,18 @@ export function compareWithTshark(path: string): Comparison {
   return res;
 }
 
-function innerValues(row: TsharkRow, index: number): TsharkRow {
+function innerValues(row: TsharkRow, rec: PacketRecord): TsharkRow {
   const out = { all: row.all } as TsharkRow;
-  for (const f of TSHARK_FIELDS) out[f] = row.all[f][Math.min(index, row.all[f].length - 1)];
-  // Transport fields occur once when the outer packet has no header of that kind (GRE, IP in IP): the only one is the inner's.
-  for (const f of ['tcp.srcport', 'tcp.dstport', 'tcp.flags', 'icmp.type', 'icmpv6.type', 'dns.qry.name'] as const) {
-    out[f] = row.all[f][row.all[f].length - 1];
+  // IP fields: the outer headers of the same version come first. UDP fields: a UDP-borne tunnel's own UDP
+  // header comes first. TCP, ICMP and DNS: tunnels carry none of their own, so the first is the inner one
+  // (a later one would be the header an ICMP error quotes).
+  const ipIndex = rec.outerVersion === rec.l3 ? rec.tunnelDepth : 0;
+  const udpIndex = rec.tunnel === TUNNEL_VXLAN || rec.tunnel === TUNNEL_GENEVE || rec.tunnel === TUNNEL_TEREDO ? 1 : 0;
+  for (const f of TSHARK_FIELDS) {
+    const i = f.startsWith('ip.') || f.startsWith('ipv6.') ? ipIndex : f.startsWith('udp.') ? udpIndex : 0;
+    out[f] = row.all[f][i] ?? '';
   }
+  out['frame.number'] = row['frame.number'];
+  out['frame.len'] = row['frame.len'];
   return out;
 }

@@ -179,3 +179,50 @@ test('later IP fragments count in their datagram\'s flow, also when they come be
   assert.equal(h.flows.laterFragments, 4);
   assert.equal(h.flows.laterFragmentsInFlows, 3);
 });
+
+/** An Ethernet/IPv6 fragment: Fragment header (next header nh, offset in bytes, more flag, id), then body. */
+function ipv6Fragment(nh: number, offset: number, more: boolean, id: number, body: Buffer): Buffer {
+  const f = Buffer.alloc(14 + 40 + 8 + body.length);
+  f.writeUInt16BE(0x86dd, 12);
+  f[14] = 0x60;
+  f.writeUInt16BE(8 + body.length, 18);
+  f[20] = 44;
+  f[21] = 64;
+  f[22 + 15] = 1;
+  f[38 + 15] = 2;
+  f[22] = 0x20; f[23] = 0x01; f[38] = 0x20; f[39] = 0x01;
+  f[54] = nh;
+  f.writeUInt16BE((offset & ~7) | (more ? 1 : 0), 56);
+  f.writeUInt32BE(id, 58);
+  body.copy(f, 62);
+  return f;
+}
+
+test('an IPv6 datagram whose Fragment header is followed by destination options keeps its later fragments in its flow', () => {
+  const h = new Harness();
+  // First fragment: destination options (next header UDP, 8 bytes), the UDP header, 16 bytes of data.
+  const opts = Buffer.from([17, 0, 1, 4, 0, 0, 0, 0]);
+  const udp = Buffer.alloc(8 + 16);
+  udp.writeUInt16BE(5000, 0); udp.writeUInt16BE(53, 2); udp.writeUInt16BE(8 + 16 + 40, 4);
+  const s = h.send(ipv6Fragment(60, 0, true, 77, Buffer.concat([opts, udp])), 1);
+  assert.ok(s >= 0);
+  // The later fragment's Fragment header names destination options (60) as the next header, not UDP.
+  h.send(ipv6Fragment(60, 32, false, 77, Buffer.alloc(40)), 1.1);
+  assert.equal(h.flows.packets(s, 0), 2);
+  assert.equal(h.flows.laterFragmentsInFlows, 1);
+});
+
+test('a later fragment is never counted in another flow that took its flow\'s record at the same instant', () => {
+  const h = new Harness(1024);
+  const [first, later] = fragmentsOf(ipv4Udp(ip('10.77.9.9'), B, 7000, 53, new Uint8Array(1500)), 0x4242, 1000);
+  const s = h.send(first, 2);
+  // Other flows at the same time, until the full table (768 flows) evicts the datagram's flow and a new flow reuses its record.
+  for (let i = 0; i < 50_000 && h.flows.bytes(s, 0) === first.length; i++) {
+    h.send(ipv4Udp(ip(`10.${100 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`), B, 10000 + (i & 1023), 80, new Uint8Array(10)), 2);
+  }
+  // The record holds another flow now: one small packet, not the 1,034-byte first fragment.
+  assert.ok(h.flows.isUsed(s) && h.flows.packets(s, 0) === 1 && h.flows.bytes(s, 0) !== first.length, 'the record was not reused');
+  h.send(later, 2);
+  assert.equal(h.flows.laterFragmentsInFlows, 0);
+  assert.equal(h.flows.packets(s, 0), 1);
+});

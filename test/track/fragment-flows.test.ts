@@ -23,7 +23,7 @@ const FIELDS = ['frame.len', 'communityid', 'ip.src', 'ip.dst', 'ip.proto', 'ip.
 interface Counts { packets: number; bytes: number }
 
 /** Packets and bytes per Community ID with every later fragment added to its datagram's first fragment's ID. */
-function expected(path: string): { byId: Map<string, Counts>; later: number } {
+function expected(path: string): { byId: Map<string, Counts>; later: number; laterInFlows: number } {
   const text = execFileSync('tshark', ['-r', path, '-n', '--enable-protocol', 'communityid', '-o', 'ip.defragment:FALSE',
     '-o', 'ipv6.defragment:FALSE', '-T', 'fields', '-E', 'occurrence=f', ...FIELDS.flatMap((f) => ['-e', f])],
   { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
@@ -59,8 +59,13 @@ function expected(path: string): { byId: Map<string, Counts>; later: number } {
       d.bytes += len;
     }
   }
-  for (const d of datagrams.values()) if (d.id) add(d.id, d.packets, d.bytes);
-  return { byId, later };
+  let laterInFlows = 0;
+  for (const d of datagrams.values()) {
+    if (!d.id) continue;
+    add(d.id, d.packets, d.bytes);
+    laterInFlows += d.packets;
+  }
+  return { byId, later, laterInFlows };
 }
 
 test('later IP fragments are counted in their datagram\'s flow, as tshark groups them (IPv4, IPv6, out of order, four captures)', { timeout: 120_000 }, () => {
@@ -80,13 +85,16 @@ test('later IP fragments are counted in their datagram\'s flow, as tshark groups
       c.bytes += flow.orig_bytes + flow.resp_bytes;
       ours.set(flow.community_id, c);
     }
-    const { byId, later } = expected(`${CORPUS}/${f}`);
+    const { byId, later, laterInFlows } = expected(`${CORPUS}/${f}`);
     assert.ok(later > 0, `${f}: no later fragments in tshark's reading`);
     laterTotal += later;
     const wrong = [...ours].filter(([id, c]) => { const e = byId.get(id); return !e || e.packets !== c.packets || e.bytes !== c.bytes; });
     assert.deepEqual(wrong.slice(0, 3).map(([id, c]) => [id, c, byId.get(id)]), [], `${f}: ${wrong.length} of ${ours.size} flows differ`);
+    const missing = [...byId.keys()].filter((id) => !ours.has(id));
+    assert.deepEqual(missing.slice(0, 3), [], `${f}: ${missing.length} of tshark's Community IDs have no flow`);
     const frag = (JSON.parse(r.stdout) as { detection: { flows: { laterFragments?: { seen: number; inFlows: number } } } }).detection.flows.laterFragments;
     assert.equal(frag?.seen, later, `${f}: later fragments seen`);
+    assert.equal(frag?.inFlows, laterInFlows, `${f}: later fragments counted in flows`);
   }
   assert.ok(laterTotal >= 800, `later fragments compared: ${laterTotal}`);
 });
