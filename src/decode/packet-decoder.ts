@@ -7,20 +7,13 @@ import {
   LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_ALT_12, LINKTYPE_RAW_ALT_14,
 } from './link-types.js';
 import { FRAG_NONE, L3_IPV4, L3_IPV6, type PacketRecord } from './packet-record.js';
-import { TunnelHeaders } from './tunnel-headers.js';
+import { mayCarryTunnel, TunnelHeaders } from './tunnel-headers.js';
+import { ETH_ARP, ETH_IPV4, ETH_IPV6, ETH_MPLS, ETH_MPLS_MCAST, ETH_QINQ, ETH_QINQ_OLD, ETH_VLAN } from './ether-types.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { decodeArp } from './arp.js';
 import { shortStatus } from './short-status.js';
 
-const ETH_IPV4 = 0x0800;
-const ETH_ARP = 0x0806;
-const ETH_IPV6 = 0x86dd;
-const ETH_VLAN = 0x8100;
-const ETH_QINQ = 0x88a8;
-const ETH_QINQ_OLD = 0x9100;
-const ETH_MPLS = 0x8847;
-const ETH_MPLS_MCAST = 0x8848;
 
 /** Address-family values for IPv6 in BSD null/loop headers (Linux 10, NetBSD/OpenBSD 24, FreeBSD 28, Darwin 30). */
 function isAfInet6(af: number): boolean {
@@ -194,9 +187,4 @@ export class PacketDecoder {
 
 function writeIpv4Bytes(out: Uint8Array, a: number): void {
   out[0] = a >>> 24; out[1] = (a >>> 16) & 255; out[2] = (a >>> 8) & 255; out[3] = a & 255;
-}
-
-/** UDP (VXLAN, Geneve, Teredo), GRE and IP in IP: the only packets tunnel-headers.ts looks into (TCP never). */
-function mayCarryTunnel(p: number): boolean {
-  return p === 17 || p === 47 || p === 4 || p === 41;
 }

@@ -6,18 +6,19 @@
 import {
   TUNNEL_ERSPAN, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_IP_IN_IP, TUNNEL_TEREDO, TUNNEL_VXLAN, IPPROTO_UDP, type PacketRecord,
 } from './packet-record.js';
+import { ETH_BRIDGED, ETH_ERSPAN_II, ETH_ERSPAN_III, ETH_IPV4, ETH_IPV6 } from './ether-types.js';
 
 const IPPROTO_IPIP = 4;
 const IPPROTO_IPV6 = 41;
 const IPPROTO_GRE = 47;
-const ETH_IPV4 = 0x0800;
-const ETH_IPV6 = 0x86dd;
-const ETH_BRIDGED = 0x6558;
-const ETH_ERSPAN_II = 0x88be;
-const ETH_ERSPAN_III = 0x22eb;
 const VXLAN_PORT = 4789;
 const GENEVE_PORT = 6081;
 const TEREDO_PORT = 3544;
+
+/** UDP (VXLAN, Geneve, Teredo), GRE and IP in IP: the only packets find() looks into (TCP never), checked before calling it. */
+export function mayCarryTunnel(p: number): boolean {
+  return p === IPPROTO_UDP || p === IPPROTO_GRE || p === IPPROTO_IPIP || p === IPPROTO_IPV6;
+}
 
 export class TunnelHeaders {
   /** What find() found: the tunnel's kind (TUNNEL_*), where the inner packet starts and ends, and its first header. */
