@@ -41,7 +41,7 @@ export function macToString(b: Uint8Array, off: number): string {
 export function tunnelText(rec: PacketRecord): string {
   if (rec.tunnelDepth === 0) return '';
   const v4 = rec.outerVersion === L3_IPV4;
-  const src = v4 ? `${rec.outerSrc[0]}.${rec.outerSrc[1]}.${rec.outerSrc[2]}.${rec.outerSrc[3]}` : ipv6ToString(rec.outerSrc);
-  const dst = v4 ? `${rec.outerDst[0]}.${rec.outerDst[1]}.${rec.outerDst[2]}.${rec.outerDst[3]}` : ipv6ToString(rec.outerDst);
+  const src = v4 ? ipv4ToString(rec.outerSrc4) : ipv6ToString(rec.outerSrc6);
+  const dst = v4 ? ipv4ToString(rec.outerDst4) : ipv6ToString(rec.outerDst6);
   return `${TUNNEL_NAMES[rec.tunnel]}${rec.tunnelDepth > 1 ? ` x${rec.tunnelDepth}` : ''} ${src}>${dst}`;
 }

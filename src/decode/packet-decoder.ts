@@ -120,11 +120,11 @@ export class PacketDecoder {
         rec.tunnel = t.kind;
         rec.outerVersion = rec.l3;
         if (rec.l3 === L3_IPV4) {
-          writeIpv4Bytes(rec.outerSrc, rec.src4);
-          writeIpv4Bytes(rec.outerDst, rec.dst4);
+          rec.outerSrc4 = rec.src4;
+          rec.outerDst4 = rec.dst4;
         } else {
-          rec.outerSrc.set(rec.src6);
-          rec.outerDst.set(rec.dst6);
+          rec.outerSrc6.set(rec.src6);
+          rec.outerDst6.set(rec.dst6);
         }
       }
       rec.tunnelDepth++;
@@ -183,8 +183,4 @@ export class PacketDecoder {
     if (v === 6) return decodeIpv6(d, off, end, rec);
     return DecodeStatus.MalformedIp;
   }
-}
-
-function writeIpv4Bytes(out: Uint8Array, a: number): void {
-  out[0] = a >>> 24; out[1] = (a >>> 16) & 255; out[2] = (a >>> 8) & 255; out[3] = a & 255;
 }

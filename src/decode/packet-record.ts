@@ -112,14 +112,16 @@ export class PacketRecord {
 
   /**
    * A tunnelled packet: the fields above describe the innermost packet, and these the tunnel: the outermost
-   * tunnel's kind (TUNNEL_*), how many tunnels were opened, and the outermost IP header's version (4 or 6) and
-   * addresses (IPv4 in the first 4 bytes).
+   * tunnel's kind (TUNNEL_*), how many tunnels were opened, and the outermost IP header's version (L3_IPV4
+   * or L3_IPV6) and addresses, kept as src4/dst4 and src6/dst6 are.
    */
   tunnel = TUNNEL_NONE;
   tunnelDepth = 0;
   outerVersion = 0;
-  readonly outerSrc = new Uint8Array(16);
-  readonly outerDst = new Uint8Array(16);
+  outerSrc4 = 0;
+  outerDst4 = 0;
+  readonly outerSrc6 = new Uint8Array(16);
+  readonly outerDst6 = new Uint8Array(16);
 
   reset(): void {
     this.status = DecodeStatus.Ok;
