@@ -22,6 +22,8 @@ export interface RaiseRequest {
   icmpType?: number;
   icmpCode?: number;
   communityId?: string;
+  /** The flow record's flow_id (FlowTable serial) of the packet or probe the alert names. */
+  flowId?: number;
   score: number;
   threshold: number;
   evidence: Record<string, unknown>;
@@ -213,6 +215,7 @@ export class AlertHub {
     }
     const a: EveAlert = {
       timestamp: ts,
+      ...(r.flowId !== undefined ? { flow_id: r.flowId } : {}),
       event_type: 'alert',
       src_ip: r.src,
       ...(r.srcPort !== undefined ? { src_port: r.srcPort } : {}),

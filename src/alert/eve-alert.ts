@@ -2,6 +2,8 @@
 
 export interface EveAlert {
   timestamp: string;
+  /** The flow's number in this run, as the flow records have it (Suricata's flow_id; unique within a run). */
+  flow_id?: number;
   event_type: 'alert';
   src_ip: string;
   src_port?: number;

@@ -7,7 +7,7 @@ import { ipv4ToString, macToString } from '../decode/address-format.js';
 import { L3_ARP } from '../decode/packet-record.js';
 import { eveProtocolName } from '../decode/protocol-names.js';
 import { wordsToString } from '../track/address-key.js';
-import { type Detector, type PacketContext } from './detector.js';
+import { type Detector, flowOf, type PacketContext } from './detector.js';
 
 interface Binding { mac: number; t: number }
 /**
@@ -161,7 +161,7 @@ export class ArpSpoofDetector implements Detector {
       detail: `traffic between ${victim} and ${remote} now passes ${macText(mac)} (was ${macText(oldMac)}), which claimed ${claimed.join(', ')}`,
       key: `arp_spoof|${macText(mac)}|mitm|${victim}`,
       src: own ?? claimed[claimed.length - 1], dst: victim, proto: eveProtocolName(flows.proto(s)),
-      communityId: flows.communityId(s),
+      ...flowOf(flows, s),
       score: 1, threshold: 1,
       evidence: { attacker_mac: macText(mac), ...(own === null ? {} : { attacker_ip: own }), previous_mac: macText(oldMac), claimed_ips: claimed, victim_ip: victim, remote_ip: remote },
       window: `${this.cfg.claimMemorySec}s`,

@@ -7,7 +7,7 @@ import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
 import { PrefixSet } from '../intel/prefix-set.js';
 import { parseAddressWords } from '../track/address-parse.js';
-import { dstString, protoName, srcString, type Detector, type PacketContext } from './detector.js';
+import { type Detector, dstString, flowOf, type PacketContext, protoName, srcString } from './detector.js';
 
 const VARIANT_UNEXPECTED_PORT = 1;
 const VARIANT_NEW_SERVICE = 2;
@@ -81,7 +81,7 @@ export class AssetServicesDetector implements Detector {
         : `${client} tried ${service} on ${server}, not a service it offered at the scan of ${this.scannedAt}`,
       key, src, dst,
       srcPort: rec.srcPort, dstPort: rec.dstPort, proto: protoName(rec),
-      communityId: c.flows.communityId(c.flowSlot),
+      ...flowOf(c.flows, c.flowSlot),
       score: 1, threshold: 1,
       evidence: { server, service, client, scanned_at: this.scannedAt, known_services: this.known[idx] },
       window: 'since the scan',

@@ -5,7 +5,7 @@ import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
 import { wordsToString, writeDst, writeSrc } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
-import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { type Detector, flowOf, type PacketContext, RaiseGate, windowLabel } from './detector.js';
 
 const F_CONNS = 0;
 const F_ESTABLISHED = 1;
@@ -65,7 +65,7 @@ export class BruteForceDetector implements Detector {
       detail: `${service} on ${dst} from ${src} (${Math.round(established)} connections)`,
       key: `brute_force|${src}|${dst}|${rec.dstPort}`,
       src, dst, srcPort: rec.srcPort, dstPort: rec.dstPort, proto: 'TCP',
-      communityId: c.flows.communityId(c.flowSlot),
+      ...flowOf(c.flows, c.flowSlot),
       score: established / this.cfg.minConnections,
       threshold: this.cfg.minConnections,
       evidence: { service, established_connections: Math.round(established), attempts: Math.round(conns) },

@@ -49,6 +49,25 @@ export function protoName(rec: PacketRecord): string {
   return eveProtocolName(rec.ipProto);
 }
 
+/** How a raise names a flow: its Community ID and its flow_id (the flow record's), each only when known. */
+export interface FlowFields {
+  communityId?: string;
+  flowId?: number;
+}
+
+/** The flow fields of a Community ID and a flow serial (0: the packet had no flow). */
+export function flowFields(communityId: string | undefined, serial: number): FlowFields {
+  const r: FlowFields = {};
+  if (communityId !== undefined) r.communityId = communityId;
+  if (serial > 0) r.flowId = serial;
+  return r;
+}
+
+/** The flow fields of flow record slot (none for -1: ARP, a later IP fragment). */
+export function flowOf(flows: FlowTable, slot: number): FlowFields {
+  return slot < 0 ? {} : flowFields(flows.communityId(slot), flows.serialOf(slot));
+}
+
 export function windowLabel(sec: number): string {
   return `${sec}s`;
 }

@@ -10,7 +10,7 @@ import { dnsTypeName } from '../decode/protocol-names.js';
 import { wordsToString, writeSrc } from '../track/address-key.js';
 import { HF_DNS_QUERIES, SCALE_60S } from '../track/host-windows.js';
 import { WindowTable } from '../track/window-table.js';
-import { RaiseGate, dstString, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { type Detector, dstString, flowOf, type PacketContext, RaiseGate, windowLabel } from './detector.js';
 
 const F_QUERIES = 0;
 const F_LONG = 1;
@@ -166,7 +166,7 @@ export class DnsTunnelDetector implements Detector {
       detail: `${src} -> ${registered}: ${why}`,
       key: `dns_tunnel|${src}|${registered}`,
       src, dst: dstString(rec), srcPort: rec.srcPort, dstPort: rec.dstPort, proto: rec.ipProto === 6 ? 'TCP' : 'UDP',
-      ...(c.flowSlot >= 0 ? { communityId: c.flows.communityId(c.flowSlot) } : {}),
+      ...flowOf(c.flows, c.flowSlot),
       score, threshold,
       evidence: {
         domain: registered, queries: Math.round(T.value(s, 0, F_QUERIES, c.t)), unique_subdomains: unique,

@@ -11,7 +11,7 @@ import { addressItem, isIpv4Words, wordsToString, writeDst, writeIpv4, writeSrc 
 import { communityId, icmpCommunityId } from '../track/community-id.js';
 import { countText } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
-import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { flowFields, RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
 import { NamedFlows } from './named-flows.js';
 
 const F_PROBES = 0;
@@ -167,7 +167,7 @@ export class HostSweepDetector implements Detector {
       ...(portless ? {} : { srcPort: this.lastSport[s], dstPort: port }),
       proto,
       ...(kind === KIND_ECHO ? { icmpType: proto === 'ICMP' ? 8 : 128, icmpCode: 0 } : {}),
-      ...(kind === KIND_ARP ? {} : { communityId: this.probeCommunityId(kind, s, target, at) }),
+      ...(kind === KIND_ARP ? {} : flowFields(this.probeCommunityId(kind, s, target, at), this.lastFlow.serialOf(s))),
       score: hosts / this.cfg.minHosts,
       threshold: this.cfg.minHosts,
       evidence: { probe: what, distinct_hosts: hosts, probes: Math.round(probes), answered: Math.round(answered) },

@@ -5,7 +5,7 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6, isEchoRequest } from '../decode/packet-re
 import { countText } from '../track/linear-count.js';
 import { HB_PEERS, HF_BYTES, HF_ECHO_REQ, HF_PKTS, SCALE_10S } from '../track/host-windows.js';
 import { windowLabel, type Detector, type PacketContext } from './detector.js';
-import { VictimRaises, withCommunityId } from './over-threshold-packets.js';
+import { VictimRaises } from './over-threshold-packets.js';
 
 export class IcmpFloodDetector implements Detector {
   readonly name = 'icmp_flood' as const;
@@ -56,7 +56,7 @@ export class IcmpFloodDetector implements Detector {
       variant: v6 ? 2 : 1,
       detail: `${Math.round(echoes)} echo requests to ${victim} in 10 s from ${sources === 1 ? src : `${countText(sources, D.bitmapBits)} sources`}`,
       key: `icmp_flood|${victim}`,
-      src, dst: victim, proto: v6 ? 'IPv6-ICMP' : 'ICMP', icmpType: v6 ? 128 : 8, icmpCode: 0, ...withCommunityId(L.communityId(d)),
+      src, dst: victim, proto: v6 ? 'IPv6-ICMP' : 'ICMP', icmpType: v6 ? 128 : 8, icmpCode: 0, ...L.flowFields(d),
       score: echoes / this.cfg.minEchoRequests,
       threshold: this.cfg.minEchoRequests,
       evidence: {

@@ -5,7 +5,7 @@ import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, isEchoRequest } from '../decode/packet-record.js';
 import { wordsToString, writeSrc } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
-import { RaiseGate, dstString, protoName, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { type Detector, dstString, flowOf, type PacketContext, protoName, RaiseGate, windowLabel } from './detector.js';
 
 const F_ECHOES = 0;
 const F_PAYLOAD = 1;
@@ -77,7 +77,7 @@ export class IcmpTunnelDetector implements Detector {
       detail: `${src}: ${why}`,
       key: `icmp_tunnel|${src}`,
       src, dst: dstString(rec), proto: protoName(rec), icmpType: rec.icmpType, icmpCode: rec.icmpCode,
-      ...(c.flowSlot >= 0 ? { communityId: c.flows.communityId(c.flowSlot) } : {}),
+      ...flowOf(c.flows, c.flowSlot),
       score, threshold,
       evidence: {
         echo_requests: Math.round(echoes), mean_payload_bytes: Math.round(mean), distinct_payloads: distinct,

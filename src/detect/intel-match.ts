@@ -6,7 +6,7 @@
 import type { EveAlert } from '../alert/eve-alert.js';
 import { dnsNameToString } from '../decode/dns-name.js';
 import type { IntelMatch, IntelStore } from '../intel/intel-store.js';
-import { dstString, protoName, srcString, type Detector, type PacketContext } from './detector.js';
+import { type Detector, dstString, flowOf, type PacketContext, protoName, srcString } from './detector.js';
 
 const VARIANT_DST = 1;
 const VARIANT_SRC = 2;
@@ -64,7 +64,7 @@ export class IntelMatchDetector implements Detector {
       key, src, dst,
       ...(rec.srcPort >= 0 ? { srcPort: rec.srcPort, dstPort: rec.dstPort } : {}),
       proto: protoName(rec),
-      ...(c.flowSlot >= 0 ? { communityId: c.flows.communityId(c.flowSlot) } : {}),
+      ...flowOf(c.flows, c.flowSlot),
       score: m.score ?? 1, threshold: 1,
       evidence: {
         feed: m.feed, indicator: m.indicator, category: m.category, matched: variant === VARIANT_DNS ? 'dns_query' : variant === VARIANT_DST ? 'destination' : 'source',

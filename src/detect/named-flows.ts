@@ -1,7 +1,8 @@
 // Per table entry, the flow of the packet a later alert will name. A raise made at its packet marks that
 // packet's flow as alerted (the engine does it, for the database's `--db-flows alerted`); a raise the
 // once-a-second gate refused and made later (RaiseGate.drain) names an earlier packet, whose flow is
-// marked here, while the flow table still holds it. Fixed arrays, written in place.
+// marked here, while the flow table still holds it, and its serial is the alert's flow_id. Fixed arrays,
+// written in place.
 
 import type { FlowTable } from '../track/flow-table.js';
 
@@ -20,6 +21,11 @@ export class NamedFlows {
   keep(s: number, flows: FlowTable, flowSlot: number): void {
     this.slots[s] = flowSlot;
     this.serial[s] = flowSlot >= 0 ? flows.serialOf(flowSlot) : 0;
+  }
+
+  /** Entry s's flow serial (its flow_id), 0 when its packet had no flow. */
+  serialOf(s: number): number {
+    return this.serial[s];
   }
 
   /** Marks entry s's flow as alerted, if it is still open in the table. */

@@ -8,7 +8,7 @@
 import { FRAG_LATER, IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../decode/packet-record.js';
 import { wordsToString } from '../track/address-key.js';
 import { communityId, icmpCommunityId } from '../track/community-id.js';
-import { RaiseGate, type PacketContext } from './detector.js';
+import { flowFields, RaiseGate, type FlowFields, type PacketContext } from './detector.js';
 import { NamedFlows } from './named-flows.js';
 import type { FlowTable } from '../track/flow-table.js';
 
@@ -70,8 +70,13 @@ export class OverThresholdPackets {
   proto(s: number): number { return this.meta[2 * s]; }
   laterFragment(s: number): boolean { return this.meta[2 * s + 1] === 1; }
 
-  /** The Community ID of the kept packet's flow (TCP or UDP with ports, ICMP with its type), to pivot from the alert to flow logs. */
-  communityId(s: number): string | undefined {
+  /** The kept packet's flow as an alert names it: its Community ID and flow_id, to pivot from the alert to flow logs. */
+  flowFields(s: number): FlowFields {
+    return flowFields(this.communityId(s), this.flows.serialOf(s));
+  }
+
+  /** The Community ID of the kept packet's flow (TCP or UDP with ports, ICMP with its type). */
+  private communityId(s: number): string | undefined {
     const p = this.meta[2 * s];
     if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
       const type = this.icmp[2 * s];
@@ -82,11 +87,6 @@ export class OverThresholdPackets {
     if ((p !== 6 && p !== 17) || sp < 0 || dp < 0) return undefined;
     return communityId(this.addrs, 8 * s, 8 * s + 4, p, sp, dp);
   }
-}
-
-/** { communityId } when there is one, for spreading into a raise. */
-export function withCommunityId(id: string | undefined): { communityId?: string } {
-  return id === undefined ? {} : { communityId: id };
 }
 
 /**

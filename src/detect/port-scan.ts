@@ -9,7 +9,8 @@ import { wordsToString, writeDst, writeSrc } from '../track/address-key.js';
 import { communityId } from '../track/community-id.js';
 import { countText } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
-import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { flowFields, RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
+import { NamedFlows } from './named-flows.js';
 
 const F_PROBES = 0;
 const F_OPEN = 1;
@@ -45,11 +46,14 @@ export class PortScanDetector implements Detector {
   private readonly gate: RaiseGate;
   /** Source, destination and transport protocol: a TCP scan and a UDP scan of one host are two entries, two alerts. */
   private readonly key = new Uint32Array(9);
+  /** Per pair, the latest probe's flow: the alert's flow_id, marked alerted by the raise (made then or later). */
+  private readonly probeFlow: NamedFlows;
 
   constructor(cfg: DetectionConfig['portScan'], capacity: number) {
     this.cfg = cfg;
     this.pairs = new WindowTable({ capacity, keyWords: 9, fields: FIELDS, keptFields: KEPT, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
     this.gate = new RaiseGate(capacity, true);
+    this.probeFlow = new NamedFlows(capacity);
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
@@ -73,6 +77,7 @@ export class PortScanDetector implements Detector {
       this.pairs.mark(s, B_PORTS, rec.dstPort + 1);
       this.pairs.setKept(s, K_PROBE_SPORT, rec.srcPort);
       this.pairs.setKept(s, K_PROBE_DPORT, rec.dstPort);
+      this.probeFlow.keep(s, c.flows, c.flowSlot);
       let kind = F_UDP;
       if (p === IPPROTO_TCP) {
         const f = rec.tcpFlags & 0xff;
@@ -185,7 +190,7 @@ export class PortScanDetector implements Detector {
     const openPorts = this.openPorts(s);
     const sport = T.kept(s, K_PROBE_SPORT);
     const dport = T.kept(s, K_PROBE_DPORT);
-    c.hub.raise({
+    const raised = c.hub.raise({
       detector: this.name,
       variant,
       detail: `${typeName} scan of ${dst} from ${src} (${countText(ports, T.bitmapBits)} ports)`,
@@ -193,7 +198,7 @@ export class PortScanDetector implements Detector {
       src, dst, srcPort: sport, dstPort: dport,
       proto: udp ? 'UDP' : 'TCP',
       // The latest probe's flow, so the alert joins the flow log (and Suricata's) on it.
-      communityId: communityId(k, 0, 4, k[8], sport, dport),
+      ...flowFields(communityId(k, 0, 4, k[8], sport, dport), this.probeFlow.serialOf(s)),
       score: ports / cfg.minPorts,
       threshold: cfg.minPorts,
       evidence: {
@@ -203,5 +208,7 @@ export class PortScanDetector implements Detector {
       },
       window: windowLabel(cfg.windowSec),
     }, c.t);
+    // A raise made later (drained) names a probe that came before the packet at hand: mark that probe's flow.
+    if (raised) this.probeFlow.mark(s, c.flows);
   }
 }

@@ -7,7 +7,7 @@
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
 import type { RarityTables } from './anomaly-model.js';
-import { RaiseGate, dstString, protoName, srcString, type Detector, type PacketContext } from './detector.js';
+import { type Detector, dstString, flowOf, type PacketContext, protoName, RaiseGate, srcString } from './detector.js';
 
 const MAX_STEP_SEC = 60;
 
@@ -73,7 +73,7 @@ export class RareServiceDetector implements Detector {
           detail: `IP protocol ${protoName(rec)} (${p}) seen ${n} times before, from ${srcString(rec)}`,
           key: `rare_service|proto|${p}`,
           src: srcString(rec), dst: dstString(rec), proto: protoName(rec),
-          communityId: c.flows.communityId(c.flowSlot),
+          ...flowOf(c.flows, c.flowSlot),
           score: 1 - n / this.cfg.minCountToBeCommon, threshold: this.cfg.minCountToBeCommon,
           evidence: { ip_protocol: p, seen_before: n, learning_seconds: this.cfg.learnSec },
           window: `${this.cfg.learnSec}s learning`,
@@ -93,7 +93,7 @@ export class RareServiceDetector implements Detector {
       detail: `service ${service} on ${srcString(rec)} answered ${dstString(rec)}, seen ${n} times before`,
       key: `rare_service|${service}`,
       src: dstString(rec), dst: srcString(rec), srcPort: rec.dstPort, dstPort: rec.srcPort, proto: protoName(rec),
-      communityId: c.flows.communityId(c.flowSlot),
+      ...flowOf(c.flows, c.flowSlot),
       score: 1 - n / this.cfg.minCountToBeCommon, threshold: this.cfg.minCountToBeCommon,
       evidence: { service, server: srcString(rec), seen_before: n, learning_seconds: this.cfg.learnSec },
       window: `${this.cfg.learnSec}s learning`,

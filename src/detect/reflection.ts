@@ -12,8 +12,8 @@ import { countText } from '../track/linear-count.js';
 import { H_ACK, H_DATA, H_FIN, H_RST, H_SYN, H_SYNACK } from '../track/flow-table.js';
 import { HB_REFLECTORS, HF_BYTES, HF_FRAGMENTS, HF_REFLECTED, SCALE_10S } from '../track/host-windows.js';
 import { WindowTable } from '../track/window-table.js';
-import { RaiseGate, dstString, srcString, windowLabel, type Detector, type PacketContext } from './detector.js';
-import { VictimRaises, withCommunityId } from './over-threshold-packets.js';
+import { type Detector, dstString, flowOf, type PacketContext, RaiseGate, srcString, windowLabel } from './detector.js';
+import { VictimRaises } from './over-threshold-packets.js';
 
 const F_SYNACKS = 0;
 const F_REFUSED = 1;
@@ -102,7 +102,7 @@ export class ReflectionDetector implements Detector {
       detail: `${service} responses to ${victim} from ${countText(reflectors, D.bitmapBits)} reflectors`,
       key: `reflection|${victim}`,
       src: L.src(d), dst: victim,
-      ...(srcPort >= 0 ? { srcPort, dstPort: L.dstPort(d) } : {}), ...withCommunityId(L.communityId(d)),
+      ...(srcPort >= 0 ? { srcPort, dstPort: L.dstPort(d) } : {}), ...L.flowFields(d),
       proto: 'UDP',
       score: reflected / this.cfg.minPackets,
       threshold: this.cfg.minPackets,
@@ -140,7 +140,7 @@ export class ReflectionDetector implements Detector {
       key: `reflection|${victim}|synack`,
       src: reflector, dst: victim,
       srcPort: refused ? rec.dstPort : rec.srcPort, dstPort: refused ? rec.srcPort : rec.dstPort, proto: 'TCP',
-      communityId: c.flows.communityId(c.flowSlot),
+      ...flowOf(c.flows, c.flowSlot),
       score: n / cfg.minSynAcks,
       threshold: cfg.minSynAcks,
       evidence: {

@@ -8,7 +8,7 @@ import { addressItem, mixAddress, wordsToString, writeDst } from '../track/addre
 import { countText, linearCount, popcount32 } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
-import { OverThresholdPackets, withCommunityId } from './over-threshold-packets.js';
+import { OverThresholdPackets } from './over-threshold-packets.js';
 
 const S_SYN = 0;
 const S_EST = 1;
@@ -107,7 +107,7 @@ export class SynFloodDetector implements Detector {
       variant: spoofed ? 2 : 1,
       detail: spoofed ? `${victim} port ${port} from ${countText(sources, T.bitmapBits)} sources (spoofed or distributed)` : `${victim} port ${port} from ${src}`,
       key: `syn_flood|${victim}|${port}`,
-      src, dst: victim, srcPort: L.srcPort(v), dstPort: port, proto: 'TCP', ...withCommunityId(L.communityId(v)),
+      src, dst: victim, srcPort: L.srcPort(v), dstPort: port, proto: 'TCP', ...L.flowFields(v),
       score: syns / cfg.minSyns,
       threshold: cfg.minSyns,
       evidence: { syns: Math.round(syns), completed_handshakes: Math.round(est), distinct_sources: sources, victim, port, spoofed },

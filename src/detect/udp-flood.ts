@@ -6,7 +6,7 @@ import { IPPROTO_UDP } from '../decode/packet-record.js';
 import { countText } from '../track/linear-count.js';
 import { HB_PEERS, HB_PORTS, HF_BYTES, HF_REFLECTED, HF_UDP, SCALE_10S } from '../track/host-windows.js';
 import { windowLabel, type Detector, type PacketContext } from './detector.js';
-import { VictimRaises, withCommunityId } from './over-threshold-packets.js';
+import { VictimRaises } from './over-threshold-packets.js';
 
 export class UdpFloodDetector implements Detector {
   readonly name = 'udp_flood' as const;
@@ -63,7 +63,7 @@ export class UdpFloodDetector implements Detector {
       variant: 1,
       detail: `${Math.round(udp)} UDP packets to ${victim} in 10 s from ${sources === 1 ? src : `${countText(sources, D.bitmapBits)} sources`}`,
       key: `udp_flood|${victim}`,
-      src, dst: victim, srcPort: L.srcPort(d), dstPort: L.dstPort(d), proto: 'UDP', ...withCommunityId(L.communityId(d)),
+      src, dst: victim, srcPort: L.srcPort(d), dstPort: L.dstPort(d), proto: 'UDP', ...L.flowFields(d),
       score: udp / this.cfg.minPackets,
       threshold: this.cfg.minPackets,
       evidence: { udp_packets: Math.round(udp), udp_answers: Math.round(answered), bytes: Math.round(bytes), distinct_sources: sources, distinct_ports: D.distinct(d, SCALE_10S, HB_PORTS), victim },

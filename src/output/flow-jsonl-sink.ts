@@ -1,4 +1,5 @@
-// Closed flows as JSON Lines, in the spirit of Zeek's conn.log, each with its Community ID.
+// Closed flows as JSON Lines, in the spirit of Zeek's conn.log, each with its Community ID and its flow_id
+// (the number alerts about the flow carry, as in Suricata's EVE).
 
 import { wordsToString } from '../track/address-key.js';
 import { CLOSE_REASON_NAMES, type CloseReason, type FlowTable } from '../track/flow-table.js';
@@ -18,6 +19,7 @@ export class JsonlFlowSink implements FlowSink {
     const first = f.firstSeen(s);
     const rec = {
       ts: epochTimestamp(first),
+      flow_id: f.serialOf(s),
       src_ip: wordsToString(f.addrs, f.origAddrOffset(s)),
       src_port: f.origPort(s),
       dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)),

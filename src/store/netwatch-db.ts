@@ -146,9 +146,9 @@ export class RunStore implements AlertSink, FlowSink {
     this.db = openDatabase(path, false);
     const db = this.db;
     this.insertAlert = db.prepare(`INSERT INTO alerts (run_id, timestamp, ts_epoch, signature_id, signature, category, severity,
-      detector, src_ip, src_port, dest_ip, dest_port, proto, community_id, score, incident_id, pcap_filename, pcap_cnt, eve)
+      detector, src_ip, src_port, dest_ip, dest_port, proto, community_id, flow_id, score, incident_id, pcap_filename, pcap_cnt, eve)
       VALUES (@run, @timestamp, @epoch, @sid, @signature, @category, @severity, @detector, @src_ip, @src_port, @dest_ip,
-      @dest_port, @proto, @community_id, @score, @incident, @pcap_filename, @pcap_cnt, @eve)`);
+      @dest_port, @proto, @community_id, @flow_id, @score, @incident, @pcap_filename, @pcap_cnt, @eve)`);
     this.upsertIncident = db.prepare(`INSERT INTO incidents (run_id, run_incident, detector, signature, key, src_ip, dest_ip,
       first_seen, last_seen, first_epoch, last_epoch, count, alerts, peak_score, peak_detail)
       VALUES (@run, @id, @detector, @signature, @key, @src_ip, @dest_ip, @first_seen, @last_seen, @first_epoch, @last_epoch,
@@ -164,9 +164,9 @@ export class RunStore implements AlertSink, FlowSink {
       @minuteEpoch, @packets, @bytes, @tcp, @udp, @icmp, @other, @distinctHosts, @topTalkers, @topDestinations, @topServices,
       @topSourcePorts, @ringDrops, @kernelDrops)`);
     this.insertFlow = db.prepare(`INSERT INTO flows (run_id, ts, ts_epoch, src_ip, src_port, dest_ip, dest_port, proto, duration,
-      orig_pkts, orig_bytes, resp_pkts, resp_bytes, conn_state, history, close_reason, community_id, alerted)
+      orig_pkts, orig_bytes, resp_pkts, resp_bytes, conn_state, history, close_reason, community_id, flow_id, alerted)
       VALUES (@run, @ts, @epoch, @src_ip, @src_port, @dest_ip, @dest_port, @proto, @duration, @orig_pkts, @orig_bytes,
-      @resp_pkts, @resp_bytes, @conn_state, @history, @close_reason, @community_id, @alerted)`);
+      @resp_pkts, @resp_bytes, @conn_state, @history, @close_reason, @community_id, @flow_id, @alerted)`);
     this.runsInterrupted = closeDeadRuns(db);
     const info = db.prepare('INSERT INTO capture_runs (kind, source, started_at, pid, host) VALUES (?, ?, ?, ?, ?)')
       .run(kind, source, new Date().toISOString(), process.pid, hostname());
@@ -181,7 +181,7 @@ export class RunStore implements AlertSink, FlowSink {
       run: this.runId, timestamp: a.timestamp, epoch: eveEpoch(a.timestamp), sid: a.alert.signature_id, signature: a.alert.signature,
       category: a.alert.category, severity: a.alert.severity, detector: a.netwatch.detector, src_ip: a.src_ip,
       src_port: a.src_port ?? null, dest_ip: a.dest_ip, dest_port: a.dest_port ?? null, proto: a.proto,
-      community_id: a.community_id ?? null, score: a.netwatch.score, incident: a.netwatch.incident_id,
+      community_id: a.community_id ?? null, flow_id: a.flow_id ?? null, score: a.netwatch.score, incident: a.netwatch.incident_id,
       pcap_filename: a.pcap_filename ?? null, pcap_cnt: a.pcap_cnt ?? null, eve: json,
     };
     // The store failing (disk full, locked) must not stop detection: the alert log and console still have
@@ -276,7 +276,7 @@ export class RunStore implements AlertSink, FlowSink {
       dest_ip: wordsToString(f.addrs, f.respAddrOffset(s)), dest_port: f.respPort(s), proto: eveProtocolName(f.proto(s)),
       duration: f.duration(s), orig_pkts: f.packets(s, 0), orig_bytes: f.bytes(s, 0), resp_pkts: f.packets(s, 1),
       resp_bytes: f.bytes(s, 1), conn_state: f.connState(s), history: f.historyText(s),
-      close_reason: CLOSE_REASON_NAMES[reason], community_id: f.communityId(s), alerted: f.alerted(s),
+      close_reason: CLOSE_REASON_NAMES[reason], community_id: f.communityId(s), flow_id: f.serialOf(s), alerted: f.alerted(s),
     });
     if (this.pendingFlows.length >= FLOW_BATCH) this.flushBatches();
   }

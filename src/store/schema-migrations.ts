@@ -195,6 +195,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE capture_runs ADD COLUMN host TEXT;
     `,
   },
+  {
+    version: 9,
+    description: "each alert's and each flow's flow_id (the flow's number in its run), to join an alert to its flow exactly",
+    sql: `
+      ALTER TABLE alerts ADD COLUMN flow_id INTEGER;
+      ALTER TABLE flows ADD COLUMN flow_id INTEGER;
+      CREATE INDEX flows_run_flow ON flows (run_id, flow_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,12 +1,14 @@
 // Every alert about one probe, echo or query carries the Community ID of that packet's flow, so an
 // analyst pivots from the alert to the flow log (and to Zeek's conn.log or Suricata's flow events) on
 // it: ICMP and TCP/UDP host sweeps, ICMP floods, ICMP and DNS tunnels. ARP sweeps have none (not IP).
+// It also carries that flow's flow_id, which names exactly one flow record of the run (a Community ID
+// is the same for every flow of one 5-tuple), in the flow log and in the database.
 
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, CORPUS } from '../support/corpus.js';
@@ -15,8 +17,8 @@ import { dnsQuery, ip, ipv4Icmp, ipv4Tcp, ipv4Udp, pcapFile, type PcapPacket } f
 const dir = mkdtempSync(join(tmpdir(), 'nw-alert-cid-'));
 const TCP_SYN = 0x02;
 
-interface Alert { alert: { signature_id: number }; src_ip: string; dest_ip: string; proto: string; src_port?: number; dest_port?: number; community_id?: string; netwatch: { detector: string } }
-interface Flow { src_ip: string; dest_ip: string; src_port: number; dest_port: number; proto: string; community_id: string }
+interface Alert { alert: { signature_id: number }; src_ip: string; dest_ip: string; proto: string; src_port?: number; dest_port?: number; community_id?: string; flow_id?: number; netwatch: { detector: string } }
+interface Flow { flow_id: number; src_ip: string; dest_ip: string; src_port: number; dest_port: number; proto: string; community_id: string }
 
 function run(file: string, store: string[] = ['--no-store']): { alerts: Alert[]; flows: Flow[] } {
   const alerts = join(dir, 'alerts.json');
@@ -36,6 +38,7 @@ function joined(r: { alerts: Alert[]; flows: Flow[] }, detector: string): { a: A
   assert.equal(fs.length, 1, `${detector}: ${fs.length} flows with ${a.community_id}`);
   const f = fs[0];
   assert.deepEqual([f.src_ip, f.dest_ip], [a.src_ip, a.dest_ip], detector);
+  assert.equal(a.flow_id, f.flow_id, `${detector}: flow_id`);
   return { a, f };
 }
 
@@ -102,10 +105,16 @@ test('ICMP, ICMPv6 and TCP host sweeps carry the Community ID of the probe they 
       const fs = r.flows.filter((f) => f.community_id === a.community_id);
       assert.equal(fs.length, 1, `${a.src_ip}: ${a.community_id}`);
       assert.deepEqual([fs[0].src_ip, fs[0].dest_ip], [a.src_ip, a.dest_ip]);
+      assert.equal(a.flow_id, fs[0].flow_id, `${a.src_ip} ${a.dest_ip}: flow_id`);
       if (a.proto === 'TCP') assert.deepEqual([a.src_port, a.dest_port], [fs[0].src_port, fs[0].dest_port]);
       // The flow an alert names is kept with --db-flows alerted, whether the raise was at its packet or later.
       assert.equal((stored.prepare('SELECT count(*) AS n FROM flows WHERE community_id = ?').get(a.community_id) as { n: number }).n, 1, `${a.src_ip} ${a.dest_ip}`);
     }
+    // In the database the alert's row joins its flow's row on (run, flow_id).
+    const joinedRows = stored.prepare(`SELECT a.dest_ip, f.dest_ip AS flow_dest FROM alerts a JOIN flows f
+      ON f.run_id = a.run_id AND f.flow_id = a.flow_id AND f.community_id = a.community_id WHERE a.detector = 'host_sweep'`).all();
+    assert.equal(joinedRows.length, 4);
+    assert.equal(arp.flow_id, undefined);
   } finally {
     stored.close();
   }
@@ -131,4 +140,58 @@ test('a DNS tunnel alert carries the Community ID of the query it quotes', () =>
   writeFileSync(file, pcapFile(packets));
   const { a, f } = joined(run(file), 'dns_tunnel');
   assert.deepEqual([f.src_port, f.dest_port], [a.src_port, 53]);
+});
+
+test('a port scan raised later, after the suppression, names its last probe by flow_id and stores that flow', () => {
+  const packets: PcapPacket[] = [];
+  const t0 = 1_700_000_000;
+  const at = (sec: number, data: Buffer) => packets.push({ sec: Math.floor(sec), frac: Math.round((sec % 1) * 1e6), data });
+  // 60 SYN probes in 6 s: the 51st port (t0 + 5.0) raises, where the sketch's distinct count reaches 50.
+  for (let i = 0; i < 60; i++) at(t0 + i * 0.1, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip('10.77.2.1'), sport: 40000 + i, dport: 1 + i, flags: TCP_SYN }));
+  // 59.5 s after that alert, 60 more probes within a second: folded into the incident while the suppression
+  // lasts, then refused by the once-a-second gate, and raised at the next tick for the last of them.
+  for (let j = 0; j < 60; j++) at(t0 + 4.9 + 59.5 + j * 0.015, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip('10.77.2.1'), sport: 41000 + j, dport: 101 + j, flags: TCP_SYN }));
+  for (let k = 0; k < 8; k++) at(t0 + 66 + k * 0.5, ipv4Udp(ip('10.77.9.1'), ip('10.77.9.2'), 5353, 5353, Buffer.alloc(10)));
+  packets.sort((x, y) => x.sec - y.sec || x.frac - y.frac);
+  const file = join(dir, 'scan-later.pcap');
+  writeFileSync(file, pcapFile(packets));
+  const db = join(dir, 'scan-later.db');
+  const r = run(file, ['--db', db, '--db-flows', 'alerted']);
+  const scans = r.alerts.filter((a) => a.netwatch.detector === 'port_scan');
+  assert.deepEqual(scans.map((a) => [a.src_port, a.dest_port]), [[40050, 51], [41059, 160]]);
+  const stored = new Database(db, { readonly: true });
+  try {
+    for (const a of scans) {
+      const fs = r.flows.filter((f) => f.flow_id === a.flow_id);
+      assert.equal(fs.length, 1, `flow_id ${a.flow_id}`);
+      assert.deepEqual([fs[0].src_port, fs[0].dest_port, fs[0].community_id], [a.src_port, a.dest_port, a.community_id]);
+      // Kept with --db-flows alerted, the later raise's probe too (it came before the packet that raised it).
+      const row = stored.prepare('SELECT f.dest_port FROM alerts a JOIN flows f ON f.run_id = a.run_id AND f.flow_id = a.flow_id WHERE a.flow_id = ?').get(a.flow_id) as { dest_port: number } | undefined;
+      assert.equal(row?.dest_port, a.dest_port, `stored flow of the alert on port ${a.dest_port}`);
+    }
+  } finally {
+    stored.close();
+  }
+});
+
+test('on every attack capture, an alert with a Community ID has the flow_id of one flow record with that Community ID', () => {
+  const files = readdirSync(`${CORPUS}/attack`, { recursive: true, encoding: 'utf8' }).filter((f) => /\.pcap(ng)?$/.test(f)).sort();
+  assert.ok(files.length >= 15, `${files.length} attack captures`);
+  let checked = 0;
+  for (const f of files) {
+    const r = run(`${CORPUS}/attack/${f}`);
+    const byId = new Map(r.flows.map((x) => [x.flow_id, x]));
+    assert.equal(byId.size, r.flows.length, `${f}: flow_id repeated in the flow log`);
+    for (const a of r.alerts) {
+      if (a.community_id === undefined) {
+        assert.equal(a.flow_id, undefined, `${f}: ${a.netwatch.detector} has a flow_id but no Community ID`);
+        continue;
+      }
+      const fl = byId.get(a.flow_id ?? -1);
+      assert.ok(fl, `${f}: ${a.netwatch.detector} flow_id ${a.flow_id} is no flow of the log`);
+      assert.equal(fl.community_id, a.community_id, `${f}: ${a.netwatch.detector}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 20, `${checked} alerts joined`);
 });
