@@ -158,7 +158,7 @@ export const statsCommand: CommandModule<object, QueryArgs> = {
         return;
       }
       printRows(rows as unknown as Record<string, unknown>[],
-        ['minute', 'run_id', 'packets', 'avg_pps', 'bytes', 'tcp', 'udp', 'icmp', 'other', 'distinct_hosts', 'ring_drops', 'kernel_drops', 'top_talker'], argv.format);
+        ['minute', 'run_id', 'packets', 'avg_pps', 'bytes', 'tcp', 'udp', 'icmp', 'arp', 'other', 'distinct_hosts', 'ring_drops', 'kernel_drops', 'top_talker'], argv.format);
     } finally {
       db.close();
     }

@@ -10,7 +10,6 @@ import { Pipeline, runFiles, type FileProgress, type FileResult } from '../pipel
 import { REPUTATION_WAIT_MS, setupDetection } from '../cli/detection-options.js';
 import { openDatabase } from '../store/netwatch-db.js';
 import { TrafficProfile } from '../track/traffic-profile.js';
-import { SLOT_ARP } from '../track/traffic-summary.js';
 import { reportFromDatabase, withProfile, type ReportData } from './report-data.js';
 
 export interface CaptureReportOptions {
@@ -58,7 +57,7 @@ export async function reportFromCapture(paths: string[], o: CaptureReportOptions
       const run = detection.store?.runId ?? (db.prepare('SELECT max(id) AS id FROM capture_runs').get() as { id: number }).id;
       const title = paths.length === 1 ? basename(paths[0]) : `${paths.length} capture files`;
       const data = reportFromDatabase(db, { title, weights: loadDetectionConfig(o.config).threatScore, maxRows: o.maxRows, runId: run, decay: o.decay });
-      return { data: withProfile(data, profile, pipeline.summary.protoPackets[SLOT_ARP]), files };
+      return { data: withProfile(data, profile), files };
     } finally {
       db.close();
     }

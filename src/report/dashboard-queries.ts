@@ -144,7 +144,7 @@ export class DashboardQueries {
       rangeTotals: p(`SELECT coalesce(sum(packets), 0) AS packets, coalesce(sum(bytes), 0) AS bytes, coalesce(sum(ring_drops), 0) AS ring,
         coalesce(sum(kernel_drops), 0) AS kernel, count(*) AS minutes FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until`),
       timeline: p(`SELECT (minute_epoch / CAST(@b AS INTEGER)) * CAST(@b AS INTEGER) AS t, sum(packets) AS packets, sum(bytes) AS bytes, sum(tcp) AS tcp, sum(udp) AS udp,
-        sum(icmp) AS icmp, sum(other) AS other FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until GROUP BY 1 ORDER BY 1`),
+        sum(icmp) AS icmp, sum(arp) AS arp, sum(other) AS other FROM stats_minutes WHERE minute_epoch >= @since AND minute_epoch <= @until GROUP BY 1 ORDER BY 1`),
       alertTotal: p('SELECT count(*) AS n FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until'),
       severityCount: p('SELECT count(*) AS n FROM alerts WHERE severity = @severity AND ts_epoch >= @since AND ts_epoch <= @until'),
       severityBuckets: p(`SELECT CAST(ts_epoch / @b AS INTEGER) AS k, count(*) AS n FROM alerts

@@ -20,5 +20,5 @@ export function fillBuckets<T extends { t: number }>(points: readonly T[], bucke
 
 /** A traffic bucket with nothing in it. */
 export function noTraffic(t: number): TimelinePoint {
-  return { t, packets: 0, bytes: 0, tcp: 0, udp: 0, icmp: 0, other: 0 };
+  return { t, packets: 0, bytes: 0, tcp: 0, udp: 0, icmp: 0, arp: 0, other: 0 };
 }

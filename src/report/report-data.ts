@@ -71,7 +71,7 @@ export interface ReportData {
   };
   bucketSec: number;
   timeline: TimelinePoint[];
-  /** Packets by protocol; arp is counted apart only in a capture report (a database's minutes count ARP under other). */
+  /** Packets by protocol (minutes stored before schema v10 count ARP under other). */
   protocols: { tcp: number; udp: number; icmp: number; arp: number; other: number };
   topSources: Talker[];
   topDestinations: Talker[];
@@ -117,9 +117,9 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
 
   const span = db.prepare(`SELECT min(minute_epoch) AS a, max(minute_epoch) AS b, coalesce(sum(packets), 0) AS packets,
     coalesce(sum(bytes), 0) AS bytes, coalesce(sum(tcp), 0) AS tcp, coalesce(sum(udp), 0) AS udp, coalesce(sum(icmp), 0) AS icmp,
-    coalesce(sum(other), 0) AS other, coalesce(sum(ring_drops), 0) AS ring, coalesce(sum(kernel_drops), 0) AS kernel
+    coalesce(sum(arp), 0) AS arp, coalesce(sum(other), 0) AS other, coalesce(sum(ring_drops), 0) AS ring, coalesce(sum(kernel_drops), 0) AS kernel
     FROM stats_minutes WHERE minute_epoch >= @minuteSince AND minute_epoch <= @until${inRun}`).get(range) as
-    { a: number | null; b: number | null; packets: number; bytes: number; tcp: number; udp: number; icmp: number; other: number; ring: number; kernel: number };
+    { a: number | null; b: number | null; packets: number; bytes: number; tcp: number; udp: number; icmp: number; arp: number; other: number; ring: number; kernel: number };
   const alertSpan = db.prepare(`SELECT min(ts_epoch) AS a, max(ts_epoch) AS b, count(*) AS n FROM alerts WHERE ts_epoch >= @since AND ts_epoch <= @until${inRun}`)
     .get(range) as { a: number | null; b: number | null; n: number };
   const from = minOf(span.a, alertSpan.a);
@@ -133,7 +133,7 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
   while (span.a !== null && span.b !== null && Math.floor(span.b / bucketSec) - Math.floor(span.a / bucketSec) + 1 > TIMELINE_POINTS) bucketSec += 60;
   // Minutes with no traffic have no row: their buckets are zeros, not a line drawn across the gap.
   const timeline = fillBuckets(db.prepare(`SELECT (minute_epoch / CAST(@b AS INTEGER)) * CAST(@b AS INTEGER) AS t, sum(packets) AS packets, sum(bytes) AS bytes, sum(tcp) AS tcp,
-    sum(udp) AS udp, sum(icmp) AS icmp, sum(other) AS other FROM stats_minutes WHERE minute_epoch >= @minuteSince AND minute_epoch <= @until${inRun}
+    sum(udp) AS udp, sum(icmp) AS icmp, sum(arp) AS arp, sum(other) AS other FROM stats_minutes WHERE minute_epoch >= @minuteSince AND minute_epoch <= @until${inRun}
     GROUP BY 1 ORDER BY 1`).all({ ...range, b: bucketSec }) as TimelinePoint[], bucketSec, noTraffic);
 
   // Each minute keeps its own top lists: summed over the range they rank the busiest well, though a host
@@ -183,7 +183,7 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
     },
     bucketSec,
     timeline,
-    protocols: { tcp: span.tcp, udp: span.udp, icmp: span.icmp, arp: 0, other: span.other },
+    protocols: { tcp: span.tcp, udp: span.udp, icmp: span.icmp, arp: span.arp, other: span.other },
     topSources: rank(senders, top),
     topDestinations: rank(receivers, top),
     topServices: rankPorts(services, top),
@@ -198,14 +198,12 @@ export function reportFromDatabase(db: Database.Database, q: ReportQuery): Repor
 
 /**
  * A report of one capture file: the database (a fresh one holding only this run) gives the alerts,
- * incidents, scores and loss; the profile gives volume in buckets finer than a minute and exact top lists;
- * arpPackets is the run's ARP count (its traffic summary's).
+ * incidents, scores and loss; the profile gives volume in buckets finer than a minute and exact top lists.
  */
-export function withProfile(data: ReportData, p: TrafficProfile, arpPackets: number, top = 10): ReportData {
+export function withProfile(data: ReportData, p: TrafficProfile, top = 10): ReportData {
   const timeline = p.timeline();
-  // ARP is counted under other in the buckets (as the database's minutes count it); the run's summary has it apart.
-  const protocols = { tcp: 0, udp: 0, icmp: 0, arp: arpPackets, other: -arpPackets };
-  for (const t of timeline) { protocols.tcp += t.tcp; protocols.udp += t.udp; protocols.icmp += t.icmp; protocols.other += t.other; }
+  const protocols = { tcp: 0, udp: 0, icmp: 0, arp: 0, other: 0 };
+  for (const t of timeline) { protocols.tcp += t.tcp; protocols.udp += t.udp; protocols.icmp += t.icmp; protocols.arp += t.arp; protocols.other += t.other; }
   const seen = p.lastT >= p.firstT;
   return {
     ...data,

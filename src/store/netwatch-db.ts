@@ -159,9 +159,9 @@ export class RunStore implements AlertSink, FlowSink {
       kernel_drops = @kernelDrops, alerts = @alerts WHERE id = @run`);
     this.finishRun = db.prepare(`UPDATE capture_runs SET ended_at = @ended, packets = @packets, bytes = @bytes,
       ring_drops = @ringDrops, kernel_drops = @kernelDrops, alerts = @alerts, status = @status WHERE id = @run`);
-    this.insertStats = db.prepare(`INSERT INTO stats_minutes (run_id, minute, minute_epoch, packets, bytes, tcp, udp, icmp, other,
+    this.insertStats = db.prepare(`INSERT INTO stats_minutes (run_id, minute, minute_epoch, packets, bytes, tcp, udp, icmp, arp, other,
       distinct_hosts, top_talkers, top_destinations, top_services, top_source_ports, ring_drops, kernel_drops) VALUES (@run, @minute,
-      @minuteEpoch, @packets, @bytes, @tcp, @udp, @icmp, @other, @distinctHosts, @topTalkers, @topDestinations, @topServices,
+      @minuteEpoch, @packets, @bytes, @tcp, @udp, @icmp, @arp, @other, @distinctHosts, @topTalkers, @topDestinations, @topServices,
       @topSourcePorts, @ringDrops, @kernelDrops)`);
     this.insertFlow = db.prepare(`INSERT INTO flows (run_id, ts, ts_epoch, src_ip, src_port, dest_ip, dest_port, proto, duration,
       orig_pkts, orig_bytes, resp_pkts, resp_bytes, conn_state, history, close_reason, community_id, flow_id, alerted)
@@ -260,7 +260,7 @@ export class RunStore implements AlertSink, FlowSink {
   minute(row: MinuteRow): void {
     this.pendingStats.push({
       run: this.runId, minute: new Date(row.minuteEpoch * 1000).toISOString(), minuteEpoch: row.minuteEpoch, packets: row.packets,
-      bytes: row.bytes, tcp: row.tcp, udp: row.udp, icmp: row.icmp, other: row.other, distinctHosts: row.distinctHosts,
+      bytes: row.bytes, tcp: row.tcp, udp: row.udp, icmp: row.icmp, arp: row.arp, other: row.other, distinctHosts: row.distinctHosts,
       topTalkers: JSON.stringify(row.topTalkers), topDestinations: JSON.stringify(row.topDestinations),
       topServices: JSON.stringify(row.topServices), topSourcePorts: JSON.stringify(row.topSourcePorts), ringDrops: row.ringDrops, kernelDrops: row.kernelDrops,
     });

@@ -94,7 +94,7 @@ export function queryStats(db: Database.Database, f: QueryFilter): StatsRow[] {
   const c: string[] = [];
   if (f.since !== undefined) { c.push('minute_epoch >= @since'); params.since = Math.floor(f.since / 60) * 60; }
   if (f.until !== undefined) { c.push('minute_epoch <= @until'); params.until = f.until; }
-  const sql = `SELECT run_id, minute, packets, bytes, tcp, udp, icmp, other, distinct_hosts, top_talkers, ring_drops, kernel_drops
+  const sql = `SELECT run_id, minute, packets, bytes, tcp, udp, icmp, arp, other, distinct_hosts, top_talkers, ring_drops, kernel_drops
     FROM stats_minutes ${c.length > 0 ? `WHERE ${c.join(' AND ')}` : ''} ORDER BY minute_epoch DESC, id DESC LIMIT @limit`;
   return db.prepare(sql).all(params) as StatsRow[];
 }

@@ -204,6 +204,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX flows_run_flow ON flows (run_id, flow_id);
     `,
   },
+  {
+    version: 10,
+    description: 'ARP counted apart in the per-minute statistics (rows written before count it under other)',
+    sql: `
+      ALTER TABLE stats_minutes ADD COLUMN arp INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -3,7 +3,7 @@
 // and bounded tables, reset each minute.
 
 import { PacketClock } from './packet-clock.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
 import { mixAddress, writeSrc } from './address-key.js';
 import type { Talker } from './top-talkers.js';
 import { linearCount, popcount32 } from './linear-count.js';
@@ -17,6 +17,8 @@ export interface TrafficCounts {
   tcp: number;
   udp: number;
   icmp: number;
+  arp: number;
+  /** Neither TCP, UDP, ICMP nor ARP: other IP protocols and other frames. */
   other: number;
 }
 
@@ -54,6 +56,7 @@ export class MinuteStats {
   private tcp = 0;
   private udp = 0;
   private icmp = 0;
+  private arp = 0;
   private other = 0;
   private readonly hosts = new Uint32Array(BITS / 32);
   /** The packet's source in key form (IPv4 mapped), for the distinct-source bitmap. */
@@ -82,7 +85,10 @@ export class MinuteStats {
     }
     this.packets++;
     this.bytes += rec.wireLen;
-    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) { this.other++; return; }
+    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) {
+      if (rec.l3 === L3_ARP) this.arp++; else this.other++;
+      return;
+    }
     const p = rec.ipProto;
     if (p === IPPROTO_TCP) this.tcp++;
     else if (p === IPPROTO_UDP) this.udp++;
@@ -116,12 +122,12 @@ export class MinuteStats {
     const drops = this.dropsProvider?.() ?? { ring: 0, kernel: 0 };
     this.onMinute?.({
       minuteEpoch: this.minute * 60, packets: this.packets, bytes: this.bytes, tcp: this.tcp, udp: this.udp, icmp: this.icmp,
-      other: this.other, distinctHosts: linearCount(BITS, zeros),
+      arp: this.arp, other: this.other, distinctHosts: linearCount(BITS, zeros),
       topTalkers: this.tops.senders.top(TOP), topDestinations: this.tops.receivers.top(TOP), topServices: this.tops.services.top(TOP),
       topSourcePorts: this.tops.sourcePorts.top(TOP), ringDrops: drops.ring - this.dropsAtStart.ring, kernelDrops: drops.kernel - this.dropsAtStart.kernel,
     });
     this.dropsAtStart = drops;
-    this.packets = 0; this.bytes = 0; this.tcp = 0; this.udp = 0; this.icmp = 0; this.other = 0;
+    this.packets = 0; this.bytes = 0; this.tcp = 0; this.udp = 0; this.icmp = 0; this.arp = 0; this.other = 0;
     this.hosts.fill(0);
     this.tops.reset();
   }

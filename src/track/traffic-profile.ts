@@ -2,13 +2,13 @@
 // grows (at most MAX_BUCKETS, so a long file needs no more memory than a short one), the protocol split,
 // the busiest senders and receivers and the services most connected to. Bounded tables throughout.
 
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
 import type { TrafficCounts } from './minute-stats.js';
 import { TrafficTops } from './traffic-tops.js';
 
 const MAX_BUCKETS = 720;
-/** Columns per bucket: packets, bytes, tcp, udp, icmp, other. */
-const COLS = 6;
+/** Columns per bucket: packets, bytes, tcp, udp, icmp, other, arp. */
+const COLS = 7;
 
 export interface TimelinePoint extends TrafficCounts {
   /** Bucket start, epoch seconds. */
@@ -46,7 +46,10 @@ export class TrafficProfile {
     const k = this.buckets;
     k[o]++;
     k[o + 1] += rec.wireLen;
-    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) { k[o + 5]++; return; }
+    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) {
+      k[o + (rec.l3 === L3_ARP ? 6 : 5)]++;
+      return;
+    }
     const p = rec.ipProto;
     if (p === IPPROTO_TCP) k[o + 2]++;
     else if (p === IPPROTO_UDP) k[o + 3]++;
@@ -89,7 +92,7 @@ export class TrafficProfile {
     const k = this.buckets;
     for (let i = 0; i < this.used; i++) {
       const o = i * COLS;
-      out.push({ t: this.origin + i * this.bucketSec, packets: k[o], bytes: k[o + 1], tcp: k[o + 2], udp: k[o + 3], icmp: k[o + 4], other: k[o + 5] });
+      out.push({ t: this.origin + i * this.bucketSec, packets: k[o], bytes: k[o + 1], tcp: k[o + 2], udp: k[o + 3], icmp: k[o + 4], arp: k[o + 6], other: k[o + 5] });
     }
     return out;
   }

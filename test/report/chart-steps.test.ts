@@ -9,7 +9,7 @@ import { volumeChart, type ChartOption } from '../../src/report/chart-options.js
 import { hostTrafficChart } from '../../src/report/dashboard-charts.js';
 
 const T = 1_700_000_040;
-const counts = { tcp: 0, udp: 0, icmp: 0, other: 0 };
+const counts = { tcp: 0, udp: 0, icmp: 0, arp: 0, other: 0 };
 
 /** The first series' line as ECharts draws it (SVG path points, in pixels), given to check with a function from data to pixels. */
 function drawn(option: ChartOption, check: (line: [number, number][], px: (t: number, v: number) => [number, number]) => void): void {

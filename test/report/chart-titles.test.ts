@@ -50,7 +50,7 @@ test('bucket widths in words: units that divide them, and the size in hours or d
 });
 
 test('the report, overview and host charts title their bucket with the same words', () => {
-  const empty = { tcp: 0, udp: 0, icmp: 0, other: 0 };
+  const empty = { tcp: 0, udp: 0, icmp: 0, arp: 0, other: 0 };
   for (const b of [1, 60, 262144, 207600, 7 * 86400]) {
     assert.equal(title(volumeChart([{ t: 1_700_000_000, packets: 1, bytes: 60, ...empty }], b)), `Traffic per ${per(b)}`);
     assert.equal(title(alertCountsChart([], b)), `Alerts per ${per(b)}`);
