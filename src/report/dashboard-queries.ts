@@ -55,21 +55,45 @@ export interface IncidentQuery extends TimeRange {
   mutedIds: readonly number[];
 }
 
-/** An alert as the dashboard lists it: the stored row with its run, incident and parsed evidence. */
+/** The flow an alert names, as the database stored it (with --db-flows alerted or all). */
+export interface AlertFlow {
+  ts: string;
+  duration: number;
+  src_ip: string;
+  src_port: number;
+  dest_ip: string;
+  dest_port: number;
+  proto: string;
+  orig_pkts: number;
+  orig_bytes: number;
+  resp_pkts: number;
+  resp_bytes: number;
+  conn_state: string;
+  history: string;
+  close_reason: string;
+  community_id: string;
+}
+
+/**
+ * An alert as the dashboard lists it: the stored row with its run, incident and parsed evidence, and the
+ * flow it names when the database kept that flow (null otherwise: no flow_id, or flows not stored).
+ */
 export type DashboardAlert = Omit<AlertRow, 'eve'> & {
   epoch: number;
   run_id: number;
   incident_id: number | null;
+  flow_id: number | null;
   evidence: Record<string, unknown>;
+  flow: AlertFlow | null;
 };
 
 /** The stored incident with the run it belongs to. */
 export type DashboardIncident = IncidentRow & { run_id: number; run_incident: number };
 
-type AlertDbRow = Omit<DashboardAlert, 'evidence'> & { eve: string };
+type AlertDbRow = Omit<DashboardAlert, 'evidence' | 'flow'> & { eve: string };
 
 const ALERT_COLUMNS = `id, timestamp, ts_epoch AS epoch, severity, detector, signature_id, signature, src_ip, src_port, dest_ip, dest_port,
-  proto, score, run_id, incident_id, eve`;
+  proto, score, run_id, incident_id, flow_id, eve`;
 /**
  * The time range always; the severity and muted-incident conditions only in the statements that need them,
  * because either one makes SQLite read the table row behind each index entry (a count of a day of alerts
@@ -173,6 +197,10 @@ export class DashboardQueries {
         AND (instr(top_talkers, @needle) > 0 OR instr(top_destinations, @needle) > 0) ORDER BY minute_epoch`),
       asset: p('SELECT address, hostnames, mac, os, scanned_at, source FROM assets WHERE address = ?'),
       assetServices: p('SELECT proto, port, state, service, product, version FROM asset_services WHERE address = ? ORDER BY proto, port'),
+      // One lookup per listed alert (a page is at most 500), on the (run_id, flow_id) index: a join in the
+      // list's statement would be evaluated for every row a sort by score or severity reads.
+      alertFlow: p(`SELECT ts, duration, src_ip, src_port, dest_ip, dest_port, proto, orig_pkts, orig_bytes, resp_pkts, resp_bytes,
+        conn_state, history, close_reason, community_id FROM flows WHERE run_id = ? AND flow_id = ?`),
     };
     // Every shape of the alert list and its count, prepared here: 6 sorts x 2 directions x 16 filter shapes.
     for (const sev of [false, true]) {
@@ -296,7 +324,7 @@ export class DashboardQueries {
       // Muted incidents, all of them (the Alerts page's mutedCount): their alerts are left out of every figure here.
       mutedCount: muted.ids.length,
       latest: ((muted.alertKeys.length === 0 ? this.s.latest.all(range)
-        : this.s.latestUnmuted.all({ ...range, muted: JSON.stringify(muted.alertKeys) })) as AlertDbRow[]).map(toAlert),
+        : this.s.latestUnmuted.all({ ...range, muted: JSON.stringify(muted.alertKeys) })) as AlertDbRow[]).map(this.toAlert),
       charts: {
         traffic: volumeChart(timeline, tb),
         alerts: alertCountsChart([...buckets.values()].sort((a, b) => a.t - b.t), ab),
@@ -315,7 +343,7 @@ export class DashboardQueries {
     const n = ((this.alertCount.get(shapeKey(k)) as Database.Statement).get(params) as { n: number }).n;
     const page = { ...params, limit: q.limit, offset: q.offset, ...(k.host ? { window: q.offset + q.limit } : {}) };
     const rows = (this.alertList.get(`${q.sort}|${q.desc}|${shapeKey(k)}`) as Database.Statement).all(page) as AlertDbRow[];
-    return { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP, rows: rows.map(toAlert) };
+    return { total: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP, rows: rows.map(this.toAlert) };
   }
 
   incidents(q: IncidentQuery): { total: number; capped: boolean; rows: DashboardIncident[] } {
@@ -332,8 +360,15 @@ export class DashboardQueries {
     if (span === undefined) return undefined;
     const n = (this.incidentAlertCount.get(span) as { n: number }).n;
     const rows = (this.incidentAlertList.get(`${sort}|${desc}`) as Database.Statement).all({ ...span, limit, offset }) as AlertDbRow[];
-    return { incident: this.incident(id) as DashboardIncident, total: n, capped: false, rows: rows.map(toAlert) };
+    return { incident: this.incident(id) as DashboardIncident, total: n, capped: false, rows: rows.map(this.toAlert) };
   }
+
+  /** A stored alert row as the dashboard lists it: evidence parsed, and the flow it names when that flow was stored. */
+  private readonly toAlert = (r: AlertDbRow): DashboardAlert => {
+    const { eve, ...rest } = r;
+    const flow = r.flow_id === null ? undefined : this.s.alertFlow.get(r.run_id, r.flow_id) as AlertFlow | undefined;
+    return { ...rest, evidence: parsedEvidence(eve), flow: flow ?? null };
+  };
 
   incident(id: number): DashboardIncident | undefined {
     return this.s.incidentById.get(id) as DashboardIncident | undefined;
@@ -378,12 +413,10 @@ export class DashboardQueries {
   }
 }
 
-function toAlert(r: AlertDbRow): DashboardAlert {
-  const { eve, ...rest } = r;
-  let evidence: Record<string, unknown> = {};
+function parsedEvidence(eve: string): Record<string, unknown> {
   try {
     const e = (JSON.parse(eve) as { netwatch?: { evidence?: Record<string, unknown> } }).netwatch?.evidence;
-    if (e !== undefined && e !== null && typeof e === 'object') evidence = e;
+    if (e !== undefined && e !== null && typeof e === 'object') return e;
   } catch { /* a damaged row shows without evidence */ }
-  return { ...rest, evidence };
+  return {};
 }

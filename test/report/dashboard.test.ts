@@ -239,6 +239,46 @@ test('alerts page filters by detector, severity and host, sorts, and shows the r
   await page.close();
 });
 
+test('a clicked alert shows the flow it names when the database kept it, and says so when it did not', { timeout: 60_000 }, async () => {
+  // The scan with its alerted flows stored, the SSH guesser without (analyze stores none by default).
+  const db = join(dir, 'flows.db');
+  for (const [file, extra] of [[SCAN, ['--db-flows', 'alerted']], [join(CORPUS, 'attack/bruteforce/zeek_ssh_sshguess.pcap'), []]] as const) {
+    const r = spawnSync(process.execPath, [CLI, 'analyze', file, '--db', db, '-q', '--summary', 'none', ...extra], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const conn = new Database(db, { readonly: true });
+  const eve = new Map((conn.prepare('SELECT id, eve FROM alerts').all() as { id: number; eve: string }[])
+    .map((a) => [a.id, JSON.parse(a.eve) as { flow_id?: number; community_id?: string }]));
+  conn.close();
+  const s = await serve(['--db', db]);
+  interface Row { id: number; detector: string; src_ip: string; src_port: number | null; dest_ip: string; dest_port: number | null; flow_id: number | null; flow: Record<string, unknown> | null }
+  const rows = (await (await fetch(`${s.url}api/alerts?range=all&severity=3`)).json() as { rows: Row[] }).rows;
+  const scan = rows.find((a) => a.detector === 'port_scan');
+  const brute = rows.find((a) => a.detector === 'brute_force');
+  assert.ok(scan && brute, rows.map((a) => a.detector).join(' '));
+  // The scan's flow: the probe the alert names, as the flow log has it.
+  assert.equal(scan.flow_id, eve.get(scan.id)?.flow_id);
+  assert.ok(scan.flow, 'the scan alert\'s flow was stored with --db-flows alerted');
+  assert.deepEqual([scan.flow.src_ip, scan.flow.src_port, scan.flow.dest_ip, scan.flow.dest_port, scan.flow.community_id],
+    [scan.src_ip, scan.src_port, scan.dest_ip, scan.dest_port, eve.get(scan.id)?.community_id]);
+  assert.match(String(scan.flow.conn_state), /^(S0|REJ|RSTO|RSTOS0|RSTR|SF|OTH|SH|SHR|S1|S2|S3)$/);
+  assert.equal(brute.flow_id, eve.get(brute.id)?.flow_id);
+  assert.ok(brute.flow_id !== null && brute.flow === null);
+
+  const { page, errors } = await openPage(`${s.url}#/alerts?range=all`);
+  await page.waitForSelector('#alerts-table tbody tr.alert-row', { timeout: 10_000 });
+  const detailOf = async (id: number): Promise<string> => {
+    await page.click(`#alerts-table tr.alert-row[data-alert-id="${id}"]`);
+    return await page.textContent(`#alerts-table tr.alert-row[data-alert-id="${id}"] + tr.detail:not([hidden]) pre`) ?? '';
+  };
+  const scanText = await detailOf(scan.id);
+  assert.match(scanText, new RegExp(`"flow_id": ${scan.flow_id},`));
+  assert.match(scanText, new RegExp(`"history": "${String(scan.flow.history)}"`));
+  assert.match(await detailOf(brute.id), /"flow": "not in the database \(flows are stored with --db-flows alerted or all\)"/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('acknowledge and mute incidents: stored beside the database, muted ones hidden, both survive a restart', { timeout: 90_000 }, async () => {
   const before = sha(corpusDb);
   const sidecar = `${corpusDb}-dashboard.db`;

@@ -263,7 +263,21 @@
     return el('thead', {}, tr);
   }
 
-  /** The alert table; sort: {sort, dir, onSort} for sortable headers, or null. Clicking a row shows its evidence in full. */
+  /**
+   * What a clicked alert shows in full: its ids, the flow it names (as stored, or why it is not there) and
+   * its evidence.
+   */
+  function alertDetail(a) {
+    const d = { id: a.id, signature_id: a.signature_id, run: a.run_id, run_incident: a.incident_id };
+    if (a.flow_id !== null && a.flow_id !== undefined) {
+      d.flow_id = a.flow_id;
+      d.flow = a.flow ?? 'not in the database (flows are stored with --db-flows alerted or all)';
+    }
+    d.evidence = a.evidence;
+    return JSON.stringify(d, null, 2);
+  }
+
+  /** The alert table; sort: {sort, dir, onSort} for sortable headers, or null. Clicking a row shows its evidence and flow in full. */
   function alertTable(rows, sort, id, open, query) {
     const t = el('table', { id, class: 'alerts', 'data-query': query });
     t.appendChild(sortableHead(ALERT_COLUMNS, sort, true));
@@ -276,7 +290,7 @@
         el('td', {}, hostLink(a.dest_ip), a.dest_port !== null ? `:${a.dest_port}` : ''),
         el('td', {}, a.proto), el('td', { class: 'num' }, dec(a.score, 2)), el('td', { class: 'evidence' }, evidenceText(a.evidence)));
       const detail = el('tr', { class: 'detail', hidden: !(open && open.has(a.id)) },
-        el('td', { colspan: ALERT_COLUMNS.length }, el('pre', {}, JSON.stringify({ id: a.id, signature_id: a.signature_id, run: a.run_id, run_incident: a.incident_id, evidence: a.evidence }, null, 2))));
+        el('td', { colspan: ALERT_COLUMNS.length }, el('pre', {}, alertDetail(a))));
       row.addEventListener('click', (ev) => {
         if (ev.target.closest('a')) return;
         detail.hidden = !detail.hidden;
