@@ -129,6 +129,7 @@ export class PacketDecoder {
       }
       rec.tunnelDepth++;
       rec.resetInner();
+      if (t.ethernet && t.vni >= 0) rec.vni = t.vni;
       if (t.ethernet) {
         status = this.ethernet(d, t.at, t.end, rec);
       } else {

@@ -117,6 +117,12 @@ export class PacketRecord {
    */
   tunnel = TUNNEL_NONE;
   tunnelDepth = 0;
+  /**
+   * The network identifier of the innermost tunnel that carried an Ethernet frame (VXLAN's or Geneve's
+   * 24-bit VNI), or -1: with the outer VLAN it names the layer-2 segment, where overlay tenants may reuse
+   * addresses.
+   */
+  vni = -1;
   outerVersion = 0;
   outerSrc4 = 0;
   outerDst4 = 0;
@@ -131,6 +137,7 @@ export class PacketRecord {
     this.vlanId = -1;
     this.tunnel = TUNNEL_NONE;
     this.tunnelDepth = 0;
+    this.vni = -1;
     this.outerVersion = 0;
     this.resetInner();
   }

@@ -26,6 +26,8 @@ export class TunnelHeaders {
   at = 0;
   end = 0;
   ethernet = false;
+  /** VXLAN's or Geneve's network identifier (24 bits), -1 for the other tunnels. */
+  vni = -1;
 
   /** Whether the packet just decoded into rec carries another packet (rec's payload must be its own: not a later fragment). */
   find(d: Uint8Array, rec: PacketRecord): boolean {
@@ -34,16 +36,20 @@ export class TunnelHeaders {
     this.end = end;
     const n = end - o;
     const p = rec.ipProto;
+    this.vni = -1;
     if (p === IPPROTO_IPIP || p === IPPROTO_IPV6) return n > 0 && this.found(TUNNEL_IP_IN_IP, o, false);
     if (p === IPPROTO_GRE) return this.gre(d, o, end);
     if (p !== IPPROTO_UDP || n < 8) return false;
     if (rec.dstPort === VXLAN_PORT) {
       // Flags with the I bit (a valid network identifier), then an Ethernet frame.
-      return (d[o] & 0x08) !== 0 && this.found(TUNNEL_VXLAN, o + 8, true);
+      if ((d[o] & 0x08) === 0) return false;
+      this.vni = (d[o + 4] << 16) | (d[o + 5] << 8) | d[o + 6];
+      return this.found(TUNNEL_VXLAN, o + 8, true);
     }
     if (rec.dstPort === GENEVE_PORT) {
       if (d[o] >> 6 !== 0) return false;
       const at = o + 8 + ((d[o] & 0x3f) << 2);
+      this.vni = (d[o + 4] << 16) | (d[o + 5] << 8) | d[o + 6];
       return at < end && this.byType(TUNNEL_GENEVE, (d[o + 2] << 8) | d[o + 3], at);
     }
     if (rec.srcPort === TEREDO_PORT || rec.dstPort === TEREDO_PORT) return this.teredo(d, o, end);

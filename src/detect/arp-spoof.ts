@@ -1,6 +1,7 @@
 // ARP spoofing: an IP address claimed by a new MAC, one MAC claiming several IP addresses one of which it
 // took over, and a flow whose next-hop MAC switches to a MAC that has just made ARP claims (the gateway
-// taken over mid-flow).
+// taken over mid-flow). An address is bound per layer-2 segment (the outer VLAN, and the VNI of a VXLAN or
+// Geneve overlay): a trunk's VLANs and an overlay's tenants may each have their own 10.0.0.1.
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { ipv4ToString, macToString } from '../decode/address-format.js';
@@ -18,6 +19,9 @@ interface Claims { ips: number[]; contested: boolean[]; t: number }
 
 /** Tables keyed by traffic are bounded: the least recently updated entry goes first. */
 const MAX_ENTRIES = 65536;
+/** Segments numbered; beyond this many, further ones share segment 0 with untagged traffic. */
+const MAX_SEGMENTS = 1 << 20;
+const TWO_32 = 4294967296;
 
 function macNumber(b: Uint8Array, off: number): number {
   return ((b[off] << 8) | b[off + 1]) * 4294967296 + (((b[off + 2] << 24) | (b[off + 3] << 16) | (b[off + 4] << 8) | b[off + 5]) >>> 0);
@@ -34,6 +38,17 @@ function setBounded<K, V>(m: Map<K, V>, k: K, v: V): void {
   m.delete(k);
   m.set(k, v);
   if (m.size > MAX_ENTRIES) m.delete(m.keys().next().value as K);
+}
+
+/** The segment of an ARP alert, for its evidence: the VLAN and overlay VNI, each only when there is one. */
+function segmentEvidence(vlan: number, vni: number): { vlan?: number; vni?: number } {
+  return { ...(vlan >= 0 ? { vlan } : {}), ...(vni >= 0 ? { vni } : {}) };
+}
+
+/** " in VLAN 10", " in VNI 5001", " in VLAN 10 VNI 5001", or nothing: where the claim was made. */
+function segmentText(vlan: number, vni: number): string {
+  if (vlan < 0 && vni < 0) return '';
+  return ` in${vlan >= 0 ? ` VLAN ${vlan}` : ''}${vni >= 0 ? ` VNI ${vni}` : ''}`;
 }
 
 /**
@@ -54,8 +69,11 @@ function ownAddress(claims: Claims): string | null {
 export class ArpSpoofDetector implements Detector {
   readonly name = 'arp_spoof' as const;
   private cfg: DetectionConfig['arpSpoof'];
+  /** Keyed by segment number * 2^32 + IPv4 address. */
   private readonly ipToMac = new Map<number, Binding>();
   private readonly macClaims = new Map<number, Claims>();
+  /** Segment number by (VLAN + 1) * 2^24 + VNI + 1; untagged traffic outside overlays is segment 0. */
+  private readonly segments = new Map<number, number>([[0, 0]]);
 
   constructor(cfg: DetectionConfig['arpSpoof']) {
     this.cfg = cfg;
@@ -81,11 +99,12 @@ export class ArpSpoofDetector implements Detector {
     const mac = macNumber(rec.data, rec.arpShaOffset);
     const ip = rec.arpSpa;
     const memory = this.cfg.claimMemorySec;
-    const prev = this.ipToMac.get(ip);
+    const bound = this.segmentOf(rec.vlanId, rec.vni) * TWO_32 + ip;
+    const prev = this.ipToMac.get(bound);
     const contested = prev !== undefined && prev.mac !== mac;
     // The usual case, a binding seen again, updates in place: nothing is allocated per ARP packet.
     if (prev !== undefined && prev.mac === mac) prev.t = t;
-    else setBounded(this.ipToMac, ip, { mac, t });
+    else setBounded(this.ipToMac, bound, { mac, t });
     // The MAC's claims first, so an alert on this one already knows the MAC's own address if it shows.
     let claims = this.macClaims.get(mac);
     let added = false;
@@ -107,15 +126,19 @@ export class ArpSpoofDetector implements Detector {
     if (!reclaimed && !added) return;
     // Only for an alert: the address is a string.
     const own = ownAddress(claims);
+    const where = segmentText(rec.vlanId, rec.vni);
     if (reclaimed) {
       const claimed = ipv4ToString(ip);
       c.hub.raise({
         detector: this.name, variant: 1,
-        detail: `${claimed} claimed by ${macText(mac)}${own === null ? '' : ` (${own})`}, was ${macText(prev.mac)}`,
-        key: `arp_spoof|${macText(mac)}|${claimed}`,
+        detail: `${claimed} claimed by ${macText(mac)}${own === null ? '' : ` (${own})`}, was ${macText(prev.mac)}${where}`,
+        key: `arp_spoof|${macText(mac)}|${claimed}${where}`,
         src: own ?? claimed, dst: ipv4ToString(rec.arpTpa), proto: 'ARP',
         score: 1, threshold: 1,
-        evidence: { attacker_mac: macText(mac), ...(own === null ? {} : { attacker_ip: own }), claimed_ip: claimed, previous_mac: macText(prev.mac), arp_op: rec.arpOp, target_ip: ipv4ToString(rec.arpTpa) },
+        evidence: {
+          attacker_mac: macText(mac), ...(own === null ? {} : { attacker_ip: own }), claimed_ip: claimed, previous_mac: macText(prev.mac), arp_op: rec.arpOp,
+          target_ip: ipv4ToString(rec.arpTpa), ...segmentEvidence(rec.vlanId, rec.vni),
+        },
         window: `${memory}s`,
       }, t);
     }
@@ -130,17 +153,28 @@ export class ArpSpoofDetector implements Detector {
     c.hub.raise({
       detector: this.name, variant: 2,
       detail: own !== null
-        ? `${macText(mac)} (${own}) claims ${ips.join(' and ')}, taking over ${spoofed.join(' and ')}`
-        : `${macText(mac)} claims ${ips.join(' and ')}`,
+        ? `${macText(mac)} (${own}) claims ${ips.join(' and ')}, taking over ${spoofed.join(' and ')}${where}`
+        : `${macText(mac)} claims ${ips.join(' and ')}${where}`,
       key: `arp_spoof|${macText(mac)}|multi`,
       src: own ?? ipv4ToString(ip), dst: own !== null ? spoofed[0] : ipv4ToString(rec.arpTpa), proto: 'ARP',
       score: ips.length / 2, threshold: 2,
       evidence: {
         attacker_mac: macText(mac), ...(own === null ? {} : { attacker_ip: own, spoofed_ips: spoofed }),
-        claimed_ips: ips, latest_claim: ipv4ToString(ip), target_ip: ipv4ToString(rec.arpTpa),
+        claimed_ips: ips, latest_claim: ipv4ToString(ip), target_ip: ipv4ToString(rec.arpTpa), ...segmentEvidence(rec.vlanId, rec.vni),
       },
       window: `${memory}s`,
     }, t);
+  }
+
+  /** The number of the segment of a frame with this outer VLAN (-1: none) and overlay VNI (-1: none). */
+  private segmentOf(vlan: number, vni: number): number {
+    const key = (vlan + 1) * 16777216 + vni + 1;
+    const n = this.segments.get(key);
+    if (n !== undefined) return n;
+    if (this.segments.size >= MAX_SEGMENTS) return 0;
+    const m = this.segments.size;
+    this.segments.set(key, m);
+    return m;
   }
 
   private nextHop(c: PacketContext): void {

@@ -37,7 +37,7 @@ function arpReply(mac: number[], senderIp: number, targetMac: number[], targetIp
   return f;
 }
 
-interface ArpAlert { src_ip: string; dest_ip: string; alert: { signature_id: number }; netwatch: { evidence: { attacker_ip?: string; spoofed_ips?: string[] } } }
+interface ArpAlert { src_ip: string; dest_ip: string; alert: { signature_id: number; signature: string }; netwatch: { evidence: { attacker_ip?: string; spoofed_ips?: string[]; vlan?: number; vni?: number } } }
 
 function analyze(name: string, frames: Buffer[]): { alerts: ArpAlert[]; db: string } {
   const t0 = 1_700_000_000;
@@ -99,4 +99,63 @@ test('a host that announced its own address and then claims the gateway\'s is na
   }
   assert.equal(alerts[0].dest_ip, '10.77.0.7');
   assert.equal(alerts[1].dest_ip, '10.77.0.1');
+});
+
+/** The frame with an 802.1Q tag of the given VLAN after its MAC addresses. */
+function vlanTagged(vlan: number, frame: Buffer): Buffer {
+  const tag = Buffer.alloc(4);
+  tag.writeUInt16BE(0x8100, 0);
+  tag.writeUInt16BE(vlan, 2);
+  return Buffer.concat([frame.subarray(0, 12), tag, frame.subarray(12)]);
+}
+
+/** The frame inside Ethernet / IPv4 10.77.9.1 -> 10.77.9.2 / UDP 4789 / VXLAN with the given VNI. */
+function inVxlan(vni: number, frame: Buffer): Buffer {
+  const outer = Buffer.alloc(14 + 20 + 8 + 8);
+  outer.writeUInt16BE(0x0800, 12);
+  outer[14] = 0x45;
+  outer.writeUInt16BE(20 + 8 + 8 + frame.length, 16);
+  outer[22] = 64;
+  outer[23] = 17;
+  outer.writeUInt32BE(ip('10.77.9.1') >>> 0, 26);
+  outer.writeUInt32BE(ip('10.77.9.2') >>> 0, 30);
+  outer.writeUInt16BE(40000, 34);
+  outer.writeUInt16BE(4789, 36);
+  outer.writeUInt16BE(8 + 8 + frame.length, 38);
+  outer[42] = 0x08;
+  outer.writeUIntBE(vni, 46, 3);
+  return Buffer.concat([outer, frame]);
+}
+
+test('the same address on two VLANs of a trunk, or two tenants of an overlay, each with its own MAC, is no spoofing', () => {
+  // Each segment's gateway 10.77.0.1 answers in turn, as on a trunk SPAN port or a VXLAN underlay mirror.
+  const OTHER_GW_MAC = [0x02, 0, 0, 0, 0, 0x02];
+  const turns = (wrap: (seg: number, f: Buffer) => Buffer, a: number, b: number): Buffer[] => [0, 1, 2].flatMap(() => [
+    wrap(a, arpReply(GW_MAC, GATEWAY, VICTIM_MAC, VICTIM)),
+    wrap(b, arpReply(OTHER_GW_MAC, GATEWAY, VICTIM_MAC, VICTIM)),
+  ]);
+  assert.deepEqual(analyze('two-vlans', turns(vlanTagged, 10, 20)).alerts, []);
+  assert.deepEqual(analyze('two-vnis', turns(inVxlan, 100, 200)).alerts, []);
+  // One segment seen as two MACs for one address is the spoofing it was: the same frames untagged alert.
+  assert.ok(analyze('one-segment', turns((_, f) => f, 0, 0)).alerts.some((a) => a.alert.signature_id === 9101301));
+});
+
+test('a takeover inside one overlay tenant is raised, naming its VNI; inside one VLAN, its VLAN', () => {
+  for (const [name, wrap, where, seg] of [
+    ['takeover-vni', (f: Buffer) => inVxlan(100, f), 'in VNI 100', { vni: 100 }],
+    ['takeover-vlan', (f: Buffer) => vlanTagged(10, f), 'in VLAN 10', { vlan: 10 }],
+  ] as const) {
+    const { alerts } = analyze(name, [
+      wrap(arpReply(GW_MAC, GATEWAY, VICTIM_MAC, VICTIM)),
+      wrap(arpReply(SPOOFER_MAC, GATEWAY, VICTIM_MAC, VICTIM)),
+      wrap(arpReply(SPOOFER_MAC, SPOOFER, VICTIM_MAC, VICTIM)),
+    ]);
+    assert.deepEqual(alerts.map((a) => a.alert.signature_id), [9101301, 9101302], name);
+    for (const a of alerts) {
+      assert.ok(a.alert.signature.endsWith(where), a.alert.signature);
+      const { vlan, vni } = a.netwatch.evidence;
+      assert.deepEqual({ vlan, vni }, 'vni' in seg ? { vlan: undefined, vni: seg.vni } : { vlan: seg.vlan, vni: undefined });
+    }
+    assert.equal(alerts[1].netwatch.evidence.attacker_ip, '10.77.0.66');
+  }
 });
