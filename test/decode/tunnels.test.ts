@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { openCaptureFile } from '../../src/capture/capture-file.js';
 import { RawFrame } from '../../src/capture/raw-frame.js';
 import { CLI, CORPUS } from '../support/corpus.js';
-import { ip, ipv4Udp, pcapFile, type PcapPacket } from '../support/frame-builder.js';
+import { ip, ipv4Udp, pcapFile, vxlanHeaders, type PcapPacket } from '../support/frame-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-tun-'));
 
@@ -64,19 +64,7 @@ function wrapInVxlan(path: string): Buffer {
   try {
     while (reader.next(frame)) {
       const inner = frame.data.subarray(frame.offset, frame.offset + frame.capLen);
-      const outer = Buffer.alloc(14 + 20 + 8 + 8);
-      outer.writeUInt16BE(0x0800, 12);
-      outer[14] = 0x45;
-      outer.writeUInt16BE(20 + 8 + 8 + frame.wireLen, 16);
-      outer[22] = 64;
-      outer[23] = 17;
-      outer.writeUInt32BE(0x0a4d0901, 26);
-      outer.writeUInt32BE(0x0a4d0902, 30);
-      outer.writeUInt16BE(40000, 34);
-      outer.writeUInt16BE(4789, 36);
-      outer.writeUInt16BE(8 + 8 + frame.wireLen, 38);
-      outer[42] = 0x08;
-      outer.writeUIntBE(5001, 46, 3);
+      const outer = vxlanHeaders(5001, frame.wireLen);
       packets.push({ sec: frame.tsSec, frac: Math.floor(frame.tsNsec / 1000), data: Buffer.concat([outer, inner]), wireLen: frame.wireLen + outer.length });
     }
   } finally {

@@ -29,6 +29,15 @@ function run(file: string, store: string[] = ['--no-store']): { alerts: Alert[];
   return { alerts: lines(alerts) as Alert[], flows: lines(flows) as Flow[] };
 }
 
+/** The packets, in time order, as a capture analysed into a database that keeps alerted flows. */
+function runStoringFlows(name: string, packets: PcapPacket[]): { r: { alerts: Alert[]; flows: Flow[] }; db: string } {
+  packets.sort((x, y) => x.sec - y.sec || x.frac - y.frac);
+  const file = join(dir, `${name}.pcap`);
+  writeFileSync(file, pcapFile(packets));
+  const db = join(dir, `${name}.db`);
+  return { r: run(file, ['--db', db, '--db-flows', 'alerted']), db };
+}
+
 /** The one flow whose Community ID the alert of this detector carries, with the alert's addresses. */
 function joined(r: { alerts: Alert[]; flows: Flow[] }, detector: string): { a: Alert; f: Flow } {
   const a = r.alerts.find((x) => x.netwatch.detector === detector);
@@ -90,11 +99,7 @@ test('ICMP, ICMPv6 and TCP host sweeps carry the Community ID of the probe they 
   for (let j = 0; j < 40; j++) at(t0 + 2.9 + 59.5 + j * 0.025, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip(`10.77.3.${j + 1}`), sport: 41000 + j, dport: 445, flags: TCP_SYN }));
   // Unrelated traffic for a few seconds more, so the once-a-second tick comes.
   for (let k = 0; k < 8; k++) at(t0 + 63 + k * 0.5, ipv4Udp(ip('10.77.9.1'), ip('10.77.9.2'), 5353, 5353, Buffer.alloc(10)));
-  packets.sort((x, y) => x.sec - y.sec || x.frac - y.frac);
-  const file = join(dir, 'sweeps.pcap');
-  writeFileSync(file, pcapFile(packets));
-  const db = join(dir, 'sweeps.db');
-  const r = run(file, ['--db', db, '--db-flows', 'alerted']);
+  const { r, db } = runStoringFlows('sweeps', packets);
   const sweeps = r.alerts.filter((a) => a.netwatch.detector === 'host_sweep');
   assert.deepEqual(sweeps.map((a) => `${a.src_ip} ${a.proto}`), ['10.77.0.5 ICMP', '10.77.0.6 TCP', '2001:db8:77::1 IPv6-ICMP', '10.77.0.7 ARP', '10.77.0.6 TCP']);
   const arp = sweeps.find((a) => a.proto === 'ARP')!;
@@ -152,11 +157,7 @@ test('a port scan raised later, after the suppression, names its last probe by f
   // lasts, then refused by the once-a-second gate, and raised at the next tick for the last of them.
   for (let j = 0; j < 60; j++) at(t0 + 4.9 + 59.5 + j * 0.015, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip('10.77.2.1'), sport: 41000 + j, dport: 101 + j, flags: TCP_SYN }));
   for (let k = 0; k < 8; k++) at(t0 + 66 + k * 0.5, ipv4Udp(ip('10.77.9.1'), ip('10.77.9.2'), 5353, 5353, Buffer.alloc(10)));
-  packets.sort((x, y) => x.sec - y.sec || x.frac - y.frac);
-  const file = join(dir, 'scan-later.pcap');
-  writeFileSync(file, pcapFile(packets));
-  const db = join(dir, 'scan-later.db');
-  const r = run(file, ['--db', db, '--db-flows', 'alerted']);
+  const { r, db } = runStoringFlows('scan-later', packets);
   const scans = r.alerts.filter((a) => a.netwatch.detector === 'port_scan');
   assert.deepEqual(scans.map((a) => [a.src_port, a.dest_port]), [[40050, 51], [41059, 160]]);
   const stored = new Database(db, { readonly: true });

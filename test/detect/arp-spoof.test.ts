@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from '../support/corpus.js';
-import { ip, pcapFile, type PcapPacket } from '../support/frame-builder.js';
+import { ip, pcapFile, vxlanHeaders, type PcapPacket } from '../support/frame-builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-arp-'));
 const GATEWAY = ip('10.77.0.1');
@@ -109,22 +109,9 @@ function vlanTagged(vlan: number, frame: Buffer): Buffer {
   return Buffer.concat([frame.subarray(0, 12), tag, frame.subarray(12)]);
 }
 
-/** The frame inside Ethernet / IPv4 10.77.9.1 -> 10.77.9.2 / UDP 4789 / VXLAN with the given VNI. */
+/** The frame inside VXLAN with the given VNI. */
 function inVxlan(vni: number, frame: Buffer): Buffer {
-  const outer = Buffer.alloc(14 + 20 + 8 + 8);
-  outer.writeUInt16BE(0x0800, 12);
-  outer[14] = 0x45;
-  outer.writeUInt16BE(20 + 8 + 8 + frame.length, 16);
-  outer[22] = 64;
-  outer[23] = 17;
-  outer.writeUInt32BE(ip('10.77.9.1') >>> 0, 26);
-  outer.writeUInt32BE(ip('10.77.9.2') >>> 0, 30);
-  outer.writeUInt16BE(40000, 34);
-  outer.writeUInt16BE(4789, 36);
-  outer.writeUInt16BE(8 + 8 + frame.length, 38);
-  outer[42] = 0x08;
-  outer.writeUIntBE(vni, 46, 3);
-  return Buffer.concat([outer, frame]);
+  return Buffer.concat([vxlanHeaders(vni, frame.length), frame]);
 }
 
 test('the same address on two VLANs of a trunk, or two tenants of an overlay, each with its own MAC, is no spoofing', () => {

@@ -82,6 +82,20 @@ export interface PcapPacket {
   wireLen?: number;
 }
 
+/**
+ * The headers that carry an Ethernet frame of innerLength bytes (as on the wire) in VXLAN with the given
+ * network identifier: Ethernet / IPv4 10.77.9.1 -> 10.77.9.2 / UDP 40000 -> 4789 / VXLAN (I flag set).
+ */
+export function vxlanHeaders(vni: number, innerLength: number): Buffer {
+  const f = Buffer.from(ethernetIpv4(20 + 8 + 8 + innerLength, 17, 0x0a4d0901, 0x0a4d0902, 64).subarray(0, 14 + 20 + 8 + 8));
+  f.writeUInt16BE(40000, 34);
+  f.writeUInt16BE(4789, 36);
+  f.writeUInt16BE(8 + 8 + innerLength, 38);
+  f[42] = 0x08;
+  f.writeUIntBE(vni, 46, 3);
+  return f;
+}
+
 /** A classic pcap file in either byte order and timestamp resolution. */
 export function pcapFile(packets: PcapPacket[], opts: { bigEndian?: boolean; nano?: boolean; linkType?: number } = {}): Buffer {
   const le = opts.bigEndian !== true;
