@@ -27,7 +27,8 @@ export class PcapReader implements FrameReader {
   constructor(file: ChunkedFile) {
     this.file = file;
     if (!file.ensure(24)) {
-      throw new NetwatchError('NW_ERR_FILE_CORRUPT', `${file.path}: pcap file header cut short at offset ${file.end}`);
+      // No packet can be read: not a capture (exit 2), as an empty file is, not one broken part way through.
+      throw new NetwatchError('NW_ERR_FILE_FORMAT', `${file.path}: not a capture file: pcap file header cut short at offset ${file.end} (24 bytes)`);
     }
     const b = file.buf;
     const magicLe = b.readUInt32LE(0);

@@ -74,7 +74,7 @@ export class PcapngReader implements FrameReader {
   private cutShort(): void {
     const f = this.file;
     if (f.offset === 0) {
-      throw new NetwatchError('NW_ERR_FILE_CORRUPT', `${f.path}: pcapng section header cut short at offset ${f.end - f.pos}`);
+      throw new NetwatchError('NW_ERR_FILE_FORMAT', `${f.path}: not a capture file: pcapng section header cut short at offset ${f.end - f.pos}`);
     }
     this.cutAt = f.offset;
   }

@@ -116,7 +116,10 @@ export async function main(argv: string[]): Promise<number> {
       if (err) throw err;
       // Throwing stops yargs here; returning would let it run the command's handler anyway.
       const first = argv.find((a) => !a.startsWith('-'));
-      const text = msg.startsWith('Did you mean') && first !== undefined ? `unknown command "${first}". ${msg}` : oneLine(msg);
+      // A first word that is no command and like none: yargs calls it an unknown argument.
+      const notCommand = first !== undefined && !COMMAND_NAMES.includes(first);
+      const text = msg.startsWith('Did you mean') && first !== undefined ? `unknown command "${first}". ${msg}`
+        : notCommand && /^Unknown arguments?:/.test(msg) ? `unknown command "${first}": name one of ${COMMAND_NAMES.join(', ')}` : oneLine(msg);
       // A flag of one command is explained by that command's help, not by the list of commands.
       const where = first !== undefined && COMMAND_NAMES.includes(first) ? `netwatch ${first} --help` : 'netwatch --help';
       throw new NetwatchError('NW_ERR_USAGE', `${text} (see ${where})`);

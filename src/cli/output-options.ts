@@ -1,6 +1,6 @@
 // Flags shared by capture and analyze (export format and file, summary style) and the sinks they select.
 
-import { lstatSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { NetwatchError } from '../errors.js';
@@ -83,7 +83,7 @@ export function checkOutputs(exporting: boolean, args: { out?: string; alerts?: 
   }
   const files = named.filter(([, v]) => !isStandardOutput(v));
   for (const [flag, v] of files) {
-    checkParentDirectory(flag, v);
+    checkOutputFile(flag, v);
     checkNotInput(flag, v, inputs);
   }
   for (let i = 0; i < files.length; i++) {
@@ -120,6 +120,25 @@ export function checkParentDirectory(flag: string, path: string): void {
   let ok = false;
   try { ok = statSync(dir).isDirectory(); } catch { ok = false; }
   if (!ok) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: directory ${dir} does not exist`);
+}
+
+/**
+ * A file a flag names to write: its directory exists and can be written in, and the name is not a
+ * directory. Checked before the run: a report or a model found it only after all the analysis or training
+ * ("cannot write: EISDIR", exit 1).
+ */
+export function checkOutputFile(flag: string, path: string): void {
+  checkParentDirectory(flag, path);
+  let isDir = false;
+  try { isDir = statSync(path).isDirectory(); } catch { isDir = false; }
+  if (isDir) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: is a directory; name a file`);
+  const dir = dirname(resolve(path));
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: cannot write in ${dir} (${code === 'EROFS' ? 'read-only file system' : 'permission denied'})`);
+  }
 }
 
 /**

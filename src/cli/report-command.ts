@@ -17,7 +17,7 @@ import { openDatabase } from '../store/netwatch-db.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { warnAboutFiles } from './file-warnings.js';
 import { checkNumber } from './number-args.js';
-import { checkNotInput, checkOutputDirectory, checkParentDirectory, inputFiles } from './output-options.js';
+import { checkNotInput, checkOutputDirectory, checkOutputFile, inputFiles } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
 import { parseTimeRange } from './time-args.js';
 
@@ -44,7 +44,7 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
   if (argv.html === '') throw new NetwatchError('NW_ERR_USAGE', 'report: --html needs a file name');
   if (argv.png === '') throw new NetwatchError('NW_ERR_USAGE', 'report: --png needs a directory');
   if (argv.html !== undefined) {
-    checkParentDirectory('html', argv.html);
+    checkOutputFile('html', argv.html);
     checkNotInput('html', argv.html, [...files, ...inputFiles(argv)]);
   }
   // Checked before anything is analysed or written: the HTML was written, then the run failed on the chart directory.

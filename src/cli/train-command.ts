@@ -9,7 +9,7 @@ import { DEFAULT_ALERTS_PER_DAY, trainModel } from '../detect/model-training.js'
 import { TrainingCollector } from '../detect/training-collector.js';
 import { NetwatchError } from '../errors.js';
 import { Pipeline, checkCaptureFiles, runFiles, type FileResult } from '../pipeline.js';
-import { checkNotInput, checkOutputPath, checkParentDirectory } from './output-options.js';
+import { checkNotInput, checkOutputFile, checkOutputPath } from './output-options.js';
 import { checkNumber } from './number-args.js';
 import { listenForStop } from './stop-signals.js';
 import { fileProgressPrinter } from './file-progress.js';
@@ -53,7 +53,7 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   const windowSec = parseDurationArg('window', argv.window);
   checkOutputPath('model', argv.model, false);
   // A named model's directory must exist; the default one is made.
-  if (argv.model !== undefined) checkParentDirectory('model', argv.model);
+  if (argv.model !== undefined) checkOutputFile('model', argv.model);
   const modelPath = argv.model ?? defaultModelPath();
   checkNotInput('model', modelPath, argv.config === undefined ? argv.files : [...argv.files, argv.config]);
   const opened = checkCaptureFiles(argv.files);
@@ -95,6 +95,13 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     const copies = model.phases > 1 ? ` (${model.phases} readings of the same traffic on shifted grids: about ${distinct} window${distinct === 1 ? '' : 's'} of it)` : '';
     process.stderr.write(`netwatch: warning: train: only ${tr.windows_used} host window(s)${copies} of ${tr.hosts} host(s) to learn from; ` +
       'a model this small finds most new traffic unusual (give it minutes to hours of normal traffic of the hosts it will watch)\n');
+  }
+  // A window longer than the traffic: every host gave one partial window, and the budget (alerts a day)
+  // was turned into windows over a day count the traffic does not have.
+  if (windowSec > tr.duration_sec) {
+    process.stderr.write(`netwatch: warning: train: the window (${durationText(windowSec)}) is longer than the training traffic ` +
+      `(${durationText(tr.duration_sec)}): each host gave one partial window, unlike the full windows it will score, and the threshold ` +
+      'and expected rate mean little; use a --window a small fraction of the traffic (the default is 30s)\n');
   }
   if (tr.windows_alerted > tr.windows_used) {
     process.stderr.write(`netwatch: warning: train: the heuristic detectors named the host in ${tr.windows_alerted} windows, more than the ` +

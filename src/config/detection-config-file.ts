@@ -18,6 +18,10 @@ const ZERO_ALLOWED = new Set(['suppressSec', 'minAgeSec', 'learnSec', 'minBytes'
   'severityHigh', 'severityMedium', 'severityLow', 'minHistoryWindows']);
 
 /** Table sizes and counts of things: whole numbers (the first at least 1). */
+/** The largest tables a config may ask for: 2^24 flow slots (about 1.6 GiB of flows at 75%), 2^20 hosts per table. */
+const MAX_FLOW_SLOTS = 16_777_216;
+const MAX_HOSTS = 1_048_576;
+const MAX_INCIDENTS = 1_000_000;
 const AT_LEAST_ONE = new Set(['capacity', 'hostCapacity', 'maxIncidents', 'topFeatures', 'refreshWindows']);
 const WHOLE_NUMBERS = new Set(['minPorts', 'minHosts', 'minSyns', 'networkMinSyns', 'networkMinSources', 'networkMinDestinations',
   'minEchoRequests', 'minPackets', 'minSources', 'minSynAcks', 'minConnections', 'minUniqueSubdomains', 'minLongLabels', 'longLabel',
@@ -137,10 +141,14 @@ export function loadIntelFeeds(file: string | undefined): readonly FeedConfig[] 
 /** The detection defaults with `over` applied, every key and value checked; frozen. */
 export function mergeDetection(file: string, over: unknown): DetectionConfig {
   const cfg = merge(file, 'detection', DETECTION_DEFAULTS, over) as DetectionConfig;
-  for (const key of ['flows.capacity', 'hosts.capacity'] as const) {
-    const [a, b] = key.split('.') as ['flows' | 'hosts', 'capacity'];
-    const v = cfg[a][b];
-    if (!Number.isInteger(v) || v < 1024 || (v & (v - 1)) !== 0) fail(file, `detection.${key}`, `must be a power of two of at least 1024, got ${v}`);
+  // Tables allocated at start-up: a capacity past these would not fit in memory (or in a typed array).
+  const tables = [['flows.capacity', cfg.flows.capacity, MAX_FLOW_SLOTS], ['hosts.capacity', cfg.hosts.capacity, MAX_HOSTS]] as const;
+  for (const [key, v, max] of tables) {
+    if (!Number.isInteger(v) || v < 1024 || v > max || !Number.isInteger(Math.log2(v))) {
+      fail(file, `detection.${key}`, `must be a power of two from 1024 to ${max}, got ${v}`);
+    }
   }
+  if (cfg.anomaly.hostCapacity > MAX_HOSTS) fail(file, 'detection.anomaly.hostCapacity', `must be at most ${MAX_HOSTS}, got ${cfg.anomaly.hostCapacity}`);
+  if (cfg.alerts.maxIncidents > MAX_INCIDENTS) fail(file, 'detection.alerts.maxIncidents', `must be at most ${MAX_INCIDENTS}, got ${cfg.alerts.maxIncidents}`);
   return deepFreeze(cfg);
 }

@@ -93,9 +93,12 @@ test('a file cut inside a record yields the whole packets and the offset of the 
   const r2 = readAll(q);
   assert.equal(r2.frames.length, 1);
   assert.ok(r2.cutAt > 0);
-  // Cut inside its first header it is no capture at all, as a pcap cut in its file header (tshark agrees).
+  // Cut inside its first header it is no capture at all, as a pcap cut in its file header (tshark agrees):
+  // a format error (exit 2) like an empty file, not a file broken part way through (exit 1).
   assert.throws(() => readAll(write('cut-header.pcapng', ng.subarray(0, 10))),
-    (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_CORRUPT' && /pcapng section header cut short at offset 10/.test(e.message));
+    (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_FORMAT' && e.exitCode === 2 && /not a capture file: pcapng section header cut short at offset 10/.test(e.message));
+  assert.throws(() => readAll(write('cut-header.pcap', whole.subarray(0, 10))),
+    (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_FORMAT' && e.exitCode === 2 && /not a capture file: pcap file header cut short at offset 10/.test(e.message));
 });
 
 test('corrupt headers and non-capture files are coded errors that name the offset', () => {

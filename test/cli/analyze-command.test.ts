@@ -297,6 +297,10 @@ test('a value that looks negative reaches its option\'s check; unknown commands 
   assert.equal(cmd.status, 2);
   assert.match(cmd.stderr, /^netwatch: unknown command "bogus"/);
   assert.match(cmd.stderr, /\(see netwatch --help\)\n$/);
+  // A word like no command was "Unknown argument: foo" (an operator review).
+  const foo = run(['foo']);
+  assert.equal(foo.status, 2);
+  assert.match(foo.stderr, /^netwatch: unknown command "foo": name one of capture, analyze, .*, report \(see netwatch --help\)\n$/);
   const flag = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, '--bogus-flag']);
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /^netwatch: Unknown argument: bogus-flag \(see netwatch analyze --help\)\n$/);
@@ -316,6 +320,23 @@ test('an output file in a directory that does not exist is refused, and nothing 
   const html = run(['report', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, '--html', join(missing, 'r.html')]);
   assert.equal(html.status, 2, html.stderr);
   assert.deepEqual(readdirSync(dir).filter((f) => f === 'no-such-dir'), []);
+});
+
+test('an output named by a directory is refused before the run, naming the flag (it failed after it with EISDIR, exit 1)', () => {
+  const scan = `${CORPUS}/attack/scan/ppa_synscan.pcapng`;
+  const cases: [string[], string][] = [
+    [['analyze', scan, '--no-store', '-q', '--alerts', dir], '--alerts'],
+    [['analyze', scan, '--no-store', '-q', '--flows', dir], '--flows'],
+    [['analyze', scan, '--no-store', '-q', '--alert-log', dir], '--alert-log'],
+    [['analyze', scan, '--no-store', '-q', '--export', 'csv', '-o', dir], '--out'],
+    [['report', scan, '--html', dir], '--html'],
+    [['train', `${CORPUS}/benign/ppa_http_espn.pcapng`, '--model', dir], '--model'],
+  ];
+  for (const [args, flag] of cases) {
+    const r = run(args);
+    assert.equal(r.status, 2, `${flag}: ${r.stderr}`);
+    assert.equal(r.stderr, `netwatch: ${flag} ${dir}: is a directory; name a file\n`);
+  }
 });
 
 test('an output never replaces an input, a device or a pipe; a symbolic link keeps pointing at the new file', { timeout: 60_000 }, () => {

@@ -31,6 +31,12 @@ test('bad config files are one line naming the key, exit 2', () => {
     [{ detection: { portScan: { minPortz: 5 } } }, /detection\.portScan\.minPortz: unknown key \(known: windowSec, minPorts, maxOpenRatio\)/],
     [{ detection: { portScan: { minPorts: 'many' } } }, /detection\.portScan\.minPorts: must be a non-negative number/],
     [{ detection: { flows: { capacity: 1000 } } }, /detection\.flows\.capacity: must be a power of two/],
+    // Capacities past what fits in memory crashed ("Invalid typed array length") or grew without end (an operator review).
+    [{ detection: { flows: { capacity: 2 ** 27 } } }, /detection\.flows\.capacity: must be a power of two from 1024 to 16777216, got 134217728/],
+    [{ detection: { flows: { capacity: 2 ** 40 } } }, /detection\.flows\.capacity: must be a power of two from 1024 to 16777216/],
+    [{ detection: { hosts: { capacity: 2 ** 32 } } }, /detection\.hosts\.capacity: must be a power of two from 1024 to 1048576, got 4294967296/],
+    [{ detection: { anomaly: { hostCapacity: 2 ** 30 } } }, /detection\.anomaly\.hostCapacity: must be at most 1048576/],
+    [{ detection: { alerts: { maxIncidents: 2 ** 30 } } }, /detection\.alerts\.maxIncidents: must be at most 1000000/],
     [{ detektion: {} }, /detektion: unknown key/],
     [{ detection: { portScan: { windowSec: 0 } } }, /detection\.portScan\.windowSec: must be above 0, got 0/],
     [{ detection: { portScan: { maxOpenRatio: 5 } } }, /detection\.portScan\.maxOpenRatio: must be a ratio from 0 to 1, got 5/],

@@ -332,6 +332,8 @@ test('train warns when it has little to learn from or the traffic holds attacks,
   const web = spawnSync(CLI, ['train', join(CORPUS, 'benign/pcapplusplus_example_web.pcap'), '--model', join(dir, 'web-model.json')], { encoding: 'utf8' });
   assert.equal(web.status, 0, web.stderr);
   assert.match(web.stderr, /^netwatch: warning: train: only \d+ host window\(s\) \(5 readings of the same traffic on shifted grids: about \d+ windows of it\)/);
+  // Its 16 s are shorter than one 30 s window: every host gave one partial window (an operator review).
+  assert.match(web.stderr, /\nnetwatch: warning: train: the window \(30 s\) is longer than the training traffic \(16 s\): each host gave one partial window/);
   const benign = spawnSync(CLI, ['train', join(CORPUS, 'benign/pcapplusplus_tls2.pcap'), '--model', join(dir, 'tls-model.json')], { encoding: 'utf8' });
   assert.equal(benign.status, 0, benign.stderr);
   assert.equal(benign.stderr, '');
