@@ -3,9 +3,11 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, isEchoRequest } from '../decode/packet-record.js';
-import { wordsToString, writeSrc } from '../track/address-key.js';
+import { writeSrc } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
-import { type Detector, dstString, flowOf, type PacketContext, protoName, RaiseGate, windowLabel } from './detector.js';
+import { eveProtocolName } from '../decode/protocol-names.js';
+import { type Detector, type PacketContext, RaiseGate, windowLabel } from './detector.js';
+import { OverThresholdPackets } from './over-threshold-packets.js';
 
 const F_ECHOES = 0;
 const F_PAYLOAD = 1;
@@ -19,19 +21,39 @@ export class IcmpTunnelDetector implements Detector {
   readonly name = 'icmp_tunnel' as const;
   private cfg: DetectionConfig['icmpTunnel'];
   private readonly sources: WindowTable;
+  /** Remembers the sources it refused, judged again each second and at the end: the incident has the final count. */
   private readonly gate: RaiseGate;
+  /** Per source, its latest echo request over the threshold, which the alert names. */
+  private readonly latest: OverThresholdPackets;
   private readonly key = new Uint32Array(4);
 
   constructor(cfg: DetectionConfig['icmpTunnel'], capacity: number) {
     this.cfg = cfg;
     this.sources = new WindowTable({ capacity, keyWords: 4, fields: 3, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 512 });
-    this.gate = new RaiseGate(capacity);
+    this.gate = new RaiseGate(capacity, true);
+    this.latest = new OverThresholdPackets(capacity);
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
     this.cfg = all.icmpTunnel;
   }
 
+  /** Once a second: sources whose raise the gate refused are judged again, so the incident has the latest count. */
+  tick(c: PacketContext): void {
+    this.gate.drain(c, this.judgeKept(c), false);
+  }
+
+  /** End of input: the same, with the gate open (18 covert echoes sent within a second are filed as 18, not the 10 that crossed). */
+  finish(c: PacketContext): void {
+    this.gate.drain(c, this.judgeKept(c), true);
+  }
+
+  private judgeKept(c: PacketContext): (s: number) => void {
+    return (s) => {
+      this.sources.keyOf(s, this.key, 0);
+      if (this.latest.sameSrc(s, this.key, 0)) this.judge(c, s);
+    };
+  }
 
   packet(c: PacketContext): void {
     const rec = c.rec;
@@ -51,8 +73,15 @@ export class IcmpTunnelDetector implements Detector {
     for (let i = start + SKIP; i < start + SKIP + SAMPLE && i < start + len; i++) h = Math.imul(h ^ d[i], 0x01000193);
     T.mark(s, B_PAYLOADS, h);
     if (rec.ipv6UnknownOption) T.add(s, F_COVERT, 1);
+    if (T.value(s, 0, F_ECHOES, c.t) < this.cfg.minEchoes) return;
+    this.latest.keep(s, c);
+    this.judge(c, s);
+  }
 
+  /** Raises for source entry s when its window is a tunnel, naming its kept echo request. */
+  private judge(c: PacketContext, s: number): void {
     const cfg = this.cfg;
+    const T = this.sources;
     const echoes = T.value(s, 0, F_ECHOES, c.t);
     if (echoes < cfg.minEchoes) return;
     const covert = T.value(s, 0, F_COVERT, c.t);
@@ -69,15 +98,16 @@ export class IcmpTunnelDetector implements Detector {
     } else if (distinct >= cfg.minDistinctPayloads) {
       variant = 2; why = `${distinct} different echo payloads`; score = distinct / cfg.minDistinctPayloads; threshold = cfg.minDistinctPayloads;
     } else return;
-    if (!this.gate.open(s, c.t)) return;
-    const src = wordsToString(k, 0);
-    c.hub.raise({
+    if (!this.gate.open(s, c.t, c.hub.position)) return;
+    const L = this.latest;
+    const src = L.src(s);
+    const raised = c.hub.raise({
       detector: this.name,
       variant,
       detail: `${src}: ${why}`,
       key: `icmp_tunnel|${src}`,
-      src, dst: dstString(rec), proto: protoName(rec), icmpType: rec.icmpType, icmpCode: rec.icmpCode,
-      ...flowOf(c.flows, c.flowSlot),
+      src, dst: L.dst(s), proto: eveProtocolName(L.proto(s)), icmpType: L.icmpType(s), icmpCode: L.icmpCode(s),
+      ...L.flowFields(s),
       score, threshold,
       evidence: {
         echo_requests: Math.round(echoes), mean_payload_bytes: Math.round(mean), distinct_payloads: distinct,
@@ -85,5 +115,6 @@ export class IcmpTunnelDetector implements Detector {
       },
       window: windowLabel(cfg.windowSec),
     }, c.t);
+    if (raised) L.markFlow(s, c.flows);
   }
 }

@@ -55,8 +55,16 @@ export class OverThresholdPackets {
 
   /** Whether entry s's kept destination is the address at words[off..off+4) (the entry was not evicted and reused since). */
   sameDst(s: number, words: Uint32Array, off: number): boolean {
+    return this.sameAddress(8 * s + 4, words, off);
+  }
+
+  /** Whether entry s's kept source is the address at words[off..off+4) (for tables keyed by source). */
+  sameSrc(s: number, words: Uint32Array, off: number): boolean {
+    return this.sameAddress(8 * s, words, off);
+  }
+
+  private sameAddress(o: number, words: Uint32Array, off: number): boolean {
     const a = this.addrs;
-    const o = 8 * s + 4;
     return a[o] === words[off] && a[o + 1] === words[off + 1] && a[o + 2] === words[off + 2] && a[o + 3] === words[off + 3];
   }
 
@@ -68,6 +76,8 @@ export class OverThresholdPackets {
   srcPort(s: number): number { return this.ports[2 * s]; }
   dstPort(s: number): number { return this.ports[2 * s + 1]; }
   proto(s: number): number { return this.meta[2 * s]; }
+  icmpType(s: number): number { return this.icmp[2 * s]; }
+  icmpCode(s: number): number { return this.icmp[2 * s + 1]; }
   laterFragment(s: number): boolean { return this.meta[2 * s + 1] === 1; }
 
   /** The kept packet's flow as an alert names it: its Community ID and flow_id, to pivot from the alert to flow logs. */
