@@ -62,8 +62,14 @@ export class Pipeline {
   }
 
   flush(): void { for (const s of this.sinks) s.flush(); }
-  /** Live, no packet for a while: packet time is now tsSec (statistics of a minute that ended are written). */
-  idle(tsSec: number): void { this.minutes?.advance(tsSec); }
+  /**
+   * Live, no packet for a while: packet time is now tsSec. Statistics of a minute that ended are written,
+   * raises the once-a-second gate held back are made, and idle flows close.
+   */
+  idle(tsSec: number): void {
+    this.minutes?.advance(tsSec);
+    this.engine?.idle(tsSec);
+  }
   /** End of input: open flows are closed (reason shutdown), then every output is made final. */
   finish(): void {
     this.engine?.finish();

@@ -122,6 +122,25 @@ export class DetectionEngine implements FlowCloseListener {
     if (flows.lastSwept) for (let i = 0; i < ds.length; i++) ds[i].tick?.(c);
   }
 
+  /**
+   * Live, no packet for a second or more: packet time is now t (the last packet's plus the wall-clock time
+   * since). Once a second, as packets would: the detectors' ticks first, so a raise the gate held back is
+   * made now rather than when traffic returns, and while the flow it names is still open (marked alerted,
+   * kept with --db-flows alerted); then idle flows close.
+   */
+  idle(t: number): void {
+    const c = this.ctx;
+    if (c.rec === undefined || !this.flows.idle(t)) return;
+    c.t = t;
+    c.flowSlot = -1;
+    c.newFlow = false;
+    c.established = false;
+    c.isIp = false;
+    const ds = this.detectors;
+    for (let i = 0; i < ds.length; i++) ds[i].tick?.(c);
+    this.flows.sweepDue();
+  }
+
   flowClosed(flows: FlowTable, slot: number, reason: CloseReason): void {
     this.hosts.connectionEnded(flows.addrs, flows.origAddrOffset(slot), flows.addrs, flows.respAddrOffset(slot), flows.completed(slot), flows.lastSeen(slot));
     for (const s of this.flowSinks) s.flow(flows, slot, reason);

@@ -420,6 +420,19 @@ export class FlowTable {
   }
 
   /** Closes flows whose time is up at packet time t (update() runs it once per second of packet time). */
+  /**
+   * Live, no packet for a second or more: packet time has moved on to t. True when a sweep is due; the
+   * detection engine then ticks its detectors and calls sweepDue(), as a packet at t would have.
+   */
+  idle(t: number): boolean {
+    return this.sweepClock.due(t);
+  }
+
+  /** The sweep idle() found due, at the schedule's time. */
+  sweepDue(): void {
+    this.sweep(this.sweepClock.now);
+  }
+
   sweep(t: number): void {
     this.sweeps++;
     const to = this.timeouts;

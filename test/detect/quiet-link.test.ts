@@ -1,0 +1,94 @@
+// A live link that goes quiet: once a second of wall-clock time the pipeline moves packet time on
+// (Pipeline.idle), and the detection engine does what a packet would have done: the detectors' ticks
+// make the raises the once-a-second gate held back, then idle flows close. Before, both waited for the
+// next packet, however late it came, and a flow closed first was not stored as the alert's flow.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RawFrame } from '../../src/capture/raw-frame.js';
+import type { EveAlert } from '../../src/alert/eve-alert.js';
+import { DETECTION_DEFAULTS } from '../../src/config/detection-defaults.js';
+import { DetectionEngine } from '../../src/detect/detection-engine.js';
+import { Pipeline } from '../../src/pipeline.js';
+import { CLOSE_REASON_NAMES, type CloseReason, type FlowTable } from '../../src/track/flow-table.js';
+import { ip, ipv4Tcp } from '../support/frame-builder.js';
+
+const SYN = 0x02;
+const RST_ACK = 0x14;
+const LINKTYPE_ETHERNET = 1;
+
+interface Closed { flowId: number; dport: number; reason: string; alerted: number }
+
+function setUp(): { pipeline: Pipeline; alerts: EveAlert[]; closed: Closed[]; at: (t: number, data: Buffer) => void } {
+  const engine = new DetectionEngine(DETECTION_DEFAULTS);
+  const alerts: EveAlert[] = [];
+  engine.hub.addSink({ alert: (a) => { alerts.push(a); } });
+  const closed: Closed[] = [];
+  engine.flowSinks.push({
+    flow: (f: FlowTable, s: number, reason: CloseReason) => {
+      closed.push({ flowId: f.serialOf(s), dport: f.respPort(s), reason: CLOSE_REASON_NAMES[reason], alerted: f.alerted(s) });
+    },
+  });
+  const pipeline = new Pipeline([], engine);
+  const frame = new RawFrame();
+  let index = 0;
+  const at = (t: number, data: Buffer): void => {
+    frame.data = data;
+    frame.offset = 0;
+    frame.capLen = data.length;
+    frame.wireLen = data.length;
+    frame.tsSec = Math.floor(t);
+    frame.tsNsec = Math.round((t - Math.floor(t)) * 1e9);
+    frame.linkType = LINKTYPE_ETHERNET;
+    frame.index = ++index;
+    pipeline.process(frame);
+  };
+  return { pipeline, alerts, closed, at };
+}
+
+test('on a quiet link a held-back port-scan raise is made within seconds, names its last probe, and that flow closes alerted', () => {
+  const { pipeline, alerts, closed, at } = setUp();
+  const t0 = 1_700_000_000;
+  const scanner = ip('10.77.0.6');
+  const target = ip('10.77.2.1');
+  // 60 unanswered SYN probes in 6 s: the 51st raises.
+  for (let i = 0; i < 60; i++) at(t0 + i * 0.1, ipv4Tcp({ src: scanner, dst: target, sport: 40000 + i, dport: 1 + i, flags: SYN }));
+  assert.equal(alerts.length, 1);
+  // 59.5 s after that alert, 60 more probes within a second, each refused: folded into the incident while
+  // the suppression lasts, then held back by the once-a-second gate. Then the link goes quiet.
+  let last = 0;
+  for (let j = 0; j < 60; j++) {
+    last = t0 + 5 + 59.5 + j * 0.015;
+    at(last, ipv4Tcp({ src: scanner, dst: target, sport: 41000 + j, dport: 101 + j, flags: SYN }));
+    at(last + 0.001, ipv4Tcp({ src: target, dst: scanner, sport: 101 + j, dport: 41000 + j, flags: RST_ACK }));
+  }
+  assert.equal(alerts.length, 1, 'the second burst was held back');
+  // The capture loop calls idle once a second of wall-clock time while no packet comes.
+  for (let k = 1; k <= 4; k++) pipeline.idle(last + k);
+  assert.equal(alerts.length, 2, 'the held-back raise was made while the link was quiet');
+  const later = alerts[1];
+  assert.deepEqual([later.src_port, later.dest_port], [41059, 160]);
+  // The refused probes' flows closed 2 s after their RST, without another packet; the one the raise
+  // names closed marked alerted (the database keeps it with --db-flows alerted).
+  const named = closed.find((f) => f.flowId === later.flow_id);
+  assert.ok(named, `flow ${later.flow_id} closed while the link was quiet`);
+  assert.deepEqual([named.dport, named.reason, named.alerted], [160, 'rst', 1]);
+  assert.equal(closed.filter((f) => f.reason === 'rst').length, 60);
+});
+
+test('idle time that has not reached the next second does nothing, and packets after it are counted as before', () => {
+  const { pipeline, alerts, closed, at } = setUp();
+  const t0 = 1_700_000_000;
+  at(t0, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip('10.77.2.1'), sport: 40000, dport: 80, flags: SYN }));
+  pipeline.idle(t0 + 0.5);
+  assert.deepEqual([alerts.length, closed.length], [0, 0]);
+  // The unanswered SYN times out after 30 s of quiet (tcpAttempt), without another packet.
+  pipeline.idle(t0 + 29.5);
+  assert.equal(closed.length, 0);
+  pipeline.idle(t0 + 31);
+  assert.deepEqual(closed.map((f) => [f.dport, f.reason]), [[80, 'idle-timeout']]);
+  // Traffic returns: a packet slightly behind the idle clock still opens its flow.
+  at(t0 + 30.9, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip('10.77.2.1'), sport: 40001, dport: 80, flags: SYN }));
+  pipeline.finish();
+  assert.deepEqual(closed.map((f) => f.reason), ['idle-timeout', 'shutdown']);
+});
