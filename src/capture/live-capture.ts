@@ -17,8 +17,11 @@ export interface LiveCaptureOptions {
 }
 
 function permissionHelp(device: string, detail: string): string {
+  // setcap on the system's node would let every Node.js program on the machine capture: a copy for netwatch only.
   return `capturing on ${device} needs the CAP_NET_RAW privilege (${detail}): run it with sudo, ` +
-    'or grant the capability once: sudo setcap cap_net_raw=eip "$(readlink -f "$(command -v node)")"';
+    'or grant the capability to a copy of node kept for netwatch (not the system\'s node, which every Node.js program uses): ' +
+    'sudo install -D -m 0750 -g "$(id -gn)" "$(readlink -f "$(command -v node)")" /usr/local/lib/netwatch/node && ' +
+    'sudo setcap cap_net_raw=eip /usr/local/lib/netwatch/node, then run /usr/local/lib/netwatch/node "$(command -v netwatch)" capture ...';
 }
 
 export class LiveCapture {

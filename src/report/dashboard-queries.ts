@@ -247,7 +247,8 @@ export class DashboardQueries {
     const end = until ?? span.last ?? Date.now() / 1000;
     const back = RANGES[range];
     const start = since ?? (back === Infinity ? (span.first ?? end) : end - back);
-    return { range, since: start, until: end };
+    // since given: the response says so, not the range it replaced ("24h" for a range of years).
+    return { range: since !== undefined ? 'custom' : range, since: start, until: end };
   }
 
   /**

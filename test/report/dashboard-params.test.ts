@@ -75,3 +75,14 @@ test('muted is 1 or left out: muted=yes is a 400 rather than the muted incidents
     assert.equal((await get(path)).status, 200, path);
   }
 });
+
+test('a range given by since is labelled custom, not the 24h it replaced', { timeout: 60_000 }, async () => {
+  const base = (s as Serve).url;
+  for (const path of ['api/alerts?since=2000-01-01', 'api/overview?since=2000-01-01', 'api/incidents?since=2000-01-01']) {
+    const body = await (await fetch(`${base}${path}`)).json() as { range: { range: string; since: number } };
+    assert.deepEqual([body.range.range, body.range.since], ['custom', 946684800], path);
+  }
+  // A range alone, or ending at until, keeps its name.
+  const named = await (await fetch(`${base}api/alerts?range=7d&until=2030-01-01`)).json() as { range: { range: string } };
+  assert.equal(named.range.range, '7d');
+});
