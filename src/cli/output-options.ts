@@ -3,7 +3,7 @@
 import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { NetwatchError } from '../errors.js';
+import { isNetwatchError, NetwatchError } from '../errors.js';
 import { CsvPacketSink } from '../output/csv-packet-sink.js';
 import { JsonlPacketSink } from '../output/jsonl-packet-sink.js';
 import type { PacketSink } from '../output/packet-sink.js';
@@ -123,21 +123,29 @@ export function checkParentDirectory(flag: string, path: string): void {
 }
 
 /**
- * A file a flag names to write: its directory exists and can be written in, and the name is not a
- * directory. Checked before the run: a report or a model found it only after all the analysis or training
+ * A file a flag names to write: its directory exists, the name is not a directory, and a new file can
+ * be made there. Checked before the run: a report or a model found it only after all the analysis or training
  * ("cannot write: EISDIR", exit 1).
  */
 export function checkOutputFile(flag: string, path: string): void {
   checkParentDirectory(flag, path);
-  let isDir = false;
-  try { isDir = statSync(path).isDirectory(); } catch { isDir = false; }
-  if (isDir) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: is a directory; name a file`);
+  let exists = false;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: is a directory; name a file`);
+    exists = true;
+  } catch (e) {
+    if (isNetwatchError(e)) throw e;
+  }
+  // A new file needs a directory it may create files in. An existing one (a device such as /dev/null, a
+  // FIFO, a link, a file replaced by a rename beside it or appended to) is left to the run to open.
+  if (exists) return;
   const dir = dirname(resolve(path));
   try {
     accessSync(dir, constants.W_OK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: cannot write in ${dir} (${code === 'EROFS' ? 'read-only file system' : 'permission denied'})`);
+    const why = (e as NodeJS.ErrnoException).code === 'EROFS' ? 'read-only file system' : 'permission denied';
+    throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: cannot write in ${dir} (${why})`);
   }
 }
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -337,6 +337,28 @@ test('an output named by a directory is refused before the run, naming the flag 
     assert.equal(r.status, 2, `${flag}: ${r.stderr}`);
     assert.equal(r.stderr, `netwatch: ${flag} ${dir}: is a directory; name a file\n`);
   }
+});
+
+test('an output is checked for what the user may write: /dev/null yes, a new file in a directory of root\'s no', (t) => {
+  // As nobody (uid 65534), which can read the build and the corpus but write only where anyone may.
+  const scan = `${CORPUS}/attack/scan/ppa_synscan.pcapng`;
+  const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--'];
+  const readable = spawnSync('setpriv', [...nobody, process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(CLI)}, 4); require('fs').accessSync(${JSON.stringify(scan)}, 4)`]);
+  if (readable.status !== 0) {
+    t.skip('the checkout or the corpus is not readable by uid 65534 here (a parent directory closed to others)');
+    return;
+  }
+  // The test's own directory (mkdtemp makes it 0700) opened to everyone to look into, not to write in.
+  chmodSync(dir, 0o755);
+  const closed = join(dir, 'root-only');
+  mkdirSync(closed, { mode: 0o755 });
+  const asNobody = (args: string[]) => spawnSync('setpriv', [...nobody, process.execPath, CLI, ...args],
+    { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOME: '/tmp' } });
+  const devNull = asNobody(['analyze', scan, '--no-store', '-q', '--summary', 'none', '--alerts', '/dev/null']);
+  assert.equal(devNull.status, 0, devNull.stderr);
+  const refused = asNobody(['analyze', scan, '--no-store', '-q', '--summary', 'none', '--alerts', join(closed, 'a.json')]);
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.equal(refused.stderr, `netwatch: --alerts ${join(closed, 'a.json')}: cannot write in ${closed} (permission denied)\n`);
 });
 
 test('an output never replaces an input, a device or a pipe; a symbolic link keeps pointing at the new file', { timeout: 60_000 }, () => {

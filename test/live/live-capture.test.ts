@@ -125,14 +125,14 @@ test('bad filter, unknown interface and missing privilege each give one clear li
   const unpriv = spawnSync('setpriv', ['--bounding-set=-net_raw,-net_admin', '--', process.execPath, CLI, 'capture', '-i', 'lo', '-c', '1'], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(unpriv.status, 1, unpriv.stderr);
   assert.match(unpriv.stderr, /needs the CAP_NET_RAW privilege.*sudo setcap cap_net_raw=eip/);
-  // Errors found after the capture thread started (config, model, alert log) end the process too: it
-  // once printed the line and then waited on the thread for ever.
+  // Errors found after the capture thread started (config, model) end the process too: it once printed
+  // the line and then waited on the thread for ever. An alert log named by a directory is refused before.
   const cfg = join(dir, 'unknown-key.json');
   writeFileSync(cfg, JSON.stringify({ nosuchkey: 1 }));
   for (const [args, status, message] of [
     [['--config', cfg], 2, /nosuchkey: unknown key/],
     [['--model', join(dir, 'no-model.json')], 2, /cannot read model: no such file/],
-    [['--alert-log', dir], 1, /cannot open the alert log: EISDIR/],
+    [['--alert-log', dir], 2, /--alert-log .*: is a directory; name a file$/m],
   ] as const) {
     const r = spawnSync(process.execPath, [CLI, 'capture', '-i', 'lo', '-c', '1', '-q', '--no-store', ...args], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, status, `${args.join(' ')}: status ${r.status} signal ${r.signal}\n${r.stderr}`);
