@@ -82,6 +82,14 @@ export class AnomalyDetector implements Detector {
     last.index = pos.index;
   }
 
+  /**
+   * Once a second of packet time: windows that have ended close. Packets close them as they come; this is
+   * for a quiet live link (DetectionEngine.idle), where the last window otherwise waited for the next packet.
+   */
+  tick(c: PacketContext): void {
+    this.table.advance(c.t);
+  }
+
   finish(): void {
     this.table.closeAll();
   }

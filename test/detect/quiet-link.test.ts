@@ -5,12 +5,20 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RawFrame } from '../../src/capture/raw-frame.js';
 import type { EveAlert } from '../../src/alert/eve-alert.js';
 import { DETECTION_DEFAULTS } from '../../src/config/detection-defaults.js';
+import { AnomalyDetector } from '../../src/detect/anomaly-detector.js';
+import { loadModel, saveModel } from '../../src/detect/anomaly-model.js';
 import { DetectionEngine } from '../../src/detect/detection-engine.js';
+import { trainModel } from '../../src/detect/model-training.js';
 import { Pipeline } from '../../src/pipeline.js';
 import { CLOSE_REASON_NAMES, type CloseReason, type FlowTable } from '../../src/track/flow-table.js';
+import { extract } from '../../eval/model-eval.js';
+import { CORPUS } from '../support/corpus.js';
 import { ip, ipv4Tcp } from '../support/frame-builder.js';
 
 const SYN = 0x02;
@@ -19,8 +27,10 @@ const LINKTYPE_ETHERNET = 1;
 
 interface Closed { flowId: number; dport: number; reason: string; alerted: number }
 
-function setUp(): { pipeline: Pipeline; alerts: EveAlert[]; closed: Closed[]; at: (t: number, data: Buffer) => void } {
+function setUp(model?: AnomalyDetector['current']): { pipeline: Pipeline; alerts: EveAlert[]; closed: Closed[]; at: (t: number, data: Buffer) => void; scoring: AnomalyDetector | null } {
   const engine = new DetectionEngine(DETECTION_DEFAULTS);
+  const scoring = model === undefined ? null : new AnomalyDetector(model, DETECTION_DEFAULTS.anomaly, engine.hub, false);
+  if (scoring !== null) engine.addDetector(scoring);
   const alerts: EveAlert[] = [];
   engine.hub.addSink({ alert: (a) => { alerts.push(a); } });
   const closed: Closed[] = [];
@@ -43,7 +53,7 @@ function setUp(): { pipeline: Pipeline; alerts: EveAlert[]; closed: Closed[]; at
     frame.index = ++index;
     pipeline.process(frame);
   };
-  return { pipeline, alerts, closed, at };
+  return { pipeline, alerts, closed, at, scoring };
 }
 
 test('on a quiet link a held-back port-scan raise is made within seconds, names its last probe, and that flow closes alerted', () => {
@@ -91,4 +101,28 @@ test('idle time that has not reached the next second does nothing, and packets a
   at(t0 + 30.9, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip('10.77.2.1'), sport: 40001, dport: 80, flags: SYN }));
   pipeline.finish();
   assert.deepEqual(closed.map((f) => f.reason), ['idle-timeout', 'shutdown']);
+});
+
+test('on a quiet link the model\'s host window is scored when it ends, not when the next packet comes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nw-quiet-'));
+  try {
+    const benign = join(CORPUS, 'benign/pcapplusplus_example_web.pcap');
+    const e = await extract(benign, { windowSec: 30, minPackets: 5 });
+    const file = trainModel({
+      rows: e.rows, hosts: e.hosts, starts: e.starts, files: [benign], packets: e.packets, durationSec: e.durationSec,
+      windowsTotal: e.rows.length, windowsTooSmall: 0, windowsAlerted: 0, rarity: e.rarity,
+    }, { modelType: 'isolation-forest', windowSec: 30, minPackets: 5, seed: 1, alertsPerDay: 12, phases: 1 });
+    saveModel(file, join(dir, 'model.json'));
+    const { pipeline, at, scoring } = setUp(loadModel(join(dir, 'model.json')));
+    // Windows of 30 s on the epoch: t0 = 1,700,000,000 falls in the one from ...980 to ...010.
+    const t0 = 1_700_000_000;
+    for (let i = 0; i < 10; i++) at(t0 + i * 0.2, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip('10.77.2.1'), sport: 40000, dport: 80, flags: 0x18, payload: 100 }));
+    pipeline.idle(t0 + 9.5);
+    assert.equal(scoring?.windowsScored, 0, 'the window has not ended');
+    pipeline.idle(t0 + 11);
+    // Both hosts' windows (sender and receiver) are scored with no packet after them.
+    assert.equal(scoring?.windowsScored, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
