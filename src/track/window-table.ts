@@ -148,7 +148,12 @@ export class WindowTable {
     return r;
   }
 
-  /** Record of an existing entry, rolled to packet time t, or -1 (nothing is inserted). */
+  /**
+   * Record of an existing entry, rolled to time t, or -1 (nothing is inserted). t may be in the past (a
+   * flow's last packet as it closes, a refused raise judged later): the entry then stays as it is. Only a
+   * packet (touch) restarts an entry whose time stepped back; a lookup at a past time did, and wiped the
+   * windows of every active host a closing flow named.
+   */
   find(key: Uint32Array, off: number, t: number): number {
     const h = hashWords(key, off, this.kw, 0x2545f491) | 0;
     const sw = this.slotWords;
@@ -157,7 +162,7 @@ export class WindowTable {
       const r = sw[4 * s + 1];
       if (r < 0) return -1;
       if (sw[4 * s] === h && this.sameKey(r, key, off)) {
-        this.roll(r, t);
+        if (t >= this.startOf(r, 0)) this.roll(r, t);
         return r;
       }
     }

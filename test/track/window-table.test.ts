@@ -48,6 +48,22 @@ test('packet time stepping back restarts the windows instead of piling counts up
   assert.equal(T.value(s, 1, 0, 100.5), 1, 'only what came after the step counts');
 });
 
+test('a lookup at a past time (a closing flow\'s last packet, a refused raise judged later) leaves the windows as they are', () => {
+  const T = new WindowTable({ capacity: 16, keyWords: 4, fields: 1, scales: [1, 10, 60] });
+  // 4 packets a second for 45 s.
+  for (let i = 0; i < 180; i++) T.add(T.touch(key, 0, 1000 + i * 0.25), 0, 1);
+  const now = 1000 + 179 * 0.25;
+  const before = [T.value(T.find(key, 0, now), 2, 0, now), T.value(T.find(key, 0, now), 1, 0, now)];
+  // Sliding estimates: most of the 180 in the 60 s scale, about 40 in the 10 s one.
+  assert.ok(before[0] > 140 && before[1] >= 38 && before[1] <= 42, JSON.stringify(before));
+  // A flow whose last packet was 30 s ago closes now: its host is looked up at that time. This restarted
+  // the entry (a clock step), and the counts fell to what came after (an operator review).
+  const s = T.find(key, 0, now - 30);
+  assert.ok(s >= 0);
+  T.add(s, 0, 0);
+  assert.deepEqual([T.value(s, 2, 0, now), T.value(s, 1, 0, now)], before);
+});
+
 test('distinct counts are right for items that differ only in their low bits: ports 1-1000, the hosts of a /24', () => {
   // What scans, sweeps and floods count, passed to mark as they are (mark mixes them). A plain
   // multiplicative hash sliced for the bitmap read 1000 ports as 797 (port_scan, 1024 bits) and 255 hosts
