@@ -26,6 +26,8 @@ export class Pipeline {
   readonly summary = new TrafficSummary();
   /** Flows, host windows and detectors; null when detection is off (decode and summary only). */
   readonly engine: DetectionEngine | null;
+  /** Live: when the last packet was processed (performance.now(), ms), NaN before any; kept across captures. */
+  lastPacketAt = NaN;
   /** The file being read (for pcap_filename in alerts), or null live. */
   currentFile: string | null = null;
   private readonly sinks: PacketSink[];
@@ -248,12 +250,14 @@ export type LiveStopReason = 'count' | 'duration' | 'signal' | 'lost';
 export async function runLive(pipeline: Pipeline, live: LiveCapture, opts: LiveRunOptions): Promise<LiveStopReason> {
   const frame = new RawFrame();
   const reader = live.reader;
-  const started = Date.now();
+  const started = performance.now();
   const deadline = opts.durationSec > 0 ? started + opts.durationSec * 1000 : Infinity;
   const limit = opts.count > 0 ? opts.count : Infinity;
   let lastTick = started;
-  /** Wall time the last packet was processed: with none since, packet time runs on with the clock. */
-  let lastPacketWall = started;
+  // Intervals on the monotonic clock: a wall clock stepped back (NTP) stopped the ticks for the length of
+  // the step. The last packet's time is the pipeline's, so a capture restarted on the same pipeline (the
+  // daemon's filter change, a lost interface) goes on from it rather than from its own start.
+  if (Number.isNaN(pipeline.lastPacketAt)) pipeline.lastPacketAt = started;
   let reason: LiveStopReason = 'signal';
   const drain = (): number => {
     let n = 0;
@@ -268,16 +272,16 @@ export async function runLive(pipeline: Pipeline, live: LiveCapture, opts: LiveR
   for (;;) {
     const n = drain();
     if (pipeline.summary.packets >= limit) { reason = 'count'; break; }
-    const now = Date.now();
-    if (n > 0) lastPacketWall = now;
+    const now = performance.now();
+    if (n > 0) pipeline.lastPacketAt = now;
     if (now >= deadline) { reason = 'duration'; break; }
     if (opts.shouldStop()) { reason = 'signal'; break; }
     if (live.lost !== null) { reason = 'lost'; break; }
     if (now - lastTick >= 1000) {
       lastTick = now;
-      if (pipeline.summary.packets > 0 && now - lastPacketWall >= 1000) {
+      if (pipeline.summary.packets > 0 && now - pipeline.lastPacketAt >= 1000) {
         const last = pipeline.record;
-        pipeline.idle(last.tsSec + last.tsNsec / 1e9 + (now - lastPacketWall) / 1000);
+        pipeline.idle(last.tsSec + last.tsNsec / 1e9 + (now - pipeline.lastPacketAt) / 1000);
       }
       opts.onTick?.();
     }
@@ -287,16 +291,16 @@ export async function runLive(pipeline: Pipeline, live: LiveCapture, opts: LiveR
   }
   opts.onStopDecided?.();
   // Let libpcap hand over what the kernel already queued, so it is not mistaken for loss.
-  const graceEnd = Date.now() + STOP_GRACE_MS;
-  while (Date.now() < graceEnd) {
-    if (drain() === 0) await reader.waitForData(Math.max(1, graceEnd - Date.now()));
+  const graceEnd = performance.now() + STOP_GRACE_MS;
+  while (performance.now() < graceEnd) {
+    if (drain() === 0) await reader.waitForData(Math.max(1, graceEnd - performance.now()));
     else await yieldToLoop();
   }
   await live.stop();
   // What the worker stored before it stopped, within the budget.
-  const budgetEnd = Date.now() + (opts.stopBudgetMs ?? Infinity);
+  const budgetEnd = performance.now() + (opts.stopBudgetMs ?? Infinity);
   while (pipeline.summary.packets < limit && drain() > 0) {
-    if (Date.now() >= budgetEnd) {
+    if (performance.now() >= budgetEnd) {
       let abandoned = 0;
       while (reader.next(frame)) abandoned++;
       reader.release();

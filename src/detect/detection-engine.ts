@@ -132,6 +132,10 @@ export class DetectionEngine implements FlowCloseListener {
     const c = this.ctx;
     if (c.rec === undefined || !this.flows.idle(t)) return;
     c.t = t;
+    // What is raised now (slowloris, a network-wide SYN flood) is stamped with this time, not the last packet's.
+    const pos = this.hub.position;
+    pos.tsSec = Math.floor(t);
+    pos.tsNsec = Math.round((t - pos.tsSec) * 1e6) * 1000;
     c.flowSlot = -1;
     c.newFlow = false;
     c.established = false;

@@ -419,12 +419,14 @@ export class FlowTable {
     this.close(victim, CloseReason.Eviction);
   }
 
-  /** Closes flows whose time is up at packet time t (update() runs it once per second of packet time). */
   /**
    * Live, no packet for a second or more: packet time has moved on to t. True when a sweep is due; the
-   * detection engine then ticks its detectors and calls sweepDue(), as a packet at t would have.
+   * detection engine then ticks its detectors and calls sweepDue(), as a packet at t would have. A time
+   * not ahead of the schedule (a capture restarted, the idle estimate behind) does nothing: idle never
+   * moves packet time back.
    */
   idle(t: number): boolean {
+    if (!(t > this.sweepClock.now)) return false;
     return this.sweepClock.due(t);
   }
 
@@ -433,6 +435,7 @@ export class FlowTable {
     this.sweep(this.sweepClock.now);
   }
 
+  /** Closes flows whose time is up at packet time t (update() runs it once per second of packet time). */
   sweep(t: number): void {
     this.sweeps++;
     const to = this.timeouts;

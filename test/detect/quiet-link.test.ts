@@ -126,3 +126,34 @@ test('on a quiet link the model\'s host window is scored when it ends, not when 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('what a tick raises on a quiet link is stamped with the time it was raised, not the last packet\'s', () => {
+  const { pipeline, alerts, at } = setUp();
+  const t0 = 1_700_000_000;
+  const client = ip('10.77.0.6');
+  const server = ip('10.77.2.80');
+  // 45 connections to a web port, each opened and left almost empty: slow HTTP once they are 5 s old.
+  for (let i = 0; i < 45; i++) {
+    const t = t0 + i * 0.02;
+    at(t, ipv4Tcp({ src: client, dst: server, sport: 45000 + i, dport: 80, flags: SYN }));
+    at(t + 0.001, ipv4Tcp({ src: server, dst: client, sport: 80, dport: 45000 + i, flags: 0x12 }));
+    at(t + 0.002, ipv4Tcp({ src: client, dst: server, sport: 45000 + i, dport: 80, flags: 0x10 }));
+  }
+  assert.equal(alerts.length, 0);
+  for (let k = 1; k <= 8; k++) pipeline.idle(t0 + 1 + k);
+  const slow = alerts.filter((a) => a.netwatch.detector === 'slowloris');
+  assert.equal(slow.length, 1);
+  // Raised at the first idle second where the oldest connection was 5 s old: t0 + 6, 2023-11-14T22:13:26Z.
+  assert.equal(slow[0].timestamp, '2023-11-14T22:13:26.000000+0000');
+});
+
+test('idle never moves packet time back: a capture restarted on the same pipeline goes on from where it was', () => {
+  const flows = new DetectionEngine(DETECTION_DEFAULTS).flows;
+  assert.equal(flows.idle(1_700_000_000), true);
+  assert.equal(flows.idle(1_700_000_054), true);
+  // The daemon's capture restarted (a filter change): an idle estimate from before is ignored, where the
+  // schedule used to step back to it and close flows a minute late.
+  assert.equal(flows.idle(1_700_000_001), false);
+  assert.equal(flows.idle(1_700_000_054.5), false);
+  assert.equal(flows.idle(1_700_000_055), true);
+});
