@@ -117,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
       // Throwing stops yargs here; returning would let it run the command's handler anyway.
       const first = argv.find((a) => !a.startsWith('-'));
       // A first word that is no command and like none: yargs calls it an unknown argument.
-      const notCommand = first !== undefined && !COMMAND_NAMES.includes(first);
+      const notCommand = first !== undefined && !COMMAND_NAMES.includes(first) && argv[0] === first;
       const text = msg.startsWith('Did you mean') && first !== undefined ? `unknown command "${first}". ${msg}`
         : notCommand && /^Unknown arguments?:/.test(msg) ? `unknown command "${first}": name one of ${COMMAND_NAMES.join(', ')}` : oneLine(msg);
       // A flag of one command is explained by that command's help, not by the list of commands.

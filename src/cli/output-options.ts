@@ -1,9 +1,9 @@
 // Flags shared by capture and analyze (export format and file, summary style) and the sinks they select.
 
-import { accessSync, constants, lstatSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { isNetwatchError, NetwatchError } from '../errors.js';
+import { NetwatchError } from '../errors.js';
 import { CsvPacketSink } from '../output/csv-packet-sink.js';
 import { JsonlPacketSink } from '../output/jsonl-packet-sink.js';
 import type { PacketSink } from '../output/packet-sink.js';
@@ -83,7 +83,7 @@ export function checkOutputs(exporting: boolean, args: { out?: string; alerts?: 
   }
   const files = named.filter(([, v]) => !isStandardOutput(v));
   for (const [flag, v] of files) {
-    checkOutputFile(flag, v);
+    checkOutputFile(flag, v, flag === 'alert-log' ? 'in-place' : 'replaced');
     checkNotInput(flag, v, inputs);
   }
   for (let i = 0; i < files.length; i++) {
@@ -123,29 +123,26 @@ export function checkParentDirectory(flag: string, path: string): void {
 }
 
 /**
- * A file a flag names to write: its directory exists, the name is not a directory, and a new file can
- * be made there. Checked before the run: a report or a model found it only after all the analysis or training
- * ("cannot write: EISDIR", exit 1).
+ * A file a flag names to write: its directory exists, the name is not a directory, and the user may write
+ * it as the run will: a file written beside and renamed into place (exports, a model) needs its directory
+ * writable, one written where it is (the alert log, a report) the file itself, a new one its directory.
+ * A device or FIFO (/dev/null) is left to the run to open. Checked before the run: a report or a model
+ * found it only after all the analysis or training ("cannot write: EISDIR", exit 1).
  */
-export function checkOutputFile(flag: string, path: string): void {
+export function checkOutputFile(flag: string, path: string, writes: 'replaced' | 'in-place' = 'replaced'): void {
   checkParentDirectory(flag, path);
-  let exists = false;
+  let st;
+  try { st = statSync(path); } catch { st = undefined; }
+  if (st?.isDirectory() === true) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: is a directory; name a file`);
+  if (st !== undefined && !st.isFile()) return;
+  const inPlace = st !== undefined && writes === 'in-place';
+  // A link is followed: the file it names is replaced, beside itself.
+  const target = inPlace ? path : dirname(st !== undefined ? realpathSync(path) : resolve(path));
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: is a directory; name a file`);
-    exists = true;
-  } catch (e) {
-    if (isNetwatchError(e)) throw e;
-  }
-  // A new file needs a directory it may create files in. An existing one (a device such as /dev/null, a
-  // FIFO, a link, a file replaced by a rename beside it or appended to) is left to the run to open.
-  if (exists) return;
-  const dir = dirname(resolve(path));
-  try {
-    accessSync(dir, constants.W_OK);
+    accessSync(target, constants.W_OK);
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'EROFS' ? 'read-only file system' : 'permission denied';
-    throw new NetwatchError('NW_ERR_USAGE', `--${flag} ${path}: cannot write in ${dir} (${why})`);
+    throw new NetwatchError('NW_ERR_USAGE', inPlace ? `--${flag} ${path}: cannot write it (${why})` : `--${flag} ${path}: cannot write in ${target} (${why})`);
   }
 }
 

@@ -44,7 +44,7 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
   if (argv.html === '') throw new NetwatchError('NW_ERR_USAGE', 'report: --html needs a file name');
   if (argv.png === '') throw new NetwatchError('NW_ERR_USAGE', 'report: --png needs a directory');
   if (argv.html !== undefined) {
-    checkOutputFile('html', argv.html);
+    checkOutputFile('html', argv.html, 'in-place');
     checkNotInput('html', argv.html, [...files, ...inputFiles(argv)]);
   }
   // Checked before anything is analysed or written: the HTML was written, then the run failed on the chart directory.

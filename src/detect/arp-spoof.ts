@@ -42,13 +42,13 @@ function setBounded<K, V>(m: Map<K, V>, k: K, v: V): void {
 
 /** The segment of an ARP alert, for its evidence: the VLAN and overlay VNI, each only when there is one. */
 function segmentEvidence(vlan: number, vni: number): { vlan?: number; vni?: number } {
-  return { ...(vlan >= 0 ? { vlan } : {}), ...(vni >= 0 ? { vni } : {}) };
+  return { ...(vlan > 0 ? { vlan } : {}), ...(vni >= 0 ? { vni } : {}) };
 }
 
 /** " in VLAN 10", " in VNI 5001", " in VLAN 10 VNI 5001", or nothing: where the claim was made. */
 function segmentText(vlan: number, vni: number): string {
-  if (vlan < 0 && vni < 0) return '';
-  return ` in${vlan >= 0 ? ` VLAN ${vlan}` : ''}${vni >= 0 ? ` VNI ${vni}` : ''}`;
+  if (vlan <= 0 && vni < 0) return '';
+  return ` in${vlan > 0 ? ` VLAN ${vlan}` : ''}${vni >= 0 ? ` VNI ${vni}` : ''}`;
 }
 
 /**
@@ -168,7 +168,8 @@ export class ArpSpoofDetector implements Detector {
 
   /** The number of the segment of a frame with this outer VLAN (-1: none) and overlay VNI (-1: none). */
   private segmentOf(vlan: number, vni: number): number {
-    const key = (vlan + 1) * 16777216 + vni + 1;
+    // VLAN ID 0 is a priority tag (802.1p), not a VLAN: the frame is in the untagged segment.
+    const key = (vlan > 0 ? vlan + 1 : 0) * 16777216 + vni + 1;
     const n = this.segments.get(key);
     if (n !== undefined) return n;
     if (this.segments.size >= MAX_SEGMENTS) return 0;

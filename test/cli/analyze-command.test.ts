@@ -339,7 +339,7 @@ test('an output named by a directory is refused before the run, naming the flag 
   }
 });
 
-test('an output is checked for what the user may write: /dev/null yes, a new file in a directory of root\'s no', (t) => {
+test('an output is checked for what the user may write, as the run writes it: /dev/null yes; a new file or a model in a directory of root\'s, root\'s report no', (t) => {
   // As nobody (uid 65534), which can read the build and the corpus but write only where anyone may.
   const scan = `${CORPUS}/attack/scan/ppa_synscan.pcapng`;
   const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--'];
@@ -359,6 +359,22 @@ test('an output is checked for what the user may write: /dev/null yes, a new fil
   const refused = asNobody(['analyze', scan, '--no-store', '-q', '--summary', 'none', '--alerts', join(closed, 'a.json')]);
   assert.equal(refused.status, 2, refused.stderr);
   assert.equal(refused.stderr, `netwatch: --alerts ${join(closed, 'a.json')}: cannot write in ${closed} (permission denied)\n`);
+  // A model is replaced by a rename beside it: a file anyone may write, in a directory of root's, is refused.
+  const model = join(closed, 'm.json');
+  writeFileSync(model, '{}', { mode: 0o666 });
+  chmodSync(model, 0o666);
+  const train = asNobody(['train', `${CORPUS}/benign/ppa_http_espn.pcapng`, '--model', model]);
+  assert.equal(train.status, 2, train.stderr);
+  assert.equal(train.stderr, `netwatch: --model ${model}: cannot write in ${closed} (permission denied)\n`);
+  // A report is written where it is: root's file in a directory anyone may write in is refused too.
+  const open = join(dir, 'anyone');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  const html = join(open, 'r.html');
+  writeFileSync(html, '', { mode: 0o644 });
+  const report = asNobody(['report', scan, '--html', html]);
+  assert.equal(report.status, 2, report.stderr);
+  assert.equal(report.stderr, `netwatch: --html ${html}: cannot write it (permission denied)\n`);
 });
 
 test('an output never replaces an input, a device or a pipe; a symbolic link keeps pointing at the new file', { timeout: 60_000 }, () => {

@@ -125,6 +125,8 @@ test('the same address on two VLANs of a trunk, or two tenants of an overlay, ea
   assert.deepEqual(analyze('two-vnis', turns(inVxlan, 100, 200)).alerts, []);
   // One segment seen as two MACs for one address is the spoofing it was: the same frames untagged alert.
   assert.ok(analyze('one-segment', turns((_, f) => f, 0, 0)).alerts.some((a) => a.alert.signature_id === 9101301));
+  // VLAN ID 0 is a priority tag (802.1p), not a VLAN: tagged so and untagged frames are one segment.
+  assert.ok(analyze('priority-tagged', turns((seg, f) => (seg === 0 ? vlanTagged(0, f) : f), 0, 1)).alerts.some((a) => a.alert.signature_id === 9101301));
 });
 
 test('a takeover inside one overlay tenant is raised, naming its VNI; inside one VLAN, its VLAN', () => {
