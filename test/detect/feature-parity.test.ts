@@ -9,27 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DETECTION_DEFAULTS } from '../../src/config/detection-defaults.js';
 import { AnomalyDetector } from '../../src/detect/anomaly-detector.js';
-import { loadModel, saveModel } from '../../src/detect/anomaly-model.js';
 import { DetectionEngine } from '../../src/detect/detection-engine.js';
 import { FEATURE_INDEX as F } from '../../src/detect/feature-set.js';
-import { trainModel } from '../../src/detect/model-training.js';
 import { TrainingCollector } from '../../src/detect/training-collector.js';
 import { Pipeline, runFiles } from '../../src/pipeline.js';
 import { wordsToString } from '../../src/track/address-key.js';
-import { extract } from '../../eval/model-eval.js';
 import { CORPUS } from '../support/corpus.js';
+import { webModel } from '../support/web-model.js';
 
 test('train and detect read the same rows from the same traffic (SSH and FTP guessing, a SYN reflection, web browsing)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nw-parity-'));
   try {
-    const benign = join(CORPUS, 'benign/pcapplusplus_example_web.pcap');
-    const e = await extract(benign, { windowSec: 30, minPackets: 5 });
-    const file = trainModel({
-      rows: e.rows, hosts: e.hosts, starts: e.starts, files: [benign], packets: e.packets, durationSec: e.durationSec,
-      windowsTotal: e.rows.length, windowsTooSmall: 0, windowsAlerted: 0, rarity: e.rarity,
-    }, { modelType: 'isolation-forest', windowSec: 30, minPackets: 5, seed: 1, alertsPerDay: 12, phases: 1 });
-    saveModel(file, join(dir, 'model.json'));
-    const model = loadModel(join(dir, 'model.json'));
+    const model = await webModel(dir);
     const totals = { closed_conns: 0, repeat_conns: 0, unanswered_syns_in: 0, unsolicited_synacks_in: 0 };
     for (const cap of ['attack/bruteforce/zeek_ssh_sshguess.pcap', 'attack/bruteforce/zeek_ftp_bruteforce.pcap',
       'attack/dos/stopddos_amp.TCP.syn.optionallyACK.optionallysamePort.pcapng', 'benign/pcapplusplus_example_web.pcap']) {

@@ -12,14 +12,11 @@ import { RawFrame } from '../../src/capture/raw-frame.js';
 import type { EveAlert } from '../../src/alert/eve-alert.js';
 import { DETECTION_DEFAULTS } from '../../src/config/detection-defaults.js';
 import { AnomalyDetector } from '../../src/detect/anomaly-detector.js';
-import { loadModel, saveModel } from '../../src/detect/anomaly-model.js';
 import { DetectionEngine } from '../../src/detect/detection-engine.js';
-import { trainModel } from '../../src/detect/model-training.js';
 import { Pipeline } from '../../src/pipeline.js';
 import { CLOSE_REASON_NAMES, type CloseReason, type FlowTable } from '../../src/track/flow-table.js';
-import { extract } from '../../eval/model-eval.js';
-import { CORPUS } from '../support/corpus.js';
 import { ip, ipv4Tcp } from '../support/frame-builder.js';
+import { webModel } from '../support/web-model.js';
 
 const SYN = 0x02;
 const RST_ACK = 0x14;
@@ -106,14 +103,7 @@ test('idle time that has not reached the next second does nothing, and packets a
 test('on a quiet link the model\'s host window is scored when it ends, not when the next packet comes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nw-quiet-'));
   try {
-    const benign = join(CORPUS, 'benign/pcapplusplus_example_web.pcap');
-    const e = await extract(benign, { windowSec: 30, minPackets: 5 });
-    const file = trainModel({
-      rows: e.rows, hosts: e.hosts, starts: e.starts, files: [benign], packets: e.packets, durationSec: e.durationSec,
-      windowsTotal: e.rows.length, windowsTooSmall: 0, windowsAlerted: 0, rarity: e.rarity,
-    }, { modelType: 'isolation-forest', windowSec: 30, minPackets: 5, seed: 1, alertsPerDay: 12, phases: 1 });
-    saveModel(file, join(dir, 'model.json'));
-    const { pipeline, at, scoring } = setUp(loadModel(join(dir, 'model.json')));
+    const { pipeline, at, scoring } = setUp(await webModel(dir));
     // Windows of 30 s on the epoch: t0 = 1,700,000,000 falls in the one from ...980 to ...010.
     const t0 = 1_700_000_000;
     for (let i = 0; i < 10; i++) at(t0 + i * 0.2, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip('10.77.2.1'), sport: 40000, dport: 80, flags: 0x18, payload: 100 }));
