@@ -5,17 +5,17 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6, isEchoRequest } from '../decode/packet-re
 import { countText } from '../track/linear-count.js';
 import { HB_PEERS, HF_BYTES, HF_ECHO_REQ, HF_PKTS, SCALE_10S } from '../track/host-windows.js';
 import { windowLabel, type Detector, type PacketContext } from './detector.js';
-import { VictimRaises } from './over-threshold-packets.js';
+import { KeptRaises } from './over-threshold-packets.js';
 
 export class IcmpFloodDetector implements Detector {
   readonly name = 'icmp_flood' as const;
   private cfg: DetectionConfig['icmpFlood'];
   /** Per victim (host-window entry): the raise gate, and the latest echo request over the threshold, which the alert names. */
-  private readonly victims: VictimRaises;
+  private readonly victims: KeptRaises;
 
   constructor(cfg: DetectionConfig['icmpFlood'], hostCapacity: number) {
     this.cfg = cfg;
-    this.victims = new VictimRaises(hostCapacity, (c, d) => this.judge(c, d));
+    this.victims = new KeptRaises(hostCapacity, (c, d) => this.judge(c, d));
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {

@@ -6,8 +6,8 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6, isEchoRequest } from '../decode/packet-re
 import { writeSrc } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
 import { eveProtocolName } from '../decode/protocol-names.js';
-import { type Detector, type PacketContext, RaiseGate, windowLabel } from './detector.js';
-import { OverThresholdPackets } from './over-threshold-packets.js';
+import { type Detector, type PacketContext, windowLabel } from './detector.js';
+import { KeptRaises } from './over-threshold-packets.js';
 
 const F_ECHOES = 0;
 const F_PAYLOAD = 1;
@@ -21,17 +21,17 @@ export class IcmpTunnelDetector implements Detector {
   readonly name = 'icmp_tunnel' as const;
   private cfg: DetectionConfig['icmpTunnel'];
   private readonly sources: WindowTable;
-  /** Remembers the sources it refused, judged again each second and at the end: the incident has the final count. */
-  private readonly gate: RaiseGate;
-  /** Per source, its latest echo request over the threshold, which the alert names. */
-  private readonly latest: OverThresholdPackets;
+  /**
+   * Per source, its latest echo request over the threshold (which the alert names) and the sources the gate
+   * refused, judged again each second and at the end: the incident has the final count.
+   */
+  private readonly raises: KeptRaises;
   private readonly key = new Uint32Array(4);
 
   constructor(cfg: DetectionConfig['icmpTunnel'], capacity: number) {
     this.cfg = cfg;
     this.sources = new WindowTable({ capacity, keyWords: 4, fields: 3, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 512 });
-    this.gate = new RaiseGate(capacity, true);
-    this.latest = new OverThresholdPackets(capacity);
+    this.raises = new KeptRaises(capacity, (c, s) => this.judge(c, s), { keyOf: (_c, s, out) => this.sources.keyOf(s, out, 0), side: 'src' });
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
@@ -40,19 +40,12 @@ export class IcmpTunnelDetector implements Detector {
 
   /** Once a second: sources whose raise the gate refused are judged again, so the incident has the latest count. */
   tick(c: PacketContext): void {
-    this.gate.drain(c, this.judgeKept(c), false);
+    this.raises.drain(c, false);
   }
 
   /** End of input: the same, with the gate open (18 covert echoes sent within a second are filed as 18, not the 10 that crossed). */
   finish(c: PacketContext): void {
-    this.gate.drain(c, this.judgeKept(c), true);
-  }
-
-  private judgeKept(c: PacketContext): (s: number) => void {
-    return (s) => {
-      this.sources.keyOf(s, this.key, 0);
-      if (this.latest.sameSrc(s, this.key, 0)) this.judge(c, s);
-    };
+    this.raises.drain(c, true);
   }
 
   packet(c: PacketContext): void {
@@ -74,8 +67,7 @@ export class IcmpTunnelDetector implements Detector {
     T.mark(s, B_PAYLOADS, h);
     if (rec.ipv6UnknownOption) T.add(s, F_COVERT, 1);
     if (T.value(s, 0, F_ECHOES, c.t) < this.cfg.minEchoes) return;
-    this.latest.keep(s, c);
-    this.judge(c, s);
+    this.raises.over(c, s);
   }
 
   /** Raises for source entry s when its window is a tunnel, naming its kept echo request. */
@@ -98,8 +90,8 @@ export class IcmpTunnelDetector implements Detector {
     } else if (distinct >= cfg.minDistinctPayloads) {
       variant = 2; why = `${distinct} different echo payloads`; score = distinct / cfg.minDistinctPayloads; threshold = cfg.minDistinctPayloads;
     } else return;
-    if (!this.gate.open(s, c.t, c.hub.position)) return;
-    const L = this.latest;
+    if (!this.raises.gate.open(s, c.t, c.hub.position)) return;
+    const L = this.raises.latest;
     const src = L.src(s);
     const raised = c.hub.raise({
       detector: this.name,

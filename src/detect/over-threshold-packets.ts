@@ -99,38 +99,50 @@ export class OverThresholdPackets {
   }
 }
 
+/** The address a table entry is keyed by (written to out[0..4)), and which side of its kept packet that is. */
+export interface KeptEntry {
+  keyOf(c: PacketContext, s: number, out: Uint32Array): void;
+  side: 'src' | 'dst';
+}
+
+/** Flood victims: host-window entries of the destination. */
+export const VICTIMS: KeptEntry = { keyOf: (c, d, out) => c.hosts.byDst.keyOf(d, out, 0), side: 'dst' };
+
 /**
- * A flood detector's raises per victim (host-window entry of the destination): the once-a-second gate,
- * which keeps the victims it refused, and the latest packet over the threshold, which the alert names.
- * The detector's judge raises through gate.open() and reads latest.
+ * A detector's raises per table entry (a flood's victim, a tunnel's source): the once-a-second gate, which
+ * keeps the entries it refused, and the latest packet over the threshold, which the alert names. The
+ * detector's judge raises through gate.open() and reads latest.
  */
-export class VictimRaises {
+export class KeptRaises {
   readonly gate: RaiseGate;
   readonly latest: OverThresholdPackets;
   private readonly key = new Uint32Array(4);
-  private readonly judge: (c: PacketContext, d: number) => void;
+  private readonly judge: (c: PacketContext, s: number) => void;
+  private readonly entry: KeptEntry;
 
-  constructor(hostCapacity: number, judge: (c: PacketContext, d: number) => void) {
-    this.gate = new RaiseGate(hostCapacity, true);
-    this.latest = new OverThresholdPackets(hostCapacity);
+  constructor(capacity: number, judge: (c: PacketContext, s: number) => void, entry: KeptEntry = VICTIMS) {
+    this.gate = new RaiseGate(capacity, true);
+    this.latest = new OverThresholdPackets(capacity);
     this.judge = judge;
+    this.entry = entry;
   }
 
-  /** The packet of c took victim d over the threshold: kept, and judged. */
-  over(c: PacketContext, d: number): void {
-    this.latest.keep(d, c);
-    this.judge(c, d);
+  /** The packet of c took entry s over the threshold: kept, and judged. */
+  over(c: PacketContext, s: number): void {
+    this.latest.keep(s, c);
+    this.judge(c, s);
   }
 
   /**
-   * Judges again the victims whose raise the gate refused (at a tick, so the incident has the latest
-   * count; with force at the end of input, the gate opened for them), each only while its entry still
-   * holds the victim its kept packet names (an entry evicted and reused since is another host).
+   * Judges again the entries whose raise the gate refused (at a tick, so the incident has the latest
+   * count; with force at the end of input, the gate opened for them), each only while it still holds the
+   * address its kept packet names (an entry evicted and reused since is another host).
    */
   drain(c: PacketContext, force: boolean): void {
-    this.gate.drain(c, (d) => {
-      c.hosts.byDst.keyOf(d, this.key, 0);
-      if (this.latest.sameDst(d, this.key, 0)) this.judge(c, d);
+    const e = this.entry;
+    this.gate.drain(c, (s) => {
+      e.keyOf(c, s, this.key);
+      if (e.side === 'dst' ? this.latest.sameDst(s, this.key, 0) : this.latest.sameSrc(s, this.key, 0)) this.judge(c, s);
     }, force);
   }
 }

@@ -13,7 +13,7 @@ import { H_ACK, H_DATA, H_FIN, H_RST, H_SYN, H_SYNACK } from '../track/flow-tabl
 import { HB_REFLECTORS, HF_BYTES, HF_FRAGMENTS, HF_REFLECTED, SCALE_10S } from '../track/host-windows.js';
 import { WindowTable } from '../track/window-table.js';
 import { type Detector, dstString, flowOf, type PacketContext, RaiseGate, srcString, windowLabel } from './detector.js';
-import { VictimRaises } from './over-threshold-packets.js';
+import { KeptRaises } from './over-threshold-packets.js';
 
 const F_SYNACKS = 0;
 const F_REFUSED = 1;
@@ -30,12 +30,12 @@ export class ReflectionDetector implements Detector {
   private readonly synAckGate: RaiseGate;
   private readonly key = new Uint32Array(4);
   /** Per victim (host-window entry): the UDP raise gate, and the latest reflected packet over the threshold, which the alert names. */
-  private readonly victims: VictimRaises;
+  private readonly victims: KeptRaises;
 
   constructor(cfg: DetectionConfig['reflection'], synAckCfg: DetectionConfig['unsolicitedSynAck'], hostCapacity: number) {
     this.cfg = cfg;
     this.synAckCfg = synAckCfg;
-    this.victims = new VictimRaises(hostCapacity, (c, d) => this.judgeUdp(c, d));
+    this.victims = new KeptRaises(hostCapacity, (c, d) => this.judgeUdp(c, d));
     this.synAcks = new WindowTable({ capacity: hostCapacity, keyWords: 4, fields: 2, scales: [synAckCfg.windowSec], bitmaps: 1, bitmapBits: 512 });
     this.synAckGate = new RaiseGate(hostCapacity);
   }

@@ -6,17 +6,17 @@ import { IPPROTO_UDP } from '../decode/packet-record.js';
 import { countText } from '../track/linear-count.js';
 import { HB_PEERS, HB_PORTS, HF_BYTES, HF_REFLECTED, HF_UDP, SCALE_10S } from '../track/host-windows.js';
 import { windowLabel, type Detector, type PacketContext } from './detector.js';
-import { VictimRaises } from './over-threshold-packets.js';
+import { KeptRaises } from './over-threshold-packets.js';
 
 export class UdpFloodDetector implements Detector {
   readonly name = 'udp_flood' as const;
   private cfg: DetectionConfig['udpFlood'];
   /** Per victim (host-window entry): the raise gate, and the latest UDP packet over the threshold, which the alert names. */
-  private readonly victims: VictimRaises;
+  private readonly victims: KeptRaises;
 
   constructor(cfg: DetectionConfig['udpFlood'], hostCapacity: number) {
     this.cfg = cfg;
-    this.victims = new VictimRaises(hostCapacity, (c, d) => this.judge(c, d));
+    this.victims = new KeptRaises(hostCapacity, (c, d) => this.judge(c, d));
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
