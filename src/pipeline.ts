@@ -100,6 +100,10 @@ export interface FileResult {
   bytes: number;
   /** Offset of an incomplete last record, or -1. */
   cutAt: number;
+  /** A corrupt record or block where reading stopped (what and its byte offset), or null. */
+  damage: string | null;
+  /** Bytes of the file not read after the damage (0 when not known: a pipe). */
+  bytesSkipped: number;
   badTimestamps: number;
   timesOutOfRange: number;
   /** Times packet time went back by more than a second (a file of merged or repeated captures). */
@@ -157,7 +161,10 @@ export function checkCaptureFiles(paths: readonly string[]): OpenedFiles {
   return opened;
 }
 
-/** Reads each file to its end through the pipeline. Corrupt or unreadable files throw NetwatchError. */
+/**
+ * Reads each file to its end through the pipeline. A corrupt record ends that file's reading (its damage
+ * is in the result; the next file is read); a file that cannot be read throws NetwatchError.
+ */
 export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRunOptions = {}): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const frame = new RawFrame();
@@ -204,6 +211,8 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
       packets: pipeline.summary.packets - before,
       bytes: pipeline.summary.bytes - bytesBefore,
       cutAt: reader.cutAt,
+      damage: reader.damage,
+      bytesSkipped: reader.damage !== null && reader.size > 0 ? reader.size - reader.bytesRead : 0,
       badTimestamps: reader.badTimestamps,
       timesOutOfRange: reader.timesOutOfRange,
       timeStepsBack: stepsBack,

@@ -9,6 +9,11 @@ export interface FrameReader {
   next(frame: RawFrame): boolean;
   /** File offset where an incomplete last record starts, or -1 when the file ended cleanly. */
   readonly cutAt: number;
+  /**
+   * Why reading stopped before the file's end, or null: a corrupt record or block (what, and its byte
+   * offset). The packets before it were delivered; the rest of the file is not read (libpcap stops there too).
+   */
+  readonly damage: string | null;
   /** Timestamps whose fraction was out of range (carried into the seconds), counted. */
   readonly badTimestamps: number;
   /** Packets whose time fell outside 1970-01-01..9999-12-31 (a corrupt or crafted pcapng), given the time of the packet before. */

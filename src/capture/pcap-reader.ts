@@ -14,6 +14,7 @@ export class PcapReader implements FrameReader {
   readonly snaplen: number;
   readonly nanosecond: boolean;
   cutAt = -1;
+  damage: string | null = null;
   badTimestamps = 0;
   /** Always 0: 32-bit seconds end in 2106. */
   readonly timesOutOfRange = 0;
@@ -57,6 +58,7 @@ export class PcapReader implements FrameReader {
 
   next(frame: RawFrame): boolean {
     const f = this.file;
+    if (this.damage !== null) return false;
     if (!f.ensure(16)) {
       if (f.end > f.pos && !f.waiting) this.cutAt = f.offset;
       return false;
@@ -76,8 +78,9 @@ export class PcapReader implements FrameReader {
       wireLen = ((b[p + 12] << 24) | (b[p + 13] << 16) | (b[p + 14] << 8) | b[p + 15]) >>> 0;
     }
     if (capLen > MAX_RECORD_CAPLEN) {
-      throw new NetwatchError('NW_ERR_FILE_CORRUPT',
-        `${f.path}: corrupt packet record at offset ${f.offset}: captured length ${capLen} exceeds ${MAX_RECORD_CAPLEN} (after ${this.count} packets)`);
+      // No way to find the next record: stop here, keeping what came before (as libpcap and tshark do).
+      this.damage = `corrupt packet record at byte offset ${f.offset}: captured length ${capLen} exceeds ${MAX_RECORD_CAPLEN}`;
+      return false;
     }
     if (!f.ensure(16 + capLen)) {
       if (!f.waiting) this.cutAt = f.offset;

@@ -30,9 +30,13 @@ class InterfaceInfo {
   ) {}
 }
 
+/** Thrown inside the reader at a corrupt block, caught by next(): the reading stops there. */
+class CorruptBlock extends Error {}
+
 export class PcapngReader implements FrameReader {
   readonly format = 'pcapng' as const;
   cutAt = -1;
+  damage: string | null = null;
   badTimestamps = 0;
   timesOutOfRange = 0;
   private readonly file: ChunkedFile;
@@ -46,6 +50,10 @@ export class PcapngReader implements FrameReader {
 
   constructor(file: ChunkedFile) {
     this.file = file;
+    // A first block without the byte-order magic is no pcapng (exit 2 before any file is read), not one damaged part way.
+    if (file.ensure(12) && file.buf.readUInt32LE(8) !== BYTE_ORDER_MAGIC && file.buf.readUInt32BE(8) !== BYTE_ORDER_MAGIC) {
+      throw new NetwatchError('NW_ERR_FILE_FORMAT', `${file.path}: not a capture file: pcapng section header has no byte-order magic at offset 8`);
+    }
   }
 
   get path(): string { return this.file.path; }
@@ -80,11 +88,22 @@ export class PcapngReader implements FrameReader {
   }
 
   private corrupt(what: string): never {
-    throw new NetwatchError('NW_ERR_FILE_CORRUPT',
-      `${this.file.path}: corrupt pcapng block at offset ${this.file.offset}: ${what} (after ${this.count} packets)`);
+    throw new CorruptBlock(`corrupt pcapng block at byte offset ${this.file.offset}: ${what}`);
   }
 
   next(frame: RawFrame): boolean {
+    if (this.damage !== null) return false;
+    try {
+      return this.read(frame);
+    } catch (e) {
+      // Block lengths can no longer be trusted: stop here, keeping what came before (as libpcap and tshark do).
+      if (!(e instanceof CorruptBlock)) throw e;
+      this.damage = e.message;
+      return false;
+    }
+  }
+
+  private read(frame: RawFrame): boolean {
     const f = this.file;
     for (;;) {
       if (!f.ensure(12)) {

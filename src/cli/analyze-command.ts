@@ -8,7 +8,7 @@ import type { PacketSink } from '../output/packet-sink.js';
 import { Pipeline, checkCaptureFiles, runFiles } from '../pipeline.js';
 import { checkOutputs, exportFormat, exportSink, inputFiles, stdoutCarriesData, withOutputOptions, type OutputArgs } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
-import { warnAboutFiles } from './file-warnings.js';
+import { anyDamaged, warnAboutFiles } from './file-warnings.js';
 import { fileProgressPrinter } from './file-progress.js';
 import { defaultModelPath } from '../config/default-paths.js';
 import { stdoutReaderGone } from '../output/stdout-reader.js';
@@ -52,12 +52,14 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
   pipeline.finish();
   // Reputation lookups queued by alerts: waited for a little, at the rate the config allows.
   await detection.drainReputation(REPUTATION_WAIT_MS);
-  detection.finish(pipeline.totals());
+  const damaged = anyDamaged(results);
+  detection.finish(pipeline.totals(), damaged);
   warnAboutFiles(results);
   if (argv.summary !== 'none') {
     const report = buildSummary(pipeline.summary, argv.files.length === 1 ? argv.files[0] : `${argv.files.length} files`, true);
     report.files = results.map((r) => ({
       path: r.path, format: r.format, packets: r.packets, bytes: r.bytes, cutAt: r.cutAt,
+      ...(r.damage !== null ? { damage: r.damage } : {}),
       ...(r.timeStepsBack > 0 ? { timeStepsBack: { count: r.timeStepsBack, largestSec: r.largestStepBackSec, atPacket: r.largestStepBackAt } } : {}),
     }));
     // The reader may go only at the last write (exports under 256 KiB are written at the end): then every packet was read.
@@ -68,6 +70,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
     const text = argv.summary === 'json' ? JSON.stringify(report) + '\n' : renderSummary(report);
     (exportToStdout ? process.stderr : process.stdout).write(text);
   }
+  if (damaged) process.exitCode = 1;
 }
 
 /** What analyze and detect both take: the output and detection options and the capture files. */
@@ -102,8 +105,9 @@ export const analyzeCommand: CommandModule<object, AnalyzeArgs> = {
     .example('netwatch analyze traffic.pcap --export json | jq .src_ip', 'JSON Lines on stdout, summary on stderr')
     .example('netwatch analyze attack.pcap --alerts alerts.json --flows flows.json', 'alerts (EVE) and flows (with Community ID) to files')
     .example('netwatch analyze attack.pcap --db /tmp/nw.db && netwatch alerts --db /tmp/nw.db', 'alerts into a database, then query them')
-    .epilog('A file cut short is analysed up to its last whole packet, with a warning. A missing or non-capture ' +
-      'file stops before any packet (exit status 2); one corrupt part way through stops there (exit status 1). ' +
-      'Neither leaves an export file.') as unknown as Argv<AnalyzeArgs>,
+    .epilog('A file cut short is analysed up to its last whole packet, with a warning. One corrupt part way through ' +
+      '(a record whose length cannot be right) is analysed up to that record and the rest of it skipped, with a ' +
+      'warning naming the byte offset; the other files are read, everything is written, and the exit status is 1. ' +
+      'A missing or non-capture file stops the run before any packet (exit status 2) and leaves no export file.') as unknown as Argv<AnalyzeArgs>,
   handler,
 };

@@ -13,7 +13,7 @@ import { DetectionEngine } from '../detect/detection-engine.js';
 import { AlertCollector, AlertLogSink, ConsoleAlertSink, JsonlAlertSink } from '../output/alert-sinks.js';
 import { JsonlFlowSink } from '../output/flow-jsonl-sink.js';
 import { defaultDbPath } from '../config/default-paths.js';
-import { RunStore, type FlowStoreMode, type RunTotals } from '../store/netwatch-db.js';
+import { RunStore, type FlowStoreMode, type RunStatus, type RunTotals } from '../store/netwatch-db.js';
 import { MinuteStats } from '../track/minute-stats.js';
 import { loadModel } from '../detect/anomaly-model.js';
 import { AnomalyDetector } from '../detect/anomaly-detector.js';
@@ -59,8 +59,8 @@ export interface DetectionSetup {
   store: RunStore | null;
   /** Per-minute statistics feeding the store (null without one). */
   minutes: MinuteStats | null;
-  /** End of the run: outputs made final; the run's totals recorded in the database. */
-  finish(totals: Omit<RunTotals, 'alerts'>): void;
+  /** End of the run: outputs made final; the run's totals recorded in the database (damaged: an input file was corrupt part way). */
+  finish(totals: Omit<RunTotals, 'alerts'>, damaged?: boolean): void;
   /** The run failed: exports dropped; the run recorded as failed with what was processed before it. */
   abort(totals: Omit<RunTotals, 'alerts'>): void;
   /** Alerts (as listed) and incidents for the summary. */
@@ -142,7 +142,7 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
         `${log.lostAtClose ? '; those still held at the end were not written' : `; the ${log.dropped > 0 ? 'rest' : 'alerts'} were written once there was room`}\n`);
     }
   };
-  const closeStore = (totals: Omit<RunTotals, 'alerts'>, status: 'completed' | 'failed'): void => {
+  const closeStore = (totals: Omit<RunTotals, 'alerts'>, status: RunStatus): void => {
     if (!store) return;
     store.finish(engine.hub.allIncidents(), { ...totals, alerts: engine.hub.alertsRaised }, status);
     if (store.writeErrors > 0) {
@@ -159,7 +159,7 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
     collector,
     store,
     minutes,
-    finish: (totals) => { jsonl?.finish(); flows?.finish(); closeLog(); closeStore(totals, 'completed'); },
+    finish: (totals, damaged = false) => { jsonl?.finish(); flows?.finish(); closeLog(); closeStore(totals, damaged ? 'damaged' : 'completed'); },
     abort: (totals) => { jsonl?.abort(); flows?.abort(); closeLog(); closeStore(totals, 'failed'); },
     report: () => ({
       raised: engine.hub.alertsRaised, suppressed: engine.hub.suppressed, listed: collector.alerts, omitted: collector.omitted,

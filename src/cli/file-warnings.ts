@@ -1,5 +1,5 @@
-// What went wrong inside a capture file that was still analysed (no packets, cut short, time stepping
-// back, impossible timestamps): the same warnings from every command that reads files.
+// What went wrong inside a capture file that was still analysed (no packets, cut short, corrupt part way,
+// time stepping back, impossible timestamps): the same warnings from every command that reads files.
 
 import type { FileResult } from '../pipeline.js';
 
@@ -7,7 +7,12 @@ import type { FileResult } from '../pipeline.js';
 export function fileWarnings(results: readonly FileResult[]): string[] {
   const out: string[] = [];
   for (const r of results) {
-    if (r.packets === 0 && r.cutAt < 0) out.push(`netwatch: warning: ${r.path}: the file holds no packets`);
+    if (r.damage !== null) {
+      const rest = r.bytesSkipped > 0 ? ` (${r.bytesSkipped} bytes)` : '';
+      const before = r.packets === 1 ? 'the 1 packet before it was' : `the ${r.packets} packets before it were`;
+      out.push(`netwatch: warning: ${r.path}: ${r.damage}; ${before} analysed, ` +
+        `the rest of the file${rest} was not read`);
+    } else if (r.packets === 0 && r.cutAt < 0) out.push(`netwatch: warning: ${r.path}: the file holds no packets`);
     if (r.cutAt >= 0) {
       out.push(`netwatch: warning: ${r.path}: file ends in the middle of a packet record at byte offset ${r.cutAt}; ` +
         `the ${r.packets} whole packets before it were analysed`);
@@ -30,4 +35,9 @@ export function fileWarnings(results: readonly FileResult[]): string[] {
 /** Writes fileWarnings() to standard error. */
 export function warnAboutFiles(results: readonly FileResult[]): void {
   for (const line of fileWarnings(results)) process.stderr.write(line + '\n');
+}
+
+/** A file was corrupt part way: the run analysed what came before, and ends with exit status 1 so scripts notice. */
+export function anyDamaged(results: readonly FileResult[]): boolean {
+  return results.some((r) => r.damage !== null);
 }

@@ -15,7 +15,7 @@ import { reportFromDatabase, type ReportData } from '../report/report-data.js';
 import { renderReportHtml } from '../report/report-html.js';
 import { openDatabase } from '../store/netwatch-db.js';
 import { fileProgressPrinter } from './file-progress.js';
-import { warnAboutFiles } from './file-warnings.js';
+import { anyDamaged, warnAboutFiles } from './file-warnings.js';
 import { checkNumber } from './number-args.js';
 import { checkNotInput, checkOutputDirectory, checkOutputFile, inputFiles } from './output-options.js';
 import { listenForStop } from './stop-signals.js';
@@ -73,6 +73,8 @@ async function handler(argv: ArgumentsCamelCase<ReportArgs>): Promise<void> {
       data = r.data;
       // A file with no packets is named there ("nothing to report in this range" below is for databases).
       warnAboutFiles(r.files);
+      // The report covers what came before the damage; it is written, and the exit status says a file was corrupt.
+      if (anyDamaged(r.files)) process.exitCode = 1;
     } finally {
       stop.dispose();
       if (progress) process.stderr.write('\r\x1b[K');

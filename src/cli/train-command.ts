@@ -13,7 +13,7 @@ import { checkNotInput, checkOutputFile, checkOutputPath } from './output-option
 import { checkNumber } from './number-args.js';
 import { listenForStop } from './stop-signals.js';
 import { fileProgressPrinter } from './file-progress.js';
-import { warnAboutFiles } from './file-warnings.js';
+import { anyDamaged, warnAboutFiles } from './file-warnings.js';
 import { parseDurationArg } from './time-args.js';
 import { durationText } from '../output/duration-text.js';
 
@@ -75,6 +75,8 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
     if (progress) process.stderr.write('\r\x1b[K');
   }
   warnAboutFiles(results);
+  // Trained on what came before the damage; the model is written, and the exit status says a file was corrupt.
+  if (anyDamaged(results)) process.exitCode = 1;
   pipeline.finish();
   const set = collector.trainingSet(argv.files, pipeline.summary.packets, engine.rareService.tables());
   let model;

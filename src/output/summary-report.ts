@@ -43,8 +43,14 @@ export interface SummaryReport {
   /** unbucketed: packets left out of the rows (only past 100,800 distinct minutes outside the main range). */
   volume?: { bucketSec: number; buckets: { start: string; packets: number; bytes: number }[]; unbucketed?: number };
   loss?: LossReport;
-  /** timeStepsBack: times packet time went back by more than a second (with the largest step), when any did. */
-  files?: { path: string; format: string; packets: number; bytes: number; cutAt: number; timeStepsBack?: { count: number; largestSec: number; atPacket: number } }[];
+  /**
+   * timeStepsBack: times packet time went back by more than a second (with the largest step), when any did;
+   * damage: the corrupt record where reading of the file stopped, when it did.
+   */
+  files?: {
+    path: string; format: string; packets: number; bytes: number; cutAt: number; damage?: string;
+    timeStepsBack?: { count: number; largestSec: number; atPacket: number };
+  }[];
   stopReason?: string;
   /** Alerts, incidents and the state of the bounded tracking tables (when detection ran). */
   detection?: DetectionReport;
@@ -216,7 +222,8 @@ export function renderSummary(r: SummaryReport): string {
   if (r.stopReason) out.push(`  stopped   ${r.stopReason}`);
   if (r.files) {
     for (const f of r.files) {
-      const cut = f.cutAt >= 0 ? `  (cut short at byte offset ${f.cutAt})` : '';
+      const cut = f.damage !== undefined ? `  (stopped at a ${f.damage}; the rest not read)`
+        : f.cutAt >= 0 ? `  (cut short at byte offset ${f.cutAt})` : '';
       out.push(`  file      ${f.path}: ${f.format}, ${nf.format(f.packets)} packets, ${formatBytes(f.bytes)}${cut}`);
     }
   }

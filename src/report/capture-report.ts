@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loadDetectionConfig } from '../config/detection-config-file.js';
+import { anyDamaged } from '../cli/file-warnings.js';
 import { Pipeline, runFiles, type FileProgress, type FileResult } from '../pipeline.js';
 import { REPUTATION_WAIT_MS, setupDetection } from '../cli/detection-options.js';
 import { openDatabase } from '../store/netwatch-db.js';
@@ -49,7 +50,7 @@ export async function reportFromCapture(paths: string[], o: CaptureReportOptions
     }
     pipeline.finish();
     await detection.drainReputation(REPUTATION_WAIT_MS);
-    detection.finish(pipeline.totals());
+    detection.finish(pipeline.totals(), anyDamaged(files));
     const db = openDatabase(dbPath, true);
     try {
       // A kept database may hold other runs, even of the same capture: the report covers this run only (a

@@ -91,6 +91,12 @@ export function openDatabase(path: string, readOnly: boolean): Database.Database
   }
 }
 
+/**
+ * How a run ended: completed; damaged (completed, but an input file was corrupt part way and the rest of
+ * it was not read); failed (stopped by an error).
+ */
+export type RunStatus = 'completed' | 'damaged' | 'failed';
+
 export interface RunTotals {
   packets: number;
   bytes: number;
@@ -387,7 +393,7 @@ export class RunStore implements AlertSink, FlowSink {
   }
 
   /** Records the run's incidents and totals, and closes the database. */
-  finish(incidents: Incident[], totals: RunTotals, status: 'completed' | 'failed'): void {
+  finish(incidents: Incident[], totals: RunTotals, status: RunStatus): void {
     // A last try for what waits, whatever the back-off says, waiting as long as a file run would for a
     // lock: the database may have been released, and after this the rows are gone.
     this.blockedUntil = 0;

@@ -14,13 +14,15 @@ const dir = mkdtempSync(join(tmpdir(), 'nw-readers-'));
 const frameA = ipv4Tcp({ src: ip('10.77.0.1'), dst: ip('10.77.0.2'), sport: 1234, dport: 80, flags: 0x02 });
 const frameB = ipv4Tcp({ src: ip('10.77.0.2'), dst: ip('10.77.0.1'), sport: 80, dport: 1234, flags: 0x12, payload: 100 });
 
-function readAll(path: string): { frames: { sec: number; nsec: number; cap: number; wire: number; link: number; first: number }[]; cutAt: number } {
+function readAll(path: string): {
+  frames: { sec: number; nsec: number; cap: number; wire: number; link: number; first: number }[]; cutAt: number; damage: string | null;
+} {
   const r = openCaptureFile(path);
   const f = new RawFrame();
   const frames = [];
   while (r.next(f)) frames.push({ sec: f.tsSec, nsec: f.tsNsec, cap: f.capLen, wire: f.wireLen, link: f.linkType, first: f.data[f.offset] });
   r.close();
-  return { frames, cutAt: r.cutAt };
+  return { frames, cutAt: r.cutAt, damage: r.damage };
 }
 
 function write(name: string, data: Buffer): string {
@@ -101,19 +103,33 @@ test('a file cut inside a record yields the whole packets and the offset of the 
     (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_FORMAT' && e.exitCode === 2 && /not a capture file: pcap file header cut short at offset 10/.test(e.message));
 });
 
-test('corrupt headers and non-capture files are coded errors that name the offset', () => {
-  const bad = pcapFile([{ sec: 1, frac: 0, data: frameA }]);
-  bad.writeUInt32LE(5_000_000, 24 + 8);
-  assert.throws(() => readAll(write('bad.pcap', bad)),
-    (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_CORRUPT' && /offset 24/.test(e.message));
-  const ng = new PcapngBuilder().section().iface(1).epb(0, 1n, frameA).build();
-  ng.writeUInt32LE(999, ng.length - 4);
-  assert.throws(() => readAll(write('bad.pcapng', ng)), (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_CORRUPT');
+test('a corrupt record ends the reading there, keeping the packets before it and naming the offset; non-capture files are coded errors', () => {
+  const bad = pcapFile([{ sec: 1, frac: 0, data: frameA }, { sec: 2, frac: 0, data: frameB }, { sec: 3, frac: 0, data: frameA }]);
+  const second = 24 + 16 + frameA.length;
+  bad.writeUInt32LE(5_000_000, second + 8);
+  const p = readAll(write('bad.pcap', bad));
+  assert.deepEqual(p.frames.map((f) => f.sec), [1]);
+  assert.equal(p.damage, `corrupt packet record at byte offset ${second}: captured length 5000000 exceeds 262144`);
+  assert.equal(p.cutAt, -1);
+  const ng = new PcapngBuilder().section().iface(1).epb(0, 1n, frameA).epb(0, 2n, frameB).epb(0, 3n, frameA).build();
+  // The second packet block's trailing length.
+  const secondEnd = ng.length - (32 + ((frameA.length + 3) & ~3));
+  ng.writeUInt32LE(999, secondEnd - 4);
+  const q = readAll(write('bad.pcapng', ng));
+  assert.equal(q.frames.length, 1);
+  assert.match(q.damage ?? '', /^corrupt pcapng block at byte offset \d+: trailing block length 999 differs from \d+$/);
+  // A first block without the byte-order magic: no pcapng at all, refused when opened (exit 2).
+  const noBom = new PcapngBuilder().section().iface(1).epb(0, 1n, frameA).build();
+  noBom.writeUInt32LE(0x12345678, 8);
+  assert.throws(() => openCaptureFile(write('nobom.pcapng', noBom)),
+    (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_FORMAT' && e.exitCode === 2 && /no byte-order magic at offset 8/.test(e.message));
   assert.throws(() => openCaptureFile(write('text.pcap', Buffer.from('hello, this is not a capture\n'))),
     (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_FORMAT' && /magic 0x68656c6c at offset 0/.test(e.message));
   assert.throws(() => openCaptureFile(join(dir, 'missing.pcap')), (e: unknown) => e instanceof NetwatchError && e.code === 'NW_ERR_FILE_OPEN');
   const noIface = new PcapngBuilder().section().epb(0, 1n, frameA).build();
-  assert.throws(() => readAll(write('noiface.pcapng', noIface)), /undeclared interface 0/);
+  const ni = readAll(write('noiface.pcapng', noIface));
+  assert.equal(ni.frames.length, 0);
+  assert.match(ni.damage ?? '', /undeclared interface 0/);
 });
 
 test('pcapng: a time outside 1970..9999 takes the time of the packet before, counted; a short simple packet block is corrupt', () => {
@@ -131,5 +147,7 @@ test('pcapng: a time outside 1970..9999 takes the time of the packet before, cou
   const spb = Buffer.alloc(12);
   spb.writeUInt32LE(3, 0); spb.writeUInt32LE(12, 4); spb.writeUInt32LE(12, 8);
   const short = Buffer.concat([new PcapngBuilder().section().iface(1).epb(0, 1n, frameA).build(), spb]);
-  assert.throws(() => readAll(write('short-spb.pcapng', short)), /corrupt pcapng block at offset \d+: simple packet block of 12 bytes \(at least 16\)/);
+  const sp = readAll(write('short-spb.pcapng', short));
+  assert.equal(sp.frames.length, 1);
+  assert.match(sp.damage ?? '', /^corrupt pcapng block at byte offset \d+: simple packet block of 12 bytes \(at least 16\)$/);
 });

@@ -74,28 +74,36 @@ test('JSON Lines export carries the same packets as the CSV export', () => {
   assert.equal(typeof objs[0].length, 'number');
 });
 
-test('a corrupt file stops the run with exit 1 and leaves no export behind', () => {
+test('a file corrupt part way is analysed up to the bad record: the export complete to there, a warning, exit 1', () => {
   const out = join(dir, 'corrupt.csv');
-  const r = run(['analyze', `${CORPUS}/edge/sv_tls_DER_corrupt_rechdr.pcap`, '--export', 'csv', '-o', out]);
+  const r = run(['analyze', `${CORPUS}/edge/sv_tls_DER_corrupt_rechdr.pcap`, '--export', 'csv', '-o', out, '--summary', 'none', '--no-store']);
   assert.equal(r.status, 1);
-  assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
-  assert.match(r.stderr, /offset 5035/);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('corrupt')), []);
+  assert.equal(r.stderr.split('\n').filter((l) => l.includes('corrupt packet record')).length, 1, r.stderr);
+  assert.match(r.stderr, /byte offset 5035: .*; the 6 packets before it were analysed/);
+  // Header and the six packets before the bad record.
+  assert.equal(readFileSync(out, 'utf8').trimEnd().split('\n').length, 7);
 });
 
-test('a run that fails part-way is recorded as failed with the packets it processed', () => {
-  const db = join(dir, 'failed-run.db');
-  const r = run(['analyze', `${CORPUS}/attack/scan/ppa_synscan.pcapng`, `${CORPUS}/edge/sv_tls_DER_corrupt_rechdr.pcap`, '--db', db, '-q']);
-  assert.equal(r.status, 1);
+test('a corrupt file among others: every file read, alerts and statistics kept, the run recorded as damaged', () => {
+  const db = join(dir, 'damaged-run.db');
+  const alerts = join(dir, 'damaged-run.alerts.json');
+  const scan = `${CORPUS}/attack/scan/ppa_synscan.pcapng`;
+  const r = run(['analyze', `${CORPUS}/edge/sv_tls_DER_corrupt_rechdr.pcap`, scan, '--db', db, '--alerts', alerts, '-q', '--summary', 'json']);
+  assert.equal(r.status, 1, r.stderr);
+  const summary = JSON.parse(r.stdout) as { packets: number; files: { packets: number; damage?: string }[] };
+  assert.deepEqual(summary.files.map((f) => [f.packets, f.damage !== undefined]), [[6, true], [2011, false]]);
+  assert.equal(summary.packets, 2017);
+  const exported = readFileSync(alerts, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { alert: { signature: string } });
+  assert.ok(exported.some((a) => /scan/i.test(a.alert.signature)), 'the scan in the file after the damaged one is alerted');
   const d = new Database(db, { readonly: true });
   try {
     const runs = d.prepare('SELECT packets, status, alerts FROM capture_runs').all() as { packets: number; status: string; alerts: number }[];
     assert.equal(runs.length, 1);
-    assert.equal(runs[0].status, 'failed');
-    // The scan's 2,011 packets and whatever of the corrupt file came before its bad record.
-    assert.ok(runs[0].packets >= 2011, String(runs[0].packets));
+    assert.equal(runs[0].status, 'damaged');
+    assert.equal(runs[0].packets, 2017);
     const minutes = d.prepare('SELECT sum(packets) AS n FROM stats_minutes').get() as { n: number };
     assert.equal(runs[0].packets, minutes.n);
+    assert.equal(runs[0].alerts, exported.length);
     assert.ok(runs[0].alerts >= 1);
   } finally {
     d.close();
