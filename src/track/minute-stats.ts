@@ -3,7 +3,8 @@
 // and bounded tables, reset each minute.
 
 import { PacketClock } from './packet-clock.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
+import type { PacketRecord } from '../decode/packet-record.js';
+import { isIpPacket, PC_ARP, PC_ICMP, PC_OTHER, PC_TCP, PC_UDP, protocolColumn, PROTOCOL_COLUMNS } from './protocol-column.js';
 import { mixAddress, writeSrc } from './address-key.js';
 import type { Talker } from './top-talkers.js';
 import { linearCount, popcount32 } from './linear-count.js';
@@ -53,11 +54,8 @@ export class MinuteStats {
   private minute = -1;
   private packets = 0;
   private bytes = 0;
-  private tcp = 0;
-  private udp = 0;
-  private icmp = 0;
-  private arp = 0;
-  private other = 0;
+  /** Packets by protocolColumn(). */
+  private readonly byProtocol = new Float64Array(PROTOCOL_COLUMNS);
   private readonly hosts = new Uint32Array(BITS / 32);
   /** The packet's source in key form (IPv4 mapped), for the distinct-source bitmap. */
   private readonly src = new Uint32Array(4);
@@ -85,15 +83,8 @@ export class MinuteStats {
     }
     this.packets++;
     this.bytes += rec.wireLen;
-    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) {
-      if (rec.l3 === L3_ARP) this.arp++; else this.other++;
-      return;
-    }
-    const p = rec.ipProto;
-    if (p === IPPROTO_TCP) this.tcp++;
-    else if (p === IPPROTO_UDP) this.udp++;
-    else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) this.icmp++;
-    else this.other++;
+    this.byProtocol[protocolColumn(rec)]++;
+    if (!isIpPacket(rec)) return;
     this.tops.add(rec, newFlow);
     writeSrc(this.src, 0, rec);
     const bit = mixAddress(this.src, 0) & (BITS - 1);
@@ -120,14 +111,15 @@ export class MinuteStats {
     let zeros = 0;
     for (let w = 0; w < this.hosts.length; w++) zeros += 32 - popcount32(this.hosts[w]);
     const drops = this.dropsProvider?.() ?? { ring: 0, kernel: 0 };
+    const bp = this.byProtocol;
     this.onMinute?.({
-      minuteEpoch: this.minute * 60, packets: this.packets, bytes: this.bytes, tcp: this.tcp, udp: this.udp, icmp: this.icmp,
-      arp: this.arp, other: this.other, distinctHosts: linearCount(BITS, zeros),
+      minuteEpoch: this.minute * 60, packets: this.packets, bytes: this.bytes, tcp: bp[PC_TCP], udp: bp[PC_UDP], icmp: bp[PC_ICMP],
+      arp: bp[PC_ARP], other: bp[PC_OTHER], distinctHosts: linearCount(BITS, zeros),
       topTalkers: this.tops.senders.top(TOP), topDestinations: this.tops.receivers.top(TOP), topServices: this.tops.services.top(TOP),
       topSourcePorts: this.tops.sourcePorts.top(TOP), ringDrops: drops.ring - this.dropsAtStart.ring, kernelDrops: drops.kernel - this.dropsAtStart.kernel,
     });
     this.dropsAtStart = drops;
-    this.packets = 0; this.bytes = 0; this.tcp = 0; this.udp = 0; this.icmp = 0; this.arp = 0; this.other = 0;
+    this.packets = 0; this.bytes = 0; bp.fill(0);
     this.hosts.fill(0);
     this.tops.reset();
   }

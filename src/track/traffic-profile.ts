@@ -2,13 +2,14 @@
 // grows (at most MAX_BUCKETS, so a long file needs no more memory than a short one), the protocol split,
 // the busiest senders and receivers and the services most connected to. Bounded tables throughout.
 
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, L3_ARP, L3_IPV4, L3_IPV6, type PacketRecord } from '../decode/packet-record.js';
+import type { PacketRecord } from '../decode/packet-record.js';
+import { isIpPacket, PC_ARP, PC_ICMP, PC_OTHER, PC_TCP, PC_UDP, protocolColumn, PROTOCOL_COLUMNS } from './protocol-column.js';
 import type { TrafficCounts } from './minute-stats.js';
 import { TrafficTops } from './traffic-tops.js';
 
 const MAX_BUCKETS = 720;
-/** Columns per bucket: packets, bytes, tcp, udp, icmp, other, arp. */
-const COLS = 7;
+/** Columns per bucket: packets, bytes, then packets by protocolColumn() (tcp, udp, icmp, arp, other). */
+const COLS = 2 + PROTOCOL_COLUMNS;
 
 export interface TimelinePoint extends TrafficCounts {
   /** Bucket start, epoch seconds. */
@@ -46,15 +47,8 @@ export class TrafficProfile {
     const k = this.buckets;
     k[o]++;
     k[o + 1] += rec.wireLen;
-    if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) {
-      k[o + (rec.l3 === L3_ARP ? 6 : 5)]++;
-      return;
-    }
-    const p = rec.ipProto;
-    if (p === IPPROTO_TCP) k[o + 2]++;
-    else if (p === IPPROTO_UDP) k[o + 3]++;
-    else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) k[o + 4]++;
-    else k[o + 5]++;
+    k[o + 2 + protocolColumn(rec)]++;
+    if (!isIpPacket(rec)) return;
     this.tops.add(rec, newFlow);
   }
 
@@ -92,7 +86,8 @@ export class TrafficProfile {
     const k = this.buckets;
     for (let i = 0; i < this.used; i++) {
       const o = i * COLS;
-      out.push({ t: this.origin + i * this.bucketSec, packets: k[o], bytes: k[o + 1], tcp: k[o + 2], udp: k[o + 3], icmp: k[o + 4], arp: k[o + 6], other: k[o + 5] });
+      out.push({ t: this.origin + i * this.bucketSec, packets: k[o], bytes: k[o + 1], tcp: k[o + 2 + PC_TCP], udp: k[o + 2 + PC_UDP], icmp: k[o + 2 + PC_ICMP],
+        arp: k[o + 2 + PC_ARP], other: k[o + 2 + PC_OTHER] });
     }
     return out;
   }
