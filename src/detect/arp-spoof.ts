@@ -5,7 +5,7 @@
 
 import type { DetectionConfig } from '../config/detection-defaults.js';
 import { ipv4ToString, macToString } from '../decode/address-format.js';
-import { L3_ARP } from '../decode/packet-record.js';
+import { IPPROTO_TCP, IPPROTO_UDP, L3_ARP } from '../decode/packet-record.js';
 import { eveProtocolName } from '../decode/protocol-names.js';
 import { wordsToString } from '../track/address-key.js';
 import { type Detector, flowOf, type PacketContext } from './detector.js';
@@ -191,14 +191,26 @@ export class ArpSpoofDetector implements Detector {
     const remote = wordsToString(flows.addrs, flows.respAddrOffset(s));
     const claimed = claims.ips.map(ipv4ToString);
     const own = ownAddress(claims);
+    // The alert's addresses are the attacker's and the victim's, an ARP matter; the flow that showed the
+    // redirection is in the evidence, not in the alert's flow_id and community_id: in EVE those belong to
+    // the alert's own addresses and ports, and a tool that joins or recomputes them would find another flow.
+    const p = flows.proto(s);
+    const ports = p === IPPROTO_TCP || p === IPPROTO_UDP ? { src_port: flows.origPort(s), dest_port: flows.respPort(s) } : {};
+    const fl = flowOf(flows, s);
+    const redirected = {
+      ...(fl.flowId !== undefined ? { flow_id: fl.flowId } : {}), ...(fl.communityId !== undefined ? { community_id: fl.communityId } : {}),
+      src_ip: victim, dest_ip: remote, ...ports, proto: eveProtocolName(p),
+    };
     c.hub.raise({
       detector: this.name, variant: 3,
       detail: `traffic between ${victim} and ${remote} now passes ${macText(mac)} (was ${macText(oldMac)}), which claimed ${claimed.join(', ')}`,
       key: `arp_spoof|${macText(mac)}|mitm|${victim}`,
-      src: own ?? claimed[claimed.length - 1], dst: victim, proto: eveProtocolName(flows.proto(s)),
-      ...flowOf(flows, s),
+      src: own ?? claimed[claimed.length - 1], dst: victim, proto: 'ARP',
       score: 1, threshold: 1,
-      evidence: { attacker_mac: macText(mac), ...(own === null ? {} : { attacker_ip: own }), previous_mac: macText(oldMac), claimed_ips: claimed, victim_ip: victim, remote_ip: remote },
+      evidence: {
+        attacker_mac: macText(mac), ...(own === null ? {} : { attacker_ip: own }), previous_mac: macText(oldMac), claimed_ips: claimed,
+        victim_ip: victim, remote_ip: remote, redirected_flow: redirected,
+      },
       window: `${this.cfg.claimMemorySec}s`,
     }, c.t);
   }

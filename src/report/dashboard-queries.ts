@@ -364,11 +364,18 @@ export class DashboardQueries {
     return { incident: this.incident(id) as DashboardIncident, total: n, capped: false, rows: rows.map(this.toAlert) };
   }
 
-  /** A stored alert row as the dashboard lists it: evidence parsed, and the flow it names when that flow was stored. */
+  /**
+   * A stored alert row as the dashboard lists it: evidence parsed, and the flow it names when that flow was
+   * stored (its flow_id, or for an ARP redirection, which names no flow of its own addresses, the
+   * redirected flow in its evidence).
+   */
   private readonly toAlert = (r: AlertDbRow): DashboardAlert => {
     const { eve, ...rest } = r;
-    const flow = r.flow_id === null ? undefined : this.s.alertFlow.get(r.run_id, r.flow_id) as AlertFlow | undefined;
-    return { ...rest, evidence: parsedEvidence(eve), flow: flow ?? null };
+    const evidence = parsedEvidence(eve);
+    const redirected = evidence.redirected_flow as { flow_id?: unknown } | undefined;
+    const flowId = r.flow_id ?? (typeof redirected?.flow_id === 'number' ? redirected.flow_id : null);
+    const flow = flowId === null ? undefined : this.s.alertFlow.get(r.run_id, flowId) as AlertFlow | undefined;
+    return { ...rest, evidence, flow: flow ?? null };
   };
 
   incident(id: number): DashboardIncident | undefined {

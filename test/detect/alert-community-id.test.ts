@@ -191,8 +191,29 @@ test('on every attack capture, an alert with a Community ID has the flow_id of o
       const fl = byId.get(a.flow_id ?? -1);
       assert.ok(fl, `${f}: ${a.netwatch.detector} flow_id ${a.flow_id} is no flow of the log`);
       assert.equal(fl.community_id, a.community_id, `${f}: ${a.netwatch.detector}`);
+      // As in Suricata's EVE, the Community ID is that of the alert's own addresses, ports and protocol:
+      // a tool that recomputes it from the alert, or joins on it with the addresses, finds this flow.
+      const ends = (x: { src_ip: string; dest_ip: string; src_port?: number; dest_port?: number }) =>
+        [`${x.src_ip} ${x.src_port ?? ''}`, `${x.dest_ip} ${x.dest_port ?? ''}`].sort().join(' | ');
+      const ported = a.proto === 'TCP' || a.proto === 'UDP';
+      assert.equal(ends(ported ? a : { src_ip: a.src_ip, dest_ip: a.dest_ip }), ends(ported ? fl : { src_ip: fl.src_ip, dest_ip: fl.dest_ip }),
+        `${f}: ${a.netwatch.detector} ${a.alert.signature_id} names another flow than its own endpoints`);
+      assert.equal(a.proto, fl.proto, `${f}: ${a.netwatch.detector} ${a.alert.signature_id} proto`);
       checked++;
     }
   }
   assert.ok(checked >= 20, `${checked} alerts joined`);
+});
+
+test('an ARP redirection (9101303) names attacker and victim, and the redirected flow in its evidence, not as its own flow', () => {
+  const r = run(`${CORPUS}/attack/arp-spoof/ppa_arppoison.pcapng`);
+  const a = r.alerts.find((x) => x.alert.signature_id === 9101303) as Alert & { netwatch: { evidence: { redirected_flow: Flow } } } | undefined;
+  assert.ok(a, 'no 9101303');
+  assert.deepEqual([a.src_ip, a.dest_ip, a.proto, a.community_id, a.flow_id], ['172.16.0.1', '172.16.0.107', 'ARP', undefined, undefined]);
+  const red = a.netwatch.evidence.redirected_flow;
+  const fl = r.flows.find((x) => x.flow_id === red.flow_id);
+  assert.ok(fl, `redirected flow ${red.flow_id} is no flow of the log`);
+  assert.deepEqual([red.src_ip, red.src_port, red.dest_ip, red.dest_port, red.proto, red.community_id],
+    [fl.src_ip, fl.src_port, fl.dest_ip, fl.dest_port, fl.proto, fl.community_id]);
+  assert.equal(red.src_ip, '172.16.0.107');
 });

@@ -269,8 +269,10 @@
    */
   function alertDetail(a) {
     const d = { id: a.id, signature_id: a.signature_id, run: a.run_id, run_incident: a.incident_id };
-    if (a.flow_id !== null && a.flow_id !== undefined) {
-      d.flow_id = a.flow_id;
+    // An ARP redirection names the redirected flow in its evidence rather than as its own flow_id.
+    const named = a.flow_id ?? a.evidence?.redirected_flow?.flow_id;
+    if (named !== null && named !== undefined) {
+      d.flow_id = named;
       d.flow = a.flow ?? 'not in the database (flows are stored with --db-flows alerted or all)';
     }
     d.evidence = a.evidence;
