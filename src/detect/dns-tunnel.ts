@@ -146,7 +146,7 @@ export class DnsTunnelDetector implements Detector {
     if (longSub && h >= cfg.minEntropy) T.add(s, F_LONG, 1);
     if (rareType) T.add(s, F_RARE_TYPE, 1);
 
-    const unique = T.distinct(s, 0, B_SUBDOMAINS);
+    const unique = T.distinct(s, 0, B_SUBDOMAINS, c.t);
     const longLabels = T.value(s, 0, F_LONG, c.t);
     const rare = T.value(s, 0, F_RARE_TYPE, c.t);
     let why = '';

@@ -137,7 +137,7 @@ export class HostSweepDetector implements Detector {
   private evaluate(c: PacketContext, s: number, target: Uint32Array, at: number): void {
     const T = this.sweeps;
     const probes = T.value(s, 0, F_PROBES, c.t);
-    const hosts = T.distinctOf(s, 0, B_TARGETS, probes);
+    const hosts = T.distinctOf(s, 0, B_TARGETS, probes, c.t);
     if (hosts < this.cfg.minHosts) return;
     const kind = this.key[4];
     const answered = T.value(s, 0, F_ANSWERED, c.t);

@@ -49,7 +49,7 @@ export class IcmpFloodDetector implements Detector {
     const L = this.victims.latest;
     const victim = L.dst(d);
     const src = L.src(d);
-    const sources = D.distinct(d, SCALE_10S, HB_PEERS);
+    const sources = D.distinct(d, SCALE_10S, HB_PEERS, c.t);
     const v6 = L.proto(d) === IPPROTO_ICMPV6;
     const raised = c.hub.raise({
       detector: this.name,

@@ -78,7 +78,7 @@ export class IcmpTunnelDetector implements Detector {
     if (echoes < cfg.minEchoes) return;
     const covert = T.value(s, 0, F_COVERT, c.t);
     const mean = T.value(s, 0, F_PAYLOAD, c.t) / echoes;
-    const distinct = T.distinct(s, 0, B_PAYLOADS);
+    const distinct = T.distinct(s, 0, B_PAYLOADS, c.t);
     let variant: number;
     let why: string;
     let score: number;

@@ -168,7 +168,7 @@ export class PortScanDetector implements Detector {
     const probes = T.value(s, 0, F_PROBES, c.t);
     // Cheap first: fewer probes than the threshold cannot reach it in distinct ports.
     if (probes < cfg.minPorts) return;
-    const ports = T.distinctOf(s, 0, B_PORTS, probes);
+    const ports = T.distinctOf(s, 0, B_PORTS, probes, c.t);
     if (ports < cfg.minPorts) return;
     const open = T.value(s, 0, F_OPEN, c.t);
     if (open > cfg.maxOpenRatio * probes) return;

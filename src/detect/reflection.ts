@@ -88,7 +88,7 @@ export class ReflectionDetector implements Detector {
     const D = c.hosts.byDst;
     const reflected = D.value(d, SCALE_10S, HF_REFLECTED, c.t);
     if (reflected < this.cfg.minPackets) return;
-    const reflectors = D.distinctOf(d, SCALE_10S, HB_REFLECTORS, reflected);
+    const reflectors = D.distinctOf(d, SCALE_10S, HB_REFLECTORS, reflected, c.t);
     if (reflectors < this.cfg.minSources || !this.victims.gate.open(d, c.t, c.hub.position)) return;
     const L = this.victims.latest;
     const victim = L.dst(d);
@@ -129,7 +129,7 @@ export class ReflectionDetector implements Detector {
     const n = T.value(s, 0, F_SYNACKS, c.t);
     const cfg = this.synAckCfg;
     if (n < cfg.minSynAcks) return;
-    const sources = T.distinctOf(s, 0, B_SOURCES, n);
+    const sources = T.distinctOf(s, 0, B_SOURCES, n, c.t);
     if (sources < cfg.minSources || !this.synAckGate.open(s, c.t)) return;
     const victim = refused ? srcString(rec) : dstString(rec);
     const reflector = refused ? dstString(rec) : srcString(rec);

@@ -100,7 +100,7 @@ export class SynFloodDetector implements Detector {
     const victim = L.dst(v);
     const port = L.dstPort(v);
     const src = L.src(v);
-    const sources = T.distinctOf(v, 0, SB_SRC, syns);
+    const sources = T.distinctOf(v, 0, SB_SRC, syns, c.t);
     const spoofed = sources >= 10;
     const raised = c.hub.raise({
       detector: this.name,

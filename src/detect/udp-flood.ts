@@ -57,7 +57,7 @@ export class UdpFloodDetector implements Detector {
     if (answered > 0.1 * udp || !this.victims.gate.open(d, c.t, c.hub.position)) return;
     const victim = L.dst(d);
     const src = L.src(d);
-    const sources = D.distinct(d, SCALE_10S, HB_PEERS);
+    const sources = D.distinct(d, SCALE_10S, HB_PEERS, c.t);
     const raised = c.hub.raise({
       detector: this.name,
       variant: 1,
@@ -66,7 +66,7 @@ export class UdpFloodDetector implements Detector {
       src, dst: victim, srcPort: L.srcPort(d), dstPort: L.dstPort(d), proto: 'UDP', ...L.flowFields(d),
       score: udp / this.cfg.minPackets,
       threshold: this.cfg.minPackets,
-      evidence: { udp_packets: Math.round(udp), udp_answers: Math.round(answered), bytes: Math.round(bytes), distinct_sources: sources, distinct_ports: D.distinct(d, SCALE_10S, HB_PORTS), victim },
+      evidence: { udp_packets: Math.round(udp), udp_answers: Math.round(answered), bytes: Math.round(bytes), distinct_sources: sources, distinct_ports: D.distinct(d, SCALE_10S, HB_PORTS, c.t), victim },
       window: windowLabel(10),
     }, c.t);
     if (raised) L.markFlow(d, c.flows);

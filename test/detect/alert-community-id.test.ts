@@ -153,9 +153,10 @@ test('a port scan raised later, after the suppression, names its last probe by f
   const at = (sec: number, data: Buffer) => packets.push({ sec: Math.floor(sec), frac: Math.round((sec % 1) * 1e6), data });
   // 60 SYN probes in 6 s: the 51st port (t0 + 5.0) raises, where the sketch's distinct count reaches 50.
   for (let i = 0; i < 60; i++) at(t0 + i * 0.1, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip('10.77.2.1'), sport: 40000 + i, dport: 1 + i, flags: TCP_SYN }));
-  // 59.5 s after that alert, 60 more probes within a second: folded into the incident while the suppression
-  // lasts, then refused by the once-a-second gate, and raised at the next tick for the last of them.
-  for (let j = 0; j < 60; j++) at(t0 + 4.9 + 59.5 + j * 0.015, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip('10.77.2.1'), sport: 41000 + j, dport: 101 + j, flags: TCP_SYN }));
+  // 59 s after that alert, 60 more probes in 1.2 s: with what is left of the first probes in the sliding
+  // window they cross the threshold while the suppression lasts (folded into the incident), are then
+  // refused by the once-a-second gate, and raised at the next tick for the last of them.
+  for (let j = 0; j < 60; j++) at(t0 + 64 + j * 0.02, ipv4Tcp({ src: ip('10.77.0.6'), dst: ip('10.77.2.1'), sport: 41000 + j, dport: 101 + j, flags: TCP_SYN }));
   for (let k = 0; k < 8; k++) at(t0 + 66 + k * 0.5, ipv4Udp(ip('10.77.9.1'), ip('10.77.9.2'), 5353, 5353, Buffer.alloc(10)));
   const { r, db } = runStoringFlows('scan-later', packets);
   const scans = r.alerts.filter((a) => a.netwatch.detector === 'port_scan');

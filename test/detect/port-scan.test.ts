@@ -83,3 +83,25 @@ test('a TCP scan and then a UDP scan of the same host are two alerts and two inc
     assert.ok(ports >= 190 && ports <= 210, i.peak_detail);
   }
 });
+
+test('a small scan a minute after a large one is not raised with the large one\'s count', () => {
+  // An operator review: 1,000 ports in about 2 s, then 30 more ports 63 s later. Read as spread over its
+  // whole 60 s window, the first scan still counted "about 917 ports" and raised a second alert.
+  const t0 = 1_700_000_040;
+  const first: Buffer[] = [];
+  for (let port = 1; port <= 1000; port++) {
+    first.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: 40000, dport: port, flags: SYN }));
+    first.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: port, dport: 40000, flags: RST_ACK }));
+  }
+  const second: Buffer[] = [];
+  for (let port = 5001; port <= 5030; port++) {
+    second.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: 40001, dport: port, flags: SYN }));
+    second.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: port, dport: 40001, flags: RST_ACK }));
+  }
+  const { alerts, incidents } = analyze('big-then-small', [...timed(first, t0), ...timed(second, t0 + 63)]);
+  assert.deepEqual(alerts.map((a) => a.alert.signature_id), [9100101], JSON.stringify(alerts.map((a) => a.alert.signature)));
+  const scan = incidents.filter((i) => i.detector === 'port_scan');
+  assert.equal(scan.length, 1);
+  const ports = Number(/\((?:about )?(\d+) ports\)$/.exec(scan[0].peak_detail)?.[1]);
+  assert.ok(ports >= 950 && ports <= 1050, scan[0].peak_detail);
+});

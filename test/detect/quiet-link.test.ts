@@ -61,11 +61,12 @@ test('on a quiet link a held-back port-scan raise is made within seconds, names 
   // 60 unanswered SYN probes in 6 s: the 51st raises.
   for (let i = 0; i < 60; i++) at(t0 + i * 0.1, ipv4Tcp({ src: scanner, dst: target, sport: 40000 + i, dport: 1 + i, flags: SYN }));
   assert.equal(alerts.length, 1);
-  // 59.5 s after that alert, 60 more probes within a second, each refused: folded into the incident while
-  // the suppression lasts, then held back by the once-a-second gate. Then the link goes quiet.
+  // 59 s after that alert, 60 more probes in 1.2 s, each refused: with what is left of the first probes
+  // in the sliding window they cross the threshold while the suppression lasts (folded into the incident),
+  // then the once-a-second gate holds them back. Then the link goes quiet.
   let last = 0;
   for (let j = 0; j < 60; j++) {
-    last = t0 + 5 + 59.5 + j * 0.015;
+    last = t0 + 64 + j * 0.02;
     at(last, ipv4Tcp({ src: scanner, dst: target, sport: 41000 + j, dport: 101 + j, flags: SYN }));
     at(last + 0.001, ipv4Tcp({ src: target, dst: scanner, sport: 101 + j, dport: 41000 + j, flags: RST_ACK }));
   }
