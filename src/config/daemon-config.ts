@@ -1,8 +1,8 @@
 // The daemon's one config: defaults, then the JSON file, then NETWATCH_* environment variables, then flags;
 // every key and value checked once (unknown keys refused, the key named), then frozen.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import cron from 'node-cron';
 import { NetwatchError, fileErrorText } from '../errors.js';
 import { defaultDbPath } from './default-paths.js';
@@ -82,6 +82,18 @@ function bad(where: string, key: string, why: string): never {
   if (where === 'command line') throw new NetwatchError('NW_ERR_CONFIG', `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${why}`);
   const variable = where === 'environment' ? Object.keys(ENV).find((n) => ENV[n] === key) : undefined;
   throw new NetwatchError('NW_ERR_CONFIG', `${where}: ${variable ?? key}: ${why}`);
+}
+
+/**
+ * A file path set in the config must be in a directory that exists: the daemon makes only its default
+ * directories, so a typo is an error at start (exit 2), not a tree made somewhere unexpected (as root).
+ */
+function inExistingDirectory(where: string, key: string, path: string, defaultPath: string | null): void {
+  if (path === defaultPath) return;
+  const dir = dirname(resolve(path));
+  let ok = false;
+  try { ok = statSync(dir).isDirectory(); } catch { /* missing */ }
+  if (!ok) bad(where, key, `${path}: directory ${dir} does not exist (netwatch makes only its default directories)`);
 }
 
 /** Applies one layer of overrides (file, environment or flags) to cfg, checking each key and value. */
@@ -187,6 +199,14 @@ export function loadDaemonConfig(file: string | undefined, flags: Partial<Record
   for (const [name, key] of Object.entries(ENV)) if (process.env[name] !== undefined) env[key] = process.env[name];
   apply(cfg, env, 'environment');
   apply(cfg, flags as Record<string, unknown>, 'command line');
+  // Checked once the layers are merged: a file's path the environment overrides (netwatch@.service's alert log) is not used.
+  const defaults = daemonDefaults();
+  for (const key of ['db', 'alertLog'] as const) {
+    const path = cfg[key];
+    if (path === null) continue;
+    const where = flags[key] !== undefined ? 'command line' : env[key] !== undefined ? 'environment' : file ?? 'config';
+    inExistingDirectory(where, key, path, defaults[key]);
+  }
   // A refresh waits for this many windows in a sample that never holds more than refreshWindows: it would never run.
   if (cfg.modelRefreshMinWindows > cfg.detection.anomaly.refreshWindows) {
     throw new NetwatchError('NW_ERR_CONFIG', `${file ?? 'config'}: modelRefreshMinWindows ${cfg.modelRefreshMinWindows} is more than ` +

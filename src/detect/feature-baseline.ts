@@ -2,7 +2,8 @@
 // "unique destination ports 812 (baseline median 3, 270 MADs above)".
 
 import { FEATURES, FEATURE_COUNT, FEATURE_INDEX, transformRow } from './feature-set.js';
-import { ESTIMATE_SHOWN } from '../track/linear-count.js';
+import { BITMAP_BITS } from '../track/host-features.js';
+import { countText } from '../track/linear-count.js';
 
 export interface FeatureBaseline {
   windows: number;
@@ -133,8 +134,9 @@ export function contributionText(c: FeatureContribution): string {
   const m = Math.abs(c.mads);
   const mads = m >= 10 ? Math.round(m).toString() : m.toFixed(1);
   const who = c.baseline === 'host' ? 'host' : 'baseline';
-  // A sketch's count is exact to a count or two when small; from ESTIMATE_SHOWN on it says so.
-  const value = FEATURES[FEATURE_INDEX[c.feature]]?.estimated === true && c.value >= ESTIMATE_SHOWN ? `about ${fmt(c.value)}` : fmt(c.value);
+  // A sketch's count is exact to a count or two when small; from ESTIMATE_SHOWN on it says so, and a full
+  // sketch reads "at least" (a spoofed flood's 37,000 sources were "about 7098", 5 times too few).
+  const value = FEATURES[FEATURE_INDEX[c.feature]]?.estimated === true && Number.isInteger(c.value) ? countText(c.value, BITMAP_BITS) : fmt(c.value);
   // A mean over closed connections whose median is 0: most windows closed none (0 is no measurement).
   if (FEATURES[FEATURE_INDEX[c.feature]]?.perConnection === true && c.baseline_median === 0) {
     return `${c.label} ${value} (most ${c.baseline === 'host' ? 'of the host\'s ' : ''}windows closed no connection)`;

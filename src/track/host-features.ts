@@ -69,7 +69,8 @@ const B_PORTS_IN = 4;
 const B_SERVICES = 5;
 const BITMAPS = 6;
 const BITMAP_WORDS = 32;
-const BITMAP_BITS = BITMAP_WORDS * 32;
+/** Bits in each distinct-count bitmap of a host's feature window (an explanation says when one was full). */
+export const BITMAP_BITS = BITMAP_WORDS * 32;
 
 const KEY_WORDS = 4;
 

@@ -70,6 +70,8 @@ test('bad config is refused at start with the key named, exit 2', () => {
     [{ interface: net.ifA, retentionDays: '' }, /retentionDays: must be a number from 0 to 36500, got ""/],
     [{ interface: net.ifA, bufferMb: '8' }, /bufferMb: must be a number from 1 to 4096, got "8"/],
     [{ interface: net.ifA, snaplen: 100.5 }, /snaplen: must be a whole number from 64 to 262144, got 100\.5/],
+    // A typo in a path made the whole tree (as root, at the filesystem's root): only default directories are made.
+    [{ interface: net.ifA, alertLog: '/nonexistent-nw/dir/a.json' }, /bad\.json: alertLog: \/nonexistent-nw\/dir\/a\.json: directory \/nonexistent-nw\/dir does not exist/],
     // libpcap refuses the filter: the same one line on stderr (it was only a JSON log line on stdout).
     [{ interface: 'lo', filter: 'tcp port 22 and', db: join(dir, 'badfilter.db'), alertLog: null }, /^netwatch: bad capture filter "tcp port 22 and": /m],
   ];
@@ -80,6 +82,9 @@ test('bad config is refused at start with the key named, exit 2', () => {
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, re);
   }
+  const noDir = spawnSync(process.execPath, [CLI, 'daemon', '-i', net.ifA, '--db', join(dir, 'no-such-dir', 'x.db')], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(noDir.status, 2, noDir.stderr);
+  assert.match(noDir.stderr, /^netwatch: --db: .*no-such-dir\/x\.db: directory .*no-such-dir does not exist/);
   const env = spawnSync(process.execPath, [CLI, 'daemon'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NETWATCH_LOG_LEVEL: 'loud' } });
   assert.equal(env.status, 2);
   assert.match(env.stderr, /environment: NETWATCH_LOG_LEVEL: must be one of/);

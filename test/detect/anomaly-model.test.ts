@@ -156,6 +156,8 @@ test('explanation on a constructed case: the feature that departs leads, with th
   // A sketch's count (unique ports) is marked as an estimate from 50 on; an exact count (packets) is not.
   assert.equal(contributionText(top[0]), `unique destination ports about 812 (baseline median 3, ${Math.round((812 - 3) / scale)} MADs above)`);
   assert.equal(contributionText({ ...top[0], value: 12 }), `unique destination ports 12 (baseline median 3, ${Math.round((812 - 3) / scale)} MADs above)`);
+  // A full sketch (1,024 bits) is a floor, as the heuristic alerts say it (an operator review).
+  assert.match(contributionText({ ...top[0], value: 7098 }), /^unique destination ports at least 7098 \(/);
   assert.match(contributionText({ ...top[0], feature: 'packets_out', label: 'packets sent' }), /^packets sent 812 \(/);
   // Features at their median never appear.
   assert.ok(!top.some((c) => c.feature === 'unique_dsts'));
