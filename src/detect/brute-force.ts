@@ -26,7 +26,8 @@ export class BruteForceDetector implements Detector {
   constructor(cfg: DetectionConfig['bruteForce'], capacity: number) {
     this.cfg = cfg;
     for (const p of cfg.ports) this.ports[p] = 1;
-    this.attempts = new WindowTable({ capacity, keyWords: 9, fields: 2, scales: [cfg.windowSec] });
+    // A pair given to another key does not pass on when it last raised.
+    this.attempts = new WindowTable({ capacity, keyWords: 9, fields: 2, scales: [cfg.windowSec], onEvict: (s) => this.gate.reset(s) });
     this.gate = new RaiseGate(capacity);
   }
   /** SIGHUP: new thresholds and service ports. */

@@ -140,10 +140,7 @@ export class RaiseGate {
     // A copy: a slot kept for later goes back on the list, from its start.
     const slots = this.deferred.slice(0, n);
     this.deferredCount = 0;
-    const pos = c.hub.position;
     const t = c.t;
-    const { tsSec, tsNsec, index, file } = pos;
-    const rp = this.refusedPos!;
     for (let i = 0; i < n; i++) {
       const s = slots[i];
       // Raised since it was refused: nothing is left to file.
@@ -153,22 +150,41 @@ export class RaiseGate {
         this.deferred[this.deferredCount++] = s;
         continue;
       }
-      this.isDeferred[s] = 0;
-      this.last[s] = -Infinity;
-      c.t = this.refusedT![s];
-      pos.tsSec = rp[3 * s];
-      pos.tsNsec = rp[3 * s + 1];
-      pos.index = rp[3 * s + 2];
-      pos.file = this.refusedFile![s];
-      try {
-        judge(s);
-      } finally {
-        c.t = t;
-        pos.tsSec = tsSec;
-        pos.tsNsec = tsNsec;
-        pos.index = index;
-        pos.file = file;
-      }
+      this.judgeRefused(c, s, judge);
+    }
+  }
+
+  /**
+   * Slot s is about to be given to another key (its table evicted it): a raise refused for it is judged
+   * now, as it stood at that refusal, and what the gate kept for it is forgotten, so the new key neither
+   * loses the old one's alert (a spoofed flood pushing a scan out of the table) nor inherits its gate.
+   */
+  settle(c: PacketContext, s: number, judge: (slot: number) => void): void {
+    if (this.isDeferred !== null && this.isDeferred[s] === 1) this.judgeRefused(c, s, judge);
+    this.last[s] = -Infinity;
+  }
+
+  /** Judges slot s as it stood at its latest refusal (c.t and the hub's position set to it meanwhile). */
+  private judgeRefused(c: PacketContext, s: number, judge: (slot: number) => void): void {
+    this.isDeferred![s] = 0;
+    this.last[s] = -Infinity;
+    const pos = c.hub.position;
+    const t = c.t;
+    const { tsSec, tsNsec, index, file } = pos;
+    const rp = this.refusedPos!;
+    c.t = this.refusedT![s];
+    pos.tsSec = rp[3 * s];
+    pos.tsNsec = rp[3 * s + 1];
+    pos.index = rp[3 * s + 2];
+    pos.file = this.refusedFile![s];
+    try {
+      judge(s);
+    } finally {
+      c.t = t;
+      pos.tsSec = tsSec;
+      pos.tsNsec = tsNsec;
+      pos.index = index;
+      pos.file = file;
     }
   }
 }

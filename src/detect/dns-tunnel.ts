@@ -35,7 +35,8 @@ export class DnsTunnelDetector implements Detector {
 
   constructor(cfg: DetectionConfig['dnsTunnel'], capacity: number) {
     this.cfg = cfg;
-    this.domains = new WindowTable({ capacity, keyWords: 5, fields: 3, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 2048 });
+    // A domain given to another key does not pass on when it last raised.
+    this.domains = new WindowTable({ capacity, keyWords: 5, fields: 3, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 2048, onEvict: (s) => this.gate.reset(s) });
     this.gate = new RaiseGate(capacity);
   }
 

@@ -29,6 +29,14 @@ export class HostSweepDetector implements Detector {
   private readonly sweeps: WindowTable;
   private readonly gate: RaiseGate;
   private readonly key = new Uint32Array(5);
+  /** The key being inserted while an evicted sweep's held-back raise is judged (which writes this.key). */
+  private readonly keySaved = new Uint32Array(5);
+  /** The engine's packet context, for judging at an eviction (set on every packet). */
+  private ctx: PacketContext | null = null;
+  private readonly judgeEvicted = (s: number): void => {
+    this.sweeps.keyOf(s, this.key, 0);
+    this.evaluate(this.ctx!, s, this.lastTarget, 4 * s);
+  };
   private readonly tmp = new Uint32Array(4);
   /** Per entry, the last host probed when a raise was refused (4 words): the target of its drained raise. */
   private readonly lastTarget: Uint32Array;
@@ -42,7 +50,7 @@ export class HostSweepDetector implements Detector {
 
   constructor(cfg: DetectionConfig['hostSweep'], capacity: number) {
     this.cfg = cfg;
-    this.sweeps = new WindowTable({ capacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
+    this.sweeps = new WindowTable({ capacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (s) => this.evicted(s) });
     this.gate = new RaiseGate(capacity, true);
     this.lastTarget = new Uint32Array(capacity * 4);
     this.lastSport = new Int32Array(capacity);
@@ -73,7 +81,16 @@ export class HostSweepDetector implements Detector {
   /** Packet time of the packet being handled (answers are found at it). */
   private now = 0;
 
+  /** A source leaves the table (a spoofed flood fills it): a raise held back for it is made now, with its count. */
+  private evicted(s: number): void {
+    if (this.ctx === null) return;
+    this.keySaved.set(this.key);
+    this.gate.settle(this.ctx, s, this.judgeEvicted);
+    this.key.set(this.keySaved);
+  }
+
   packet(c: PacketContext): void {
+    this.ctx = c;
     const rec = c.rec;
     this.now = c.t;
     const k = this.key;

@@ -46,12 +46,19 @@ export class PortScanDetector implements Detector {
   private readonly gate: RaiseGate;
   /** Source, destination and transport protocol: a TCP scan and a UDP scan of one host are two entries, two alerts. */
   private readonly key = new Uint32Array(9);
+  /** The key being inserted while an evicted pair's held-back raise is judged (which writes this.key). */
+  private readonly keySaved = new Uint32Array(9);
+  /** The engine's packet context, for judging at an eviction (set on every packet). */
+  private ctx: PacketContext | null = null;
+  private readonly judgeEvicted = (s: number): void => this.evaluate(this.ctx!, s);
   /** Per pair, the latest probe's flow: the alert's flow_id, marked alerted by the raise (made then or later). */
   private readonly probeFlow: NamedFlows;
 
   constructor(cfg: DetectionConfig['portScan'], capacity: number) {
     this.cfg = cfg;
-    this.pairs = new WindowTable({ capacity, keyWords: 9, fields: FIELDS, keptFields: KEPT, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
+    this.pairs = new WindowTable({
+      capacity, keyWords: 9, fields: FIELDS, keptFields: KEPT, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (s) => this.evicted(s),
+    });
     this.gate = new RaiseGate(capacity, true);
     this.probeFlow = new NamedFlows(capacity);
   }
@@ -61,7 +68,16 @@ export class PortScanDetector implements Detector {
   }
 
 
+  /** A pair leaves the table (a spoofed flood fills it): a raise held back for it is made now, with its count. */
+  private evicted(s: number): void {
+    if (this.ctx === null) return;
+    this.keySaved.set(this.key);
+    this.gate.settle(this.ctx, s, this.judgeEvicted);
+    this.key.set(this.keySaved);
+  }
+
   packet(c: PacketContext): void {
+    this.ctx = c;
     if (c.flowSlot < 0) return;
     const rec = c.rec;
     const p = rec.ipProto;

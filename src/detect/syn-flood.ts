@@ -37,6 +37,10 @@ export class SynFloodDetector implements Detector {
   /** Per victim service (address and port): SYNs and completed handshakes, distinct sources. */
   private readonly services: WindowTable;
   private readonly key = new Uint32Array(5);
+  /** The key being inserted while an evicted service's held-back raise is judged (which writes this.key). */
+  private readonly keySaved = new Uint32Array(5);
+  /** The engine's packet context, for judging at an eviction (set on every packet). */
+  private ctx: PacketContext | null = null;
   /** Per victim service (entry of services), the latest SYN over the threshold: what the alert names. */
   private readonly latest: OverThresholdPackets;
 
@@ -44,7 +48,9 @@ export class SynFloodDetector implements Detector {
     this.cfg = cfg;
     this.gate = new RaiseGate(hostCapacity, true);
     this.latest = new OverThresholdPackets(hostCapacity);
-    this.services = new WindowTable({ capacity: hostCapacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024 });
+    this.services = new WindowTable({
+      capacity: hostCapacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (v) => this.evicted(v),
+    });
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */
   configure(all: DetectionConfig): void {
@@ -52,7 +58,16 @@ export class SynFloodDetector implements Detector {
   }
 
 
+  /** A victim service leaves the table: a raise held back for it is made now, with its count. */
+  private evicted(v: number): void {
+    if (this.ctx === null) return;
+    this.keySaved.set(this.key);
+    this.gate.settle(this.ctx, v, this.judgeEvicted);
+    this.key.set(this.keySaved);
+  }
+
   packet(c: PacketContext): void {
+    this.ctx = c;
     const rec = c.rec;
     if (!c.isIp || rec.ipProto !== IPPROTO_TCP) return;
     const sec = this.advance(c.t);
@@ -118,11 +133,15 @@ export class SynFloodDetector implements Detector {
 
   /** Victim services whose raise the gate refused, judged again (if the entry still holds the same service). */
   private judgeKept(c: PacketContext): (v: number) => void {
-    return (v) => {
-      this.services.keyOf(v, this.key, 0);
-      if (this.latest.sameDst(v, this.key, 0) && this.latest.dstPort(v) === this.key[4]) this.judgeService(c, v);
-    };
+    return (v) => this.judgeKeptService(c, v);
   }
+
+  private judgeKeptService(c: PacketContext, v: number): void {
+    this.services.keyOf(v, this.key, 0);
+    if (this.latest.sameDst(v, this.key, 0) && this.latest.dstPort(v) === this.key[4]) this.judgeService(c, v);
+  }
+
+  private readonly judgeEvicted = (v: number): void => this.judgeKeptService(this.ctx!, v);
 
   /** Moves the ring to the second of time t, clearing seconds that start anew. Returns the second. */
   private advance(t: number): number {

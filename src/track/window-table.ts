@@ -33,6 +33,12 @@ export interface WindowTableOptions {
   onRoll?: (slot: number, emptyWindows: number) => void;
   /** Which scale onRoll follows (default 0). */
   rollScale?: number;
+  /**
+   * Called when a full probe window gives an entry's record to a new key, before anything of it changes:
+   * the record still holds the old key and counts (a detector settles a raise it held back for it, and
+   * forgets what it kept per record). The handler must leave the caller's key buffer as it found it.
+   */
+  onEvict?: (record: number) => void;
 }
 
 export class WindowTable {
@@ -80,6 +86,7 @@ export class WindowTable {
   private readonly bits: number;
   private readonly onRoll: ((slot: number, emptyWindows: number) => void) | undefined;
   private readonly rollScaleIndex: number;
+  private readonly onEvict: ((record: number) => void) | undefined;
 
   constructor(o: WindowTableOptions) {
     if ((o.capacity & (o.capacity - 1)) !== 0) throw new RangeError('capacity must be a power of two');
@@ -126,6 +133,7 @@ export class WindowTable {
     this.cur = new Float32Array(buf);
     this.onRoll = o.onRoll;
     this.rollScaleIndex = o.rollScale ?? 0;
+    this.onEvict = o.onEvict;
   }
 
   /** Finds or creates the entry for key[off..off+keyWords) at packet time t, rolling its windows. Returns its record. */
@@ -162,10 +170,11 @@ export class WindowTable {
       }
       if (victim < 0 || st[2 * s + 1] < st[2 * victim + 1]) victim = s;
     }
+    const r = sw[4 * victim + 1];
+    if (this.onEvict !== undefined) this.onEvict(r);
     this.evictions++;
     sw[4 * victim] = h;
     st[2 * victim + 1] = t;
-    const r = sw[4 * victim + 1];
     this.claim(r, key, off, t);
     return r;
   }

@@ -105,3 +105,29 @@ test('a small scan a minute after a large one is not raised with the large one\'
   const ports = Number(/\((?:about )?(\d+) ports\)$/.exec(scan[0].peak_detail)?.[1]);
   assert.ok(ports >= 950 && ports <= 1050, scan[0].peak_detail);
 });
+
+test('a spoofed SYN flood right after a scan does not push the scan\'s count out of its incident', () => {
+  // An operator review: scans of 500 ports, then hping3 --rand-source at once. The flood's new pairs filled
+  // the table, the scan's entry was given to one of them before its held-back raise was judged, and the
+  // incident kept the count it had when it first crossed the threshold.
+  const t0 = 1_700_000_100;
+  const frames: PcapPacket[] = [];
+  for (let port = 1; port <= 500; port++) {
+    const us = port * 800;
+    frames.push({ sec: t0, frac: us, data: ipv4Tcp({ src: SCANNER, dst: TARGET, sport: 40000, dport: port, flags: SYN }) });
+    frames.push({ sec: t0, frac: us + 100, data: ipv4Tcp({ src: TARGET, dst: SCANNER, sport: port, dport: 40000, flags: RST_ACK }) });
+  }
+  // 100,000 SYNs from random sources in 0.5 s, from 0.41 s: more new pairs than the table holds.
+  let x = 12345;
+  for (let i = 0; i < 100_000; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const us = 410_000 + Math.floor(i * 5);
+    frames.push({ sec: t0 + Math.floor(us / 1e6), frac: us % 1e6, data: ipv4Tcp({ src: (x | 0x01000000) >>> 0, dst: TARGET, sport: 1024 + (i & 0x7fff), dport: 80, flags: SYN }) });
+  }
+  const { incidents } = analyze('scan-then-flood', frames);
+  const scan = incidents.filter((i) => i.detector === 'port_scan');
+  assert.equal(scan.length, 1, JSON.stringify(incidents.map((i) => i.detector)));
+  const ports = Number(/\((?:about )?(\d+) ports\)$/.exec(scan[0].peak_detail)?.[1]);
+  assert.ok(ports >= 450, `the scan's peak ${scan[0].peak_detail}`);
+  assert.ok(incidents.some((i) => i.detector === 'syn_flood'), 'the flood is raised too');
+});
