@@ -120,7 +120,9 @@ export class SynFloodDetector implements Detector {
     const raised = c.hub.raise({
       detector: this.name,
       variant: spoofed ? 2 : 1,
-      detail: spoofed ? `${victim} port ${port} from ${countText(sources, T.bitmapBits)} sources (spoofed or distributed)` : `${victim} port ${port} from ${src}`,
+      // The count in the signature, as the UDP and ICMP floods give theirs.
+      detail: `${Math.round(syns)} SYNs to ${victim} port ${port} in ${cfg.windowSec} s from ` +
+        (spoofed ? `${countText(sources, T.bitmapBits)} sources (spoofed or distributed)` : src),
       key: `syn_flood|${victim}|${port}`,
       src, dst: victim, srcPort: L.srcPort(v), dstPort: port, proto: 'TCP', ...L.flowFields(v),
       score: syns / cfg.minSyns,
