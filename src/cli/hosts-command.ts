@@ -39,6 +39,16 @@ function handler(argv: ArgumentsCamelCase<HostsArgs>): void {
     const { at, hosts } = computeHostScores(db, weights, { since, decay: argv.decay });
     if (store && hosts.length > 0) storeHostScores(db, at, hosts);
     const top = hosts.slice(0, argv.top);
+    // Without --since only the look-back before the newest alert counts: say what it left out (a database of
+    // captures from different weeks listed one host and said nothing of the rest; the report says it).
+    if (since === undefined && at > 0) {
+      const cutoff = at - weights.lookbackDays * 86400;
+      const older = db.prepare('SELECT count(*) AS n FROM alerts WHERE ts_epoch < ?').get(cutoff) as { n: number };
+      if (older.n > 0) {
+        process.stderr.write(`netwatch: note: ${older.n} alert${older.n === 1 ? ' is' : 's are'} older than the ${weights.lookbackDays}-day look-back ` +
+          `(before ${new Date(cutoff * 1000).toISOString()}, counted from the newest alert) and not scored; --since 2000-01-01 --no-decay weighs them all\n`);
+      }
+    }
     const faded = top.filter((h) => h.score < 0.05).length;
     if (argv.decay && faded > 0) {
       process.stderr.write(`netwatch: note: ${faded} of these hosts score 0.0: their alerts are days older than the newest ` +

@@ -36,6 +36,21 @@ test('FTP dictionary attack: the attacker ranks first as attacker, the server af
   assert.equal(w[0].score, r[0].score);
 });
 
+test('alerts older than the look-back are named in a note, not silently left out', () => {
+  // The FTP cracker of 2002 and the SYN flood of 2021 in one database: only the flood's week is scored.
+  const db = join(dir, 'two-dates.db');
+  for (const f of ['attack/bruteforce/ppa1e_ftp-crack.pcap', 'attack/dos/stopddos_pkt.TCP.synflood.spoofed.pcap']) {
+    assert.equal(spawnSync(CLI, ['analyze', join(CORPUS, f), '--db', db, '-q', '--summary', 'none']).status, 0);
+  }
+  const r = spawnSync(CLI, ['hosts', '--db', db, '--no-store'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /10\.234\.125\.254/);
+  assert.match(r.stderr, /^netwatch: note: \d+ alerts are older than the 7-day look-back \(before 2021-04-2\d+T[\d:.]+Z, counted from the newest alert\) and not scored; --since 2000-01-01 --no-decay weighs them all$/m);
+  const all = spawnSync(CLI, ['hosts', '--db', db, '--no-store', '--since', '2000-01-01', '--no-decay'], { encoding: 'utf8' });
+  assert.match(all.stdout, /10\.234\.125\.254/);
+  assert.doesNotMatch(all.stderr, /look-back/);
+});
+
 test('a ping sweep scores its prober as attacker and none of the addresses it probed as a victim', () => {
   // 10.77.0.9 pings 60 addresses of its /24, of which only .1 answers.
   const frames: PcapPacket[] = [];
