@@ -91,9 +91,10 @@ function bad(where: string, key: string, why: string): never {
 function inExistingDirectory(where: string, key: string, path: string, defaultPath: string | null): void {
   if (path === defaultPath) return;
   const dir = dirname(resolve(path));
-  let ok = false;
-  try { ok = statSync(dir).isDirectory(); } catch { /* missing */ }
-  if (!ok) bad(where, key, `${path}: directory ${dir} does not exist (netwatch makes only its default directories)`);
+  let st;
+  try { st = statSync(dir); } catch { /* missing */ }
+  if (st === undefined) bad(where, key, `${path}: directory ${dir} does not exist (netwatch makes only its default directories)`);
+  if (!st.isDirectory()) bad(where, key, `${path}: ${dir} is not a directory`);
 }
 
 /** Applies one layer of overrides (file, environment or flags) to cfg, checking each key and value. */

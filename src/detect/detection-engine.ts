@@ -90,6 +90,7 @@ export class DetectionEngine implements FlowCloseListener {
     const c = this.ctx;
     c.rec = rec;
     c.t = t;
+    c.settledRaises = 0;
     const flows = this.flows;
     c.flowSlot = flows.update(rec, t);
     c.fromOrig = flows.lastFromOrig;
@@ -117,7 +118,7 @@ export class DetectionEngine implements FlowCloseListener {
     this.arpSpoof.packet(c);
     const added = this.added;
     for (let i = 0; i < added.length; i++) added[i].packet(c);
-    if (this.hub.alertsRaised !== before && c.flowSlot >= 0) flows.markAlerted(c.flowSlot);
+    if (this.hub.alertsRaised - c.settledRaises !== before && c.flowSlot >= 0) flows.markAlerted(c.flowSlot);
     // Once per second of packet time, when the flow table sweeps (a step back in time restarts the schedule: see PacketClock).
     if (flows.lastSwept) for (let i = 0; i < ds.length; i++) ds[i].tick?.(c);
   }

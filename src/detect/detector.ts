@@ -22,6 +22,11 @@ export class PacketContext {
   established = false;
   /** The packet has IP addresses (host windows were updated for it). */
   isIp = false;
+  /**
+   * Alerts raised during this packet for another, earlier one (a held-back raise settled as its table
+   * evicted the entry): they name their own flow, not this packet's, which is marked alerted only for its own.
+   */
+  settledRaises = 0;
 }
 
 export interface Detector {
@@ -83,6 +88,8 @@ export class RaiseGate {
   private readonly last: Float64Array;
   private readonly deferred: Int32Array | null;
   private readonly isDeferred: Uint8Array | null;
+  /** Per slot, 1 while it is on the deferred list: a slot goes on it at most once, so the list never outgrows its capacity. */
+  private readonly listed: Uint8Array | null;
   /** Per slot, its latest refusal: packet time, and the packet's position (seconds, nanoseconds, number, file). */
   private readonly refusedT: Float64Array | null;
   private readonly refusedPos: Float64Array | null;
@@ -92,6 +99,7 @@ export class RaiseGate {
     this.last = new Float64Array(capacity).fill(-Infinity);
     this.deferred = remember ? new Int32Array(capacity) : null;
     this.isDeferred = remember ? new Uint8Array(capacity) : null;
+    this.listed = remember ? new Uint8Array(capacity) : null;
     this.refusedT = remember ? new Float64Array(capacity) : null;
     this.refusedPos = remember ? new Float64Array(3 * capacity) : null;
     this.refusedFile = remember ? new Array<string | null>(capacity).fill(null) : null;
@@ -106,7 +114,11 @@ export class RaiseGate {
       if (this.isDeferred !== null) {
         if (this.isDeferred[slot] === 0) {
           this.isDeferred[slot] = 1;
-          this.deferred![this.deferredCount++] = slot;
+          // A slot settled at an eviction may still be listed: listed again, it was judged twice and the list overflowed.
+          if (this.listed![slot] === 0) {
+            this.listed![slot] = 1;
+            this.deferred![this.deferredCount++] = slot;
+          }
         }
         this.refusedT![slot] = t;
         if (pos !== undefined) {
@@ -141,12 +153,15 @@ export class RaiseGate {
     const slots = this.deferred.slice(0, n);
     this.deferredCount = 0;
     const t = c.t;
+    const listed = this.listed!;
     for (let i = 0; i < n; i++) {
       const s = slots[i];
-      // Raised since it was refused: nothing is left to file.
+      listed[s] = 0;
+      // Raised (or settled) since it was refused: nothing is left to file.
       if (this.isDeferred[s] === 0) continue;
       const dt = t - this.last[s];
       if (!force && dt >= 0 && dt < 1) {
+        listed[s] = 1;
         this.deferred[this.deferredCount++] = s;
         continue;
       }
@@ -160,7 +175,11 @@ export class RaiseGate {
    * loses the old one's alert (a spoofed flood pushing a scan out of the table) nor inherits its gate.
    */
   settle(c: PacketContext, s: number, judge: (slot: number) => void): void {
-    if (this.isDeferred !== null && this.isDeferred[s] === 1) this.judgeRefused(c, s, judge);
+    if (this.isDeferred !== null && this.isDeferred[s] === 1) {
+      const before = c.hub.alertsRaised;
+      this.judgeRefused(c, s, judge);
+      c.settledRaises += c.hub.alertsRaised - before;
+    }
     this.last[s] = -Infinity;
   }
 

@@ -159,8 +159,12 @@ export class WindowTable {
         const st0 = this.f64[rd + (this.stAt >>> 1)];
         const cf = rd + (this.cfAt >>> 1);
         if (t >= st0 + this.scales[0] || t < st0) {
+          const back = t < st0;
           this.roll(r, t, st[2 * s + 1]);
           this.f64[cf] = t;
+          // Restarted at an earlier time: the later last-seen time is no packet of the new windows (copied
+          // in as the previous window's last packet, it counted that window almost in full).
+          if (back) st[2 * s + 1] = t;
         } else if (this.f64[cf] > t) {
           // The first packet of a window a lookup opened (or one a little out of order).
           this.f64[cf] = t;

@@ -73,3 +73,26 @@ test('at the end of input the gate opens for the kept slots; without remember no
   plain.drain(context(1.6), (s) => judged.push(s), true);
   assert.deepEqual(judged, []);
 });
+
+test('a slot settled at an eviction and refused again for its new key is listed once: the list never overflows', () => {
+  // A review: settle cleared the refusal but left the slot listed, the new key's refusal listed it again,
+  // the list outgrew its capacity, and drain judged slot undefined (an alert from "::" with NaN hosts).
+  const g = new RaiseGate(2, true);
+  for (const s of [0, 1]) {
+    assert.equal(g.open(s, 10, at(10, 1)), true);
+    assert.equal(g.open(s, 10.1 + s * 0.3, at(10.1 + s * 0.3, 2 + s)), false);
+  }
+  const c = context(10.5);
+  const settled: number[] = [];
+  g.settle(c, 1, (s) => settled.push(s));
+  assert.deepEqual(settled, [1]);
+  assert.equal(g.open(1, 10.6, at(10.6, 5)), true, 'the new key does not inherit the gate');
+  assert.equal(g.open(1, 10.7, at(10.7, 6)), false);
+  const judged: [number, number][] = [];
+  const d = context(12);
+  g.drain(d, (s) => judged.push([s, d.t]), false);
+  assert.deepEqual(judged, [[0, 10.1], [1, 10.7]]);
+  const again: number[] = [];
+  g.drain(context(14), (s) => again.push(s), false);
+  assert.deepEqual(again, []);
+});
