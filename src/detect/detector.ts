@@ -139,6 +139,10 @@ export class RaiseGate {
   reset(slot: number): void {
     this.last[slot] = -Infinity;
   }
+  /** True while slot has a refused raise kept for the next drain (settle would judge it). */
+  holds(slot: number): boolean {
+    return this.isDeferred !== null && this.isDeferred[slot] === 1;
+  }
   /**
    * Hands every refused slot to judge once, a second or more after its last raise (sooner, it is kept for
    * the next drain; with force, at the end of input, at once), and forgets it. The slot is judged as it

@@ -107,14 +107,11 @@ export class WindowTable {
     const ns = this.ns;
     const nf = this.nf;
     const per = this.nb * this.bw;
-    // Key, then the window starts, then scale 0's counters and bitmaps (every packet), then each larger
-    // scale's current and previous counters (sliding reads), then the rest.
+    // Key, then the window starts and the current windows' first packet times (every packet), then scale
+    // 0's counters and bitmaps (every packet), then each larger scale's current and previous counters and
+    // the previous windows' packet times (sliding reads), then the rest. Times are Float64: even offsets.
     let w = this.kw + (this.kw & 1);
     this.stAt = w; w += 2 * ns;
-    // Per scale, the times of the first and the last packet in the previous window and in the current one.
-    this.plAt = w; w += 2 * ns;
-    this.clAt = w; w += 2 * ns;
-    this.pfAt = w; w += 2 * ns;
     this.cfAt = w; w += 2 * ns;
     this.curAt = new Int32Array(ns);
     this.prevAt = new Int32Array(ns);
@@ -123,9 +120,15 @@ export class WindowTable {
     this.curAt[0] = w; w += nf;
     this.cbAt[0] = w; w += per;
     for (let c = 1; c < ns; c++) { this.curAt[c] = w; w += nf; this.prevAt[c] = w; w += nf; }
+    w += w & 1;
+    this.plAt = w; w += 2 * ns;
+    this.pfAt = w; w += 2 * ns;
     this.prevAt[0] = w; w += nf;
     for (let c = 1; c < ns; c++) { this.cbAt[c] = w; w += per; }
     for (let c = 0; c < ns; c++) { this.pbAt[c] = w; w += per; }
+    // The current windows' last packet times: written as windows roll, read only then.
+    w += w & 1;
+    this.clAt = w; w += 2 * ns;
     this.rw = (w + 15) & ~15;
     const buf = new ArrayBuffer(o.capacity * this.rw * 4);
     this.u32 = new Uint32Array(buf);
