@@ -161,7 +161,11 @@ export class WindowTable {
         const rd = (r * this.rw) >>> 1;
         const st0 = this.f64[rd + (this.stAt >>> 1)];
         const cf = rd + (this.cfAt >>> 1);
-        if (t >= st0 + this.scales[0] || t < st0) {
+        const len0 = this.scales[0];
+        // A packet up to one window before the current one (reordered by a multi-queue capture, or an
+        // answer after a lookup that opened the next window) counts in the current window; only a real
+        // step back restarts the entry (it wiped the counts of a host whose packets came a little out of order).
+        if (t >= st0 + len0 || t < st0 - len0) {
           const back = t < st0;
           this.roll(r, t, st[2 * s + 1]);
           this.f64[cf] = t;
