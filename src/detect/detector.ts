@@ -187,6 +187,21 @@ export class RaiseGate {
     this.last[s] = -Infinity;
   }
 
+  /**
+   * For a table's onEvict: settles record s (see settle) while another key is being inserted from `key`,
+   * which judge may overwrite: it is kept in `saved` and put back. Most evictions (a flood's one-packet
+   * keys) hold nothing back: the gate only forgets the record.
+   */
+  settleEvicted(c: PacketContext | null, s: number, judge: (slot: number) => void, key: Uint32Array, saved: Uint32Array): void {
+    if (c === null || !this.holds(s)) {
+      this.last[s] = -Infinity;
+      return;
+    }
+    saved.set(key);
+    this.settle(c, s, judge);
+    key.set(saved);
+  }
+
   /** Judges slot s as it stood at its latest refusal (c.t and the hub's position set to it meanwhile). */
   private judgeRefused(c: PacketContext, s: number, judge: (slot: number) => void): void {
     this.isDeferred![s] = 0;

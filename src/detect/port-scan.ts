@@ -70,14 +70,7 @@ export class PortScanDetector implements Detector {
 
   /** A pair leaves the table (a spoofed flood fills it): a raise held back for it is made now, with its count. */
   private evicted(s: number): void {
-    // Most evictions (a flood's one-packet keys) hold nothing back: the gate forgets the record, no more.
-    if (this.ctx === null || !this.gate.holds(s)) {
-      this.gate.reset(s);
-      return;
-    }
-    this.keySaved.set(this.key);
-    this.gate.settle(this.ctx, s, this.judgeEvicted);
-    this.key.set(this.keySaved);
+    this.gate.settleEvicted(this.ctx, s, this.judgeEvicted, this.key, this.keySaved);
   }
 
   packet(c: PacketContext): void {

@@ -60,14 +60,7 @@ export class SynFloodDetector implements Detector {
 
   /** A victim service leaves the table: a raise held back for it is made now, with its count. */
   private evicted(v: number): void {
-    // Most evictions (a flood's one-packet keys) hold nothing back: the gate forgets the record, no more.
-    if (this.ctx === null || !this.gate.holds(v)) {
-      this.gate.reset(v);
-      return;
-    }
-    this.keySaved.set(this.key);
-    this.gate.settle(this.ctx, v, this.judgeEvicted);
-    this.key.set(this.keySaved);
+    this.gate.settleEvicted(this.ctx, v, this.judgeEvicted, this.key, this.keySaved);
   }
 
   packet(c: PacketContext): void {
