@@ -58,9 +58,9 @@ export class DetectionEngine implements FlowCloseListener {
     const hc = cfg.hosts.capacity;
     this.hosts = new HostWindows(hc, cfg.reflection.ports);
     this.hub = new AlertHub(cfg.alerts);
-    this.portScan = new PortScanDetector(cfg.portScan, hc * 2);
-    this.hostSweep = new HostSweepDetector(cfg.hostSweep, hc);
-    this.synFlood = new SynFloodDetector(cfg.synFlood, hc);
+    this.portScan = new PortScanDetector(cfg.portScan, hc * 2, this.ctx);
+    this.hostSweep = new HostSweepDetector(cfg.hostSweep, hc, this.ctx);
+    this.synFlood = new SynFloodDetector(cfg.synFlood, hc, this.ctx);
     this.icmpFlood = new IcmpFloodDetector(cfg.icmpFlood, hc);
     this.udpFlood = new UdpFloodDetector(cfg.udpFlood, hc);
     this.reflection = new ReflectionDetector(cfg.reflection, cfg.unsolicitedSynAck, hc);

@@ -192,8 +192,8 @@ export class RaiseGate {
    * which judge may overwrite: it is kept in `saved` and put back. Most evictions (a flood's one-packet
    * keys) hold nothing back: the gate only forgets the record.
    */
-  settleEvicted(c: PacketContext | null, s: number, judge: (slot: number) => void, key: Uint32Array, saved: Uint32Array): void {
-    if (c === null || !this.holds(s)) {
+  settleEvicted(c: PacketContext, s: number, judge: (slot: number) => void, key: Uint32Array, saved: Uint32Array): void {
+    if (!this.holds(s)) {
       this.last[s] = -Infinity;
       return;
     }

@@ -31,11 +31,9 @@ export class HostSweepDetector implements Detector {
   private readonly key = new Uint32Array(5);
   /** The key being inserted while an evicted sweep's held-back raise is judged (which writes this.key). */
   private readonly keySaved = new Uint32Array(5);
-  /** The engine's packet context, for judging at an eviction (set on every packet). */
-  private ctx: PacketContext | null = null;
   private readonly judgeEvicted = (s: number): void => {
     this.sweeps.keyOf(s, this.key, 0);
-    this.evaluate(this.ctx!, s, this.lastTarget, 4 * s);
+    this.evaluate(this.ctx, s, this.lastTarget, 4 * s);
   };
   private readonly tmp = new Uint32Array(4);
   /** Per entry, the last host probed when a raise was refused (4 words): the target of its drained raise. */
@@ -48,7 +46,8 @@ export class HostSweepDetector implements Detector {
   /** Source then target of the alert's probe, for its Community ID (written only when raising). */
   private readonly pair = new Uint32Array(8);
 
-  constructor(cfg: DetectionConfig['hostSweep'], capacity: number) {
+  /** ctx: the engine's packet context (one object for the run), for judging at an eviction. */
+  constructor(cfg: DetectionConfig['hostSweep'], capacity: number, private readonly ctx: PacketContext) {
     this.cfg = cfg;
     this.sweeps = new WindowTable({ capacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (s) => this.evicted(s) });
     this.gate = new RaiseGate(capacity, true);
@@ -87,7 +86,6 @@ export class HostSweepDetector implements Detector {
   }
 
   packet(c: PacketContext): void {
-    this.ctx = c;
     const rec = c.rec;
     this.now = c.t;
     const k = this.key;

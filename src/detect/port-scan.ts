@@ -48,13 +48,12 @@ export class PortScanDetector implements Detector {
   private readonly key = new Uint32Array(9);
   /** The key being inserted while an evicted pair's held-back raise is judged (which writes this.key). */
   private readonly keySaved = new Uint32Array(9);
-  /** The engine's packet context, for judging at an eviction (set on every packet). */
-  private ctx: PacketContext | null = null;
-  private readonly judgeEvicted = (s: number): void => this.evaluate(this.ctx!, s);
+  private readonly judgeEvicted = (s: number): void => this.evaluate(this.ctx, s);
   /** Per pair, the latest probe's flow: the alert's flow_id, marked alerted by the raise (made then or later). */
   private readonly probeFlow: NamedFlows;
 
-  constructor(cfg: DetectionConfig['portScan'], capacity: number) {
+  /** ctx: the engine's packet context (one object for the run), for judging at an eviction. */
+  constructor(cfg: DetectionConfig['portScan'], capacity: number, private readonly ctx: PacketContext) {
     this.cfg = cfg;
     this.pairs = new WindowTable({
       capacity, keyWords: 9, fields: FIELDS, keptFields: KEPT, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (s) => this.evicted(s),
@@ -74,7 +73,6 @@ export class PortScanDetector implements Detector {
   }
 
   packet(c: PacketContext): void {
-    this.ctx = c;
     if (c.flowSlot < 0) return;
     const rec = c.rec;
     const p = rec.ipProto;

@@ -39,12 +39,11 @@ export class SynFloodDetector implements Detector {
   private readonly key = new Uint32Array(5);
   /** The key being inserted while an evicted service's held-back raise is judged (which writes this.key). */
   private readonly keySaved = new Uint32Array(5);
-  /** The engine's packet context, for judging at an eviction (set on every packet). */
-  private ctx: PacketContext | null = null;
   /** Per victim service (entry of services), the latest SYN over the threshold: what the alert names. */
   private readonly latest: OverThresholdPackets;
 
-  constructor(cfg: DetectionConfig['synFlood'], hostCapacity: number) {
+  /** ctx: the engine's packet context (one object for the run), for judging at an eviction. */
+  constructor(cfg: DetectionConfig['synFlood'], hostCapacity: number, private readonly ctx: PacketContext) {
     this.cfg = cfg;
     this.gate = new RaiseGate(hostCapacity, true);
     this.latest = new OverThresholdPackets(hostCapacity);
@@ -64,7 +63,6 @@ export class SynFloodDetector implements Detector {
   }
 
   packet(c: PacketContext): void {
-    this.ctx = c;
     const rec = c.rec;
     if (!c.isIp || rec.ipProto !== IPPROTO_TCP) return;
     const sec = this.advance(c.t);
@@ -140,7 +138,7 @@ export class SynFloodDetector implements Detector {
     if (this.latest.sameDst(v, this.key, 0) && this.latest.dstPort(v) === this.key[4]) this.judgeService(c, v);
   }
 
-  private readonly judgeEvicted = (v: number): void => this.judgeKeptService(this.ctx!, v);
+  private readonly judgeEvicted = (v: number): void => this.judgeKeptService(this.ctx, v);
 
   /** Moves the ring to the second of time t, clearing seconds that start anew. Returns the second. */
   private advance(t: number): number {

@@ -422,12 +422,10 @@ export class WindowTable {
     const p = r + this.pbAt[scale] + b * this.bw;
     const o0 = r + this.cbAt[0] + b * this.bw;
     const u = this.u32;
+    // The previous window's bitmap, or none once its last packet is out of the sliding window.
+    const prev = this.timeAt(s, this.plAt, scale) > t - this.scales[scale] ? 0xffffffff : 0;
     let zeros = 0;
-    if (this.previousWeight(s, scale, t) > 0) {
-      for (let w = 0; w < this.bw; w++) zeros += 32 - popcount32(u[o + w] | u[p + w] | u[o0 + w]);
-    } else {
-      for (let w = 0; w < this.bw; w++) zeros += 32 - popcount32(u[o + w] | u[o0 + w]);
-    }
+    for (let w = 0; w < this.bw; w++) zeros += 32 - popcount32(u[o + w] | (u[p + w] & prev) | u[o0 + w]);
     return linearCount(this.bits, zeros);
   }
 
