@@ -6,7 +6,6 @@ export type NetwatchErrorCode =
   | 'NW_ERR_DB'
   | 'NW_ERR_FILE_OPEN'
   | 'NW_ERR_FILE_FORMAT'
-  | 'NW_ERR_FILE_CORRUPT'
   | 'NW_ERR_OUTPUT'
   | 'NW_ERR_NO_INTERFACE'
   | 'NW_ERR_UNKNOWN_INTERFACE'

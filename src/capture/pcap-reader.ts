@@ -58,7 +58,6 @@ export class PcapReader implements FrameReader {
 
   next(frame: RawFrame): boolean {
     const f = this.file;
-    if (this.damage !== null) return false;
     if (!f.ensure(16)) {
       if (f.end > f.pos && !f.waiting) this.cutAt = f.offset;
       return false;

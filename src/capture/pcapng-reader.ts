@@ -92,7 +92,6 @@ export class PcapngReader implements FrameReader {
   }
 
   next(frame: RawFrame): boolean {
-    if (this.damage !== null) return false;
     try {
       return this.read(frame);
     } catch (e) {
