@@ -225,6 +225,7 @@ export async function runDaemon(opts: DaemonOptions, first: DaemonConfig): Promi
       try {
         const r = await refreshModel(det, engine.rareService.tables(), cfg.modelRefreshMinWindows);
         if (r.refreshed) log.info({ job: 'modelRefresh', model: det.current.path, previous: `${det.current.path}.prev`, ...r }, 'model refreshed');
+        else if (r.changedOnDisk === true) log.warn({ job: 'modelRefresh', ...r }, 'model refresh skipped: the model file was changed');
         else log.info({ job: 'modelRefresh', ...r }, 'model refresh skipped');
       } catch (e) {
         log.error({ job: 'modelRefresh', err: (e as Error).message }, 'model refresh failed; the current model is kept');

@@ -2,7 +2,8 @@
 // scorer, threshold, baselines for explanations, rarity tables. A file from another format version or
 // another feature set is refused with a message that says what to do.
 
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { NetwatchError, fileErrorText } from '../errors.js';
 import { AutoencoderEnsemble, type AutoencoderJson } from './autoencoder.js';
@@ -83,6 +84,11 @@ interface Scorer { score(row: ArrayLike<number>): number }
 export class AnomalyModel {
   readonly file: ModelFile;
   readonly path: string;
+  /**
+   * SHA-256 of the file text this model was read from or written as (null for one made in memory): a
+   * refresh overwrites the file only while it still holds this model, not one retrained there since.
+   */
+  digest: string | null = null;
   private readonly scorer: Scorer;
   private readonly t = new Float64Array(FEATURE_COUNT);
   private readonly z = new Float64Array(FEATURE_COUNT);
@@ -158,7 +164,23 @@ export function loadModel(path: string): AnomalyModel {
   } catch (e) {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: not a netwatch model (not JSON: ${(e as Error).message})`, { cause: e });
   }
-  return checkModel(j, path);
+  const model = checkModel(j, path);
+  model.digest = textDigest(text);
+  return model;
+}
+
+/** The digest AnomalyModel.digest holds for a file's text. */
+export function textDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The digest of the file now at path, or null when it cannot be read. */
+export function fileDigest(path: string): string | null {
+  try {
+    return textDigest(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /** Checks a parsed model file and makes the model of it; every refusal names the file (path) and what to do. */
@@ -179,6 +201,12 @@ export function checkModel(j: Partial<ModelFile>, path: string): AnomalyModel {
   }
   if (typeof j.threshold !== 'number' || !Number.isFinite(j.threshold) || typeof j.window_sec !== 'number' || !(j.window_sec > 0)) {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: model has no valid threshold or window length`);
+  }
+  // A forest scores between 0 and 1 and an autoencoder's reconstruction error is at least 0: a threshold outside
+  // that (a hand edit) would make every window, or none, an alert.
+  if (j.model_type === 'isolation-forest' ? !(j.threshold > 0 && j.threshold < 1) : !(j.threshold >= 0)) {
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: model threshold ${j.threshold} is outside the scores a${j.model_type === 'isolation-forest' ? 'n isolation forest gives (between 0 and 1)' : 'n autoencoder gives (0 or more)'}: ` +
+      'set the alert budget with netwatch train --alerts-per-day or --contamination');
   }
   const sc = j.scaling;
   if (sc === undefined || !finite(sc.center, false) || !finite(sc.scale, true)) {
@@ -248,11 +276,32 @@ export function saveModel(m: ModelFile | PreparedModel, path: string, keepPrevio
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, text + '\n');
-    if (keepPrevious && existsSync(path)) copyFileSync(path, `${path}.prev`);
+    writeDurably(tmp, text + '\n');
+    if (keepPrevious && existsSync(path)) copyAtomically(path, `${path}.prev`);
     renameSync(tmp, path);
   } catch (e) {
-    throw new NetwatchError('NW_ERR_OUTPUT', `${path}: cannot write model: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new NetwatchError('NW_ERR_OUTPUT', `${path}: cannot write model: ${fileErrorText(e)}`, { cause: e });
   }
+  model.digest = textDigest(text + '\n');
   return model;
+}
+
+/** Writes a file and flushes it to disk before it is renamed into place (a crash leaves the old file, not an empty one). */
+function writeDurably(path: string, text: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Copies a file to dest by way of a temporary file renamed into place: dest is the old copy or the new, never half of one. */
+export function copyAtomically(src: string, dest: string): void {
+  const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.partial`);
+  copyFileSync(src, tmp);
+  const fd = openSync(tmp, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+  renameSync(tmp, dest);
 }

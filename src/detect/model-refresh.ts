@@ -4,8 +4,7 @@
 // overwrite) and swapped in. Returns what changed, for the log.
 
 import type { AnomalyDetector } from './anomaly-detector.js';
-import { prepareModel, saveModel } from './anomaly-model.js';
-import { copyFileSync } from 'node:fs';
+import { copyAtomically, fileDigest, prepareModel, saveModel } from './anomaly-model.js';
 import { Worker } from 'node:worker_threads';
 import type { TrainOptions, TrainingSet } from './model-training.js';
 import type { ModelFile, RarityTables } from './anomaly-model.js';
@@ -23,6 +22,8 @@ export interface RefreshResult {
   aboveAlready?: number;
   /** Where the hand-trained model was kept, the first time a refresh replaced it. */
   trained?: string;
+  /** The model file no longer holds the model in use (retrained or copied back by hand): it was left alone. */
+  changedOnDisk?: true;
   ms: number;
 }
 
@@ -45,6 +46,8 @@ export async function refreshModel(det: AnomalyDetector, rarity: RarityTables, m
   const recent = det.recent;
   const windows = recent?.size ?? 0;
   const base = { windows, oldThreshold: cur.threshold, oldScores: cur.file.training.score_quantiles };
+  const changed = changedOnDisk(cur.path, cur.digest);
+  if (changed !== null) return { ...base, refreshed: false, changedOnDisk: true, reason: changed, ms: Date.now() - t0 };
   if (recent === null || windows < minWindows) {
     return { ...base, refreshed: false, reason: `${windows} clean windows collected, ${minWindows} needed`, ms: Date.now() - t0 };
   }
@@ -61,15 +64,32 @@ export async function refreshModel(det: AnomalyDetector, rarity: RarityTables, m
   // Checked before any file is touched: a model the loader would refuse leaves the current one, .prev and
   // .trained as they were (one overwrote all three and the daemon could not start again).
   const prepared = prepareModel(next, cur.path);
+  // Checked again: the fit took a while, and a model trained into the file meanwhile is the operator's.
+  const changedSince = changedOnDisk(cur.path, cur.digest);
+  if (changedSince !== null) return { ...base, refreshed: false, changedOnDisk: true, reason: changedSince, ms: Date.now() - t0 };
   // The operator's own model is kept for good: .prev holds only the model before the last refresh.
   const trained = isRefreshed(f) ? undefined : `${cur.path}.trained`;
-  if (trained !== undefined) copyFileSync(cur.path, trained);
+  if (trained !== undefined) copyAtomically(cur.path, trained);
   det.replaceModel(saveModel(prepared, cur.path, true));
   recent.reset();
   return {
     ...base, refreshed: true, sampledFrom: offered, aboveAlready, ...(trained !== undefined ? { trained } : {}),
     newThreshold: next.threshold, newScores: next.training.score_quantiles, ms: Date.now() - t0,
   };
+}
+
+/**
+ * Why the file at path no longer holds the model in use (digest: the text it was loaded from or written
+ * as), or null when it does. A refresh would otherwise replace a model the operator trained or copied
+ * back there, and the next one would push it out of .prev too.
+ */
+function changedOnDisk(path: string, digest: string | null): string | null {
+  if (digest === null) return null;
+  const now = fileDigest(path);
+  if (now === digest) return null;
+  return now === null
+    ? `${path} cannot be read any more: no refreshed model is written (restart netwatch to load a model)`
+    : `${path} was changed since netwatch loaded it (retrained or copied back?): it is left as it is and not refreshed; restart netwatch to use it`;
 }
 
 /** A model this refresh made (rather than `netwatch train`). */

@@ -342,23 +342,38 @@ test('model refresh on its schedule: a new model from clean windows, written ato
   assert.match(d.log(), /"model":"[^"]*model\.json","threshold":[\d.]+/);
   net.exec(net.nsB, ['ping', '-c', '40', '-i', '0.1', '-W', '1', net.ipA]);
   await until('model refreshed', () => d.log().includes('"msg":"model refreshed"'), 20_000);
+  const refreshedText = readFileSync(model, 'utf8');
+  const prevText = readFileSync(`${model}.prev`, 'utf8');
+  // The operator retrains into the same file while the daemon runs: the next refreshes leave that model
+  // alone (one overwrote it from the model in memory, and the one after pushed it out of .prev too).
+  const retrain = spawnSync(CLI, ['train', join(CORPUS, 'benign/pcapplusplus_tls2.pcap'), '--model', model, '--window', '1s', '--min-packets', '3', '--seed', '7'],
+    { encoding: 'utf8' });
+  assert.equal(retrain.status, 0, retrain.stderr);
+  const retrainedText = readFileSync(model, 'utf8');
+  await until('the changed file noticed', () => d.log().includes('model refresh skipped: the model file was changed'), 15_000);
   d.child.kill('SIGTERM');
   assert.equal(await d.exit, 0, d.log());
+  assert.equal(readFileSync(model, 'utf8'), retrainedText);
+  const skipped = d.log().split('\n').find((l) => l.includes('model file was changed'))!;
+  assert.match(skipped, /"level":40/);
+  assert.match(skipped, /model\.json was changed since netwatch loaded it .*restart netwatch to use it/);
   const line = d.log().split('\n').find((l) => l.includes('"msg":"model refreshed"'))!;
   const logged = JSON.parse(line) as { oldThreshold: number; newThreshold: number; windows: number; oldScores: object; newScores: object; previous: string };
   assert.equal(logged.oldThreshold, before.threshold);
   assert.ok(logged.windows >= 4 && Number.isFinite(logged.newThreshold) && logged.newScores !== undefined, line);
   // The previous model is kept beside the new one, byte for byte.
-  const prev = JSON.parse(readFileSync(`${model}.prev`, 'utf8')) as { threshold: number };
+  const prev = JSON.parse(prevText) as { threshold: number };
   assert.equal(prev.threshold, before.threshold);
-  const after = JSON.parse(readFileSync(model, 'utf8')) as { threshold: number; training: { files: string[] } };
+  const after = JSON.parse(refreshedText) as { threshold: number; training: { files: string[] } };
   assert.equal(after.threshold, logged.newThreshold);
   assert.match(after.training.files[0], /daemon refresh/);
   // The model trained by hand is kept for good as .trained (a second refresh overwrites .prev, never it).
   assert.equal(readFileSync(`${model}.trained`, 'utf8'), trainedText);
   assert.match(line, /"trained":"[^"]*model\.json\.trained"/);
-  // The new file is a whole model that loads and scores.
-  const again = spawnSync(CLI, ['detect', join(CORPUS, 'benign/ppa_http_espn.pcapng'), '--model', model, '--no-store', '-q', '--summary', 'json'], { encoding: 'utf8' });
+  // The refreshed file was a whole model that loads and scores.
+  const refreshed = join(dir, 'refreshed-model.json');
+  writeFileSync(refreshed, refreshedText);
+  const again = spawnSync(CLI, ['detect', join(CORPUS, 'benign/ppa_http_espn.pcapng'), '--model', refreshed, '--no-store', '-q', '--summary', 'json'], { encoding: 'utf8' });
   assert.equal(again.status, 0, again.stderr);
 });
 

@@ -111,6 +111,9 @@ test('a model from another format version or feature set is refused, naming the 
       /model data is damaged \(tree 0: node 0 has children 0, /],
     ['nobaseline.json', { ...good, baseline: null }, /model data is damaged \(the network baseline\)/],
     ['minpackets.json', { ...good, min_packets: -1 }, /model data is damaged \(min_packets -1\)/],
+    // A hand-edited threshold no forest score can be on the other side of: every window, or none, an alert.
+    ['negthreshold.json', { ...good, threshold: -5 }, /model threshold -5 is outside the scores an isolation forest gives \(between 0 and 1\): set the alert budget with netwatch train/],
+    ['bigthreshold.json', { ...good, threshold: 1.5 }, /model threshold 1\.5 is outside the scores an isolation forest gives/],
   ];
   for (const [name, content, why] of cases) {
     const path = join(dir, name);
