@@ -230,7 +230,7 @@ export class AlertHub {
         category: sig.category, severity: sig.severity,
       },
       netwatch: {
-        detector: r.detector, score: round3(r.score), threshold: r.threshold, evidence: r.evidence, window: r.window, loss,
+        detector: r.detector, score: shownScore(r.score, r.threshold), threshold: r.threshold, evidence: r.evidence, window: r.window, loss,
         incident_id: st.incident.id,
       },
       ...(pos.file !== null ? { pcap_filename: pos.file, pcap_cnt: pos.index } : {}),
@@ -276,4 +276,18 @@ function settle(st: IncidentState): Incident {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/**
+ * An alert's score as written: 3 decimals, or as many more as keep a score that is above its threshold
+ * above it (a model's score 0.85318 over its threshold 0.8531766 was written 0.853, below the threshold
+ * printed beside it). Heuristic scores are counts over a threshold in other units: 3 decimals.
+ */
+export function shownScore(score: number, threshold: number): number {
+  if (!(score > threshold)) return round3(score);
+  for (let f = 1000; f <= 1e15; f *= 10) {
+    const s = Math.round(score * f) / f;
+    if (s > threshold) return s;
+  }
+  return score;
 }

@@ -15,6 +15,7 @@ import { trainModel, thresholdFor, type TrainingSet } from '../../src/detect/mod
 import { extract, EVAL_DEFAULTS } from '../../eval/model-eval.js';
 import { CLI, CORPUS } from '../support/corpus.js';
 import type { EveAlert } from '../../src/alert/eve-alert.js';
+import { shownScore } from '../../src/alert/alert-hub.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-model-'));
 const BENIGN = ['pcapplusplus_tls2.pcap', 'pcapplusplus_example_web.pcap', 'pcapplusplus_DnsPackets.pcap'].map((f) => join(CORPUS, 'benign', f));
@@ -362,4 +363,30 @@ test('train warns when new normal windows score far above the learnt ones (an au
   const forest = spawnSync(CLI, ['train', ...all, '--model', join(dir, 'if-corpus.json')], { encoding: 'utf8' });
   assert.equal(forest.status, 0, forest.stderr);
   assert.doesNotMatch(forest.stderr, /was not fitted on/);
+});
+
+test('an alert whose score is just over the threshold is written above it, not rounded below it', async () => {
+  // The case an operator found: 0.8531767 over 0.8531765796 was written 0.853.
+  assert.equal(shownScore(0.8531767, 0.8531765796112062), 0.8532);
+  assert.equal(shownScore(0.853124, 0.853122), 0.853124);
+  assert.equal(shownScore(0.8536, 0.85), 0.854);
+  // Heuristic scores (a count over its threshold, which is in other units) keep 3 decimals.
+  assert.equal(shownScore(1.23456, 25), 1.235);
+  const set = await benignSet();
+  const file = trainModel(set, { modelType: 'isolation-forest', windowSec: 30, minPackets: 5, seed: 1, alertsPerDay: 12 });
+  const path = join(dir, 'edge-threshold.json');
+  const capture = join(CORPUS, 'attack/bruteforce/zeek_ftp_bruteforce.pcap');
+  const rows = (await extract(capture, EVAL_DEFAULTS)).rows;
+  const m = saveModel(file, path);
+  const top = Math.max(...rows.map((r) => m.score(r)));
+  const rounded = Math.round(top * 1000) / 1000;
+  // A threshold between the 3-decimal rounding and the score whenever rounding goes down, just under the score otherwise.
+  const threshold = rounded < top ? (rounded + top) / 2 : top - 1e-9;
+  saveModel({ ...file, threshold }, path);
+  const r = spawnSync(CLI, ['detect', capture, '--model', path, '--alerts', '-', '--no-store', '-q'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const ml = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as EveAlert).filter((a) => a.netwatch.detector === 'anomaly');
+  assert.ok(ml.length >= 1, r.stdout);
+  for (const a of ml) assert.ok(a.netwatch.score > a.netwatch.threshold, `score ${a.netwatch.score} threshold ${a.netwatch.threshold}`);
+  assert.equal(ml[0].netwatch.threshold, threshold);
 });
