@@ -77,6 +77,7 @@ export function setupDetection(args: DetectionArgs, live: NodeJS.WriteStream | n
   }
   const cfg = loadDetectionConfig(args.config);
   const feeds = loadIntelFeeds(args.config);
+  if (args.model === '' || args.model === '-') throw new NetwatchError('NW_ERR_USAGE', '--model: needs a file name (a model made by netwatch train)');
   const model = args.model !== undefined ? loadModel(args.model) : null;
   const engine = new DetectionEngine(cfg);
   let intel: IntelMatchDetector | null = null;
