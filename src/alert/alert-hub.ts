@@ -80,7 +80,7 @@ export class AlertHub {
   /** Set by the pipeline before each packet's detectors run. */
   readonly position: PacketPosition = { tsSec: 0, tsNsec: 0, file: null, index: 0 };
   /** Told of every raise, suppressed repeats included (who is under attack right now, for the model's windows). */
-  readonly observers: ((r: Pick<RaiseRequest, 'detector' | 'src' | 'dst'>) => void)[] = [];
+  readonly observers: ((r: Pick<RaiseRequest, 'detector' | 'src' | 'dst'> & Partial<Pick<RaiseRequest, 'window'>>) => void)[] = [];
   /** Adds context to each alert before it is written (threat-intelligence matches of its addresses). */
   annotate: ((a: EveAlert) => void) | null = null;
   /** Live capture: how much has been lost so far. Null for files. */
@@ -143,7 +143,7 @@ export class AlertHub {
   }
 
   /** A detector that folded a repeat (foldRepeat) or raised one still says who was involved. */
-  notify(r: Pick<RaiseRequest, 'detector' | 'src' | 'dst'>): void {
+  notify(r: Pick<RaiseRequest, 'detector' | 'src' | 'dst'> & Partial<Pick<RaiseRequest, 'window'>>): void {
     for (let i = 0; i < this.observers.length; i++) this.observers[i](r);
   }
 

@@ -10,6 +10,7 @@ import { HostFeatureTable } from '../track/host-features.js';
 import { contributionText } from './feature-baseline.js';
 import { FEATURE_INDEX, featureSide } from './feature-set.js';
 import type { AnomalyModel } from './anomaly-model.js';
+import { lookbackSec } from './alert-spans.js';
 import { RecentWindows } from './recent-windows.js';
 import type { Detector, PacketContext } from './detector.js';
 import type { AlertHub, PacketPosition } from '../alert/alert-hub.js';
@@ -53,7 +54,15 @@ export class AnomalyDetector implements Detector {
     this.recent = keepRecent ? new RecentWindows(cfg.refreshWindows) : null;
     // Every raise, suppressed repeats included: an attack's later windows are not clean either. As in
     // training (training-collector.ts), a new service (rare_service) is not an attack: its host's windows stay.
-    hub.observers.push((r) => { if (r.detector !== this.name && r.detector !== 'rare_service') markAlertedHosts(this.table, r.src, r.dst, this.scratch); });
+    // The windows that led up to an alert, sampled before it, are left out of the refresh too (alert-spans.ts).
+    hub.observers.push((r) => {
+      if (r.detector === this.name || r.detector === 'rare_service') return;
+      markAlertedHosts(this.table, r.src, r.dst, this.scratch);
+      if (this.recent !== null) {
+        const pos = hub.position;
+        this.recent.alertSpans.add(r.src, r.dst, pos.tsSec + pos.tsNsec / 1e9, lookbackSec(r.window));
+      }
+    });
   }
 
   get current(): AnomalyModel { return this.model; }

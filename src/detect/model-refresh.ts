@@ -53,6 +53,12 @@ export async function refreshModel(det: AnomalyDetector, rarity: RarityTables, m
   }
   const f = cur.file;
   const set = recent.toTrainingSet(f.window_sec, rarity, `daemon refresh of ${cur.path}`);
+  if (set.rows.length < minWindows) {
+    return {
+      ...base, refreshed: false, ms: Date.now() - t0,
+      reason: `${set.rows.length} clean windows collected (${set.windowsAlerted} more sampled before an alert named their host), ${minWindows} needed`,
+    };
+  }
   // The windows above the threshold in the same period are left out of the sample; in the sample's units.
   const share = recent.sampledShare;
   const offered = recent.added;

@@ -82,8 +82,12 @@ function round6(x: number): number { return Math.round(x * 1e6) / 1e6; }
 
 export function trainModel(set: TrainingSet, o: TrainOptions): ModelFile {
   if (set.rows.length < 2) {
+    // Windows left out because alerts named their hosts are not the operator's window or packet settings.
+    const why = set.windowsAlerted > 0
+      ? `; ${set.windowsAlerted} more were left out because the heuristic detectors named their host (this traffic holds attacks: train on normal traffic)`
+      : '';
     throw new RangeError(`only ${set.rows.length} host windows of at least ${o.minPackets} packets: too few to learn from ` +
-      '(give more traffic, a shorter --window or a lower --min-packets)');
+      `(give more traffic, a shorter --window or a lower --min-packets)${why}`);
   }
   const network = computeBaseline(set.rows);
   const scaling = { center: network.tMedian, scale: network.tScale };

@@ -7,6 +7,10 @@ import { FEATURE_COUNT, FEATURE_INDEX } from './feature-set.js';
 import type { RarityTables } from './anomaly-model.js';
 import type { TrainingSet } from './model-training.js';
 import { SeededRandom } from './seeded-random.js';
+import { AlertSpans } from './alert-spans.js';
+
+/** Hosts whose alert spans are kept (alert-spans.ts): the least recently named are forgotten first. */
+const SPAN_HOSTS = 65_536;
 
 export class RecentWindows {
   readonly capacity: number;
@@ -20,6 +24,12 @@ export class RecentWindows {
   /** Earliest and latest window start offered since the last reset. */
   private firstStart = Infinity;
   private lastStart = -Infinity;
+  /**
+   * Where alerts named hosts, with their windows: a window sampled before an alert named its host within
+   * the alert's window (an attack's lead-in) is left out of the training set. Kept across refreshes (a
+   * span may reach back before one).
+   */
+  readonly alertSpans = new AlertSpans(SPAN_HOSTS);
 
   constructor(capacity: number) {
     this.capacity = Math.max(1, capacity);
@@ -70,7 +80,9 @@ export class RecentWindows {
     const hosts: string[] = [];
     const starts: number[] = [];
     let packets = 0;
+    let alerted = 0;
     for (const i of order) {
+      if (this.alertSpans.covers(this.hosts[i], this.starts[i], this.starts[i] + windowSec)) { alerted++; continue; }
       rows.push(this.rows.slice(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT));
       hosts.push(this.hosts[i]);
       starts.push(this.starts[i]);
@@ -79,7 +91,7 @@ export class RecentWindows {
     const span = n > 0 ? this.lastStart - this.firstStart + windowSec : 0;
     return {
       rows, hosts, starts, files: [source], packets, durationSec: span * this.sampledShare,
-      windowsTotal: n, windowsTooSmall: 0, windowsAlerted: 0, rarity,
+      windowsTotal: n, windowsTooSmall: 0, windowsAlerted: alerted, rarity,
     };
   }
 }

@@ -1,12 +1,14 @@
 // Collects the host windows a model is trained on, with the same feature code that scores them later.
-// Windows of hosts that any detector named while the window was open are left out (an attack in the
-// training traffic must not become normal), as are windows of fewer than minPackets packets.
+// Windows of hosts that any detector named while the window was open, or within the alert's own window
+// before it (alert-spans.ts: the lead-in of a brute force), are left out (an attack in the training
+// traffic must not become normal), as are windows of fewer than minPackets packets.
 
 import type { AlertHub } from '../alert/alert-hub.js';
 import { wordsToString } from '../track/address-key.js';
 import { HostFeatureTable } from '../track/host-features.js';
 import type { RarityTables } from './anomaly-model.js';
 import { markAlertedHosts } from './anomaly-detector.js';
+import { AlertSpans, lookbackSec } from './alert-spans.js';
 import type { Detector, PacketContext } from './detector.js';
 import { FEATURE_INDEX } from './feature-set.js';
 import type { TrainingSet } from './model-training.js';
@@ -31,10 +33,14 @@ export class TrainingCollector implements Detector {
   spanSec = 0;
   private file: string | null | undefined = undefined;
   private readonly hub: AlertHub;
+  private readonly windowSec: number;
+  /** Where alerts named hosts, with their windows: applied to the windows at the end (finish). */
+  private readonly spans = new AlertSpans(1 << 20);
 
   constructor(windowSec: number, minPackets: number, hostCapacity: number, hub: AlertHub, phases = 1) {
     this.minPackets = minPackets;
     this.hub = hub;
+    this.windowSec = windowSec;
     this.tables = [];
     for (let p = 0; p < phases; p++) {
       const table = new HostFeatureTable(windowSec, hostCapacity, (p * windowSec) / phases);
@@ -52,7 +58,10 @@ export class TrainingCollector implements Detector {
     }
     // Every raise, suppressed repeats included; a new service is not an attack, so rare_service does not count.
     hub.observers.push((r) => {
-      if (r.detector !== 'rare_service') for (const table of this.tables) markAlertedHosts(table, r.src, r.dst, this.scratch);
+      if (r.detector === 'rare_service') return;
+      for (const table of this.tables) markAlertedHosts(table, r.src, r.dst, this.scratch);
+      const pos = this.hub.position;
+      this.spans.add(r.src, r.dst, pos.tsSec + pos.tsNsec / 1e9, lookbackSec(r.window));
     });
   }
 
@@ -85,6 +94,14 @@ export class TrainingCollector implements Detector {
 
   finish(): void {
     this.endOfFile();
+    // Windows that closed before an alert named their host within the alert's window: the attack's lead-in.
+    const w = this.windowSec;
+    for (let i = 0; i < this.rows.length; i++) {
+      if (!this.alerted[i] && this.spans.covers(this.hosts[i], this.starts[i], this.starts[i] + w)) {
+        this.alerted[i] = true;
+        this.windowsAlerted++;
+      }
+    }
   }
 
   /** The windows no alert named, ready to train on. */

@@ -47,3 +47,24 @@ test('under its capacity the sample is every window, and the same windows give t
   for (let i = 0; i < 1000; i++) { row[0] = i; b.add(row, 'h', i); }
   assert.deepEqual(a.toTrainingSet(1, { protocols: {}, services: {} }, 't').starts, b.toTrainingSet(1, { protocols: {}, services: {} }, 't').starts);
 });
+
+test('windows sampled before an alert named their host, within the alert\'s window, stay out of the refresh', () => {
+  const r = new RecentWindows(100);
+  const row = new Float64Array(FEATURE_COUNT);
+  // 10 s windows of a guesser (10.77.0.5), its server (2001:db8::22) and a bystander, from t = 1000.
+  for (let w = 0; w < 10; w++) {
+    for (const h of ['10.77.0.5', '2001:db8::22', '10.77.0.9']) r.add(row, h, 1000 + 10 * w);
+  }
+  // A brute-force alert at t = 1062 over a 30 s window names both; its address text need not be canonical.
+  r.alertSpans.add('10.77.0.5', '2001:0db8:0:0::22', 1062, 30);
+  // An alert with no window (a repeat folded without one) and one of 0 s leave every window in.
+  r.alertSpans.add('10.77.0.9', '10.77.0.9', 1062, 0);
+  const set = r.toTrainingSet(10, { protocols: {}, services: {} }, 't');
+  // [1032, 1062] overlaps the windows starting 1030, 1040, 1050 and 1060, of both hosts named.
+  assert.equal(set.windowsAlerted, 8);
+  assert.equal(set.rows.length, 22);
+  for (const h of ['10.77.0.5', '2001:db8::22']) {
+    assert.deepEqual(set.starts.filter((_, i) => set.hosts[i] === h), [1000, 1010, 1020, 1070, 1080, 1090]);
+  }
+  assert.equal(set.hosts.filter((h) => h === '10.77.0.9').length, 10);
+});
