@@ -8,6 +8,7 @@ import {
 import { wordsToString, writeDst, writeSrc } from '../track/address-key.js';
 import { communityId } from '../track/community-id.js';
 import { countText } from '../track/linear-count.js';
+import { H_ACK, H_DATA, H_RST, H_SYN, H_SYNACK } from '../track/flow-table.js';
 import { WindowTable } from '../track/window-table.js';
 import { flowFields, RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
 import { NamedFlows } from './named-flows.js';
@@ -23,8 +24,15 @@ const F_NULL = 6;
 const F_XMAS = 7;
 const F_ACK = 8;
 const F_UDP = 9;
+/**
+ * How the prober closed connections to ports that answered SYN-ACK: with a bare RST before any ACK (a
+ * SYN scan's half-open probe), or after completing the handshake without sending a byte (a connect
+ * scan's probe). Counted when the flow closes; ordinary sessions beside a scan send data and count in neither.
+ */
+const F_HALF_OPEN = 10;
+const F_EMPTY_HANDSHAKE = 11;
 /** The first OPEN_KEPT ports that answered a SYN with a SYN-ACK in the window (the scan's findings). */
-const F_OPEN_PORT = 10;
+const F_OPEN_PORT = 12;
 const OPEN_KEPT = 8;
 /** Kept across windows: the ports of the latest probe, which the alert names (as Suricata names a packet's). */
 const K_PROBE_SPORT = F_OPEN_PORT + OPEN_KEPT;
@@ -34,8 +42,6 @@ const FIELDS = K_PROBE_DPORT + 1;
 const B_PORTS = 0;
 
 const KIND_NAMES = ['SYN', 'FIN', 'NULL', 'Xmas', 'ACK/Window', 'UDP'];
-/** Handshakes completed per port that answered, at or above which a SYN scan is a connect scan. */
-const CONNECT_RATIO = 0.8;
 /** Variant per scan type: SYN 1, connect 2, FIN 3, NULL 4, Xmas 5, ACK/Window 6, UDP 7. */
 const KIND_VARIANT = [1, 3, 4, 5, 6, 7];
 
@@ -106,6 +112,7 @@ export class PortScanDetector implements Detector {
     // Answers travel from the probed host back to the prober: find the pair by the flow's originator.
     const flows = c.flows;
     const fs = c.flowSlot;
+    if (flows.lastClosing && p === IPPROTO_TCP) this.closed(c);
     if (!c.fromOrig && p === IPPROTO_TCP) {
       const f = rec.tcpFlags;
       const synAck = (f & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
@@ -132,6 +139,22 @@ export class PortScanDetector implements Detector {
       const s = this.pairs.find(k, 0, c.t);
       if (s >= 0) this.pairs.add(s, F_REFUSED, 1);
     }
+  }
+
+  /**
+   * A TCP flow closed (once per flow, by either side): if the port had answered SYN-ACK, how the prober
+   * left it: reset before its ACK (half-open), or handshake completed and nothing sent (empty).
+   */
+  private closed(c: PacketContext): void {
+    const flows = c.flows;
+    const fs = c.flowSlot;
+    if ((flows.history(fs, 1) & H_SYNACK) === 0) return;
+    const o = flows.history(fs, 0);
+    if ((o & H_SYN) === 0 || (o & H_DATA) !== 0) return;
+    const field = (o & H_ACK) !== 0 ? F_EMPTY_HANDSHAKE : (o & H_RST) !== 0 ? F_HALF_OPEN : -1;
+    if (field < 0) return;
+    const s = this.findPair(c, IPPROTO_TCP);
+    if (s >= 0) this.pairs.add(s, field, 1);
   }
 
   /** Once a second: pairs over the threshold whose raise the gate refused are judged again, so the incident has the latest count. */
@@ -187,9 +210,11 @@ export class PortScanDetector implements Detector {
     let best = F_SYN;
     for (let f = F_SYN; f <= F_UDP; f++) if (T.value(s, 0, f, c.t) > T.value(s, 0, best, c.t)) best = f;
     const handshakes = T.value(s, 0, F_HANDSHAKES, c.t);
-    // A connect scan completes the handshake with every port that answers; a SYN scan resets them, so its
-    // handshakes are the ordinary sessions beside it (a few requests to a web server on the target).
-    const connect = best === F_SYN && handshakes > 0 && handshakes >= CONNECT_RATIO * open;
+    // A connect scan completes the handshake with every port that answers and closes it without sending
+    // anything; a SYN scan resets them half-open. Ordinary sessions beside the scan (ten web requests to
+    // the target before a SYN scan read as a connect scan when every completed handshake counted) send
+    // data and count for neither. Nothing found open: the probes alone cannot tell, and it is a SYN scan.
+    const connect = best === F_SYN && T.value(s, 0, F_EMPTY_HANDSHAKE, c.t) > T.value(s, 0, F_HALF_OPEN, c.t);
     const typeName = connect ? 'connect' : KIND_NAMES[best - F_SYN];
     const variant = connect ? 2 : KIND_VARIANT[best - F_SYN];
     const k = this.key;
@@ -215,6 +240,7 @@ export class PortScanDetector implements Detector {
       evidence: {
         scan_type: typeName, distinct_ports: ports, probes: Math.round(probes), open: Math.round(open), refused: Math.round(refused),
         unanswered: Math.max(0, Math.round(probes - open - refused)), completed_handshakes: Math.round(handshakes),
+        half_open: Math.round(T.value(s, 0, F_HALF_OPEN, c.t)), empty_handshakes: Math.round(T.value(s, 0, F_EMPTY_HANDSHAKE, c.t)),
         open_ports: openPorts,
       },
       window: windowLabel(cfg.windowSec),

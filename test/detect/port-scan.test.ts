@@ -14,7 +14,7 @@ import { ip, ipv4Icmp, ipv4Tcp, ipv4Udp, pcapFile, type PcapPacket } from '../su
 const dir = mkdtempSync(join(tmpdir(), 'nw-scan-'));
 const SCANNER = ip('10.77.0.9');
 const TARGET = ip('10.77.0.2');
-const SYN = 0x02, RST = 0x04, ACK = 0x10, RST_ACK = 0x14, SYN_ACK = 0x12;
+const SYN = 0x02, RST = 0x04, ACK = 0x10, RST_ACK = 0x14, SYN_ACK = 0x12, FIN_ACK = 0x11;
 const OPEN = new Set([22, 80, 8080]);
 
 /** Frames 1 ms apart from t0. */
@@ -68,6 +68,65 @@ function analyze(name: string, packets: PcapPacket[]): { alerts: EveAlert[]; inc
 test('a SYN scan after a few ordinary sessions to the target is a SYN scan, not a connect scan', () => {
   const { alerts } = analyze('syn-after-sessions', timed(sessionsThenSynScan(), 1_700_000_000));
   assert.deepEqual(alerts.map((a) => [a.alert.signature_id, (a.netwatch.evidence as { scan_type: string }).scan_type]), [[9100101, 'SYN']]);
+});
+
+/** n web sessions to the target's port 8080: handshake, request, answer, both sides' FIN. */
+function closedSessions(n: number): Buffer[] {
+  const f: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const sp = 51000 + i;
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 8080, flags: SYN }));
+    f.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: 8080, dport: sp, flags: SYN_ACK }));
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 8080, flags: ACK }));
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 8080, flags: 0x18, payload: 80 }));
+    f.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: 8080, dport: sp, flags: 0x18, payload: 400 }));
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 8080, flags: FIN_ACK }));
+    f.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: 8080, dport: sp, flags: FIN_ACK }));
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 8080, flags: ACK }));
+  }
+  return f;
+}
+
+/** A scan of ports 1-n from one source port: SYN probes, closed ports reset, open ones as given. */
+function scanOf(n: number, open: Set<number>, connect: boolean): Buffer[] {
+  const f: Buffer[] = [];
+  for (let port = 1; port <= n; port++) {
+    // A connect scan's probes come from the kernel, a new source port each.
+    const sp = connect ? 30000 + port : 40000;
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: port, flags: SYN }));
+    if (!open.has(port)) {
+      f.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: port, dport: sp, flags: RST_ACK }));
+      continue;
+    }
+    f.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: port, dport: sp, flags: SYN_ACK }));
+    if (!connect) { f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: port, flags: RST })); continue; }
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: port, flags: ACK }));
+    f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: port, flags: FIN_ACK }));
+    f.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: port, dport: sp, flags: FIN_ACK }));
+  }
+  return f;
+}
+
+const scanType = (alerts: EveAlert[]): [number, string][] =>
+  alerts.filter((a) => a.netwatch.detector === 'port_scan').map((a) => [a.alert.signature_id, (a.netwatch.evidence as { scan_type: string }).scan_type]);
+
+test('a SYN scan that finds nothing open, after ten web sessions to the target, is a SYN scan', () => {
+  // An operator review: 10 curl requests to port 8080, then nmap -sS of ports 1-500, all closed, within a
+  // minute: every completed handshake counted, and the scan was named a connect scan.
+  const { alerts } = analyze('syn-after-ten-sessions', timed([...closedSessions(10), ...scanOf(500, new Set(), false)], 1_700_000_000));
+  assert.deepEqual(scanType(alerts), [[9100101, 'SYN']]);
+});
+
+test('a connect scan is named by its empty handshakes, with or without web sessions beside it', () => {
+  const open = new Set([22, 80, 443]);
+  assert.deepEqual(scanType(analyze('connect', timed(scanOf(500, open, true), 1_700_000_000)).alerts), [[9100102, 'connect']]);
+  const { alerts } = analyze('connect-after-sessions', timed([...closedSessions(10), ...scanOf(500, open, true)], 1_700_000_000));
+  assert.deepEqual(scanType(alerts), [[9100102, 'connect']]);
+  const ev = alerts[0].netwatch.evidence as { empty_handshakes: number; half_open: number; completed_handshakes: number };
+  // At the 50th port, when it is raised: port 22 found open and closed empty, beside the ten sessions.
+  assert.deepEqual([ev.empty_handshakes, ev.half_open, ev.completed_handshakes], [1, 0, 11]);
+  // The same ports reset half-open: SYN.
+  assert.deepEqual(scanType(analyze('syn-open', timed(scanOf(500, open, false), 1_700_000_000)).alerts), [[9100101, 'SYN']]);
 });
 
 test('a TCP scan and then a UDP scan of the same host are two alerts and two incidents, each with its own ports', () => {
