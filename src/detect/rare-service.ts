@@ -70,7 +70,7 @@ export class RareServiceDetector implements Detector {
       if (learned && n < this.cfg.minCountToBeCommon && this.protoGate.open(p, c.t)) {
         c.hub.raise({
           detector: this.name, variant: 1,
-          detail: `IP protocol ${protoName(rec)} (${p}) seen ${n} times before, from ${srcString(rec)}`,
+          detail: `IP protocol ${protoName(rec)} (${p}) ${seenText(n)}, from ${srcString(rec)}`,
           key: `rare_service|proto|${p}`,
           src: srcString(rec), dst: dstString(rec), proto: protoName(rec),
           ...flowOf(c.flows, c.flowSlot),
@@ -90,7 +90,7 @@ export class RareServiceDetector implements Detector {
     const service = `${p === IPPROTO_TCP ? 'tcp' : 'udp'}/${rec.srcPort}`;
     c.hub.raise({
       detector: this.name, variant: 2,
-      detail: `service ${service} on ${srcString(rec)} answered ${dstString(rec)}, seen ${n} times before`,
+      detail: `service ${service} on ${srcString(rec)} answered ${dstString(rec)}, ${seenText(n)}`,
       key: `rare_service|${service}`,
       src: dstString(rec), dst: srcString(rec), srcPort: rec.dstPort, dstPort: rec.srcPort, proto: protoName(rec),
       ...flowOf(c.flows, c.flowSlot),
@@ -99,4 +99,9 @@ export class RareServiceDetector implements Detector {
       window: `${this.cfg.learnSec}s learning`,
     }, c.t);
   }
+}
+
+/** How often something was seen before, in words: "never seen before", "seen once before", "seen 2 times before". */
+export function seenText(n: number): string {
+  return n === 0 ? 'never seen before' : n === 1 ? 'seen once before' : `seen ${n} times before`;
 }

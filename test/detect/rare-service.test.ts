@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, CORPUS } from '../support/corpus.js';
 import { ip, ipv4Tcp, ipv4Udp, pcapFile, type PcapPacket } from '../support/frame-builder.js';
+import { seenText } from '../../src/detect/rare-service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-rare-'));
 const A = ip('10.77.0.5');
@@ -70,10 +71,15 @@ test('a protocol never seen in the learning period alerts with the Community ID 
   const flows = join(dir, 'udp-first-flows.json');
   const r = spawnSync(CLI, ['analyze', file, '--config', cfg, '--alerts', '-', '--flows', flows, '--summary', 'none', '-q', '--no-store'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  const a = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { alert: { signature_id: number }; community_id?: string })
+  const a = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { alert: { signature_id: number; signature: string }; community_id?: string })
     .find((x) => x.alert.signature_id === 9101201);
   assert.ok(a, r.stdout);
+  assert.match(a.alert.signature, /IP protocol UDP \(17\) never seen before, from 10\./);
   const f = readFileSync(flows, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { community_id: string; proto: string; dest_port: number })
     .filter((x) => x.community_id === a.community_id);
   assert.deepEqual(f.map((x) => [x.proto, x.dest_port]), [['UDP', 9999]]);
+});
+
+test('how often it was seen before reads as words an operator says', () => {
+  assert.deepEqual([0, 1, 2].map(seenText), ['never seen before', 'seen once before', 'seen 2 times before']);
 });
