@@ -136,14 +136,22 @@ export function contributionText(c: FeatureContribution): string {
   const who = c.baseline === 'host' ? 'host' : 'baseline';
   // A sketch's count is exact to a count or two when small; from ESTIMATE_SHOWN on it says so, and a full
   // sketch reads "at least" (a spoofed flood's 37,000 sources were "about 7098", 5 times too few).
-  const value = FEATURES[FEATURE_INDEX[c.feature]]?.estimated === true && Number.isInteger(c.value) ? countText(c.value, BITMAP_BITS) : fmt(c.value);
+  // Shares read as per cent ("SYN share of TCP received 100%", not "1").
+  const show = FEATURES[FEATURE_INDEX[c.feature]]?.kind === 'ratio' ? percent : fmt;
+  const value = FEATURES[FEATURE_INDEX[c.feature]]?.estimated === true && Number.isInteger(c.value) ? countText(c.value, BITMAP_BITS) : show(c.value);
   // A mean over closed connections whose median is 0: most windows closed none (0 is no measurement).
   if (FEATURES[FEATURE_INDEX[c.feature]]?.perConnection === true && c.baseline_median === 0) {
     return `${c.label} ${value} (most ${c.baseline === 'host' ? 'of the host\'s ' : ''}windows closed no connection)`;
   }
   // With next to no spread there is nothing to count in: say what nearly every window was instead.
-  if (c.flat_baseline === true) return `${c.label} ${value} (${who} median ${fmt(c.baseline_median)}, the value of nearly every window)`;
-  return `${c.label} ${value} (${who} median ${fmt(c.baseline_median)}, ${mads} MADs ${side})`;
+  if (c.flat_baseline === true) return `${c.label} ${value} (${who} median ${show(c.baseline_median)}, the value of nearly every window)`;
+  return `${c.label} ${value} (${who} median ${show(c.baseline_median)}, ${mads} MADs ${side})`;
+}
+
+/** A share (0..1) as per cent: whole numbers where exact, else one decimal. */
+function percent(x: number): string {
+  const p = Math.round(x * 1000) / 10;
+  return `${Number.isInteger(p) ? p.toString() : p.toFixed(1)}%`;
 }
 
 function fmt(x: number): string {

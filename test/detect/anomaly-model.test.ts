@@ -163,6 +163,9 @@ test('explanation on a constructed case: the feature that departs leads, with th
   // A full sketch (1,024 bits) is a floor, as the heuristic alerts say it (an operator review).
   assert.match(contributionText({ ...top[0], value: 7098 }), /^unique destination ports at least 7098 \(/);
   assert.match(contributionText({ ...top[0], feature: 'packets_out', label: 'packets sent' }), /^packets sent 812 \(/);
+  // A share reads as per cent, its median too.
+  assert.equal(contributionText({ ...top[0], feature: 'syn_ratio_in', label: 'SYN share of TCP received', value: 1, baseline_median: 0.125 }),
+    `SYN share of TCP received 100% (baseline median 12.5%, ${Math.round((812 - 3) / scale)} MADs above)`);
   // Features at their median never appear.
   assert.ok(!top.some((c) => c.feature === 'unique_dsts'));
   assert.ok(FEATURES.length === FEATURE_COUNT);
