@@ -55,7 +55,10 @@ lines.push(`# Model evaluation (${o.windowSec} s windows, ${o.phases} training p
 lines.push(`Training: ${reports[0].training.windows} windows of ${reports[0].training.hosts} hosts from ${reports[0].training.hours} h of benign traffic ` +
   `(the first ${o.trainShare * 100}% of each benign corpus capture in whole ${o.windowSec} s windows, so a capture under ${(0.5 * o.windowSec / o.trainShare).toFixed(0)} s is only held out` +
   `${live ? '; and a live benign recording' : ''}).`);
-lines.push(`Held out: ${reports[0].benign.heldOutWindows} windows, ${reports[0].benign.heldOutHours} h (the rest of each capture${live ? ', and a second live recording' : ''}).`, '');
+lines.push(`Held out: ${reports[0].benign.heldOutWindows} windows, ${reports[0].benign.heldOutHours} h (the rest of each capture${live ? ', and a second live recording' : ''}).`);
+const named = reports[0].benign.namedByAlerts;
+lines.push(`Benign windows whose host a heuristic detector named: ${named.training} in training (left out), ${named.heldOut} held out` +
+  `${named.training + named.heldOut > 0 ? ' (the benign traffic is not benign by the heuristics: the figures below mix the two)' : ''}.`, '');
 lines.push('| capture | type | windows | ' + reports.map((r) => `${r.options.modelType} AUC | detected windows | alert`).join(' | ') + ' |');
 lines.push('|---|---|---|' + reports.map(() => '---|---|---').join('|') + '|');
 reports[0].captures.forEach((c, i) => {
