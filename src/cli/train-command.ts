@@ -26,8 +26,8 @@ interface TrainArgs {
   contamination?: number;
   seed: number;
   'min-packets': number;
-  trees: number;
-  epochs: number;
+  trees?: number;
+  epochs?: number;
   phases: number;
   config?: string;
   json: boolean;
@@ -49,6 +49,13 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
   checkNumber('min-packets', argv['min-packets'], { min: 1, integer: true });
   checkNumber('trees', argv.trees, { min: 1, max: 10000, integer: true });
   checkNumber('epochs', argv.epochs, { min: 1, max: 1000, integer: true });
+  // An option of the other model type would be ignored: the model would not be the one asked for.
+  if (argv.trees !== undefined && argv['model-type'] === 'autoencoder') {
+    throw new NetwatchError('NW_ERR_USAGE', 'train: --trees is for the isolation forest; the autoencoder takes --epochs');
+  }
+  if (argv.epochs !== undefined && argv['model-type'] === 'isolation-forest') {
+    throw new NetwatchError('NW_ERR_USAGE', 'train: --epochs is for the autoencoder (--model-type autoencoder); the isolation forest takes --trees');
+  }
   checkNumber('phases', argv.phases, { min: 1, max: 20, integer: true });
   const windowSec = parseDurationArg('window', argv.window);
   checkOutputPath('model', argv.model, false);
@@ -150,8 +157,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option('seed', { type: 'number', default: 1, describe: 'random seed: the same seed and traffic give the same model' })
     .option('min-packets', { type: 'number', default: 5, describe: 'windows with fewer packets (sent plus received) are neither learnt nor scored' })
     .option('phases', { type: 'number', default: 5, describe: 'read the training traffic on this many window grids, shifted by window/phases (more windows of the same length)' })
-    .option('trees', { type: 'number', default: 100, describe: 'Isolation Forest: number of trees' })
-    .option('epochs', { type: 'number', default: 10, describe: 'autoencoder: passes over the training windows' })
+    .option('trees', { type: 'number', describe: 'isolation forest: number of trees (default 100)' })
+    .option('epochs', { type: 'number', describe: 'autoencoder: passes over the training windows (default 10)' })
     .option('config', { type: 'string', describe: 'JSON config file with detection thresholds (the heuristic detectors screen the training traffic)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the training summary as one JSON object' })
     .example('netwatch train normal.pcap --model model.json', 'learn from one capture of normal traffic')

@@ -126,6 +126,8 @@ test('usage errors exit 2 with one line naming the problem', () => {
     [['analyze', 'x.pcap', '--export', 'xml'], /^netwatch: --export "xml": must be one of "csv", "json" \(see netwatch analyze --help\)\n$/],
     [['analyze', 'x.pcap', '--alerts', ''], /^netwatch: --alerts: needs a file name \(or - for standard output\)\n$/],
     [['analyze', 'x.pcap', '--alert-log', '-'], /^netwatch: --alert-log -: the alert log is a file appended to/],
+    [['train', `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`, '--model-type', 'autoencoder', '--trees', '50'], /^netwatch: train: --trees is for the isolation forest; the autoencoder takes --epochs\n$/],
+    [['train', `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`, '--epochs', '5'], /^netwatch: train: --epochs is for the autoencoder \(--model-type autoencoder\); the isolation forest takes --trees\n$/],
     [['detect', `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`, '--model', ''], /^netwatch: --model: needs a file name \(a model made by netwatch train\)\n$/],
     [['detect', `${CORPUS}/benign/pcapplusplus_DnsPackets.pcap`, '--model', '-', '--no-store'], /^netwatch: --model: needs a file name/],
     [['analyze', 'x.pcap', '--export', 'xml', '--summary', 'foo'], /^netwatch: --export "xml": must be one of "csv", "json"; --summary "foo": must be one of "text", "json", "none" \(see netwatch analyze --help\)\n$/],
