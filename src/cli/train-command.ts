@@ -123,7 +123,12 @@ async function handler(argv: ArgumentsCamelCase<TrainArgs>): Promise<void> {
       `windows; train it on more normal traffic (hours rather than minutes)${model.model_type === 'autoencoder' ? ', or use the isolation forest' : ''}\n`);
   }
   if (argv.json) {
-    process.stdout.write(JSON.stringify({ model: modelPath, model_type: model.model_type, threshold: model.threshold, window_sec: windowSec, training: tr }) + '\n');
+    // rate_measured: false when no training window is above the threshold (the text's "too little to
+    // measure a rate"): expected_alerts_per_hour is then a measured 0, not a rate.
+    process.stdout.write(JSON.stringify({
+      model: modelPath, model_type: model.model_type, threshold: model.threshold, window_sec: windowSec,
+      rate_measured: tr.expected_alerts_per_hour > 0, training: tr,
+    }) + '\n');
     return;
   }
   const budget = 'contamination' in model.budget ? `contamination ${model.budget.contamination}` : `${model.budget.alerts_per_day} alerts/day`;

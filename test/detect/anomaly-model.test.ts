@@ -271,6 +271,9 @@ test('train then detect: the scanner of ppa_synscan raises an explained anomaly 
   const small = spawnSync(CLI, ['train', ...BENIGN, '--model', join(dir, 'default-budget.json')], { encoding: 'utf8' });
   assert.equal(small.status, 0, small.stderr);
   assert.match(small.stdout, /^expected +no training window is above it \(the budget allows [\d.]+ of [\d,]+ in \d+ (s|min|h)\b.*too little to measure a rate/m);
+  const smallJson = spawnSync(CLI, ['train', ...BENIGN, '--model', join(dir, 'default-budget.json'), '--json'], { encoding: 'utf8' });
+  assert.equal((JSON.parse(smallJson.stdout) as { rate_measured: boolean }).rate_measured, false, smallJson.stdout);
+  assert.equal((JSON.parse(t.stdout) as { rate_measured: boolean }).rate_measured, true, t.stdout);
   const alerts = join(dir, 'scan-alerts.json');
   const d = spawnSync(CLI, ['detect', join(CORPUS, 'attack/scan/ppa_synscan.pcapng'), '--model', model, '--alerts', alerts, '--no-store', '-q'], { encoding: 'utf8' });
   assert.equal(d.status, 0, d.stderr);
