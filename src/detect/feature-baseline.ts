@@ -96,9 +96,13 @@ export function explain(raw: ArrayLike<number>, base: FeatureBaseline, which: 'h
   const t = transformRow(raw, new Float64Array(FEATURE_COUNT));
   const ranked: { f: number; z: number; lead: number }[] = [];
   const closed = raw[FEATURE_INDEX.closed_conns];
+  const sent = raw[FEATURE_INDEX.packets_out];
+  const received = raw[FEATURE_INDEX.packets_in];
   for (let f = 0; f < FEATURE_COUNT; f++) {
-    // A mean over closed connections is no value at all in a window that closed none.
+    // A mean over closed connections is no value at all in a window that closed none; one over the packets
+    // sent (received), in a window that sent (received) none.
     if (FEATURES[f].perConnection === true && !(closed > 0)) continue;
+    if ((FEATURES[f].over === 'sent' && !(sent > 0)) || (FEATURES[f].over === 'received' && !(received > 0))) continue;
     const z = (t[f] - base.tMedian[f]) / Math.max(base.tScale[f], T_SPREAD_FLOOR[FEATURES[f].kind]);
     const lead = first.indexOf(f);
     // Baselines are stored to 6 decimals: a value at its median must not show up as a departure.

@@ -22,6 +22,12 @@ export interface FeatureInfo {
    * count once it is in the hundreds, so an explanation says "about". Presentation only: not in the id.
    */
   estimated?: true;
+  /**
+   * A mean, maximum, share or per-peer figure of the packets the host sent (or received): no value at all
+   * in a window where it sent (received) none, so an explanation leaves it out there ("max packet length
+   * sent 0, 14 MADs below" for a victim that sent nothing). Presentation only: not in the id.
+   */
+  over?: 'sent' | 'received';
 }
 
 export const FEATURES: readonly FeatureInfo[] = Object.freeze([
@@ -34,21 +40,21 @@ export const FEATURES: readonly FeatureInfo[] = Object.freeze([
   { name: 'unique_src_ports', label: 'unique source ports', kind: 'count', estimated: true },
   { name: 'unique_srcs_in', label: 'unique peers sending to it', kind: 'count', estimated: true },
   { name: 'unique_ports_in', label: 'unique local ports contacted', kind: 'count', estimated: true },
-  { name: 'mean_pkt_len_out', label: 'mean packet length sent', kind: 'count' },
-  { name: 'max_pkt_len_out', label: 'max packet length sent', kind: 'count' },
-  { name: 'port_ratio', label: 'destination ports per destination', kind: 'count' },
-  { name: 'pkts_per_dst', label: 'packets per destination', kind: 'count' },
-  { name: 'syn_ratio_out', label: 'SYN share of TCP sent', kind: 'ratio' },
-  { name: 'fin_ratio_out', label: 'FIN share of TCP sent', kind: 'ratio' },
-  { name: 'rst_ratio_out', label: 'RST share of TCP sent', kind: 'ratio' },
+  { name: 'mean_pkt_len_out', label: 'mean packet length sent', kind: 'count', over: 'sent' },
+  { name: 'max_pkt_len_out', label: 'max packet length sent', kind: 'count', over: 'sent' },
+  { name: 'port_ratio', label: 'destination ports per destination', kind: 'count', over: 'sent' },
+  { name: 'pkts_per_dst', label: 'packets per destination', kind: 'count', over: 'sent' },
+  { name: 'syn_ratio_out', label: 'SYN share of TCP sent', kind: 'ratio', over: 'sent' },
+  { name: 'fin_ratio_out', label: 'FIN share of TCP sent', kind: 'ratio', over: 'sent' },
+  { name: 'rst_ratio_out', label: 'RST share of TCP sent', kind: 'ratio', over: 'sent' },
   { name: 'failed_conn_ratio', label: 'share of SYNs sent not answered by SYN-ACK', kind: 'ratio' },
-  { name: 'syn_ratio_in', label: 'SYN share of TCP received', kind: 'ratio' },
-  { name: 'rst_ratio_in', label: 'RST share of TCP received', kind: 'ratio' },
+  { name: 'syn_ratio_in', label: 'SYN share of TCP received', kind: 'ratio', over: 'received' },
+  { name: 'rst_ratio_in', label: 'RST share of TCP received', kind: 'ratio', over: 'received' },
   { name: 'icmp_share', label: 'ICMP share of packets', kind: 'ratio' },
   { name: 'udp_share', label: 'UDP share of packets', kind: 'ratio' },
-  { name: 'ttl_mean_out', label: 'mean TTL / hop limit sent', kind: 'count' },
-  { name: 'ttl_std_out', label: 'TTL standard deviation sent', kind: 'count' },
-  { name: 'tcp_window_mean_out', label: 'mean TCP window sent', kind: 'count' },
+  { name: 'ttl_mean_out', label: 'mean TTL / hop limit sent', kind: 'count', over: 'sent' },
+  { name: 'ttl_std_out', label: 'TTL standard deviation sent', kind: 'count', over: 'sent' },
+  { name: 'tcp_window_mean_out', label: 'mean TCP window sent', kind: 'count', over: 'sent' },
   { name: 'dns_queries', label: 'DNS queries sent', kind: 'count' },
   { name: 'dns_name_entropy', label: 'mean DNS query name entropy (bits/char)', kind: 'count' },
   { name: 'dns_name_len', label: 'mean DNS query name length', kind: 'count' },

@@ -213,6 +213,22 @@ test('explanation on a constructed case: the feature that departs leads, with th
   const mean = explain(guesser, base, 'network', FEATURE_COUNT).find((c) => c.feature === 'conn_bytes_mean');
   assert.ok(mean !== undefined);
   assert.equal(contributionText(mean), 'mean bytes per closed connection (both ways) 1519 (most windows closed no connection)');
+
+  // A host that sent nothing (a reflection victim): what it sent has no mean, maximum or share to compare.
+  const sending = rows.map((r, i) => {
+    const x = Float64Array.from(r);
+    x[FEATURE_INDEX.max_pkt_len_out] = 1400 + (i % 9);
+    x[FEATURE_INDEX.mean_pkt_len_out] = 600 + (i % 11);
+    x[FEATURE_INDEX.packets_in] = 30 + (i % 5);
+    return x;
+  });
+  const victim = new Float64Array(FEATURE_COUNT);
+  victim[FEATURE_INDEX.packets_in] = 5000;
+  victim[FEATURE_INDEX.syn_ratio_in] = 1;
+  const silent = explain(victim, computeBaseline(sending), 'network', FEATURE_COUNT).map((c) => c.feature);
+  assert.ok(silent.includes('packets_in') && silent.includes('packets_out') && silent.includes('syn_ratio_in'), JSON.stringify(silent));
+  for (const f of ['max_pkt_len_out', 'mean_pkt_len_out', 'ttl_mean_out']) assert.ok(!silent.includes(f), JSON.stringify(silent));
+  for (const f of silent) assert.notEqual(FEATURES[FEATURE_INDEX[f]].over, 'sent', JSON.stringify(silent));
 });
 
 test('explanation of a window past the training range: the features the range extension read lead', () => {
