@@ -3,7 +3,7 @@
 // another feature set is refused with a message that says what to do.
 
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { NetwatchError, fileErrorText } from '../errors.js';
 import { AutoencoderEnsemble, type AutoencoderJson } from './autoencoder.js';
@@ -183,6 +183,9 @@ export function fileDigest(path: string): string | null {
   }
 }
 
+/** The highest forest threshold a model may hold: train sets it at most 1e-6 above a score of at most 1. */
+const FOREST_THRESHOLD_MAX = 1 + 1e-5;
+
 /** Checks a parsed model file and makes the model of it; every refusal names the file (path) and what to do. */
 export function checkModel(j: Partial<ModelFile>, path: string): AnomalyModel {
   if (j === null || typeof j !== 'object' || j.format !== MODEL_FORMAT) {
@@ -203,10 +206,11 @@ export function checkModel(j: Partial<ModelFile>, path: string): AnomalyModel {
     throw new NetwatchError('NW_ERR_MODEL', `${path}: model has no valid threshold or window length`);
   }
   // A forest scores between 0 and 1 and an autoencoder's reconstruction error is at least 0: a threshold outside
-  // that (a hand edit) would make every window, or none, an alert.
-  if (j.model_type === 'isolation-forest' ? !(j.threshold > 0 && j.threshold < 1) : !(j.threshold >= 0)) {
-    throw new NetwatchError('NW_ERR_MODEL', `${path}: model threshold ${j.threshold} is outside the scores a${j.model_type === 'isolation-forest' ? 'n isolation forest gives (between 0 and 1)' : 'n autoencoder gives (0 or more)'}: ` +
-      'set the alert budget with netwatch train --alerts-per-day or --contamination');
+  // that (a hand edit) would make every window, or none, an alert. A budget that allows less than one training
+  // window puts the threshold a millionth above the highest training score, which may be a hair under 1.
+  if (j.model_type === 'isolation-forest' ? !(j.threshold > 0 && j.threshold <= FOREST_THRESHOLD_MAX) : !(j.threshold >= 0)) {
+    throw new NetwatchError('NW_ERR_MODEL', `${path}: model threshold ${j.threshold} is outside the scores a${j.model_type === 'isolation-forest' ? 'n isolation forest gives (0 to 1)' : 'n autoencoder gives (0 or more)'}: ` +
+      'the file was edited or damaged; retrain it with netwatch train');
   }
   const sc = j.scaling;
   if (sc === undefined || !finite(sc.center, false) || !finite(sc.scale, true)) {
@@ -280,6 +284,7 @@ export function saveModel(m: ModelFile | PreparedModel, path: string, keepPrevio
     if (keepPrevious && existsSync(path)) copyAtomically(path, `${path}.prev`);
     renameSync(tmp, path);
   } catch (e) {
+    removeQuietly(tmp);
     throw new NetwatchError('NW_ERR_OUTPUT', `${path}: cannot write model: ${fileErrorText(e)}`, { cause: e });
   }
   model.digest = textDigest(text + '\n');
@@ -300,8 +305,18 @@ function writeDurably(path: string, text: string): void {
 /** Copies a file to dest by way of a temporary file renamed into place: dest is the old copy or the new, never half of one. */
 export function copyAtomically(src: string, dest: string): void {
   const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.partial`);
-  copyFileSync(src, tmp);
-  const fd = openSync(tmp, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
-  renameSync(tmp, dest);
+  try {
+    copyFileSync(src, tmp);
+    const fd = openSync(tmp, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+    renameSync(tmp, dest);
+  } catch (e) {
+    // A full disk must not leave a partial file per attempt (the name carries the pid: they would pile up).
+    removeQuietly(tmp);
+    throw e;
+  }
+}
+
+function removeQuietly(path: string): void {
+  try { unlinkSync(path); } catch { /* not there */ }
 }
