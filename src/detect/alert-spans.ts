@@ -4,6 +4,7 @@
 // Per host, the spans [raise time - the alert's window, raise time], merged while they overlap. Bounded:
 // at most maxHosts hosts (the least recently added forgotten first) and MAX_SPANS spans each.
 
+import type { PacketPosition, RaiseRequest } from '../alert/alert-hub.js';
 import { wordsToString } from '../track/address-key.js';
 import { parseAddressWords } from '../track/address-parse.js';
 
@@ -11,7 +12,7 @@ import { parseAddressWords } from '../track/address-parse.js';
 const MAX_SPANS = 64;
 
 /** The seconds an alert's window string covers ("10s", "300s", "60s+"); 0 when it names none. */
-export function lookbackSec(window: string | undefined): number {
+function lookbackSec(window: string | undefined): number {
   const m = /^(\d+(?:\.\d+)?)s/.exec(window ?? '');
   return m === null ? 0 : Number(m[1]);
 }
@@ -30,6 +31,11 @@ export class AlertSpans {
   /** The host as window rows name it (the canonical text of its address), or null when it is not an address. */
   private canonical(host: string): string | null {
     return parseAddressWords(host, this.scratch, 0) ? wordsToString(this.scratch, 0) : null;
+  }
+
+  /** A raise as the hub's observers hear it, at the packet the hub is at: its window back from that packet's time. */
+  addRaise(r: Pick<RaiseRequest, 'src' | 'dst'> & Partial<Pick<RaiseRequest, 'window'>>, pos: PacketPosition): void {
+    this.add(r.src, r.dst, pos.tsSec + pos.tsNsec / 1e9, lookbackSec(r.window));
   }
 
   /** An alert named src and dst at packet time t with a window of lookback seconds. */

@@ -10,7 +10,6 @@ import { HostFeatureTable } from '../track/host-features.js';
 import { contributionText } from './feature-baseline.js';
 import { FEATURE_INDEX, featureSide } from './feature-set.js';
 import type { AnomalyModel } from './anomaly-model.js';
-import { lookbackSec } from './alert-spans.js';
 import { RecentWindows } from './recent-windows.js';
 import type { Detector, PacketContext } from './detector.js';
 import type { AlertHub, PacketPosition } from '../alert/alert-hub.js';
@@ -58,10 +57,7 @@ export class AnomalyDetector implements Detector {
     hub.observers.push((r) => {
       if (r.detector === this.name || r.detector === 'rare_service') return;
       markAlertedHosts(this.table, r.src, r.dst, this.scratch);
-      if (this.recent !== null) {
-        const pos = hub.position;
-        this.recent.alertSpans.add(r.src, r.dst, pos.tsSec + pos.tsNsec / 1e9, lookbackSec(r.window));
-      }
+      this.recent?.alertSpans.addRaise(r, hub.position);
     });
   }
 

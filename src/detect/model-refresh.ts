@@ -48,16 +48,12 @@ export async function refreshModel(det: AnomalyDetector, rarity: RarityTables, m
   const base = { windows, oldThreshold: cur.threshold, oldScores: cur.file.training.score_quantiles };
   const changed = changedOnDisk(cur.path, cur.digest);
   if (changed !== null) return { ...base, refreshed: false, changedOnDisk: true, reason: changed, ms: Date.now() - t0 };
-  if (recent === null || windows < minWindows) {
-    return { ...base, refreshed: false, reason: `${windows} clean windows collected, ${minWindows} needed`, ms: Date.now() - t0 };
-  }
   const f = cur.file;
-  const set = recent.toTrainingSet(f.window_sec, rarity, `daemon refresh of ${cur.path}`);
-  if (set.rows.length < minWindows) {
-    return {
-      ...base, refreshed: false, ms: Date.now() - t0,
-      reason: `${set.rows.length} clean windows collected (${set.windowsAlerted} more sampled before an alert named their host), ${minWindows} needed`,
-    };
+  // The sample without the windows an alert's lead-in covers (alert-spans.ts).
+  const set = recent?.toTrainingSet(f.window_sec, rarity, `daemon refresh of ${cur.path}`) ?? null;
+  if (recent === null || set === null || set.rows.length < minWindows) {
+    const cut = set !== null && set.windowsAlerted > 0 ? ` (${set.windowsAlerted} more sampled before an alert named their host)` : '';
+    return { ...base, refreshed: false, reason: `${set?.rows.length ?? 0} clean windows collected${cut}, ${minWindows} needed`, ms: Date.now() - t0 };
   }
   // The windows above the threshold in the same period are left out of the sample; in the sample's units.
   const share = recent.sampledShare;

@@ -214,7 +214,9 @@ export class PortScanDetector implements Detector {
     // anything; a SYN scan resets them half-open. Ordinary sessions beside the scan (ten web requests to
     // the target before a SYN scan read as a connect scan when every completed handshake counted) send
     // data and count for neither. Nothing found open: the probes alone cannot tell, and it is a SYN scan.
-    const connect = best === F_SYN && T.value(s, 0, F_EMPTY_HANDSHAKE, c.t) > T.value(s, 0, F_HALF_OPEN, c.t);
+    const halfOpen = T.value(s, 0, F_HALF_OPEN, c.t);
+    const empty = T.value(s, 0, F_EMPTY_HANDSHAKE, c.t);
+    const connect = best === F_SYN && empty > halfOpen;
     const typeName = connect ? 'connect' : KIND_NAMES[best - F_SYN];
     const variant = connect ? 2 : KIND_VARIANT[best - F_SYN];
     const k = this.key;
@@ -240,7 +242,7 @@ export class PortScanDetector implements Detector {
       evidence: {
         scan_type: typeName, distinct_ports: ports, probes: Math.round(probes), open: Math.round(open), refused: Math.round(refused),
         unanswered: Math.max(0, Math.round(probes - open - refused)), completed_handshakes: Math.round(handshakes),
-        half_open: Math.round(T.value(s, 0, F_HALF_OPEN, c.t)), empty_handshakes: Math.round(T.value(s, 0, F_EMPTY_HANDSHAKE, c.t)),
+        half_open: Math.round(halfOpen), empty_handshakes: Math.round(empty),
         open_ports: openPorts,
       },
       window: windowLabel(cfg.windowSec),

@@ -8,7 +8,7 @@ import { wordsToString } from '../track/address-key.js';
 import { HostFeatureTable } from '../track/host-features.js';
 import type { RarityTables } from './anomaly-model.js';
 import { markAlertedHosts } from './anomaly-detector.js';
-import { AlertSpans, lookbackSec } from './alert-spans.js';
+import { AlertSpans } from './alert-spans.js';
 import type { Detector, PacketContext } from './detector.js';
 import { FEATURE_INDEX } from './feature-set.js';
 import type { TrainingSet } from './model-training.js';
@@ -60,8 +60,7 @@ export class TrainingCollector implements Detector {
     hub.observers.push((r) => {
       if (r.detector === 'rare_service') return;
       for (const table of this.tables) markAlertedHosts(table, r.src, r.dst, this.scratch);
-      const pos = this.hub.position;
-      this.spans.add(r.src, r.dst, pos.tsSec + pos.tsNsec / 1e9, lookbackSec(r.window));
+      this.spans.addRaise(r, this.hub.position);
     });
   }
 
