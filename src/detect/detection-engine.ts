@@ -92,7 +92,15 @@ export class DetectionEngine implements FlowCloseListener {
     c.t = t;
     c.settledRaises = 0;
     const flows = this.flows;
-    c.flowSlot = flows.update(rec, t);
+    // Once per second of packet time, before this packet counts anywhere: a raise the gate held back is
+    // judged on the windows as they stood at its last refused packet. Ticked after it, a packet that came
+    // after a quiet spell had rolled those windows on and raised at its own, smaller count, and the held-back
+    // peak (37,039 SYNs of a 0.4 s flood, filed as 24,296) was never judged. Then idle flows close.
+    if (flows.due(t)) {
+      this.tickAll();
+      flows.sweepDue();
+    }
+    c.flowSlot = flows.track(rec, t);
     c.fromOrig = flows.lastFromOrig;
     c.newFlow = flows.lastIsNew;
     c.established = flows.lastEstablished;
@@ -101,7 +109,6 @@ export class DetectionEngine implements FlowCloseListener {
       this.hosts.update(rec, t, c.newFlow && c.fromOrig);
       if (c.established) this.hosts.byDst.add(this.hosts.dstSlot, HF_ESTABLISHED, 1);
     }
-    const ds = this.detectors;
     const before = this.hub.alertsRaised;
     // The order of the array (slowloris works only in tick()).
     this.portScan.packet(c);
@@ -119,8 +126,20 @@ export class DetectionEngine implements FlowCloseListener {
     const added = this.added;
     for (let i = 0; i < added.length; i++) added[i].packet(c);
     if (this.hub.alertsRaised - c.settledRaises !== before && c.flowSlot >= 0) flows.markAlerted(c.flowSlot);
-    // Once per second of packet time, when the flow table sweeps (a step back in time restarts the schedule: see PacketClock).
-    if (flows.lastSwept) for (let i = 0; i < ds.length; i++) ds[i].tick?.(c);
+  }
+
+  /**
+   * The detectors' ticks, once per second of packet time (a step back in time restarts the schedule: see
+   * PacketClock), with no packet in hand: the same for a packet about to be counted and for a quiet live link.
+   */
+  private tickAll(): void {
+    const c = this.ctx;
+    c.flowSlot = -1;
+    c.newFlow = false;
+    c.established = false;
+    c.isIp = false;
+    const ds = this.detectors;
+    for (let i = 0; i < ds.length; i++) ds[i].tick?.(c);
   }
 
   /**
@@ -137,12 +156,7 @@ export class DetectionEngine implements FlowCloseListener {
     const pos = this.hub.position;
     pos.tsSec = Math.floor(t);
     pos.tsNsec = Math.round((t - pos.tsSec) * 1e6) * 1000;
-    c.flowSlot = -1;
-    c.newFlow = false;
-    c.established = false;
-    c.isIp = false;
-    const ds = this.detectors;
-    for (let i = 0; i < ds.length; i++) ds[i].tick?.(c);
+    this.tickAll();
     this.flows.sweepDue();
   }
 

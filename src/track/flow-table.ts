@@ -135,7 +135,7 @@ export class FlowTable {
   lastClosing = false;
   lastNextHopChanged = false;
   /**
-   * This packet's time made a sweep due (once per second of packet time, see PacketClock): the detection
+   * The latest packet's time made a sweep due (once per second of packet time, see PacketClock): the detection
    * engine ticks its detectors on the same schedule rather than keep a second clock fed the same times.
    */
   lastSwept = false;
@@ -201,13 +201,27 @@ export class FlowTable {
    * first fragment was seen, but -1 is still returned: it has no ports or transport header for detectors.
    */
   update(rec: PacketRecord, t: number): number {
+    if (this.due(t)) this.sweepDue();
+    return this.track(rec, t);
+  }
+
+  /**
+   * A packet at time t is coming: true (and lastSwept) when it makes a sweep due, once per second of packet
+   * time. The detection engine ticks its detectors then, before the packet counts anywhere, and sweeps
+   * (sweepDue) before it tracks the packet (track), as it does for a quiet link (idle).
+   */
+  due(t: number): boolean {
+    this.lastSwept = this.sweepClock.due(t);
+    return this.lastSwept;
+  }
+
+  /** update() without the schedule: the caller has asked due() for this packet's time and swept if it was. */
+  track(rec: PacketRecord, t: number): number {
     this.lastSlot = -1;
     this.lastIsNew = false;
     this.lastEstablished = false;
     this.lastClosing = false;
     this.lastNextHopChanged = false;
-    this.lastSwept = this.sweepClock.due(t);
-    if (this.lastSwept) this.sweep(this.sweepClock.now);
     if (rec.l3 !== L3_IPV4 && rec.l3 !== L3_IPV6) return -1;
     if (rec.status === DecodeStatus.MalformedIp || rec.status === DecodeStatus.TruncatedIp) return -1;
     if (rec.fragment === FRAG_LATER) {
@@ -430,12 +444,12 @@ export class FlowTable {
     return this.sweepClock.due(t);
   }
 
-  /** The sweep idle() found due, at the schedule's time. */
+  /** The sweep due() or idle() found due, at the schedule's time. */
   sweepDue(): void {
     this.sweep(this.sweepClock.now);
   }
 
-  /** Closes flows whose time is up at packet time t (update() runs it once per second of packet time). */
+  /** Closes flows whose time is up at packet time t (once per second of packet time: update(), or due() and sweepDue()). */
   sweep(t: number): void {
     this.sweeps++;
     const to = this.timeouts;

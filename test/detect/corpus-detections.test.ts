@@ -227,6 +227,26 @@ test('floods and an ICMP tunnel over within a second are filed with what they se
   assert.equal(covert.peak_score, 1.8);
 });
 
+test('a raise held back just before a quiet spell is filed with the peak it reached, not the count after the gap', () => {
+  // An operator's review: this flood sends SYNs for 4.2 s, pauses 10 s, then sends a few hundred more. The
+  // raises the gate refused in its last half second were never judged: the first packet after the pause
+  // rolled the windows on and raised at its own count, so the incident said 24,296 SYNs, not 37,039.
+  const file = `${CORPUS}/attack/dos/stopddos_pkt.TCP.synflood.spoofed.pcap`;
+  // The truth, from tshark: the most SYNs to 10.10.10.10 port 25565 within any 10 s ending at a packet.
+  const times = execFileSync('tshark', ['-r', file, '-n', '-Y', 'tcp.flags == 0x002 && ip.dst == 10.10.10.10 && tcp.dstport == 25565',
+    '-T', 'fields', '-e', 'frame.time_epoch'], { encoding: 'utf8', maxBuffer: 1 << 26 }).split('\n').filter(Boolean).map(Number);
+  let peak = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[j] <= times[i] - 10) j++;
+    peak = Math.max(peak, i - j + 1);
+  }
+  const r = spawnSync(CLI, ['analyze', file, '--no-store', '-q', '--summary', 'json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const inc = (JSON.parse(r.stdout) as { detection: { incidents: { detector: string; peak_detail: string }[] } })
+    .detection.incidents.find((i) => i.detector === 'syn_flood');
+  assert.match(inc?.peak_detail ?? '', new RegExp(`^${peak} SYNs to 10\\.10\\.10\\.10 port 25565 in 10 s`), `tshark: ${peak}`);
+});
+
 test('a flood alert naming one packet\'s ports carries that flow\'s Community ID, found in the flow log', () => {
   for (const [file, sid] of [['attack/dos/stopddos_pkt.TCP.synflood.spoofed.pcap', 9100302], ['attack/dos/stopddos_amp.UDP.snmp.src161.pcapng', 9100601]] as const) {
     const alerts = join(dir, 'cid-alerts.json');
