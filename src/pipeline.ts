@@ -111,6 +111,11 @@ export interface FileResult {
   /** The largest such step, in seconds, and the 1-based packet number it came at (0: none). */
   largestStepBackSec: number;
   largestStepBackAt: number;
+  /**
+   * How far (seconds) the file's first packet is older than the latest packet of the files read before it,
+   * when by more than a second (files given out of time order, or the same file twice); else 0.
+   */
+  startsBeforeSec: number;
 }
 
 /** Packet time may wobble by this much between neighbours (multi-queue capture) without a warning. */
@@ -168,6 +173,8 @@ export function checkCaptureFiles(paths: readonly string[]): OpenedFiles {
 export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRunOptions = {}): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const frame = new RawFrame();
+  /** The latest packet time of the files read so far. */
+  let latestSec = -Infinity;
   for (let fi = 0; fi < paths.length; fi++) {
     const reader: FrameReader = opts.opened?.[fi] ?? openCaptureFile(paths[fi]);
     pipeline.startFile(paths[fi]);
@@ -177,6 +184,8 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
     let stepsBack = 0;
     let largestBack = 0;
     let largestBackAt = 0;
+    let fileLatest = -Infinity;
+    let startsBefore = 0;
     let index = 0;
     // A quiet pipe hands control back now and then, so Ctrl-C is acted on while it waits.
     if (reader.streaming) reader.maxWaitMs = QUIET_PIPE_WAIT_MS;
@@ -189,7 +198,10 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
           if (sec < prevSec - STEP_BACK_TOLERANCE_SEC) {
             stepsBack++;
             if (prevSec - sec > largestBack) { largestBack = prevSec - sec; largestBackAt = index; }
+          } else if (index === 1 && sec < latestSec - STEP_BACK_TOLERANCE_SEC) {
+            startsBefore = latestSec - sec;
           }
+          if (sec > fileLatest) fileLatest = sec;
           prevSec = sec;
           pipeline.process(frame);
           n++;
@@ -218,7 +230,9 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
       timeStepsBack: stepsBack,
       largestStepBackSec: largestBack,
       largestStepBackAt: largestBackAt,
+      startsBeforeSec: startsBefore,
     });
+    if (fileLatest > latestSec) latestSec = fileLatest;
     if (opts.shouldStop?.()) break;
   }
   return results;

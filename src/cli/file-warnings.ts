@@ -17,6 +17,10 @@ export function fileWarnings(results: readonly FileResult[]): string[] {
       out.push(`netwatch: warning: ${r.path}: file ends in the middle of a packet record at byte offset ${r.cutAt}; ` +
         `the ${r.packets} whole packets before it were analysed`);
     }
+    if (r.startsBeforeSec > 0) {
+      out.push(`netwatch: warning: ${r.path}: starts ${r.startsBeforeSec} s before the latest packet of the files read before it; ` +
+        'files are read in the order given (name them in time order, or join them with mergecap); windows restart at the step, so incidents that span it may split');
+    }
     if (r.timeStepsBack > 0) {
       out.push(`netwatch: warning: ${r.path}: packet time steps back ${r.timeStepsBack} time(s), by up to ${r.largestStepBackSec} s ` +
         `(at packet ${r.largestStepBackAt}); windows and incidents that span a step may split (sort the file first, e.g. with reordercap)`);

@@ -14,8 +14,8 @@ export const REBASE_PACKETS = 4096;
 export const FOLLOW_BEHIND = 8;
 /** ...once this many packets have passed since it last moved back. */
 export const MIN_REBASE_PACKETS = 256;
-/** A step back this small (seconds) is reordering, not a new time base: the clock holds. */
-const REORDER_SEC = 2;
+/** A step back this small (seconds) is reordering, not a new time base: the clock holds (and window entries count it). */
+export const REORDER_SEC = 2;
 
 export class PacketClock {
   /** The time the schedule follows (seconds). */

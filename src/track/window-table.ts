@@ -11,6 +11,7 @@
 
 import { hashWords, mix32 } from './address-key.js';
 import { linearCount, popcount32 } from './linear-count.js';
+import { REORDER_SEC } from './packet-clock.js';
 
 const PROBE = 8;
 
@@ -162,16 +163,21 @@ export class WindowTable {
         const st0 = this.f64[rd + (this.stAt >>> 1)];
         const cf = rd + (this.cfAt >>> 1);
         const len0 = this.scales[0];
-        // A packet up to one window before the current one (reordered by a multi-queue capture, or an
-        // answer after a lookup that opened the next window) counts in the current window; only a real
-        // step back restarts the entry (it wiped the counts of a host whose packets came a little out of order).
-        if (t >= st0 + len0 || t < st0 - len0) {
-          const back = t < st0;
-          this.roll(r, t, st[2 * s + 1]);
+        // A packet up to one window before the current one and at most REORDER_SEC before the entry's
+        // latest (reordered by a multi-queue capture, or an answer after a lookup that opened the next
+        // window) counts in the current window; only a real step back restarts the entry (it wiped the
+        // counts of a host whose packets came a little out of order). Measured from the latest packet as
+        // well, a step back inside a long window restarts it too: a 60 s window kept the ports a later
+        // file (read first) had counted, and a scan's first probe was filed as "about 504 ports".
+        if (t < st0 - len0 || t < st[2 * s + 1] - REORDER_SEC) {
+          this.restart(r, t);
           this.f64[cf] = t;
           // Restarted at an earlier time: the later last-seen time is no packet of the new windows (copied
           // in as the previous window's last packet, it counted that window almost in full).
-          if (back) st[2 * s + 1] = t;
+          st[2 * s + 1] = t;
+        } else if (t >= st0 + len0) {
+          this.roll(r, t, st[2 * s + 1]);
+          this.f64[cf] = t;
         } else if (this.f64[cf] > t) {
           // The first packet of a window a lookup opened (or one a little out of order).
           this.f64[cf] = t;

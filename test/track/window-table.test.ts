@@ -48,6 +48,17 @@ test('packet time stepping back restarts the windows instead of piling counts up
   assert.equal(T.value(s, 1, 0, 100.5), 1, 'only what came after the step counts');
 });
 
+test('a step back of more than 2 s inside a long window restarts the entry; reordering within 2 s does not', () => {
+  // Files read out of time order: a 60 s window kept the counts of the later file, read first.
+  const T = new WindowTable({ capacity: 16, keyWords: 4, fields: 1, scales: [60] });
+  for (let i = 0; i < 20; i++) T.add(T.touch(key, 0, 1210 + i), 0, 1);
+  T.add(T.touch(key, 0, 1227.5), 0, 1);
+  assert.equal(T.value(T.find(key, 0, 1229), 0, 0, 1229), 21, 'a packet 1.5 s late counts in the window');
+  const s = T.touch(key, 0, 1205);
+  T.add(s, 0, 1);
+  assert.equal(T.value(s, 0, 0, 1205), 1, 'only what came after the step counts');
+});
+
 test('a packet a little out of order across a window edge counts in the current window instead of restarting it', () => {
   // A review: a packet slightly before a window a lookup had opened restarted the entry and wiped its counts;
   // so did any reordering across a 1 s edge (multi-queue capture).
