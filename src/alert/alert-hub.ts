@@ -79,6 +79,11 @@ export class AlertHub {
   incidentsEvicted = 0;
   /** Set by the pipeline before each packet's detectors run. */
   readonly position: PacketPosition = { tsSec: 0, tsNsec: 0, file: null, index: 0 };
+  /**
+   * Packet time of the packet at hand (or of a quiet link's tick): when a raise is made. A raise held back
+   * is judged at the time of its last refused packet (position), and made later, at a tick: now.
+   */
+  now = NaN;
   /** Told of every raise, suppressed repeats included (who is under attack right now, for the model's windows). */
   readonly observers: ((r: Pick<RaiseRequest, 'detector' | 'src' | 'dst'> & Partial<Pick<RaiseRequest, 'window'>>) => void)[] = [];
   /** Adds context to each alert before it is written (threat-intelligence matches of its addresses). */

@@ -33,18 +33,23 @@ export class AlertSpans {
     return parseAddressWords(host, this.scratch, 0) ? wordsToString(this.scratch, 0) : null;
   }
 
-  /** A raise as the hub's observers hear it, at the packet the hub is at: its window back from that packet's time. */
-  addRaise(r: Pick<RaiseRequest, 'src' | 'dst'> & Partial<Pick<RaiseRequest, 'window'>>, pos: PacketPosition): void {
-    this.add(r.src, r.dst, pos.tsSec + pos.tsNsec / 1e9, lookbackSec(r.window));
+  /**
+   * A raise as the hub's observers hear it, at the packet the hub is at: its window back from that packet's
+   * time, and on to madeAt when the raise is made later than that (one held back, made at the next tick:
+   * what came until then, a scanned host's retransmitted SYN-ACKs, is the attack's too).
+   */
+  addRaise(r: Pick<RaiseRequest, 'src' | 'dst'> & Partial<Pick<RaiseRequest, 'window'>>, pos: PacketPosition, madeAt = NaN): void {
+    this.add(r.src, r.dst, pos.tsSec + pos.tsNsec / 1e9, lookbackSec(r.window), madeAt);
   }
 
-  /** An alert named src and dst at packet time t with a window of lookback seconds. */
-  add(src: string, dst: string, t: number, lookback: number): void {
+  /** An alert named src and dst at packet time t with a window of lookback seconds, made at madeAt if later than t. */
+  add(src: string, dst: string, t: number, lookback: number, madeAt = NaN): void {
     if (!(lookback > 0)) return;
+    const to = madeAt > t ? madeAt : t;
     const a = this.canonical(src);
-    if (a !== null) this.addSpan(a, t - lookback, t);
+    if (a !== null) this.addSpan(a, t - lookback, to);
     const b = dst !== src ? this.canonical(dst) : null;
-    if (b !== null && b !== a) this.addSpan(b, t - lookback, t);
+    if (b !== null && b !== a) this.addSpan(b, t - lookback, to);
   }
 
   private addSpan(host: string, from: number, to: number): void {

@@ -57,7 +57,7 @@ export class AnomalyDetector implements Detector {
     hub.observers.push((r) => {
       if (r.detector === this.name || r.detector === 'rare_service') return;
       markAlertedHosts(this.table, r.src, r.dst, this.scratch);
-      this.recent?.alertSpans.addRaise(r, hub.position);
+      this.recent?.alertSpans.addRaise(r, hub.position, hub.now);
     });
   }
 

@@ -87,6 +87,7 @@ export class DetectionEngine implements FlowCloseListener {
     pos.tsNsec = rec.tsNsec;
     pos.file = file;
     pos.index = rec.index;
+    this.hub.now = t;
     const c = this.ctx;
     c.rec = rec;
     c.t = t;
@@ -156,6 +157,7 @@ export class DetectionEngine implements FlowCloseListener {
     const pos = this.hub.position;
     pos.tsSec = Math.floor(t);
     pos.tsNsec = Math.round((t - pos.tsSec) * 1e6) * 1000;
+    this.hub.now = t;
     this.tickAll();
     this.flows.sweepDue();
   }

@@ -60,7 +60,7 @@ export class TrainingCollector implements Detector {
     hub.observers.push((r) => {
       if (r.detector === 'rare_service') return;
       for (const table of this.tables) markAlertedHosts(table, r.src, r.dst, this.scratch);
-      this.spans.addRaise(r, this.hub.position);
+      this.spans.addRaise(r, this.hub.position, this.hub.now);
     });
   }
 
