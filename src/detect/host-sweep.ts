@@ -140,7 +140,9 @@ export class HostSweepDetector implements Detector {
     const T = this.sweeps;
     const s = T.touch(this.key, 0, c.t);
     T.add(s, F_PROBES, 1);
-    T.mark(s, B_TARGETS, addressItem(target, 0));
+    // Only a probe of a host not yet counted is judged: later pings of a host the sweep found do not raise
+    // again and stretch the sweep's incident.
+    if (!T.markNew(s, B_TARGETS, addressItem(target, 0), c.t)) return;
     if (T.value(s, 0, F_PROBES, c.t) < this.cfg.minHosts) return;
     this.evaluate(c, s, target, 0);
   }

@@ -91,7 +91,7 @@ export class PortScanDetector implements Detector {
       k[8] = p;
       const s = this.pairs.touch(k, 0, c.t);
       this.pairs.add(s, F_PROBES, 1);
-      this.pairs.mark(s, B_PORTS, rec.dstPort + 1);
+      const widened = this.pairs.markNew(s, B_PORTS, rec.dstPort + 1, c.t);
       this.pairs.setKept(s, K_PROBE_SPORT, rec.srcPort);
       this.pairs.setKept(s, K_PROBE_DPORT, rec.dstPort);
       this.probeFlow.keep(s, c.flows, c.flowSlot);
@@ -106,7 +106,9 @@ export class PortScanDetector implements Detector {
         else kind = F_SYN;
       }
       this.pairs.add(s, kind, 1);
-      this.evaluate(c, s);
+      // Only a probe of a port not yet counted is judged: sessions to a port the scan already probed (an
+      // SSH login after a scan) raised again and stretched the scan's incident to them.
+      if (widened) this.evaluate(c, s);
       return;
     }
     // Answers travel from the probed host back to the prober: find the pair by the flow's originator.

@@ -418,6 +418,24 @@ export class WindowTable {
   }
 
   /**
+   * mark(), and whether the item is new to the smallest scale's sliding window: not in its current window's
+   * bitmap, nor in the previous one's while a packet of that is still inside (as distinct() counts them).
+   * A detector re-judges only what widened: a scan's later sessions to a port it already probed do not
+   * raise again and stretch its incident.
+   */
+  markNew(s: number, b: number, item: number, t: number): boolean {
+    const bit = mix32(item) & (this.bits - 1);
+    const w = b * this.bw + (bit >>> 5);
+    const m = 1 << (bit & 31);
+    const r = s * this.rw;
+    const u = this.u32;
+    const at = r + this.cbAt[0] + w;
+    const seen = (u[at] & m) !== 0 || ((u[r + this.pbAt[0] + w] & m) !== 0 && this.timeAt(s, this.plAt, 0) > t - this.scales[0]);
+    u[at] |= m;
+    return !seen;
+  }
+
+  /**
    * Distinct count over the current and previous windows of a scale (their union), by linear counting, at
    * time t: the previous window only while a packet of it is inside the sliding window (its last packet
    * later than t minus the window).

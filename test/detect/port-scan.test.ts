@@ -165,6 +165,32 @@ test('a small scan a minute after a large one is not raised with the large one\'
   assert.ok(ports >= 950 && ports <= 1050, scan[0].peak_detail);
 });
 
+test('sessions to a port the scan already probed do not raise the scan again or stretch its incident', () => {
+  // An operator's review: SSH logins half a minute after a scan of ports 1-200 each raised the scan again
+  // (its 60 s window was still over the threshold), and its incident's last_seen moved to them. (Eight
+  // logins: ten would be a brute force, rightly.)
+  const t0 = 1_700_000_200;
+  const scan = timed(sessionsThenSynScan(), t0);
+  const sessions: PcapPacket[] = [];
+  for (let i = 0; i < 8; i++) {
+    const sp = 51000 + i;
+    const f = [
+      ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 22, flags: SYN }),
+      ipv4Tcp({ src: TARGET, dst: SCANNER, sport: 22, dport: sp, flags: SYN_ACK }),
+      ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 22, flags: ACK }),
+      ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 22, flags: 0x18, payload: 40 }),
+      ipv4Tcp({ src: SCANNER, dst: TARGET, sport: sp, dport: 22, flags: FIN_ACK }),
+      ipv4Tcp({ src: TARGET, dst: SCANNER, sport: 22, dport: sp, flags: FIN_ACK }),
+    ];
+    sessions.push(...timed(f, t0 + 30 + 2 * i));
+  }
+  const { alerts, incidents } = analyze('scan-then-ssh', [...scan, ...sessions]);
+  assert.deepEqual(alerts.map((a) => a.alert.signature_id), [9100101], JSON.stringify(alerts.map((a) => a.alert.signature)));
+  const inc = incidents.find((i) => i.detector === 'port_scan') as unknown as { last_seen: string; count: number };
+  const end = scan[scan.length - 1];
+  assert.ok(Date.parse(inc.last_seen.replace('+0000', 'Z')) <= end.sec * 1000 + end.frac / 1000, `the scan ended at ${end.sec}.${end.frac}; its incident at ${inc.last_seen}`);
+});
+
 test('a spoofed SYN flood right after a scan does not push the scan\'s count out of its incident', () => {
   // An operator review: scans of 500 ports, then hping3 --rand-source at once. The flood's new pairs filled
   // the table, the scan's entry was given to one of them before its held-back raise was judged, and the
