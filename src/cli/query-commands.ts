@@ -143,8 +143,9 @@ export const statsCommand: CommandModule<object, QueryArgs> = {
   builder: (y: Argv) => withQueryOptions(y)
     .example('netwatch stats --since 1h', 'the last hour, minute by minute')
     .example('netwatch stats --format csv --limit 1440 > day.csv', 'a day of minutes as CSV')
-    .epilog('avg_pps is the minute\'s packets / 60 (a burst of a few milliseconds reads low); distinct_hosts is a ' +
-      'linear-counting estimate, within a few per cent up to a few hundred thousand sources a minute.') as unknown as Argv<QueryArgs>,
+    .epilog('avg_pps is the minute\'s packets / 60 (a burst of a few milliseconds reads low); distinct_hosts counts the ' +
+      'addresses that sent IP packets that minute (not those that only received), a linear-counting estimate within a ' +
+      'few per cent up to a few hundred thousand sources a minute.') as unknown as Argv<QueryArgs>,
   handler: (argv: ArgumentsCamelCase<QueryArgs>) => {
     const filter = filterFrom(argv);
     const db = openDatabase(argv.db ?? defaultDbPath(), true);
