@@ -23,7 +23,7 @@ export function fileWarnings(results: readonly FileResult[]): string[] {
     }
     if (r.timeStepsBack > 0) {
       out.push(`netwatch: warning: ${r.path}: packet time steps back ${r.timeStepsBack} time(s), by up to ${r.largestStepBackSec} s ` +
-        `(at packet ${r.largestStepBackAt}); windows and incidents that span a step may split (sort the file first, e.g. with reordercap)`);
+        `(at packet ${r.largestStepBackAt}); windows restart at a step, so incidents that span one may split (sort the file first, e.g. with reordercap)`);
     }
     if (r.badTimestamps > 0) {
       out.push(`netwatch: warning: ${r.path}: ${r.badTimestamps} packets had an out-of-range timestamp fraction (carried into seconds)`);
