@@ -46,10 +46,15 @@ export class SlowlorisDetector implements Detector {
 
   packet(): void { /* all work is in tick() */ }
 
-  /** A live TCP connection to a watched port, answered, old enough and nearly empty. */
+  /**
+   * A live TCP connection to a watched port, answered, old enough and nearly empty, that the sweep after
+   * this tick leaves open (after a quiet spell past the timeout, 45 handshakes were raised as "slow" at an
+   * unrelated packet 400 s on, just before the sweep closed them as idle).
+   */
   private slow(flows: FlowTable, s: number, t: number): boolean {
     const cfg = this.cfg;
     if (flows.proto(s) !== IPPROTO_TCP || flows.isClosing(s)) return false;
+    if (flows.closeReasonAt(s, t) >= 0) return false;
     if (this.ports[flows.respPort(s)] === 0) return false;
     if ((flows.history(s, 1) & H_SYNACK) === 0) return false;
     return t - flows.firstSeen(s) >= cfg.minAgeSec && flows.bytes(s, 0) <= cfg.maxBytesPerConnection;

@@ -171,6 +171,11 @@ export class FlowTable {
   /** When sweeps are due (once per second of packet time, bounded when time goes back and forth). */
   private readonly sweepClock = new PacketClock();
 
+  /** The run's packet clock (fed by due() and update()): window tables read from it when time stepped back. */
+  get clock(): PacketClock {
+    return this.sweepClock;
+  }
+
   /** The next packet begins another file, whose time may be older: sweeps follow it from its first packet. */
   newSource(): void {
     this.sweepClock.newSource();
@@ -452,37 +457,44 @@ export class FlowTable {
   /** Closes flows whose time is up at packet time t (once per second of packet time: update(), or due() and sweepDue()). */
   sweep(t: number): void {
     this.sweeps++;
-    const to = this.timeouts;
     const u8 = this.u8;
-    const f64 = this.f64;
     // Over the records, which are packed low, not the hash slots: the pass costs the flows there are,
     // not the table's capacity (a quiet capture, or one whose packets are seconds apart, sweeps every
     // second or two). Flows that time out together close in the order of their records.
     const n = this.fresh;
     for (let s = 0; s < n; s++) {
-      const rb = s * RW * 4;
-      if (u8[rb + B_USED] === 0) continue;
-      const rd = s * (RW >>> 1);
-      const closing = u8[rb + B_CLOSING];
-      let reason = -1;
-      if (closing !== 0 && t - f64[rd + D_CLOSING_AT] >= to.tcpClosed) {
-        reason = closing === 2 ? CloseReason.Rst : CloseReason.Fin;
-      } else {
-        const p = u8[rb + B_PROTO];
-        let limit: number;
-        if (p === IPPROTO_TCP) {
-          const established = (u8[rb + B_HIST + 1] & H_SYNACK) !== 0 || (u8[rb + B_HIST] & H_DATA) !== 0;
-          limit = established ? to.tcpEstablished : to.tcpAttempt;
-        } else if (p === IPPROTO_UDP) limit = to.udp;
-        else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) limit = to.icmp;
-        else limit = to.other;
-        // Idle before active: after a gap in packet time both hold, and a flow whose last packet is
-        // long gone ended by going quiet, however long ago it began.
-        if (t - this.last[s] >= limit) reason = CloseReason.IdleTimeout;
-        else if (t - f64[rd + D_FIRST] >= to.active) reason = CloseReason.ActiveTimeout;
-      }
+      if (u8[s * RW * 4 + B_USED] === 0) continue;
+      const reason = this.closeReasonAt(s, t);
       if (reason >= 0) this.close(this.slotOf(s), reason as CloseReason);
     }
+  }
+
+  /**
+   * Why the live flow in record s closes in a sweep at packet time t (the end of its FIN or RST exchange, an
+   * idle or active timeout), or -1 while it stays open. A detector that looks at open flows before the
+   * sweep (slowloris, at the tick) leaves out those the sweep is about to close.
+   */
+  closeReasonAt(s: number, t: number): number {
+    const to = this.timeouts;
+    const u8 = this.u8;
+    const f64 = this.f64;
+    const rb = s * RW * 4;
+    const rd = s * (RW >>> 1);
+    const closing = u8[rb + B_CLOSING];
+    if (closing !== 0 && t - f64[rd + D_CLOSING_AT] >= to.tcpClosed) return closing === 2 ? CloseReason.Rst : CloseReason.Fin;
+    const p = u8[rb + B_PROTO];
+    let limit: number;
+    if (p === IPPROTO_TCP) {
+      const established = (u8[rb + B_HIST + 1] & H_SYNACK) !== 0 || (u8[rb + B_HIST] & H_DATA) !== 0;
+      limit = established ? to.tcpEstablished : to.tcpAttempt;
+    } else if (p === IPPROTO_UDP) limit = to.udp;
+    else if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) limit = to.icmp;
+    else limit = to.other;
+    // Idle before active: after a gap in packet time both hold, and a flow whose last packet is
+    // long gone ended by going quiet, however long ago it began.
+    if (t - this.last[s] >= limit) return CloseReason.IdleTimeout;
+    if (t - f64[rd + D_FIRST] >= to.active) return CloseReason.ActiveTimeout;
+    return -1;
   }
 
   /** The hash slot holding record s (a live flow's record is always in the probe run from its home slot). */
