@@ -135,9 +135,13 @@ export class AlertHub {
   /** Counts a trigger of a live incident at packet position pos: count, last seen, peak, recency. */
   private trigger(st: IncidentState, r: Pick<RaiseRequest, 'key' | 'score'> & { detail?: string }, t: number, pos: PacketPosition): void {
     st.incident.count++;
-    st.lastSec = pos.tsSec;
-    st.lastNsec = pos.tsNsec;
-    st.lastT = t;
+    // Last seen only moves on: a trigger dated earlier (a raise held back, judged at its own packet; time
+    // stepping back within the incident) is counted but does not pull it back before triggers already counted.
+    if (t >= st.lastT) {
+      st.lastSec = pos.tsSec;
+      st.lastNsec = pos.tsNsec;
+      st.lastT = t;
+    }
     if (r.score > st.incident.peak_score) {
       st.incident.peak_score = round3(r.score);
       if (r.detail !== undefined) st.incident.peak_detail = r.detail;
