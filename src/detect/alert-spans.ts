@@ -36,16 +36,18 @@ export class AlertSpans {
   /**
    * A raise as the hub's observers hear it, at the packet the hub is at: its window back from that packet's
    * time, and on to madeAt when the raise is made later than that (one held back, made at the next tick:
-   * what came until then, a scanned host's retransmitted SYN-ACKs, is the attack's too).
+   * what came until then, a scanned host's retransmitted SYN-ACKs, is the attack's too), by at most the
+   * alert's window (a raise held back at the end of one file is made at the next file's first packet,
+   * which may be years on).
    */
   addRaise(r: Pick<RaiseRequest, 'src' | 'dst'> & Partial<Pick<RaiseRequest, 'window'>>, pos: PacketPosition, madeAt = NaN): void {
     this.add(r.src, r.dst, pos.tsSec + pos.tsNsec / 1e9, lookbackSec(r.window), madeAt);
   }
 
-  /** An alert named src and dst at packet time t with a window of lookback seconds, made at madeAt if later than t. */
+  /** An alert named src and dst at packet time t with a window of lookback seconds, made at madeAt if later than t (counted up to t + lookback). */
   add(src: string, dst: string, t: number, lookback: number, madeAt = NaN): void {
     if (!(lookback > 0)) return;
-    const to = madeAt > t ? madeAt : t;
+    const to = madeAt > t ? Math.min(madeAt, t + lookback) : t;
     const a = this.canonical(src);
     if (a !== null) this.addSpan(a, t - lookback, to);
     const b = dst !== src ? this.canonical(dst) : null;

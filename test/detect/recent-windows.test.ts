@@ -68,3 +68,18 @@ test('windows sampled before an alert named their host, within the alert\'s wind
   }
   assert.equal(set.hosts.filter((h) => h === '10.77.0.9').length, 10);
 });
+
+test('a raise made later than the packet it is judged at names its host until then, by at most its window', () => {
+  // A held-back raise, judged at t = 1032 and made at the next tick: what came until then is the attack's
+  // (a scanned host's retransmitted SYN-ACKs). Made a year on (the next file), it reaches only 30 s past 1032.
+  const starts = (madeAt: number) => {
+    const r = new RecentWindows(100);
+    const row = new Float64Array(FEATURE_COUNT);
+    for (let w = 0; w < 10; w++) r.add(row, '10.77.0.5', 1000 + 10 * w);
+    r.alertSpans.add('10.77.0.5', '10.77.0.5', 1032, 30, madeAt);
+    return r.toTrainingSet(10, { protocols: {}, services: {} }, 't').starts;
+  };
+  assert.deepEqual(starts(NaN), [1040, 1050, 1060, 1070, 1080, 1090], 'made at once: [1002, 1032]');
+  assert.deepEqual(starts(1045), [1050, 1060, 1070, 1080, 1090], 'made at 1045: [1002, 1045]');
+  assert.deepEqual(starts(1032 + 365 * 86400), [1070, 1080, 1090], 'made a year on: [1002, 1062]');
+});
