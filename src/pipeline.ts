@@ -11,6 +11,7 @@ import type { PacketSink } from './output/packet-sink.js';
 import { TrafficSummary } from './track/traffic-summary.js';
 import type { DetectionEngine } from './detect/detection-engine.js';
 import { NetwatchError } from './errors.js';
+import { REORDER_SEC } from './track/packet-clock.js';
 import type { MinuteStats } from './track/minute-stats.js';
 import type { TrafficProfile } from './track/traffic-profile.js';
 import type { RunTotals } from './store/netwatch-db.js';
@@ -112,8 +113,8 @@ export interface FileResult {
   largestStepBackSec: number;
   largestStepBackAt: number;
   /**
-   * How far (seconds) the file's first packet is older than the latest packet of the files read before it,
-   * when by more than a second (files given out of time order, or the same file twice); else 0.
+   * How far (seconds, to a tenth) the file's first packet is older than the latest packet of the files read
+   * before it, when by more than REORDER_SEC (files given out of time order, or the same file twice); else 0.
    */
   startsBeforeSec: number;
 }
@@ -198,10 +199,11 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
           if (sec < prevSec - STEP_BACK_TOLERANCE_SEC) {
             stepsBack++;
             if (prevSec - sec > largestBack) { largestBack = prevSec - sec; largestBackAt = index; }
-          } else if (index === 1 && sec < latestSec - STEP_BACK_TOLERANCE_SEC) {
-            startsBefore = latestSec - sec;
           }
-          if (sec > fileLatest) fileLatest = sec;
+          // The same step as makes the packet clock follow a file back, and window tables restart.
+          const ft = sec + frame.tsNsec / 1e9;
+          if (index === 1 && ft < latestSec - REORDER_SEC) startsBefore = Math.round((latestSec - ft) * 10) / 10;
+          if (ft > fileLatest) fileLatest = ft;
           prevSec = sec;
           pipeline.process(frame);
           n++;

@@ -2,6 +2,7 @@
 // time stepping back, impossible timestamps): the same warnings from every command that reads files.
 
 import type { FileResult } from '../pipeline.js';
+import { durationText } from '../output/duration-text.js';
 
 /** One line per thing to warn about, each without its trailing newline, in the order of the files. */
 export function fileWarnings(results: readonly FileResult[]): string[] {
@@ -18,12 +19,12 @@ export function fileWarnings(results: readonly FileResult[]): string[] {
         `the ${r.packets} whole packets before it were analysed`);
     }
     if (r.startsBeforeSec > 0) {
-      out.push(`netwatch: warning: ${r.path}: starts ${r.startsBeforeSec} s before the latest packet of the files read before it; ` +
+      out.push(`netwatch: warning: ${r.path}: starts ${durationText(r.startsBeforeSec)} before the latest packet of the files read before it; ` +
         'files are read in the order given (name them in time order, or join them with mergecap); windows restart at the step, so incidents that span it may split');
     }
     if (r.timeStepsBack > 0) {
       out.push(`netwatch: warning: ${r.path}: packet time steps back ${r.timeStepsBack} time(s), by up to ${r.largestStepBackSec} s ` +
-        `(at packet ${r.largestStepBackAt}); windows restart at a step, so incidents that span one may split (sort the file first, e.g. with reordercap)`);
+        `(at packet ${r.largestStepBackAt}); windows and incidents that span a step may split (sort the file first, e.g. with reordercap)`);
     }
     if (r.badTimestamps > 0) {
       out.push(`netwatch: warning: ${r.path}: ${r.badTimestamps} packets had an out-of-range timestamp fraction (carried into seconds)`);

@@ -5,6 +5,7 @@ import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_TCP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
 import { wordsToString, writeDst, writeSrc } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
+import type { PacketClock } from '../track/packet-clock.js';
 import { type Detector, flowOf, type PacketContext, RaiseGate, windowLabel } from './detector.js';
 
 const F_CONNS = 0;
@@ -23,11 +24,11 @@ export class BruteForceDetector implements Detector {
   private readonly gate: RaiseGate;
   private readonly key = new Uint32Array(9);
 
-  constructor(cfg: DetectionConfig['bruteForce'], capacity: number) {
+  constructor(cfg: DetectionConfig['bruteForce'], capacity: number, clock?: PacketClock) {
     this.cfg = cfg;
     for (const p of cfg.ports) this.ports[p] = 1;
     // A pair given to another key does not pass on when it last raised.
-    this.attempts = new WindowTable({ capacity, keyWords: 9, fields: 2, scales: [cfg.windowSec], onEvict: (s) => this.gate.reset(s) });
+    this.attempts = new WindowTable({ capacity, keyWords: 9, fields: 2, scales: [cfg.windowSec], onEvict: (s) => this.gate.reset(s), clock });
     this.gate = new RaiseGate(capacity);
   }
   /** SIGHUP: new thresholds and service ports. */

@@ -56,17 +56,19 @@ export class DetectionEngine implements FlowCloseListener {
     this.flows = new FlowTable(cfg.flows.capacity, cfg.flows.timeouts);
     this.flows.listener = this;
     const hc = cfg.hosts.capacity;
-    this.hosts = new HostWindows(hc, cfg.reflection.ports);
+    // One packet clock for the run: the flow table's, which follows a file that starts earlier at once.
+    const clock = this.flows.clock;
+    this.hosts = new HostWindows(hc, cfg.reflection.ports, clock);
     this.hub = new AlertHub(cfg.alerts);
-    this.portScan = new PortScanDetector(cfg.portScan, hc * 2, this.ctx);
-    this.hostSweep = new HostSweepDetector(cfg.hostSweep, hc, this.ctx);
-    this.synFlood = new SynFloodDetector(cfg.synFlood, hc, this.ctx);
+    this.portScan = new PortScanDetector(cfg.portScan, hc * 2, this.ctx, clock);
+    this.hostSweep = new HostSweepDetector(cfg.hostSweep, hc, this.ctx, clock);
+    this.synFlood = new SynFloodDetector(cfg.synFlood, hc, this.ctx, clock);
     this.icmpFlood = new IcmpFloodDetector(cfg.icmpFlood, hc);
     this.udpFlood = new UdpFloodDetector(cfg.udpFlood, hc);
-    this.reflection = new ReflectionDetector(cfg.reflection, cfg.unsolicitedSynAck, hc);
-    this.bruteForce = new BruteForceDetector(cfg.bruteForce, hc);
-    this.dnsTunnel = new DnsTunnelDetector(cfg.dnsTunnel, hc);
-    this.icmpTunnel = new IcmpTunnelDetector(cfg.icmpTunnel, hc);
+    this.reflection = new ReflectionDetector(cfg.reflection, cfg.unsolicitedSynAck, hc, clock);
+    this.bruteForce = new BruteForceDetector(cfg.bruteForce, hc, clock);
+    this.dnsTunnel = new DnsTunnelDetector(cfg.dnsTunnel, hc, clock);
+    this.icmpTunnel = new IcmpTunnelDetector(cfg.icmpTunnel, hc, clock);
     this.highTraffic = new HighTrafficDetector(cfg.highTraffic, this.hosts);
     this.rareService = new RareServiceDetector(cfg.rareService);
     this.arpSpoof = new ArpSpoofDetector(cfg.arpSpoof);

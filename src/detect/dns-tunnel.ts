@@ -10,6 +10,7 @@ import { dnsTypeName } from '../decode/protocol-names.js';
 import { wordsToString, writeSrc } from '../track/address-key.js';
 import { HF_DNS_QUERIES, SCALE_60S } from '../track/host-windows.js';
 import { WindowTable } from '../track/window-table.js';
+import type { PacketClock } from '../track/packet-clock.js';
 import { type Detector, dstString, flowOf, type PacketContext, RaiseGate, windowLabel } from './detector.js';
 
 const F_QUERIES = 0;
@@ -33,10 +34,10 @@ export class DnsTunnelDetector implements Detector {
   private readonly counts = new Int32Array(256);
   private readonly suffixLabels = new Map<number, number>();
 
-  constructor(cfg: DetectionConfig['dnsTunnel'], capacity: number) {
+  constructor(cfg: DetectionConfig['dnsTunnel'], capacity: number, clock?: PacketClock) {
     this.cfg = cfg;
     // A domain given to another key does not pass on when it last raised.
-    this.domains = new WindowTable({ capacity, keyWords: 5, fields: 3, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 2048, onEvict: (s) => this.gate.reset(s) });
+    this.domains = new WindowTable({ capacity, keyWords: 5, fields: 3, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 2048, onEvict: (s) => this.gate.reset(s), clock });
     this.gate = new RaiseGate(capacity);
   }
 

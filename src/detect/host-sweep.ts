@@ -11,6 +11,7 @@ import { addressItem, isIpv4Words, wordsToString, writeDst, writeIpv4, writeSrc 
 import { communityId, icmpCommunityId } from '../track/community-id.js';
 import { countText } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
+import type { PacketClock } from '../track/packet-clock.js';
 import { flowFields, RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
 import { NamedFlows } from './named-flows.js';
 
@@ -47,9 +48,9 @@ export class HostSweepDetector implements Detector {
   private readonly pair = new Uint32Array(8);
 
   /** ctx: the engine's packet context (one object for the run), for judging at an eviction. */
-  constructor(cfg: DetectionConfig['hostSweep'], capacity: number, private readonly ctx: PacketContext) {
+  constructor(cfg: DetectionConfig['hostSweep'], capacity: number, private readonly ctx: PacketContext, clock?: PacketClock) {
     this.cfg = cfg;
-    this.sweeps = new WindowTable({ capacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (s) => this.evicted(s) });
+    this.sweeps = new WindowTable({ capacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (s) => this.evicted(s), clock });
     this.gate = new RaiseGate(capacity, true);
     this.lastTarget = new Uint32Array(capacity * 4);
     this.lastSport = new Int32Array(capacity);
@@ -140,9 +141,7 @@ export class HostSweepDetector implements Detector {
     const T = this.sweeps;
     const s = T.touch(this.key, 0, c.t);
     T.add(s, F_PROBES, 1);
-    // Only a probe of a host not yet counted is judged: later pings of a host the sweep found do not raise
-    // again and stretch the sweep's incident.
-    if (!T.markNew(s, B_TARGETS, addressItem(target, 0), c.t)) return;
+    T.mark(s, B_TARGETS, addressItem(target, 0));
     if (T.value(s, 0, F_PROBES, c.t) < this.cfg.minHosts) return;
     this.evaluate(c, s, target, 0);
   }

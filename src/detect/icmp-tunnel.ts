@@ -5,6 +5,7 @@ import type { DetectionConfig } from '../config/detection-defaults.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, isEchoRequest } from '../decode/packet-record.js';
 import { writeSrc } from '../track/address-key.js';
 import { WindowTable } from '../track/window-table.js';
+import type { PacketClock } from '../track/packet-clock.js';
 import { eveProtocolName } from '../decode/protocol-names.js';
 import { type Detector, type PacketContext, windowLabel } from './detector.js';
 import { KeptRaises } from './over-threshold-packets.js';
@@ -28,9 +29,9 @@ export class IcmpTunnelDetector implements Detector {
   private readonly raises: KeptRaises;
   private readonly key = new Uint32Array(4);
 
-  constructor(cfg: DetectionConfig['icmpTunnel'], capacity: number) {
+  constructor(cfg: DetectionConfig['icmpTunnel'], capacity: number, clock?: PacketClock) {
     this.cfg = cfg;
-    this.sources = new WindowTable({ capacity, keyWords: 4, fields: 3, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 512 });
+    this.sources = new WindowTable({ capacity, keyWords: 4, fields: 3, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 512, clock });
     this.raises = new KeptRaises(capacity, (c, s) => this.judge(c, s), { keyOf: (_c, s, out) => this.sources.keyOf(s, out, 0), side: 'src' });
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */

@@ -10,6 +10,7 @@ import { communityId } from '../track/community-id.js';
 import { countText } from '../track/linear-count.js';
 import { H_ACK, H_DATA, H_RST, H_SYN, H_SYNACK } from '../track/flow-table.js';
 import { WindowTable } from '../track/window-table.js';
+import type { PacketClock } from '../track/packet-clock.js';
 import { flowFields, RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
 import { NamedFlows } from './named-flows.js';
 
@@ -59,10 +60,10 @@ export class PortScanDetector implements Detector {
   private readonly probeFlow: NamedFlows;
 
   /** ctx: the engine's packet context (one object for the run), for judging at an eviction. */
-  constructor(cfg: DetectionConfig['portScan'], capacity: number, private readonly ctx: PacketContext) {
+  constructor(cfg: DetectionConfig['portScan'], capacity: number, private readonly ctx: PacketContext, clock?: PacketClock) {
     this.cfg = cfg;
     this.pairs = new WindowTable({
-      capacity, keyWords: 9, fields: FIELDS, keptFields: KEPT, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (s) => this.evicted(s),
+      capacity, keyWords: 9, fields: FIELDS, keptFields: KEPT, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (s) => this.evicted(s), clock,
     });
     this.gate = new RaiseGate(capacity, true);
     this.probeFlow = new NamedFlows(capacity);
@@ -91,7 +92,7 @@ export class PortScanDetector implements Detector {
       k[8] = p;
       const s = this.pairs.touch(k, 0, c.t);
       this.pairs.add(s, F_PROBES, 1);
-      const widened = this.pairs.markNew(s, B_PORTS, rec.dstPort + 1, c.t);
+      this.pairs.mark(s, B_PORTS, rec.dstPort + 1);
       this.pairs.setKept(s, K_PROBE_SPORT, rec.srcPort);
       this.pairs.setKept(s, K_PROBE_DPORT, rec.dstPort);
       this.probeFlow.keep(s, c.flows, c.flowSlot);
@@ -106,9 +107,10 @@ export class PortScanDetector implements Detector {
         else kind = F_SYN;
       }
       this.pairs.add(s, kind, 1);
-      // Only a probe of a port not yet counted is judged: sessions to a port the scan already probed (an
-      // SSH login after a scan) raised again and stretched the scan's incident to them.
-      if (widened) this.evaluate(c, s);
+      // A connection to a port the scan found open is a session, not a probe to judge: SSH logins after a
+      // scan each raised it again (its window still over the threshold) and stretched its incident to them.
+      // Every other probe is judged, repeats too: nmap's retries, a scan looped over the same ports.
+      if (p !== IPPROTO_TCP || !this.foundOpen(s, rec.dstPort)) this.evaluate(c, s);
       return;
     }
     // Answers travel from the probed host back to the prober: find the pair by the flow's originator.
@@ -182,6 +184,16 @@ export class PortScanDetector implements Detector {
     for (let i = 0; i < 4; i++) { k[i] = flows.addrs[o + i]; k[4 + i] = flows.addrs[r + i]; }
     k[8] = proto;
     return this.pairs.find(k, 0, c.t);
+  }
+
+  /** Whether port answered a SYN with a SYN-ACK in the pair's current or previous window (of the first OPEN_KEPT of each). */
+  private foundOpen(s: number, port: number): boolean {
+    const T = this.pairs;
+    const inCur = Math.min(T.current(s, F_OPEN), OPEN_KEPT);
+    for (let i = 0; i < inCur; i++) if (T.current(s, F_OPEN_PORT + i) === port) return true;
+    const inPrev = Math.min(T.previous(s, 0, F_OPEN), OPEN_KEPT);
+    for (let i = 0; i < inPrev; i++) if (T.previous(s, 0, F_OPEN_PORT + i) === port) return true;
+    return false;
   }
 
   /**

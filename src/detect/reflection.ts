@@ -12,6 +12,7 @@ import { countText } from '../track/linear-count.js';
 import { H_ACK, H_DATA, H_FIN, H_RST, H_SYN, H_SYNACK } from '../track/flow-table.js';
 import { HB_REFLECTORS, HF_BYTES, HF_FRAGMENTS, HF_REFLECTED, SCALE_10S } from '../track/host-windows.js';
 import { WindowTable } from '../track/window-table.js';
+import type { PacketClock } from '../track/packet-clock.js';
 import { type Detector, dstString, flowOf, type PacketContext, RaiseGate, srcString, windowLabel } from './detector.js';
 import { KeptRaises } from './over-threshold-packets.js';
 
@@ -32,11 +33,11 @@ export class ReflectionDetector implements Detector {
   /** Per victim (host-window entry): the UDP raise gate, and the latest reflected packet over the threshold, which the alert names. */
   private readonly victims: KeptRaises;
 
-  constructor(cfg: DetectionConfig['reflection'], synAckCfg: DetectionConfig['unsolicitedSynAck'], hostCapacity: number) {
+  constructor(cfg: DetectionConfig['reflection'], synAckCfg: DetectionConfig['unsolicitedSynAck'], hostCapacity: number, clock?: PacketClock) {
     this.cfg = cfg;
     this.synAckCfg = synAckCfg;
     this.victims = new KeptRaises(hostCapacity, (c, d) => this.judgeUdp(c, d));
-    this.synAcks = new WindowTable({ capacity: hostCapacity, keyWords: 4, fields: 2, scales: [synAckCfg.windowSec], bitmaps: 1, bitmapBits: 512 });
+    this.synAcks = new WindowTable({ capacity: hostCapacity, keyWords: 4, fields: 2, scales: [synAckCfg.windowSec], bitmaps: 1, bitmapBits: 512, clock });
     this.synAckGate = new RaiseGate(hostCapacity);
   }
   /** SIGHUP: new thresholds (the reflector ports are the host windows' and stay as started). */

@@ -7,6 +7,7 @@ import { IPPROTO_TCP, TCP_ACK, TCP_SYN } from '../decode/packet-record.js';
 import { addressItem, mixAddress, wordsToString, writeDst } from '../track/address-key.js';
 import { countText, linearCount, popcount32 } from '../track/linear-count.js';
 import { WindowTable } from '../track/window-table.js';
+import type { PacketClock } from '../track/packet-clock.js';
 import { RaiseGate, windowLabel, type Detector, type PacketContext } from './detector.js';
 import { OverThresholdPackets } from './over-threshold-packets.js';
 
@@ -43,12 +44,12 @@ export class SynFloodDetector implements Detector {
   private readonly latest: OverThresholdPackets;
 
   /** ctx: the engine's packet context (one object for the run), for judging at an eviction. */
-  constructor(cfg: DetectionConfig['synFlood'], hostCapacity: number, private readonly ctx: PacketContext) {
+  constructor(cfg: DetectionConfig['synFlood'], hostCapacity: number, private readonly ctx: PacketContext, clock?: PacketClock) {
     this.cfg = cfg;
     this.gate = new RaiseGate(hostCapacity, true);
     this.latest = new OverThresholdPackets(hostCapacity);
     this.services = new WindowTable({
-      capacity: hostCapacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (v) => this.evicted(v),
+      capacity: hostCapacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (v) => this.evicted(v), clock,
     });
   }
   /** SIGHUP: new thresholds; tables and their contents stay. */

@@ -4,6 +4,7 @@
 import { FRAG_LATER, isEchoRequest, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type PacketRecord } from '../decode/packet-record.js';
 import { addressItem, writeDst, writeSrc } from './address-key.js';
 import { WindowTable } from './window-table.js';
+import type { PacketClock } from './packet-clock.js';
 
 export const HF_PKTS = 0;
 export const HF_BYTES = 1;
@@ -48,8 +49,9 @@ export class HostWindows {
   /** Called when a source's 10 s window closes (high_traffic folds it into the baseline). */
   onSourceWindow: ((slot: number, emptyWindows: number) => void) | null = null;
 
-  constructor(capacity: number, reflectorPorts: readonly number[]) {
-    const opts = { capacity, keyWords: 4, fields: FIELDS, keptFields: KEPT, scales: HOST_SCALES, bitmaps: 3, bitmapBits: 256 };
+  /** clock: the run's packet clock (the flow table's), which says when time stepped back; without it each table keeps its own. */
+  constructor(capacity: number, reflectorPorts: readonly number[], clock?: PacketClock) {
+    const opts = { capacity, keyWords: 4, fields: FIELDS, keptFields: KEPT, scales: HOST_SCALES, bitmaps: 3, bitmapBits: 256, clock };
     this.bySrc = new WindowTable({ ...opts, rollScale: SCALE_10S, onRoll: (s, gap) => this.onSourceWindow?.(s, gap) });
     this.byDst = new WindowTable(opts);
     this.reflectorPorts = new Uint8Array(65536);

@@ -20,9 +20,16 @@ export const REORDER_SEC = 2;
 export class PacketClock {
   /** The time the schedule follows (seconds). */
   now = -Infinity;
+  /**
+   * Files that began more than REORDER_SEC before the time followed so far (read out of time order, or one
+   * file twice): at the first packet of each the clock moved back, and window tables restart their entries.
+   */
+  sourcesBehind = 0;
   private next = -Infinity;
   private sinceRebase = REBASE_PACKETS;
   private behind = 0;
+  /** newSource() was called and its first packet has not come yet. */
+  private sourceStart = false;
 
   /**
    * The next packet begins another file: a step back there is followed at once (files are read in the
@@ -31,6 +38,7 @@ export class PacketClock {
   newSource(): void {
     this.sinceRebase = REBASE_PACKETS;
     this.behind = 0;
+    this.sourceStart = true;
   }
 
   /**
@@ -39,7 +47,10 @@ export class PacketClock {
    */
   due(t: number): boolean {
     this.sinceRebase++;
+    const first = this.sourceStart;
+    this.sourceStart = false;
     if (t < this.now - REORDER_SEC) {
+      if (first) this.sourcesBehind++;
       this.behind++;
       if (this.sinceRebase >= REBASE_PACKETS || (this.behind >= FOLLOW_BEHIND && this.sinceRebase >= MIN_REBASE_PACKETS)) {
         this.now = t;

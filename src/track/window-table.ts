@@ -11,7 +11,7 @@
 
 import { hashWords, mix32 } from './address-key.js';
 import { linearCount, popcount32 } from './linear-count.js';
-import { REORDER_SEC } from './packet-clock.js';
+import { PacketClock, REORDER_SEC } from './packet-clock.js';
 
 const PROBE = 8;
 
@@ -40,6 +40,12 @@ export interface WindowTableOptions {
    * forgets what it kept per record). The handler must leave the caller's key buffer as it found it.
    */
   onEvict?: (record: number) => void;
+  /**
+   * The run's packet clock (the flow table's, fed once per packet before any table is touched), which says
+   * when a file began before the time of the files read before it; without one the table keeps its own,
+   * fed by its touches, told of nothing (only the one-window rule restarts its entries).
+   */
+  clock?: PacketClock;
 }
 
 export class WindowTable {
@@ -88,6 +94,11 @@ export class WindowTable {
   private readonly onRoll: ((slot: number, emptyWindows: number) => void) | undefined;
   private readonly rollScaleIndex: number;
   private readonly onEvict: ((record: number) => void) | undefined;
+  /** The run's packet clock, or the table's own, fed by its touches (ownClock). */
+  private readonly clock: PacketClock;
+  private readonly ownClock: boolean;
+  /** Per record, the clock's sourcesBehind when it was claimed or last restarted: an entry restarts once per such file. */
+  private readonly epochs: Uint32Array;
 
   constructor(o: WindowTableOptions) {
     if ((o.capacity & (o.capacity - 1)) !== 0) throw new RangeError('capacity must be a power of two');
@@ -135,6 +146,9 @@ export class WindowTable {
     this.u32 = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
     this.cur = new Float32Array(buf);
+    this.epochs = new Uint32Array(o.capacity);
+    this.ownClock = o.clock === undefined;
+    this.clock = o.clock ?? new PacketClock();
     this.onRoll = o.onRoll;
     this.rollScaleIndex = o.rollScale ?? 0;
     this.onEvict = o.onEvict;
@@ -142,6 +156,7 @@ export class WindowTable {
 
   /** Finds or creates the entry for key[off..off+keyWords) at packet time t, rolling its windows. Returns its record. */
   touch(key: Uint32Array, off: number, t: number): number {
+    if (this.ownClock) this.clock.due(t);
     const kw = this.kw;
     const h = hashWords(key, off, kw, 0x2545f491) | 0;
     const sw = this.slotWords;
@@ -163,13 +178,17 @@ export class WindowTable {
         const st0 = this.f64[rd + (this.stAt >>> 1)];
         const cf = rd + (this.cfAt >>> 1);
         const len0 = this.scales[0];
-        // A packet up to one window before the current one and at most REORDER_SEC before the entry's
-        // latest (reordered by a multi-queue capture, or an answer after a lookup that opened the next
-        // window) counts in the current window; only a real step back restarts the entry (it wiped the
-        // counts of a host whose packets came a little out of order). Measured from the latest packet as
-        // well, a step back inside a long window restarts it too: a 60 s window kept the ports a later
-        // file (read first) had counted, and a scan's first probe was filed as "about 504 ports".
-        if (t < st0 - len0 || t < st[2 * s + 1] - REORDER_SEC) {
+        // A packet up to one window before the current one (reordered by a multi-queue capture, or an
+        // answer after a lookup that opened the next window) counts in the current window; only a real
+        // step back restarts the entry (it wiped the counts of a host whose packets came a little out of
+        // order). So does the first packet of an entry, more than 2 s behind its latest, after a file began
+        // before the time of the files read before it: a 60 s window kept the ports a later file (read
+        // first) had counted, and a scan's first probe was filed as "about 504 ports". Within a file, time
+        // that jumps back and forth (two interfaces whose clocks are apart) must not restart entries: a
+        // flood seen that way was never counted.
+        const behind = this.clock.sourcesBehind;
+        if (t < st0 - len0 || (t < st[2 * s + 1] - REORDER_SEC && this.epochs[r] !== behind)) {
+          this.epochs[r] = behind;
           this.restart(r, t);
           this.f64[cf] = t;
           // Restarted at an earlier time: the later last-seen time is no packet of the new windows (copied
@@ -245,6 +264,7 @@ export class WindowTable {
     const r = s * this.rw;
     const u = this.u32;
     for (let k = 0; k < kw; k++) u[r + k] = key[off + k];
+    this.epochs[s] = this.clock.sourcesBehind;
     const n = this.ns;
     for (let c = 0; c < n; c++) this.setStart(s, c, Math.floor(t / this.scales[c]) * this.scales[c]);
     // Packet times, counters and bitmaps of every scale follow the window starts: zero them all at once.
@@ -415,24 +435,6 @@ export class WindowTable {
   mark(s: number, b: number, item: number): void {
     const bit = mix32(item) & (this.bits - 1);
     this.u32[s * this.rw + this.cbAt[0] + b * this.bw + (bit >>> 5)] |= 1 << (bit & 31);
-  }
-
-  /**
-   * mark(), and whether the item is new to the smallest scale's sliding window: not in its current window's
-   * bitmap, nor in the previous one's while a packet of that is still inside (as distinct() counts them).
-   * A detector re-judges only what widened: a scan's later sessions to a port it already probed do not
-   * raise again and stretch its incident.
-   */
-  markNew(s: number, b: number, item: number, t: number): boolean {
-    const bit = mix32(item) & (this.bits - 1);
-    const w = b * this.bw + (bit >>> 5);
-    const m = 1 << (bit & 31);
-    const r = s * this.rw;
-    const u = this.u32;
-    const at = r + this.cbAt[0] + w;
-    const seen = (u[at] & m) !== 0 || ((u[r + this.pbAt[0] + w] & m) !== 0 && this.timeAt(s, this.plAt, 0) > t - this.scales[0]);
-    u[at] |= m;
-    return !seen;
   }
 
   /**

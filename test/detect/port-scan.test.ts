@@ -191,6 +191,25 @@ test('sessions to a port the scan already probed do not raise the scan again or 
   assert.ok(Date.parse(inc.last_seen.replace('+0000', 'Z')) <= end.sec * 1000 + end.frac / 1000, `the scan ended at ${end.sec}.${end.frac}; its incident at ${inc.last_seen}`);
 });
 
+test('a scan looped over the same ports stays raised to its last probe', () => {
+  // A reviewer: judging only probes of ports new to the window left a scan of ports 1-100 every 20 s for
+  // an hour with one alert, its incident ended after the first pass, and train learnt the rest as normal.
+  const t0 = 1_700_000_400;
+  const frames: PcapPacket[] = [];
+  for (let pass = 0; pass < 9; pass++) {
+    const f: Buffer[] = [];
+    for (let port = 1; port <= 100; port++) {
+      f.push(ipv4Tcp({ src: SCANNER, dst: TARGET, sport: 42000 + pass, dport: port, flags: SYN }));
+      f.push(ipv4Tcp({ src: TARGET, dst: SCANNER, sport: port, dport: 42000 + pass, flags: RST_ACK }));
+    }
+    frames.push(...timed(f, t0 + 20 * pass));
+  }
+  const { incidents } = analyze('looped-scan', frames);
+  const inc = incidents.find((i) => i.detector === 'port_scan') as unknown as { last_seen: string; count: number };
+  assert.ok(inc.count >= 9, `${inc.count} triggers`);
+  assert.ok(Date.parse(inc.last_seen.replace('+0000', 'Z')) >= (t0 + 160) * 1000, inc.last_seen);
+});
+
 test('a spoofed SYN flood right after a scan does not push the scan\'s count out of its incident', () => {
   // An operator review: scans of 500 ports, then hping3 --rand-source at once. The flood's new pairs filled
   // the table, the scan's entry was given to one of them before its held-back raise was judged, and the

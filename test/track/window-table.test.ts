@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressItem } from '../../src/track/address-key.js';
 import { WindowTable } from '../../src/track/window-table.js';
+import { PacketClock } from '../../src/track/packet-clock.js';
 import { countText } from '../../src/track/linear-count.js';
 
 const key = new Uint32Array([1, 2, 3, 4]);
@@ -48,15 +49,34 @@ test('packet time stepping back restarts the windows instead of piling counts up
   assert.equal(T.value(s, 1, 0, 100.5), 1, 'only what came after the step counts');
 });
 
-test('a step back of more than 2 s inside a long window restarts the entry; reordering within 2 s does not', () => {
+test('a file that begins more than 2 s before the files read before it restarts the entries it reaches', () => {
   // Files read out of time order: a 60 s window kept the counts of the later file, read first.
-  const T = new WindowTable({ capacity: 16, keyWords: 4, fields: 1, scales: [60] });
-  for (let i = 0; i < 20; i++) T.add(T.touch(key, 0, 1210 + i), 0, 1);
-  T.add(T.touch(key, 0, 1227.5), 0, 1);
+  const clock = new PacketClock();
+  const T = new WindowTable({ capacity: 16, keyWords: 4, fields: 1, scales: [60], clock });
+  const packet = (t: number): number => { clock.due(t); const s = T.touch(key, 0, t); T.add(s, 0, 1); return s; };
+  for (let i = 0; i < 20; i++) packet(1210 + i);
+  packet(1227.5);
   assert.equal(T.value(T.find(key, 0, 1229), 0, 0, 1229), 21, 'a packet 1.5 s late counts in the window');
-  const s = T.touch(key, 0, 1205);
-  T.add(s, 0, 1);
+  clock.newSource();
+  let s = packet(1205);
   assert.equal(T.value(s, 0, 0, 1205), 1, 'only what came after the step counts');
+  s = packet(1206);
+  assert.equal(T.value(s, 0, 0, 1206), 2, 'the entry restarts once, not at every packet behind its latest');
+});
+
+test('within a file, packets alternating between two clocks 3 s apart all count', () => {
+  // A reviewer: a capture of two interfaces whose clocks are 3 s apart, packets interleaved in bursts,
+  // restarted the entry whenever time went back, and a SYN flood it held was never raised.
+  const clock = new PacketClock();
+  const T = new WindowTable({ capacity: 16, keyWords: 4, fields: 1, scales: [60], clock });
+  let s = -1;
+  for (let i = 0; i < 1000; i++) {
+    const t = 1210 + i * 0.01 + (Math.floor(i / 20) % 2 === 0 ? 3 : 0);
+    clock.due(t);
+    s = T.touch(key, 0, t);
+    T.add(s, 0, 1);
+  }
+  assert.equal(T.value(s, 0, 0, 1223), 1000);
 });
 
 test('a packet a little out of order across a window edge counts in the current window instead of restarting it', () => {
