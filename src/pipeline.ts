@@ -113,10 +113,12 @@ export interface FileResult {
   largestStepBackSec: number;
   largestStepBackAt: number;
   /**
-   * How far (seconds, to a tenth) the file's first packet is older than the latest packet of the files read
-   * before it, when by more than REORDER_SEC (files given out of time order, or the same file twice); else 0.
+   * The file's first packet more than REORDER_SEC older than the latest packet of the files read before it
+   * (files given out of time order, or the same file twice): how far behind (seconds, to a tenth) and its
+   * number in the file; 0 and 0 when there is none. The packet clock restarts the windows there too.
    */
-  startsBeforeSec: number;
+  behindEarlierSec: number;
+  behindEarlierAt: number;
 }
 
 /** Packet time may wobble by this much between neighbours (multi-queue capture) without a warning. */
@@ -186,7 +188,8 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
     let largestBack = 0;
     let largestBackAt = 0;
     let fileLatest = -Infinity;
-    let startsBefore = 0;
+    let behindSec = 0;
+    let behindAt = 0;
     let index = 0;
     // A quiet pipe hands control back now and then, so Ctrl-C is acted on while it waits.
     if (reader.streaming) reader.maxWaitMs = QUIET_PIPE_WAIT_MS;
@@ -200,9 +203,9 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
             stepsBack++;
             if (prevSec - sec > largestBack) { largestBack = prevSec - sec; largestBackAt = index; }
           }
-          // The same step as makes the packet clock follow a file back, and window tables restart.
+          // The same step as the packet clock counts (sourcesBehind), where window tables restart.
           const ft = sec + frame.tsNsec / 1e9;
-          if (index === 1 && ft < latestSec - REORDER_SEC) startsBefore = Math.round((latestSec - ft) * 10) / 10;
+          if (behindAt === 0 && ft < latestSec - REORDER_SEC) { behindSec = Math.round((latestSec - ft) * 10) / 10; behindAt = index; }
           if (ft > fileLatest) fileLatest = ft;
           prevSec = sec;
           pipeline.process(frame);
@@ -232,7 +235,8 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
       timeStepsBack: stepsBack,
       largestStepBackSec: largestBack,
       largestStepBackAt: largestBackAt,
-      startsBeforeSec: startsBefore,
+      behindEarlierSec: behindSec,
+      behindEarlierAt: behindAt,
     });
     if (fileLatest > latestSec) latestSec = fileLatest;
     if (opts.shouldStop?.()) break;

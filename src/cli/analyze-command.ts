@@ -61,7 +61,7 @@ async function handler(argv: ArgumentsCamelCase<AnalyzeArgs>): Promise<void> {
       path: r.path, format: r.format, packets: r.packets, bytes: r.bytes, cutAt: r.cutAt,
       ...(r.damage !== null ? { damage: r.damage } : {}),
       ...(r.timeStepsBack > 0 ? { timeStepsBack: { count: r.timeStepsBack, largestSec: r.largestStepBackSec, atPacket: r.largestStepBackAt } } : {}),
-      ...(r.startsBeforeSec > 0 ? { startsBeforeSec: r.startsBeforeSec } : {}),
+      ...(r.behindEarlierAt > 0 ? { behindEarlierFiles: { sec: r.behindEarlierSec, atPacket: r.behindEarlierAt } } : {}),
     }));
     // The reader may go only at the last write (exports under 256 KiB are written at the end): then every packet was read.
     if (stdoutReaderGone()) report.stopReason = `standard output closed by its reader (${stoppedEarly ? 'files not read to the end' : 'output cut short; every packet analysed'})`;

@@ -18,9 +18,10 @@ export function fileWarnings(results: readonly FileResult[]): string[] {
       out.push(`netwatch: warning: ${r.path}: file ends in the middle of a packet record at byte offset ${r.cutAt}; ` +
         `the ${r.packets} whole packets before it were analysed`);
     }
-    if (r.startsBeforeSec > 0) {
-      out.push(`netwatch: warning: ${r.path}: starts ${durationText(r.startsBeforeSec)} before the latest packet of the files read before it; ` +
-        'files are read in the order given (name them in time order, or join them with mergecap); windows restart at the step, so incidents that span it may split');
+    if (r.behindEarlierAt > 0) {
+      out.push(`netwatch: warning: ${r.path}: goes back ${durationText(r.behindEarlierSec)} before the latest packet of the files read before it ` +
+        `(at packet ${r.behindEarlierAt}); files are read in the order given (name them in time order, or join them with mergecap); ` +
+        'the detectors\' windows restart there, so incidents that span it may split');
     }
     if (r.timeStepsBack > 0) {
       out.push(`netwatch: warning: ${r.path}: packet time steps back ${r.timeStepsBack} time(s), by up to ${r.largestStepBackSec} s ` +

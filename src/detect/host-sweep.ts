@@ -42,6 +42,8 @@ export class HostSweepDetector implements Detector {
   /** Per entry, that probe's source port (TCP/UDP), for its Community ID, and its flow, marked alerted by a drained raise. */
   private readonly lastSport: Int32Array;
   private readonly lastFlow: NamedFlows;
+  /** Per entry, the host its latest probe went to (4 words). */
+  private readonly prevProbe: Uint32Array;
   /** The probe being handled: its source port. */
   private probeSport = -1;
   /** Source then target of the alert's probe, for its Community ID (written only when raising). */
@@ -53,6 +55,7 @@ export class HostSweepDetector implements Detector {
     this.sweeps = new WindowTable({ capacity, keyWords: 5, fields: 2, scales: [cfg.windowSec], bitmaps: 1, bitmapBits: 1024, onEvict: (s) => this.evicted(s), clock });
     this.gate = new RaiseGate(capacity, true);
     this.lastTarget = new Uint32Array(capacity * 4);
+    this.prevProbe = new Uint32Array(capacity * 4);
     this.lastSport = new Int32Array(capacity);
     this.lastFlow = new NamedFlows(capacity);
   }
@@ -142,7 +145,13 @@ export class HostSweepDetector implements Detector {
     const s = T.touch(this.key, 0, c.t);
     T.add(s, F_PROBES, 1);
     T.mark(s, B_TARGETS, addressItem(target, 0));
-    if (T.value(s, 0, F_PROBES, c.t) < this.cfg.minHosts) return;
+    // Probes of the host the previous one went to are one conversation, not a sweep going on: pinging a
+    // host the sweep found raised the sweep again every second and stretched its incident to the pings.
+    const p = this.prevProbe;
+    const o = 4 * s;
+    const same = p[o] === target[0] && p[o + 1] === target[1] && p[o + 2] === target[2] && p[o + 3] === target[3];
+    p[o] = target[0]; p[o + 1] = target[1]; p[o + 2] = target[2]; p[o + 3] = target[3];
+    if (same || T.value(s, 0, F_PROBES, c.t) < this.cfg.minHosts) return;
     this.evaluate(c, s, target, 0);
   }
 

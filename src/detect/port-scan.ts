@@ -32,11 +32,15 @@ const F_UDP = 9;
  */
 const F_HALF_OPEN = 10;
 const F_EMPTY_HANDSHAKE = 11;
-/** The first OPEN_KEPT ports that answered a SYN with a SYN-ACK in the window (the scan's findings). */
+/**
+ * The first OPEN_KEPT distinct ports that answered a SYN with a SYN-ACK in the window (the scan's findings),
+ * and how many are listed (repeated SYN-ACKs of one port, sessions to it, filled the list with copies).
+ */
 const F_OPEN_PORT = 12;
 const OPEN_KEPT = 8;
+const F_OPEN_LISTED = F_OPEN_PORT + OPEN_KEPT;
 /** Kept across windows: the ports of the latest probe, which the alert names (as Suricata names a packet's). */
-const K_PROBE_SPORT = F_OPEN_PORT + OPEN_KEPT;
+const K_PROBE_SPORT = F_OPEN_LISTED + 1;
 const K_PROBE_DPORT = K_PROBE_SPORT + 1;
 const KEPT = 2;
 const FIELDS = K_PROBE_DPORT + 1;
@@ -128,8 +132,12 @@ export class PortScanDetector implements Detector {
       if (s < 0) return;
       const T = this.pairs;
       if (synAck) {
-        const n = T.current(s, F_OPEN);
-        if (n < OPEN_KEPT) T.cur[T.base(s) + F_OPEN_PORT + n] = flows.respPort(fs);
+        const n = T.current(s, F_OPEN_LISTED);
+        const port = flows.respPort(fs);
+        if (n < OPEN_KEPT && !this.listedIn(s, port, false)) {
+          T.cur[T.base(s) + F_OPEN_PORT + n] = port;
+          T.add(s, F_OPEN_LISTED, 1);
+        }
       }
       T.add(s, synAck ? F_OPEN : F_REFUSED, 1);
     } else if (c.established && p === IPPROTO_TCP) {
@@ -188,11 +196,14 @@ export class PortScanDetector implements Detector {
 
   /** Whether port answered a SYN with a SYN-ACK in the pair's current or previous window (of the first OPEN_KEPT of each). */
   private foundOpen(s: number, port: number): boolean {
+    return this.listedIn(s, port, false) || this.listedIn(s, port, true);
+  }
+
+  /** Whether port is in the open-port list of the pair's current (or previous) window. */
+  private listedIn(s: number, port: number, previous: boolean): boolean {
     const T = this.pairs;
-    const inCur = Math.min(T.current(s, F_OPEN), OPEN_KEPT);
-    for (let i = 0; i < inCur; i++) if (T.current(s, F_OPEN_PORT + i) === port) return true;
-    const inPrev = Math.min(T.previous(s, 0, F_OPEN), OPEN_KEPT);
-    for (let i = 0; i < inPrev; i++) if (T.previous(s, 0, F_OPEN_PORT + i) === port) return true;
+    const n = previous ? T.previous(s, 0, F_OPEN_LISTED) : T.current(s, F_OPEN_LISTED);
+    for (let i = 0; i < n; i++) if ((previous ? T.previous(s, 0, F_OPEN_PORT + i) : T.current(s, F_OPEN_PORT + i)) === port) return true;
     return false;
   }
 
@@ -203,9 +214,9 @@ export class PortScanDetector implements Detector {
   private openPorts(s: number): number[] {
     const T = this.pairs;
     const ports = new Set<number>();
-    const inCur = Math.min(T.current(s, F_OPEN), OPEN_KEPT);
+    const inCur = T.current(s, F_OPEN_LISTED);
     for (let i = 0; i < inCur; i++) ports.add(T.current(s, F_OPEN_PORT + i));
-    const inPrev = Math.min(T.previous(s, 0, F_OPEN), OPEN_KEPT);
+    const inPrev = T.previous(s, 0, F_OPEN_LISTED);
     for (let i = 0; i < inPrev; i++) ports.add(T.previous(s, 0, F_OPEN_PORT + i));
     return [...ports].sort((a, b) => a - b);
   }

@@ -21,15 +21,20 @@ export class PacketClock {
   /** The time the schedule follows (seconds). */
   now = -Infinity;
   /**
-   * Files that began more than REORDER_SEC before the time followed so far (read out of time order, or one
-   * file twice): at the first packet of each the clock moved back, and window tables restart their entries.
+   * Files with a packet more than REORDER_SEC older than the latest packet of the files before them (read
+   * out of time order, or one file twice), counted at the first such packet: window tables restart their
+   * entries once after each. Time going back within what was read (a file that holds its capture twice,
+   * two interfaces whose clocks are apart) does not count: the files are not the cause.
    */
   sourcesBehind = 0;
   private next = -Infinity;
   private sinceRebase = REBASE_PACKETS;
   private behind = 0;
-  /** newSource() was called and its first packet has not come yet. */
-  private sourceStart = false;
+  /** The latest packet time so far, and of the sources before the current one (newSource takes it). */
+  private latest = -Infinity;
+  private latestBefore = -Infinity;
+  /** The current source has already been counted in sourcesBehind. */
+  private sourceCounted = false;
 
   /**
    * The next packet begins another file: a step back there is followed at once (files are read in the
@@ -38,7 +43,8 @@ export class PacketClock {
   newSource(): void {
     this.sinceRebase = REBASE_PACKETS;
     this.behind = 0;
-    this.sourceStart = true;
+    this.latestBefore = this.latest;
+    this.sourceCounted = false;
   }
 
   /**
@@ -47,10 +53,12 @@ export class PacketClock {
    */
   due(t: number): boolean {
     this.sinceRebase++;
-    const first = this.sourceStart;
-    this.sourceStart = false;
+    if (t < this.latestBefore - REORDER_SEC && !this.sourceCounted) {
+      this.sourceCounted = true;
+      this.sourcesBehind++;
+    }
+    if (t > this.latest) this.latest = t;
     if (t < this.now - REORDER_SEC) {
-      if (first) this.sourcesBehind++;
       this.behind++;
       if (this.sinceRebase >= REBASE_PACKETS || (this.behind >= FOLLOW_BEHIND && this.sinceRebase >= MIN_REBASE_PACKETS)) {
         this.now = t;

@@ -42,8 +42,8 @@ export interface WindowTableOptions {
   onEvict?: (record: number) => void;
   /**
    * The run's packet clock (the flow table's, fed once per packet before any table is touched), which says
-   * when a file began before the time of the files read before it; without one the table keeps its own,
-   * fed by its touches, told of nothing (only the one-window rule restarts its entries).
+   * when a file went back before the time of the files read before it; without one, only the one-window
+   * rule restarts entries.
    */
   clock?: PacketClock;
 }
@@ -94,9 +94,8 @@ export class WindowTable {
   private readonly onRoll: ((slot: number, emptyWindows: number) => void) | undefined;
   private readonly rollScaleIndex: number;
   private readonly onEvict: ((record: number) => void) | undefined;
-  /** The run's packet clock, or the table's own, fed by its touches (ownClock). */
+  /** The run's packet clock, or an idle one of the table's own (which never counts a file). */
   private readonly clock: PacketClock;
-  private readonly ownClock: boolean;
   /** Per record, the clock's sourcesBehind when it was claimed or last restarted: an entry restarts once per such file. */
   private readonly epochs: Uint32Array;
 
@@ -147,7 +146,6 @@ export class WindowTable {
     this.f64 = new Float64Array(buf);
     this.cur = new Float32Array(buf);
     this.epochs = new Uint32Array(o.capacity);
-    this.ownClock = o.clock === undefined;
     this.clock = o.clock ?? new PacketClock();
     this.onRoll = o.onRoll;
     this.rollScaleIndex = o.rollScale ?? 0;
@@ -156,7 +154,6 @@ export class WindowTable {
 
   /** Finds or creates the entry for key[off..off+keyWords) at packet time t, rolling its windows. Returns its record. */
   touch(key: Uint32Array, off: number, t: number): number {
-    if (this.ownClock) this.clock.due(t);
     const kw = this.kw;
     const h = hashWords(key, off, kw, 0x2545f491) | 0;
     const sw = this.slotWords;
@@ -181,8 +178,8 @@ export class WindowTable {
         // A packet up to one window before the current one (reordered by a multi-queue capture, or an
         // answer after a lookup that opened the next window) counts in the current window; only a real
         // step back restarts the entry (it wiped the counts of a host whose packets came a little out of
-        // order). So does the first packet of an entry, more than 2 s behind its latest, after a file began
-        // before the time of the files read before it: a 60 s window kept the ports a later file (read
+        // order). So does the first packet of an entry more than 2 s behind its latest after a file went
+        // back before the time of the files read before it: a 60 s window kept the ports a later file (read
         // first) had counted, and a scan's first probe was filed as "about 504 ports". Within a file, time
         // that jumps back and forth (two interfaces whose clocks are apart) must not restart entries: a
         // flood seen that way was never counted.

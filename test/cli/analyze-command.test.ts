@@ -252,7 +252,7 @@ test('train and report warn about a file cut short and about time stepping back 
   const expected = warnings(analyzed.stderr);
   // The cut file; the stepped one, read after it though its capture is seventeen years older; its own step back.
   assert.equal(expected.length, 3, analyzed.stderr);
-  assert.match(expected[1], /ppa1e_ftp-crack\.pcap: starts 6283\.3 days before the latest packet of the files read before it;/);
+  assert.match(expected[1], /ppa1e_ftp-crack\.pcap: goes back 6283\.3 days before the latest packet of the files read before it \(at packet 1\);/);
   const trained = run(['train', cut, stepped, '--model', join(dir, 'warned-model.json')]);
   assert.equal(trained.status, 0, trained.stderr);
   assert.deepEqual(warnings(trained.stderr), expected);
@@ -285,11 +285,11 @@ test('files given out of time order are warned about, and windows restart at the
   const alerts = join(dir, 'split-alerts.json');
   const r = run(['analyze', ...files, '--no-store', '--summary', 'json', '-q', '--alerts', alerts]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, new RegExp(`${files[1]}: starts 19 s before the latest packet of the files read before it; files are read in the order given`));
-  assert.match(r.stderr, new RegExp(`${files[2]}: starts 23 s before`));
-  const s = JSON.parse(r.stdout) as { files: { startsBeforeSec?: number }[] };
+  assert.match(r.stderr, new RegExp(`${files[1]}: goes back 19 s before the latest packet of the files read before it \\(at packet 1\\); files are read in the order given`));
+  assert.match(r.stderr, new RegExp(`${files[2]}: goes back 23 s before`));
+  const s = JSON.parse(r.stdout) as { files: { behindEarlierFiles?: { sec: number; atPacket: number } }[] };
   // capinfos: the parts begin at 20:24:16.27, 20:24:20.01 and 20:24:21.42, and the last ends at 20:24:39.36.
-  assert.deepEqual(s.files.map((f) => f.startsBeforeSec), [undefined, 19.4, 23.1]);
+  assert.deepEqual(s.files.map((f) => f.behindEarlierFiles?.sec), [undefined, 19.4, 23.1]);
   const raised = readFileSync(alerts, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EveAlert);
   const earliest = raised.filter((a) => a.pcap_filename === files[2]);
   assert.ok(earliest.length > 0, 'the scan is found in the earliest part too');
