@@ -56,7 +56,7 @@ export class DetectionEngine implements FlowCloseListener {
     this.flows = new FlowTable(cfg.flows.capacity, cfg.flows.timeouts);
     this.flows.listener = this;
     const hc = cfg.hosts.capacity;
-    // One packet clock for the run: the flow table's, which follows a file that starts earlier at once.
+    // One packet clock for the run: the flow table's, which counts the files that go back before those read before them.
     const clock = this.flows.clock;
     this.hosts = new HostWindows(hc, cfg.reflection.ports, clock);
     this.hub = new AlertHub(cfg.alerts);
@@ -98,7 +98,7 @@ export class DetectionEngine implements FlowCloseListener {
     // Once per second of packet time, before this packet counts anywhere: a raise the gate held back is
     // judged on the windows as they stood at its last refused packet. Ticked after it, a packet that came
     // after a quiet spell had rolled those windows on and raised at its own, smaller count, and the held-back
-    // peak (37,039 SYNs of a 0.4 s flood, filed as 24,296) was never judged. Then idle flows close.
+    // peak (37,039 SYNs of a 4 s flood, filed as 24,296) was never judged. Then idle flows close.
     if (flows.due(t)) {
       this.tickAll();
       flows.sweepDue();
