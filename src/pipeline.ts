@@ -57,6 +57,11 @@ export class Pipeline {
     for (let i = 0; i < sinks.length; i++) sinks[i].packet(rec);
   }
 
+  /** The next packet is the first of its file more than REORDER_SEC behind the files read before it: windows restart. */
+  sourceWentBack(): void {
+    this.engine?.flows.clock.sourceWentBack();
+  }
+
   /** The next packet is the first of the file at path (whose time may be older than the last file's). */
   startFile(path: string): void {
     this.currentFile = path;
@@ -115,7 +120,7 @@ export interface FileResult {
   /**
    * The file's first packet more than REORDER_SEC older than the latest packet of the files read before it
    * (files given out of time order, or the same file twice): how far behind (seconds, to a tenth) and its
-   * number in the file; 0 and 0 when there is none. The packet clock restarts the windows there too.
+   * number in the file; 0 and 0 when there is none. The detectors' windows restart there (sourceWentBack).
    */
   behindEarlierSec: number;
   behindEarlierAt: number;
@@ -203,9 +208,13 @@ export async function runFiles(pipeline: Pipeline, paths: string[], opts: FileRu
             stepsBack++;
             if (prevSec - sec > largestBack) { largestBack = prevSec - sec; largestBackAt = index; }
           }
-          // The same step as the packet clock counts (sourcesBehind), where window tables restart.
+          // The file goes back before the files read before it: warned about, and the windows restart here.
           const ft = sec + frame.tsNsec / 1e9;
-          if (behindAt === 0 && ft < latestSec - REORDER_SEC) { behindSec = Math.round((latestSec - ft) * 10) / 10; behindAt = index; }
+          if (behindAt === 0 && ft < latestSec - REORDER_SEC) {
+            behindSec = Math.round((latestSec - ft) * 10) / 10;
+            behindAt = index;
+            pipeline.sourceWentBack();
+          }
           if (ft > fileLatest) fileLatest = ft;
           prevSec = sec;
           pipeline.process(frame);

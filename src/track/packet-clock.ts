@@ -22,19 +22,14 @@ export class PacketClock {
   now = -Infinity;
   /**
    * Files with a packet more than REORDER_SEC older than the latest packet of the files before them (read
-   * out of time order, or one file twice), counted at the first such packet: window tables restart their
-   * entries once after each. Time going back within what was read (a file that holds its capture twice,
-   * two interfaces whose clocks are apart) does not count: the files are not the cause.
+   * out of time order, or one file twice), counted at the first such packet (sourceWentBack, from runFiles,
+   * which warns of it): window tables restart their entries once after each. Time going back within what
+   * was read (a file that holds its capture twice, two interfaces whose clocks are apart) does not count.
    */
   sourcesBehind = 0;
   private next = -Infinity;
   private sinceRebase = REBASE_PACKETS;
   private behind = 0;
-  /** The latest packet time so far, and of the sources before the current one (newSource takes it). */
-  private latest = -Infinity;
-  private latestBefore = -Infinity;
-  /** The current source has already been counted in sourcesBehind. */
-  private sourceCounted = false;
 
   /**
    * The next packet begins another file: a step back there is followed at once (files are read in the
@@ -43,8 +38,11 @@ export class PacketClock {
   newSource(): void {
     this.sinceRebase = REBASE_PACKETS;
     this.behind = 0;
-    this.latestBefore = this.latest;
-    this.sourceCounted = false;
+  }
+
+  /** The packet about to come is the first of its file more than REORDER_SEC behind the files read before it. */
+  sourceWentBack(): void {
+    this.sourcesBehind++;
   }
 
   /**
@@ -53,11 +51,6 @@ export class PacketClock {
    */
   due(t: number): boolean {
     this.sinceRebase++;
-    if (t < this.latestBefore - REORDER_SEC && !this.sourceCounted) {
-      this.sourceCounted = true;
-      this.sourcesBehind++;
-    }
-    if (t > this.latest) this.latest = t;
     if (t < this.now - REORDER_SEC) {
       this.behind++;
       if (this.sinceRebase >= REBASE_PACKETS || (this.behind >= FOLLOW_BEHIND && this.sinceRebase >= MIN_REBASE_PACKETS)) {

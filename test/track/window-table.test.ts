@@ -57,7 +57,7 @@ test('a file that begins more than 2 s before the files read before it restarts 
   for (let i = 0; i < 20; i++) packet(1210 + i);
   packet(1227.5);
   assert.equal(T.value(T.find(key, 0, 1229), 0, 0, 1229), 21, 'a packet 1.5 s late counts in the window');
-  clock.newSource();
+  clock.sourceWentBack();
   let s = packet(1205);
   assert.equal(T.value(s, 0, 0, 1205), 1, 'only what came after the step counts');
   s = packet(1206);
